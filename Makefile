@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make up` (run the system on the embedded
+# default) and `make test` (install everything and run the whole suite).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install up test demo docs schemas clean
+
+$(BIN)/kontakt: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/kontakt
+
+install: $(BIN)/kontakt
+
+up: install
+	$(BIN)/kontakt up
+
+demo: install
+	$(BIN)/kontakt demo
+
+test: install
+	bash scripts/ensure-system-deps.sh
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+schemas: install
+	$(BIN)/kontakt contracts export
+
+docs: install
+	$(BIN)/kontakt contracts asyncapi
+
+clean:
+	rm -rf $(VENV) .kontakt

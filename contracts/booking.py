@@ -1,0 +1,122 @@
+"""Events published by the booking service: appointments, parent-group seats, gaps in supply."""
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime
+
+from contracts.common import CareLevel
+from contracts.envelope import Event, F, Payload
+
+APPOINTMENTS_TOPIC = "booking.appointments.v1"
+
+VisitType = Literal["new_visit", "treatment_start", "group_session", "investigation_start"]
+
+
+class _Booking(Event):
+    TOPIC: ClassVar[str] = APPOINTMENTS_TOPIC
+    PRODUCER: ClassVar[str] = "booking"
+    producer: Literal["booking"] = F("Publisher.", "booking")
+
+
+class AppointmentBookedPayload(Payload):
+    appointment_id: str = F("Appointment id.", "A-5R2T7Y")
+    unit_id: str = F("Unit id.", "bup-umea")
+    unit_municipality: str = F("Municipality of the unit.", "Umeå")
+    level: CareLevel = F("Care level of the visit.", "bup")
+    visit_type: VisitType = F("Kind of visit.", "new_visit")
+    profession: str = F("Profession of the booked clinician.", "psychologist")
+    starts_at: AwareDatetime = F("Visit start.", "2022-12-01T09:00:00+01:00")
+    digital: bool = F("Video visit.", False)
+    decided_at: AwareDatetime = F("When the care level was decided (the wait runs from here).", "2022-11-18T10:05:00+01:00")
+    wait_days: int = F("Calendar days from decision to visit.", 13, ge=0)
+    patient_chosen_wait: bool = F("The family declined an earlier offered time (excluded from the guarantee share).", False)
+    rebooking_of: str | None = F("Appointment this one replaces.", None)
+    booked_by: Literal["contact_centre", "health_centre", "unit"] = F("Who booked.", "contact_centre")
+
+
+class AppointmentBooked(_Booking):
+    """An appointment was booked for the case."""
+    event_type: Literal["AppointmentBooked"] = F("Event name.", "AppointmentBooked")
+    payload: AppointmentBookedPayload = F("The booking.")
+
+
+class AppointmentChangePayload(Payload):
+    appointment_id: str = F("Appointment id.", "A-5R2T7Y")
+    unit_id: str = F("Unit id.", "bup-umea")
+    at: AwareDatetime = F("When it happened.", "2022-11-25T08:00:00+01:00")
+    by: Literal["family", "unit", "contact_centre", "system"] = F("Who.", "family")
+    reason: str | None = F("Coded reason.", "care_level_changed")
+
+
+class AppointmentCancelled(_Booking):
+    """A booked appointment was cancelled."""
+    event_type: Literal["AppointmentCancelled"] = F("Event name.", "AppointmentCancelled")
+    payload: AppointmentChangePayload = F("The cancellation.")
+
+
+class AppointmentAttended(_Booking):
+    """The child came to the visit."""
+    event_type: Literal["AppointmentAttended"] = F("Event name.", "AppointmentAttended")
+    payload: AppointmentChangePayload = F("The attendance.")
+
+
+class AppointmentNoShow(_Booking):
+    """The child did not come and did not cancel."""
+    event_type: Literal["AppointmentNoShow"] = F("Event name.", "AppointmentNoShow")
+    payload: AppointmentChangePayload = F("The no-show.")
+
+
+class GroupSeatBookedPayload(Payload):
+    group_id: str = F("Parent group course id.", "G-2023-04-UME-1")
+    course_kind: str = F("Kind of parenting course.", "parenting_6_12")
+    unit_id: str = F("Organising unit.", "hc-mariehem")
+    starts_on: date = F("Course start date.", "2023-04-12")
+    digital: bool = F("Digital group.", True)
+    parents: int = F("Number of parents booked.", 2, ge=1)
+    booked_from: Literal["contact_centre", "health_centre"] = F("Where the booking came from.", "contact_centre")
+    child_sex: str = F("Child's sex for split statistics.", "male")
+
+
+class GroupSeatBooked(_Booking):
+    """Parents (and their child) got seats in a parent group."""
+    event_type: Literal["GroupSeatBooked"] = F("Event name.", "GroupSeatBooked")
+    payload: GroupSeatBookedPayload = F("The seat.")
+
+
+class GroupDropOutPayload(Payload):
+    group_id: str = F("Course id.", "G-2023-04-UME-1")
+    at: AwareDatetime = F("When.", "2023-05-02T10:00:00+02:00")
+
+
+class GroupDroppedOut(_Booking):
+    """A family left a parent group before it ended."""
+    event_type: Literal["GroupDroppedOut"] = F("Event name.", "GroupDroppedOut")
+    payload: GroupDropOutPayload = F("The drop-out.")
+
+
+class SearchedUnit(Payload):
+    unit_id: str = F("Unit searched.", "hc-sorsele")
+    first_free: AwareDatetime | None = F("First free suitable slot, if any, beyond the promise.", None)
+
+
+class NoBookableSlotsPayload(Payload):
+    level: CareLevel = F("Decided level.", "primary_care")
+    municipality: str = F("Family's municipality.", "Sorsele")
+    promise_days: int = F("The promise searched within (7 first line, 30 BUP).", 7)
+    searched_from: AwareDatetime = F("Start of search window.", "2023-03-01T00:00:00+01:00")
+    searched_to: AwareDatetime = F("End of search window.", "2023-03-08T00:00:00+01:00")
+    units: list[SearchedUnit] = F("Units searched and what they had.", [])
+    head_of_unit_refs: list[str] = F("Staff refs of the heads of the units to alert.", ["S-HEAD-SORSELE"])
+    waiting_list_position: int = F("Position on the waiting list, in clock order.", 1, ge=1)
+
+
+class NoBookableSlots(_Booking):
+    """No unit at the decided level near the family had a slot within the promise."""
+    event_type: Literal["NoBookableSlots"] = F("Event name.", "NoBookableSlots")
+    payload: NoBookableSlotsPayload = F("The evidence.")
+
+
+EVENTS = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
+          GroupDroppedOut, NoBookableSlots]

@@ -1,0 +1,48 @@
+"""Value types shared by several events: care levels, channels, municipalities, sealed contacts."""
+from __future__ import annotations
+
+from typing import Literal
+
+from contracts.envelope import F, Payload
+
+Municipality = Literal[
+    "Umeå", "Skellefteå", "Lycksele", "Vilhelmina", "Storuman", "Sorsele", "Malå", "Norsjö",
+    "Åsele", "Dorotea", "Vindeln", "Vännäs", "Bjurholm", "Nordmaling", "Robertsfors",
+]
+MUNICIPALITIES: tuple[str, ...] = Municipality.__args__  # type: ignore[attr-defined]
+
+Sex = Literal["female", "male", "other", "unknown"]
+Channel = Literal["phone", "edi", "paper", "partner"]
+Source = Literal[
+    "guardian", "young_person", "healthcare", "school_student_health",
+    "social_services", "partner_external", "partner_internal", "other",
+]
+CareLevel = Literal["primary_care", "bup", "parenting_group", "signposting", "urgent"]
+Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kpi_analyst", "ops"]
+SignpostDestination = Literal[
+    "social_services", "school", "parish", "association", "group", "adult_psychiatry",
+    "adult_primary_care", "other_region",
+]
+
+
+class SealedContact(Payload):
+    """Contact details encrypted with a per-person key held in the key vault.
+
+    Deleting the person's key (crypto-shredding) makes every copy unreadable, on the
+    bus and in replays alike. Only the notifications service decrypts, in memory.
+    """
+
+    key_id: str = F("Id of the per-person key in the key vault (the patient reference).", "P-4Q7T2M9KZ3XW8RB6N1HC")
+    algorithm: Literal["fernet"] = F("Encryption scheme of the ciphertext.", "fernet")
+    ciphertext: str = F("Encrypted JSON of the contact details (name, phone, e-mail, address, preference).",
+                        "gAAAAABl...")
+
+
+class ChildProfile(Payload):
+    """What the figures need to know of a child, without identifying them."""
+
+    patient_ref: str = F("Pseudonymous patient reference (keyed hash of the identity number).", "P-4Q7T2M9KZ3XW8RB6N1HC",
+                         pattern=r"^P-[0-9A-Z]{20}$")
+    age_years: int = F("Age in whole years on the day of contact.", 11, ge=0, le=130)
+    sex: Sex = F("Legal sex as given by the identity number or the contact, for split statistics.", "female")
+    municipality: str = F("Municipality of residence (one of the county's 15, or 'outside' the county).", "Lycksele")

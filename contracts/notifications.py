@@ -1,0 +1,43 @@
+"""Events published by the notifications service: what reached whom, and what did not."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime
+
+from contracts.envelope import Event, F, Payload
+
+DELIVERIES_TOPIC = "notifications.deliveries.v1"
+
+
+class _Notifications(Event):
+    TOPIC: ClassVar[str] = DELIVERIES_TOPIC
+    PRODUCER: ClassVar[str] = "notifications"
+    producer: Literal["notifications"] = F("Publisher.", "notifications")
+
+
+class NotificationPayload(Payload):
+    notification_id: str = F("Notification id (event id + recipient).", "N-3K8D2P")
+    template: str = F("Template used.", "appointment_confirmation")
+    channel: Literal["sms", "email", "digital_letter", "staff_app"] = F("Channel.", "sms")
+    recipient_kind: Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"] = F(
+        "Recipient kind (never the address).", "family")
+    trigger_event_id: str = F("The event that caused it.", "0b7c1c9e-58a4-4a7e-9d67-3f0f2f0c7a11")
+    at: AwareDatetime = F("When.", "2022-11-18T10:06:00+01:00")
+    attempts: int = F("Attempts made.", 1, ge=0)
+    error: str | None = F("Why it failed, without personal data.", None)
+
+
+class NotificationSent(_Notifications):
+    """A message reached its channel for a recipient."""
+    event_type: Literal["NotificationSent"] = F("Event name.", "NotificationSent")
+    payload: NotificationPayload = F("The delivery.")
+
+
+class NotificationFailed(_Notifications):
+    """A message could not be delivered after retries; staff were alerted."""
+    event_type: Literal["NotificationFailed"] = F("Event name.", "NotificationFailed")
+    payload: NotificationPayload = F("The failure.")
+
+
+EVENTS = [NotificationSent, NotificationFailed]

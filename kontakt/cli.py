@@ -1,0 +1,117 @@
+"""`kontakt`: run En väg in on the embedded default and the tools around it."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kontakt.system import SERVICES, System
+
+app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
+contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
+db_app = typer.Typer(help="Database migrations per service.")
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(db_app, name="db")
+console = Console()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@app.command()
+def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
+       broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
+       bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead.")) -> None:
+    """Start the embedded broker and the five services; Ctrl-C stops everything cleanly."""
+    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    t0 = time.monotonic()
+    try:
+        console.print(f"[bold]En väg in[/] starting (data in {data_dir})…")
+        bootstrap_used = system.start_broker()
+        for name in system.services:
+            system.start_service(name)
+        ready = system.wait_ready()
+        table = Table(title=f"En väg in is up in {time.monotonic() - t0:.1f}s")
+        table.add_column("service")
+        table.add_column("listens on")
+        table.add_column("ready after")
+        table.add_row("broker (Kafka protocol)", bootstrap_used, "")
+        for name in SERVICES:
+            table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (/docs)", f"{ready[name]:.1f}s")
+        console.print(table)
+        console.print(f"Dashboard: http://127.0.0.1:{system.ports['kpi']}/dashboard   "
+                      "Token for the APIs: [cyan]kontakt token clinician[/]   Stop: Ctrl-C")
+        while not stopping:
+            for name, proc in system.procs.items():
+                if proc.poll() is not None:
+                    console.print(f"[red]{name} exited ({proc.returncode}); see {data_dir}/logs/{name}.log[/]")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        console.print("Stopping: services finish in-flight work…")
+        system.stop()
+        console.print("Stopped.")
+
+
+@app.command()
+def token(role: str, unit: str = typer.Option("", help="Care unit of the staff member."),
+          subject: str = typer.Option("", help="Pseudonymous staff id."),
+          data_dir: Path = typer.Option(Path(".kontakt"))) -> None:
+    """Print a bearer token from the embedded local issuer (for curl and the staff apps)."""
+    from services.chassis.issuer import LocalIssuer
+
+    typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None))
+
+
+@contracts_app.command("export")
+def contracts_export() -> None:
+    """Write JSON Schemas (and example payloads for new versions) into contracts/."""
+    from contracts.schema_tools import export_all
+
+    for path in export_all(ROOT / "contracts"):
+        typer.echo(f"wrote {path.relative_to(ROOT)}")
+
+
+@contracts_app.command("asyncapi")
+def contracts_asyncapi() -> None:
+    """Generate every service's AsyncAPI document into docs/asyncapi/ (as `faststream docs gen` does)."""
+    import importlib
+
+    out = ROOT / "docs" / "asyncapi"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        spec = importlib.import_module(f"services.{name}.app").asyncapi()
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(spec.to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        typer.echo(f"wrote {path.relative_to(ROOT)}")
+
+
+@db_app.command("revision")
+def db_revision(service: str, message: str = typer.Option(..., "-m")) -> None:
+    """Autogenerate a migration for SERVICE from its tables (against a scratch SQLite database)."""
+    import importlib
+    import tempfile
+
+    from services.chassis import migrations
+    from services.chassis.db import Database
+
+    mod = importlib.import_module(f"services.{service}.app")
+    rt, _ = mod.build()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/scratch.db", rt.db.metadatas)
+        migrations.revision(db, mod.MIGRATIONS, message)
+
+
+if __name__ == "__main__":
+    app()

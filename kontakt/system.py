@@ -1,0 +1,113 @@
+"""Start and stop the whole system on the embedded default: broker, five service processes."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from contracts.topics import ALL_TOPICS, PARTITIONS
+from kontakt.broker import EmbeddedBroker, create_topics
+from services.chassis.issuer import LocalIssuer
+
+SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
+
+
+@dataclass
+class System:
+    data_dir: Path
+    broker_port: int = 9092
+    bootstrap: str | None = None  # an external broker; None starts the embedded one
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: list[str] = field(default_factory=lambda: list(SERVICES))
+    broker: EmbeddedBroker | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start_broker(self) -> str:
+        if self.bootstrap:
+            return self.bootstrap
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = EmbeddedBroker(self.broker_port, log_path=self.data_dir / "broker.log").start()
+        self.bootstrap = self.broker.bootstrap
+        asyncio.run(create_topics(self.bootstrap, ALL_TOPICS, PARTITIONS))
+        return self.bootstrap
+
+    def env_for(self, name: str) -> dict[str, str]:
+        issuer = LocalIssuer(self.data_dir / "keys")
+        env = dict(os.environ)
+        env.update({
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap or "",
+            "KONTAKT_DATA_DIR": str(self.data_dir.resolve()),
+            "AUTH_JWKS_FILE": str(issuer.jwks_file.resolve()),
+            # the embedded broker keeps nothing: every start re-publishes each service's outbox
+            "KONTAKT_OUTBOX_REPUBLISH": "true" if self.broker else "false",
+            f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start_service(self, name: str) -> subprocess.Popen[bytes]:
+        logs = self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        out = open(logs / f"{name}.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=self.env_for(name),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def wait_ready(self, names: list[str] | None = None, timeout: float = 90.0) -> dict[str, float]:
+        start = time.monotonic()
+        ready: dict[str, float] = {}
+        pending = list(names or self.services)
+        while pending and time.monotonic() - start < timeout:
+            for name in list(pending):
+                proc = self.procs[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.data_dir}/logs/{name}.log")
+                try:
+                    r = httpx.get(f"http://127.0.0.1:{self.ports[name]}/health/ready", timeout=1.0)
+                    if r.status_code == 200:
+                        ready[name] = time.monotonic() - start
+                        pending.remove(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if pending:
+            raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
+        return ready
+
+    def start(self) -> dict[str, float]:
+        self.start_broker()
+        for name in self.services:
+            self.start_service(name)
+        return self.wait_ready()
+
+    def stop_service(self, name: str, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return proc.returncode if proc else None
+        proc.send_signal(sig)
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs[name]
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name in list(self.procs):
+            self.stop_service(name)
+        if self.broker:
+            self.broker.stop()
+            self.broker = None

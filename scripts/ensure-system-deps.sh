@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# System parts the test suite uses for real: PostgreSQL (installed and started if absent)
+# and Debian's Chromium for the dashboard's browser test. Idempotent; quiet when all is there.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+apt_updated=0
+apt_install() {
+  if [ $apt_updated = 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  echo "installing PostgreSQL…"
+  apt_install postgresql
+fi
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  ver=$(ls /etc/postgresql | sort -n | tail -1)
+  if [ ! -d "/etc/postgresql/$ver/main" ]; then $SUDO pg_createcluster "$ver" main; fi
+  conf="/etc/postgresql/$ver/main/pg_hba.conf"
+  if ! grep -q "kontakt-trust" "$conf"; then
+    # tests connect as postgres over loopback without a password, as on the developers' machines
+    $SUDO sed -i '1i host all all 127.0.0.1/32 trust # kontakt-trust\nhost all all ::1/128 trust # kontakt-trust' "$conf"
+  fi
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$ver" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start" >&2; exit 1; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Chromium (Debian) for the dashboard's browser test…"
+  apt_install chromium chromium-driver
+fi

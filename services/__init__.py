@@ -1,0 +1,1 @@
+"""The five En väg in services and the chassis they share."""

@@ -1,0 +1,10 @@
+"""Settings of the booking service (environment prefix BOOKING_)."""
+from pydantic_settings import SettingsConfigDict
+
+from services.chassis.settings import ServiceSettings
+
+
+class BookingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BOOKING_", extra="ignore")
+    service_name: str = "booking"
+    http_port: int = 8103

@@ -1,0 +1,95 @@
+"""Staff authentication: JWT bearer tokens checked against a JWKS, and per-endpoint roles."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops")
+LICENSED_ROLES = ("clinician",)
+
+
+@dataclass(frozen=True)
+class Staff:
+    subject: str  # pseudonymous staff id (e.g. hashed HSA-id), never a name
+    role: str
+    unit: str | None
+    licensed: bool
+
+
+class TokenVerifier:
+    """Verifies RS256/ES256 tokens against a JWKS from a URL or a file."""
+
+    def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._client = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        self._jwks_file = jwks_file
+        self._file_keys: dict[str, Any] | None = None
+
+    def _key_for(self, token: str) -> Any:
+        if self._client is not None:
+            return self._client.get_signing_key_from_jwt(token).key
+        if self._jwks_file is None:
+            raise jwt.InvalidTokenError("no JWKS configured")
+        if self._file_keys is None:
+            jwks = jwt.PyJWKSet.from_dict(json.loads(self._jwks_file.read_text()))
+            self._file_keys = {k.key_id: k.key for k in jwks.keys}
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid not in self._file_keys:
+            self._file_keys = None  # keys may have rotated: reload once
+            jwks = jwt.PyJWKSet.from_dict(json.loads(self._jwks_file.read_text()))
+            self._file_keys = {k.key_id: k.key for k in jwks.keys}
+        if kid not in self._file_keys:
+            raise jwt.InvalidTokenError("unknown signing key")
+        return self._file_keys[kid]
+
+    def verify(self, token: str) -> Staff:
+        claims = jwt.decode(token, self._key_for(token), algorithms=["RS256", "ES256"], audience=self.audience,
+                            issuer=self.issuer, options={"require": ["exp", "iat", "sub", "role"]})
+        role = claims["role"]
+        if role not in ROLES:
+            raise jwt.InvalidTokenError("unknown role")
+        return Staff(subject=str(claims["sub"]), role=role, unit=claims.get("unit"),
+                     licensed=bool(claims.get("licensed", role in LICENSED_ROLES)))
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _unauthorised(sv: str, en: str) -> HTTPException:
+    return HTTPException(status_code=401, detail={"sv": sv, "en": en}, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Staff:
+    if creds is None:
+        raise _unauthorised("Inloggning krävs.", "Authentication required.")
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return verifier.verify(creds.credentials)
+    except jwt.ExpiredSignatureError:
+        raise _unauthorised("Inloggningen har gått ut.", "Token expired.") from None
+    except jwt.PyJWTError:
+        raise _unauthorised("Ogiltig inloggning.", "Invalid token.") from None
+
+
+def require(*roles: str) -> Any:
+    """Dependency: the caller must hold one of `roles`. Declares the roles in OpenAPI too."""
+    unknown = set(roles) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+
+    def check(staff: Staff = Depends(current_staff)) -> Staff:
+        if staff.role not in roles:
+            raise HTTPException(status_code=403, detail={
+                "sv": f"Rollen {staff.role} får inte göra detta (kräver: {', '.join(roles)}).",
+                "en": f"Role {staff.role} may not do this (requires: {', '.join(roles)})."})
+        return staff
+
+    check.__doc__ = f"Roles: {', '.join(roles)}"
+    check.roles = roles  # type: ignore[attr-defined]
+    return Depends(check)

@@ -1,0 +1,95 @@
+"""Database engine and unit of work: SQLite file by default, PostgreSQL when the URL says so."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import registry
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def new_base(name: str) -> type[SQLModel]:
+    """A declarative base with its own metadata, so each service's tables stay in its own database."""
+    reg = registry(metadata=MetaData())
+    return type(f"{name}Base", (SQLModel,), {"__module__": __name__}, registry=reg)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class UnitOfWork:
+    """A session plus the events it will publish; rolls back unless `commit()` is called."""
+
+    def __init__(self, engine: Engine, on_commit: Callable[[], None] | None = None) -> None:
+        self._engine = engine
+        self._on_commit = on_commit
+        self.session: Session
+        self.committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self._engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.committed:
+            self.session.rollback()
+        self.session.close()
+
+    def publish(self, *events: Any) -> None:
+        """Queue events in the outbox, in this transaction."""
+        from services.chassis.outbox import outbox_row
+
+        for ev in events:
+            self.session.add(outbox_row(ev))
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+        if self._on_commit:
+            self._on_commit()
+
+
+class Database:
+    """One service's database: engine, metadata and units of work."""
+
+    def __init__(self, url: str, metadatas: list[MetaData]) -> None:
+        self.url = url
+        self.metadatas = metadatas
+        self.engine = make_engine(url)
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def on_commit(self, fn: Callable[[], None]) -> None:
+        self._listeners.append(fn)
+
+    def _notify(self) -> None:
+        for fn in self._listeners:
+            fn()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self._notify)
+
+    def create_all(self) -> None:
+        for md in self.metadatas:
+            md.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

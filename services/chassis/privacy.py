@@ -1,0 +1,106 @@
+"""Pseudonyms and crypto-shredding: what lets events speak of a child without naming them."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlmodel import Field, Session
+
+from contracts.common import SealedContact
+from services.chassis.db import Database, new_base
+
+_B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def patient_ref(identity_number: str, secret: str) -> str:
+    """A stable pseudonym: keyed hash of the 12-digit identity number (no key, no reversal)."""
+    digest = hmac.new(secret.encode(), identity_number.encode(), hashlib.sha256).digest()
+    n = int.from_bytes(digest[:13], "big")
+    chars = []
+    for _ in range(20):
+        n, r = divmod(n, 32)
+        chars.append(_B32[r])
+    return "P-" + "".join(chars)
+
+
+KeyVaultBase = new_base("KeyVault")
+
+
+class PersonKey(KeyVaultBase, table=True):  # type: ignore[call-arg]
+    """One encryption key per person. Deleting the row erases their contact details everywhere."""
+
+    __tablename__ = "person_keys"
+    patient_ref: str = Field(primary_key=True, max_length=40)
+    key: str = Field(max_length=100)
+    created_at: datetime
+
+
+class KeyAccess(KeyVaultBase, table=True):  # type: ignore[call-arg]
+    """Every use of a person's key, for the audit (which service opened whose contact details)."""
+
+    __tablename__ = "key_access"
+    id: int | None = Field(default=None, primary_key=True)
+    patient_ref: str = Field(max_length=40, index=True)
+    service: str = Field(max_length=40)
+    action: str = Field(max_length=20)
+    at: datetime
+
+
+class ContactShredded(Exception):
+    """The person's key was deleted: their contact details are gone for good."""
+
+
+class KeyVault:
+    """Per-person keys. In production this is the region's KMS/Vault; embedded, a SQLite file."""
+
+    def __init__(self, url: str, service: str) -> None:
+        self.db = Database(url, [KeyVaultBase.metadata])
+        self.db.create_all()
+        self.service = service
+
+    def _log(self, s: Session, ref: str, action: str) -> None:
+        s.add(KeyAccess(patient_ref=ref, service=self.service, action=action, at=datetime.now(timezone.utc)))
+
+    def seal(self, ref: str, contact: dict[str, Any]) -> SealedContact:
+        with Session(self.db.engine) as s:
+            row = s.get(PersonKey, ref)
+            if row is None:
+                row = PersonKey(patient_ref=ref, key=Fernet.generate_key().decode(), created_at=datetime.now(timezone.utc))
+                s.add(row)
+            self._log(s, ref, "seal")
+            s.commit()
+            key = row.key
+        token = Fernet(key.encode()).encrypt(json.dumps(contact, ensure_ascii=False).encode())
+        return SealedContact(key_id=ref, algorithm="fernet", ciphertext=token.decode())
+
+    def open(self, sealed: SealedContact) -> dict[str, Any]:
+        """Decrypt in memory. Raises ContactShredded if the key is gone."""
+        with Session(self.db.engine) as s:
+            row = s.get(PersonKey, sealed.key_id)
+            self._log(s, sealed.key_id, "open" if row else "open-shredded")
+            s.commit()
+            if row is None:
+                raise ContactShredded(sealed.key_id)
+            key = row.key
+        try:
+            return json.loads(Fernet(key.encode()).decrypt(sealed.ciphertext.encode()))
+        except InvalidToken as exc:
+            raise ContactShredded(sealed.key_id) from exc
+
+    def shred(self, ref: str) -> bool:
+        with Session(self.db.engine) as s:
+            row = s.get(PersonKey, ref)
+            self._log(s, ref, "shred")
+            if row is not None:
+                s.delete(row)
+            s.commit()
+            return row is not None
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()

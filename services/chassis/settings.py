@@ -1,0 +1,60 @@
+"""Settings from the environment: one prefix per service, shared names for the shared infrastructure."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR_DEFAULT = Path(".kontakt")
+
+
+def _shared(name: str, default: object, description: str) -> object:
+    return Field(default, validation_alias=AliasChoices(name), description=description)
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service's settings. Subclasses set `env_prefix`, e.g. INTAKE_."""
+
+    model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore")
+
+    service_name: str = "service"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    database_url: str = ""  # empty -> SQLite file under data_dir
+
+    data_dir: Path = _shared("KONTAKT_DATA_DIR", DATA_DIR_DEFAULT, "Where embedded state lives.")  # type: ignore[assignment]
+    kafka_bootstrap_servers: str = _shared("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka bootstrap.")  # type: ignore[assignment]
+    kafka_idempotence: bool = _shared("KAFKA_ENABLE_IDEMPOTENCE", False,
+                                      "Idempotent producer; on for real Kafka, off for Tansu.")  # type: ignore[assignment]
+    otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")  # type: ignore[assignment]
+    span_log: Path | None = _shared("KONTAKT_SPAN_LOG", None, "Write finished spans as JSON lines here (tests, ops).")  # type: ignore[assignment]
+    log_file: Path | None = _shared("KONTAKT_LOG_FILE", None, "Also write application logs here.")  # type: ignore[assignment]
+
+    auth_issuer: str = _shared("AUTH_ISSUER", "kontakt-local", "Expected JWT issuer.")  # type: ignore[assignment]
+    auth_audience: str = _shared("AUTH_AUDIENCE", "en-vag-in", "Expected JWT audience.")  # type: ignore[assignment]
+    auth_jwks_url: str | None = _shared("AUTH_JWKS_URL", None, "JWKS of the identity provider.")  # type: ignore[assignment]
+    auth_jwks_file: Path | None = _shared("AUTH_JWKS_FILE", None, "JWKS file (the embedded local issuer writes one).")  # type: ignore[assignment]
+
+    pseudonym_key: str = _shared("KONTAKT_PSEUDONYM_KEY", "dev-only-pseudonym-key-change-me",
+                                 "Secret for keyed hashes of identity numbers.")  # type: ignore[assignment]
+    keyvault_url: str = _shared("KONTAKT_KEYVAULT_URL", "", "Per-person key store (crypto-shredding).")  # type: ignore[assignment]
+
+    outbox_republish_on_start: bool = _shared("KONTAKT_OUTBOX_REPUBLISH", False,
+                                              "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
+    consumer_max_attempts: int = 5
+    consumer_backoff_base_s: float = 0.2
+    consumer_backoff_max_s: float = 5.0
+    stall_after_s: float = 120.0
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').resolve()}"
+
+    def resolved_keyvault_url(self) -> str:
+        if self.keyvault_url:
+            return self.keyvault_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'keyvault.db').resolve()}"

@@ -1,0 +1,55 @@
+"""Tables every service has: the outbox, the inbox and the audit trail."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, LargeBinary
+from sqlmodel import Field
+
+from services.chassis.db import new_base
+
+ChassisBase = new_base("Chassis")
+chassis_metadata = ChassisBase.metadata
+
+
+class OutboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
+    """An event waiting to be (or already) published; written in the state change's transaction."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    event_type: str = Field(max_length=80)
+    topic: str = Field(max_length=120)
+    key: str = Field(max_length=80)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None, index=True)
+
+
+class InboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
+    """An event a consumer has applied; its primary key makes a redelivery a no-op."""
+
+    __tablename__ = "inbox"
+    consumer: str = Field(primary_key=True, max_length=80)
+    event_id: str = Field(primary_key=True, max_length=36)
+    topic: str = Field(max_length=120)
+    partition: int
+    offset: int
+    applied_at: datetime
+
+
+class AuditRecord(ChassisBase, table=True):  # type: ignore[call-arg]
+    """Who read or changed whose personal data, when, and with what outcome. Kept apart from logs."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=80)
+    role: str = Field(max_length=40)
+    care_unit: str | None = Field(default=None, max_length=80)
+    patient_ref: str | None = Field(default=None, index=True, max_length=40)
+    case_id: str | None = Field(default=None, index=True, max_length=40)
+    action: str = Field(max_length=80)
+    outcome: str = Field(max_length=40)
+    detail: str | None = Field(default=None, max_length=400)

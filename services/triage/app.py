@@ -1,0 +1,31 @@
+"""Composition root of the triage service: settings, runtime, routers; the only reader of config."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from faststream.specification import AsyncAPI
+
+from services.chassis.clock import Clock
+from services.chassis.runtime import ServiceRuntime
+from services.triage.api import build_api
+from services.triage.handlers import build_router
+from services.triage.settings import TriageSettings
+from services.triage.store import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: TriageSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or TriageSettings()
+    rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Triage",
+                        description=(__doc__ or "").strip())
+    rt.include(build_router(rt))
+    app = rt.create_app([build_api(rt)])
+    return rt, app
+
+
+def asyncapi() -> AsyncAPI:
+    """Factory for `faststream docs gen --factory services.triage.app:asyncapi`."""
+    rt, _ = build()
+    return rt.asyncapi()

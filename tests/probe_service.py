@@ -1,0 +1,68 @@
+"""A tiny service on the chassis, for testing the chassis itself over a real broker."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request
+from faststream.kafka import KafkaRouter
+from pydantic_settings import SettingsConfigDict
+from sqlmodel import Field
+
+from contracts.envelope import Event, new_case_id
+from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
+from services.chassis.auth import Staff, require
+from services.chassis.db import UnitOfWork, new_base
+from services.chassis.runtime import ServiceRuntime
+from services.chassis.settings import ServiceSettings
+
+ProbeBase = new_base("Probe")
+
+
+class Tally(ProbeBase, table=True):  # type: ignore[call-arg]
+    case_id: str = Field(primary_key=True)
+    applied: int = 0
+
+
+class ProbeSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PROBE_", extra="ignore")
+    service_name: str = "intake"  # publishes as the owner of intake's topics
+    http_port: int = 8199
+
+
+FAIL_CASES: set[str] = set()  # cases whose events the handler refuses (to test retries / dead letters)
+SLOW: dict[str, float] = {}
+
+
+def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRuntime:
+    rt = ServiceRuntime(settings, [ProbeBase.metadata], None, title="probe")
+    router = KafkaRouter()
+
+    @rt.consumers.subscribe(router, CASES_TOPIC, group=group, handles={"CaseClosed"})
+    def count_closed(event: Event, uow: UnitOfWork) -> None:
+        """Counts CaseClosed events per case."""
+        if event.case_id in FAIL_CASES:
+            raise RuntimeError("refused on purpose")
+        if SLOW.get("s"):
+            import time
+
+            time.sleep(SLOW["s"])
+        row = uow.session.get(Tally, event.case_id) or Tally(case_id=event.case_id)
+        row.applied += 1
+        uow.session.add(row)
+
+    rt.include(router)
+    api = APIRouter()
+
+    @api.post("/close")
+    def close(request: Request, staff: Staff = require("call_handler")) -> dict[str, str]:
+        case_id = new_case_id()
+        with rt.db.uow() as uow:
+            uow.publish(CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+                                       payload=CaseClosedPayload(reason="completed")))
+            uow.commit()
+        return {"case_id": case_id}
+
+    rt.app = rt.create_app([api])  # type: ignore[attr-defined]
+    return rt
+
+
