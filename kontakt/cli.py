@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kontakt.kpi_cli import kpi_app
 from kontakt.system import SERVICES, System
 
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
@@ -17,6 +18,7 @@ contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncA
 db_app = typer.Typer(help="Database migrations per service.")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(db_app, name="db")
+app.add_typer(kpi_app, name="kpi")
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,6 +12,9 @@ import pytest
 from kontakt.broker import EmbeddedBroker
 from services.chassis.issuer import LocalIssuer
 
+# a consumer-group join on the broker waits about half the session timeout: keep it short in tests
+os.environ.setdefault("KAFKA_SESSION_TIMEOUT_MS", "3000")
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

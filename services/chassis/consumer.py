@@ -81,7 +81,8 @@ class Consumers:
     """Registers idempotent consumers on a router; one per (group, handler)."""
 
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
-                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0) -> None:
+                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000) -> None:
+        self.session_timeout_ms = session_timeout_ms
         self.db = db
         self.dead_letters = dead_letters
         self.max_attempts = max_attempts
@@ -168,8 +169,8 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
-                decoder=raw_decoder, max_poll_interval_ms=300_000, session_timeout_ms=30_000,
-                heartbeat_interval_ms=3_000, title=f"{group}:{handler.__name__}",
+                decoder=raw_decoder, max_poll_interval_ms=300_000, session_timeout_ms=self.session_timeout_ms,
+                heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",
                 description=description or (handler.__doc__ or "").strip(),
             )(on_message)
             return handler
