@@ -23,6 +23,9 @@ class _Booking(Event):
 class AppointmentBookedPayload(Payload):
     appointment_id: str = F("Appointment id.", "A-5R2T7Y")
     unit_id: str = F("Unit id.", "bup-umea")
+    unit_name: str = F("Unit's display name (for messages to the family).", "BUP Umeå")
+    unit_address: str | None = F("Unit's visiting address (not personal data).", "Umeå BUP, Norrlands universitetssjukhus")
+    video_link: str | None = F("Link for a digital visit.", None)
     unit_municipality: str = F("Municipality of the unit.", "Umeå")
     level: CareLevel = F("Care level of the visit.", "bup")
     visit_type: VisitType = F("Kind of visit.", "new_visit")
@@ -72,6 +75,8 @@ class GroupSeatBookedPayload(Payload):
     group_id: str = F("Parent group course id.", "G-2023-04-UME-1")
     course_kind: str = F("Kind of parenting course.", "parenting_6_12")
     unit_id: str = F("Organising unit.", "hc-mariehem")
+    unit_name: str = F("Unit's display name.", "Mariehems hälsocentral")
+    location: str | None = F("Meeting place, or the video link for a digital group.", "https://video.example/g/2023-04")
     starts_on: date = F("Course start date.", "2023-04-12")
     digital: bool = F("Digital group.", True)
     parents: int = F("Number of parents booked.", 2, ge=1)

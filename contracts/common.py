@@ -46,3 +46,15 @@ class ChildProfile(Payload):
     age_years: int = F("Age in whole years on the day of contact.", 11, ge=0, le=130)
     sex: Sex = F("Legal sex as given by the identity number or the contact, for split statistics.", "female")
     municipality: str = F("Municipality of residence (one of the county's 15, or 'outside' the county).", "Lycksele")
+
+
+class ContactDetails(Payload):
+    """The plaintext inside a SealedContact. Never on the bus unsealed; only notifications opens it."""
+
+    name: str | None = F("Name of the person to contact (guardian or young person).", "Anna Andersson")
+    phone: str | None = F("Mobile number for SMS, E.164 or Swedish national form.", "+46701234567")
+    email: str | None = F("E-mail address.", "anna@example.se")
+    address: str | None = F("Postal address for the digital-letter fallback.", "Storgatan 1, 921 31 Lycksele")
+    preferred_channel: Literal["sms", "email", "digital_letter"] = F("The contact's stated preference.", "sms")
+    language: Literal["sv", "en"] = F("Language of messages.", "sv")
+    is_young_person: bool = F("True when the young person is the contact (wording for a young person).", False)
