@@ -81,8 +81,9 @@ class Consumers:
     """Registers idempotent consumers on a router; one per (group, handler)."""
 
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
-                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000) -> None:
+                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000, group_prefix: str = "") -> None:
         self.session_timeout_ms = session_timeout_ms
+        self.group_prefix = group_prefix
         self.db = db
         self.dead_letters = dead_letters
         self.max_attempts = max_attempts
@@ -160,6 +161,7 @@ class Consumers:
         message was dead-lettered); a crash before that redelivers, and the inbox absorbs it.
         """
         types = frozenset(handles) if handles is not None else None
+        group = self.group_prefix + group
         self.groups.append(group)
 
         def register(handler: Handler) -> Handler:

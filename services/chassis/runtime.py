@@ -56,7 +56,8 @@ class ServiceRuntime:
         self.consumers = Consumers(self.db, self.dead_letters, max_attempts=settings.consumer_max_attempts,
                                    backoff_base_s=settings.consumer_backoff_base_s,
                                    backoff_max_s=settings.consumer_backoff_max_s,
-                                   session_timeout_ms=settings.kafka_session_timeout_ms)
+                                   session_timeout_ms=settings.kafka_session_timeout_ms,
+                                   group_prefix=settings.consumer_group_prefix)
         self.publishers = self._declare_publishers()
         self.relay = OutboxRelay(self.db, self._publish_row)
         self.db.on_commit(self.relay.wake)

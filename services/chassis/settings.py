@@ -44,6 +44,7 @@ class ServiceSettings(BaseSettings):
 
     outbox_republish_on_start: bool = _shared("KONTAKT_OUTBOX_REPUBLISH", False,
                                               "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
+    consumer_group_prefix: str = ""  # tests give each run its own groups
     consumer_max_attempts: int = 5
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
