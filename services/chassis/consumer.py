@@ -14,7 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from contracts.envelope import Event
 from contracts.registry import NewerSchemaVersion, UnknownEventType, dead_letter_topic, parse_event
@@ -37,6 +37,7 @@ class ConsumerStats:
     skipped: Counter[str] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
     dead_lettered: Counter[str] = field(default_factory=Counter)
+    db_waits: Counter[str] = field(default_factory=Counter)
     in_flight_since: dict[str, float] = field(default_factory=dict)
     last_progress: dict[str, float] = field(default_factory=dict)
 
@@ -81,7 +82,11 @@ class Consumers:
     """Registers idempotent consumers on a router; one per (group, handler)."""
 
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
-                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000, group_prefix: str = "") -> None:
+                 backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000, group_prefix: str = "",
+                 max_poll_interval_ms: int = 300_000) -> None:
+        self.max_poll_interval_ms = max_poll_interval_ms
+        # test-only fault injection: called after a handler's transaction committed, before the offset is
+        self.after_commit: Callable[[Event], None] | None = None
         self.session_timeout_ms = session_timeout_ms
         self.group_prefix = group_prefix
         self.db = db
@@ -106,6 +111,8 @@ class Consumers:
             except IntegrityError:
                 # a second instance applied it between our check and commit
                 return False
+        if self.after_commit is not None:
+            self.after_commit(event)
         return True
 
     async def process(self, group: str, handler: Handler, types: frozenset[str] | None, record: Any) -> str:
@@ -130,6 +137,15 @@ class Consumers:
                     await self.dead_letters.send(group, record, str(exc), attempts=attempt)
                     self.stats.dead_lettered[group] += 1
                     return "dead_lettered"
+                except (OperationalError, InterfaceError) as exc:
+                    # the database is away: not the message's fault. Pause this partition and keep
+                    # trying (never dead-letter for an outage); nothing is skipped.
+                    self.stats.db_waits[group] += 1
+                    attempt -= 1
+                    delay = min(self.backoff_base_s * 2 ** min(self.stats.db_waits[group], 6), self.backoff_max_s)
+                    log.warning("%s waits for the database (%s), retrying in %.1fs", group, type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    continue
                 except Exception as exc:  # transient until proven otherwise: retry, then dead-letter
                     if attempt >= self.max_attempts:
                         reason = f"handler failed {attempt} times: {type(exc).__name__}: {str(exc)[:300]}"
@@ -171,7 +187,7 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
-                decoder=raw_decoder, max_poll_interval_ms=300_000, session_timeout_ms=self.session_timeout_ms,
+                decoder=raw_decoder, max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",
                 description=description or (handler.__doc__ or "").strip(),
             )(on_message)

@@ -57,7 +57,8 @@ class ServiceRuntime:
                                    backoff_base_s=settings.consumer_backoff_base_s,
                                    backoff_max_s=settings.consumer_backoff_max_s,
                                    session_timeout_ms=settings.kafka_session_timeout_ms,
-                                   group_prefix=settings.consumer_group_prefix)
+                                   group_prefix=settings.consumer_group_prefix,
+                                   max_poll_interval_ms=settings.consumer_max_poll_interval_ms)
         self.publishers = self._declare_publishers()
         self.relay = OutboxRelay(self.db, self._publish_row)
         self.db.on_commit(self.relay.wake)

@@ -46,6 +46,7 @@ class ServiceSettings(BaseSettings):
                                               "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
     consumer_group_prefix: str = ""  # tests give each run its own groups
     consumer_max_attempts: int = 5
+    consumer_max_poll_interval_ms: int = 300_000
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     stall_after_s: float = 120.0
