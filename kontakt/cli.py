@@ -77,11 +77,17 @@ def token(role: str, unit: str = typer.Option("", help="Care unit of the staff m
 
 
 @contracts_app.command("export")
-def contracts_export() -> None:
+def contracts_export(force: bool = typer.Option(False, "--force", help="Overwrite a committed schema version "
+                                                 "even when the change is incompatible.")) -> None:
     """Write JSON Schemas (and example payloads for new versions) into contracts/."""
-    from contracts.schema_tools import export_all
+    from contracts.schema_tools import IncompatibleSchema, export_all
 
-    for path in export_all(ROOT / "contracts"):
+    try:
+        written = export_all(ROOT / "contracts", force=force)
+    except IncompatibleSchema as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    for path in written:
         typer.echo(f"wrote {path.relative_to(ROOT)}")
 
 
@@ -95,7 +101,7 @@ def contracts_asyncapi() -> None:
     for name in SERVICES:
         spec = importlib.import_module(f"services.{name}.app").asyncapi()
         path = out / f"{name}.json"
-        path.write_text(json.dumps(spec.to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        path.write_text(json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         typer.echo(f"wrote {path.relative_to(ROOT)}")
 
 

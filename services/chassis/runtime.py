@@ -97,7 +97,7 @@ class ServiceRuntime:
         self._background.append(factory)
 
     def asyncapi(self) -> AsyncAPI:
-        return AsyncAPI(self.broker, title=f"En väg in — {self.title}", version="1.0.0",
+        return _ServiceAsyncAPI(self.broker, title=f"En väg in — {self.title}", version="1.0.0",
                         description=self.description, schema_version="3.0.0")
 
     def migrate(self) -> None:
@@ -189,6 +189,14 @@ class ServiceRuntime:
         for r in routers:
             app.include_router(r)
         return app
+
+
+class _ServiceAsyncAPI(AsyncAPI):
+    """An AsyncAPI spec that `faststream docs gen --factory` takes as is (the CLI reads `app.schema`)."""
+
+    @property
+    def schema(self) -> AsyncAPI:
+        return self
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
