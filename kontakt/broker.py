@@ -40,8 +40,10 @@ def wait_for_port(host: str, port: int, timeout: float = 20.0) -> None:
 class EmbeddedBroker:
     """A Tansu broker subprocess on loopback; memory storage, so it starts empty every time."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, log_path: Path | None = None,
+                 advertised_port: int | None = None) -> None:
         self.port = port or free_port()
+        self.advertised_port = advertised_port or self.port  # a proxy in front (fault tests) advertises itself
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -51,9 +53,10 @@ class EmbeddedBroker:
 
     def start(self) -> EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=out, start_new_session=True)
         wait_for_port("127.0.0.1", self.port)
@@ -98,7 +101,10 @@ async def read_all(bootstrap: str, topic: str, timeout: float = 5.0) -> list[obj
         end = await consumer.end_offsets(tps)
         records: list[object] = []
         deadline = time.monotonic() + timeout
-        while any((await consumer.position(tp)) < end[tp] for tp in tps) and time.monotonic() < deadline:
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < end[tp] for tp in tps])
+
+        while await behind() and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
             for recs in batch.values():
                 records.extend(recs)

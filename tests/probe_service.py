@@ -1,6 +1,7 @@
 """A tiny service on the chassis, for testing the chassis itself over a real broker."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
@@ -30,7 +31,8 @@ class ProbeSettings(ServiceSettings):
 
 
 FAIL_CASES: set[str] = set()  # cases whose events the handler refuses (to test retries / dead letters)
-SLOW: dict[str, float] = {}
+SLOW: dict[str, float] = {}  # case id -> seconds the handler takes for it
+STARTED: list[str | None] = []  # cases whose slow handler began
 
 
 def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRuntime:
@@ -42,10 +44,15 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
         """Counts CaseClosed events per case."""
         if event.case_id in FAIL_CASES:
             raise RuntimeError("refused on purpose")
-        if SLOW.get("s"):
+        delay = SLOW.get(event.case_id or "", SLOW.get("s", 0))  # per case, or "s" for every event
+        if delay:
             import time
 
-            time.sleep(SLOW["s"])
+            STARTED.append(event.case_id)  # so a test knows the slow handler is in flight
+            if started_file := os.environ.get("PROBE_STARTED_FILE"):
+                with open(started_file, "a") as f:
+                    f.write(f"{event.case_id}\n")
+            time.sleep(delay)
         row = uow.session.get(Tally, event.case_id) or Tally(case_id=event.case_id)
         row.applied += 1
         uow.session.add(row)
@@ -66,3 +73,9 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
     return rt
 
 
+if __name__ == "__main__":  # `python -m tests.probe_service`: the probe as its own process (PROBE_* env)
+    from services.chassis.serve import serve
+
+    SLOW["s"] = float(os.environ.get("PROBE_SLOW_S", "0"))
+    probe = build(ProbeSettings())
+    serve(probe, probe.app)  # type: ignore[attr-defined]

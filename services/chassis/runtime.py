@@ -51,6 +51,7 @@ class ServiceRuntime:
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
+            log_level=logging.DEBUG,  # "Received"/"Processed" per message is noise at INFO
         )
         self.dead_letters = DeadLetters()
         self.consumers = Consumers(self.db, self.dead_letters, max_attempts=settings.consumer_max_attempts,
