@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections import Counter
@@ -49,6 +50,28 @@ class ConsumerStats:
 def raw_decoder(msg: Any) -> bytes:
     """Keep the bytes: decoding happens inside the consumer so failures can be dead-lettered."""
     return msg.body
+
+
+async def tolerant_parser(record: Any, original: Callable[[Any], Any]) -> Any:
+    """FastStream's parser decodes every header as UTF-8 and fails before any handler runs, so the
+    message could be neither applied nor dead-lettered. Parse a copy with readable headers and keep
+    the original record, so `process` dead-letters it with its bytes untouched."""
+    try:
+        return await original(record)
+    except UnicodeDecodeError:
+        clean = copy.copy(record)
+        clean.headers = [(k, v.decode("utf-8", "replace").encode()) for k, v in record.headers or ()]
+        msg = await original(clean)
+        msg.raw_message = record
+        return msg
+
+
+def check_headers(headers: Iterable[tuple[str, bytes]] | None) -> None:
+    for name, value in headers or ():
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PermanentError(f"header {name!r} is not UTF-8") from exc
 
 
 def decode(value: bytes | None) -> Event:
@@ -119,6 +142,7 @@ class Consumers:
         self.stats.in_flight_since[group] = time.monotonic()
         try:
             try:
+                check_headers(record.headers)
                 event = decode(record.value)
             except PermanentError as exc:
                 await self.dead_letters.send(group, record, str(exc), attempts=1)
@@ -187,7 +211,7 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
-                decoder=raw_decoder, max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
+                decoder=raw_decoder, parser=tolerant_parser, max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",
                 description=description or (handler.__doc__ or "").strip(),
             )(on_message)
