@@ -16,7 +16,8 @@ def _shared(name: str, default: object, description: str) -> object:
 class ServiceSettings(BaseSettings):
     """Base for every service's settings. Subclasses set `env_prefix`, e.g. INTAKE_."""
 
-    model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore")
+    # populate_by_name: tests and the CLI pass shared settings by field name (data_dir=...), not only by env name
+    model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
     http_host: str = "127.0.0.1"
