@@ -1,11 +1,126 @@
-"""HTTP API of the intake service for staff apps."""
+"""HTTP API of the intake service for staff apps, senders and the call platform (thin: parse -> service)."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-from services.chassis.runtime import ServiceRuntime
+from fastapi import APIRouter, Body, File, Form, Header, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from services.chassis.auth import Staff, require
+from services.chassis.errors import DomainError, field_error
+from services.intake import channels
+from services.intake.calls import Calls
+from services.intake.casework import Casework, close_events
+from services.intake.documents import DocumentStore
+from services.intake.domain import advice
+from services.intake.forms import (AdviceIn, CallStepIn, CloseIn, FromCallForm, InterviewIn, PaperForm, ReferralForm,
+                                   SignpostIn)
+from services.intake.takein import TakeIn
+
+IdemKey = Header(None, alias="Idempotency-Key", max_length=200,
+                 description="Makes a retried submission return the same case instead of a second one.")
+CASE_READERS = ("call_handler", "clinician", "coordinator", "kc_head")
+CASE_WORKERS = ("call_handler", "clinician")
 
 
-def build_api(rt: ServiceRuntime) -> APIRouter:
+def _answer(result: tuple[dict[str, Any], bool]) -> JSONResponse:
+    body, replayed = result
+    return JSONResponse(body, status_code=200 if replayed else 201,
+                        headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+def _takein_routes(api: APIRouter, t: TakeIn, docs: DocumentStore) -> None:
+    @api.post("/referrals", status_code=201, summary="An EDI referral in our JSON form, or a partner's referral.")
+    def referral(form: ReferralForm, key: str | None = IdemKey,
+                 staff: Staff = require("ops", *CASE_WORKERS)) -> JSONResponse:
+        return _answer(channels.from_form(t, form, staff, key))
+
+    @api.post("/referrals/fhir", status_code=201, summary="An HL7 FHIR R4 referral Bundle (ServiceRequest, Patient, "
+              "requester). Answers with our case reference and status.")
+    def fhir(bundle: dict[str, Any] = Body(..., media_type="application/fhir+json"), key: str | None = IdemKey,
+             staff: Staff = require("ops", *CASE_WORKERS)) -> JSONResponse:
+        return _answer(channels.from_fhir(t, bundle, staff, key))
+
+    @api.post("/referrals/paper", status_code=201, summary="Register a scanned paper referral (PDF/PNG/JPEG) "
+              "with its typed fields as JSON in the form field `referral`.")
+    def paper(scan: UploadFile = File(...), referral: str = Form(..., description="PaperForm as JSON."),
+              key: str | None = IdemKey, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> JSONResponse:
+        try:
+            form = PaperForm.model_validate_json(referral)
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("referral", *e["loc"])} for e in exc.errors()]) from None
+        data = scan.file.read(t.rt.settings.max_scan_bytes + 1)  # type: ignore[attr-defined]
+        return _answer(channels.from_paper(t, docs, form, data, staff, key))
+
+    @api.post("/cases/from-call", status_code=201, summary="Open a case from an answered call or a callback.")
+    def from_call(form: FromCallForm, key: str | None = IdemKey,
+                  staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
+        return _answer(channels.from_call(t, form, staff, key))
+
+    @api.get("/documents/{sha256}", summary="A stored scan (audited read).", response_class=Response)
+    def document(sha256: str, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> Response:
+        data = docs.get(sha256) if len(sha256) == 64 and sha256.isalnum() else None
+        t.rt.audit.record(staff, "read-document", detail=sha256[:64], outcome="ok" if data else "not_found")
+        if data is None:
+            raise DomainError([field_error("sha256", "Dokumentet finns inte.", "No such document.", "not_found")],
+                              status=404)
+        kind = "application/pdf" if data.startswith(b"%PDF") else "image/png" if data.startswith(b"\x89PNG") \
+            else "image/jpeg"
+        return Response(data, media_type=kind)
+
+
+def _case_routes(api: APIRouter, cw: Casework) -> None:
+    @api.get("/cases/{case_id}", summary="A case with its contacts and clock (audited read).")
+    def read_case(case_id: str, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+        return cw.read_case(case_id, staff)
+
+    @api.get("/work-queue", summary="Today's new referrals, oldest clock first, with days since the clock "
+             "started and whether the 3-day promise is at risk (audited read).")
+    def work_queue(staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+        return cw.queue(staff)
+
+    @api.post("/cases/{case_id}/advice", status_code=201,
+              summary="A licensed professional gave advice: the medical assessment of the 3-day promise.")
+    def give_advice(case_id: str, body: AdviceIn, key: str | None = IdemKey,
+                    staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
+        return _answer(cw.act(case_id, staff, "advice", lambda a, now: advice.advice_events(
+            case_id, a, now, body.topic_codes), body.model_dump(), key))
+
+    @api.post("/cases/{case_id}/signposting", status_code=201, summary="Signpost the family; closes the case.")
+    def signpost(case_id: str, body: SignpostIn, key: str | None = IdemKey,
+                 staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
+        return _answer(cw.act(case_id, staff, "signposting", lambda a, now: advice.signposting_events(
+            case_id, a, now, body.destination, body.reason), body.model_dump(), key))
+
+    @api.post("/cases/{case_id}/interview", status_code=201, summary="Hand over to a telephone interview.")
+    def interview(case_id: str, body: InterviewIn, key: str | None = IdemKey,
+                  staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
+        return _answer(cw.act(case_id, staff, "interview", lambda a, now: advice.interview_events(
+            case_id, a, now, body.scheduled_for), body.model_dump(mode="json"), key))
+
+    @api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")
+    def close(case_id: str, body: CloseIn, key: str | None = IdemKey,
+              staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
+        return _answer(cw.act(case_id, staff, "close", lambda a, now: close_events(case_id, now, body.reason),
+                              body.model_dump(), key))
+
+
+def _call_routes(api: APIRouter, calls: Calls) -> None:
+    @api.post("/telephony/events", status_code=201, summary="A call step from the call platform (idempotent: "
+              "a retried step answers 200 with the first event id).")
+    def call_step(step: CallStepIn, staff: Staff = require("ops")) -> JSONResponse:
+        return _answer(calls.record(step))
+
+    @api.get("/calls/{call_id}", summary="The steps of a call in time order (no personal data).")
+    def call(call_id: str, staff: Staff = require(*CASE_WORKERS, "ops")) -> dict[str, Any]:
+        return {"call_id": call_id, "steps": calls.steps(call_id)}
+
+
+def build_api(t: TakeIn, cw: Casework, calls: Calls, docs: DocumentStore) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["intake"])
+    _takein_routes(api, t, docs)
+    _case_routes(api, cw)
+    _call_routes(api, calls)
     return api

@@ -3,25 +3,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 
 from services.chassis.clock import Clock
+from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
 from services.intake.api import build_api
+from services.intake.calls import Calls
+from services.intake.casework import Casework
+from services.intake.documents import DocumentStore
+from services.intake.domain.problems import Invalid
 from services.intake.handlers import build_router
+from services.intake.rules import RULES_FILE, load_rules
 from services.intake.settings import IntakeSettings
 from services.intake.store import metadata
+from services.intake.takein import TakeIn
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: IntakeSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or IntakeSettings()
+    rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.include(build_router(rt))
-    app = rt.create_app([build_api(rt)])
+    vault = KeyVault(settings.resolved_keyvault_url(), "intake")
+    takein = TakeIn(rt, rules, vault)
+    docs = DocumentStore(settings.resolved_documents_dir())
+    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs)])
+
+    @app.exception_handler(Invalid)
+    async def _invalid(_: Request, exc: Invalid) -> JSONResponse:
+        return JSONResponse({"errors": exc.problems}, status_code=422)
+
     return rt, app
 
 

@@ -1,5 +1,116 @@
-"""Tables of the intake service."""
+"""Tables of the intake service: cases, their contacts, calls, scanned documents, idempotency keys."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Session, select
+
 from services.chassis.db import new_base
 
 IntakeBase = new_base("Intake")
 metadata = IntakeBase.metadata
+
+
+class CaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """A child's case at the contact centre. Pseudonymous: no identity number, name or phone here."""
+
+    __tablename__ = "cases"
+    case_id: str = Field(primary_key=True, max_length=20)
+    patient_ref: str = Field(index=True, max_length=40)
+    status: str = Field(max_length=12, index=True)  # open | closed
+    channel: str = Field(max_length=12)
+    source: str = Field(max_length=40)
+    clock_start: datetime = Field(index=True)
+    received_at: datetime
+    opened_at: datetime
+    age_years: int
+    sex: str = Field(max_length=10)
+    municipality: str = Field(max_length=40)
+    triage_hint: str = Field(max_length=20)
+    assessed_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: str | None = Field(default=None, max_length=20)
+    sealed_contact: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class OpenCaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """At most one open case per child: the primary key refuses a second one, even under concurrency."""
+
+    __tablename__ = "open_cases"
+    patient_ref: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=20)
+
+
+class ContactRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """Each way in that reached a case (the first one and every linked one)."""
+
+    __tablename__ = "case_contacts"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=20)
+    channel: str = Field(max_length=12)
+    source: str = Field(max_length=40)
+    clock_start: datetime
+    received_at: datetime
+    linked: bool
+    external_ref: str | None = Field(default=None, max_length=120)
+    call_id: str | None = Field(default=None, max_length=120, index=True)
+    document_sha256: str | None = Field(default=None, max_length=64)
+    date_written: date | None = None
+    date_arrived: date | None = None
+    recorded_at: datetime
+
+
+class CallStepRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """One step of a call as the platform reported it; a retried report hits the unique constraint."""
+
+    __tablename__ = "call_steps"
+    __table_args__ = (UniqueConstraint("call_id", "step", "at", name="uq_call_step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(index=True, max_length=120)
+    line: str = Field(max_length=20)
+    step: str = Field(max_length=20)
+    at: datetime
+    received_at: datetime
+    event_id: str = Field(max_length=36)
+
+
+class DocumentRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """A scanned referral in the content-addressed store (the file lives under data_dir/documents)."""
+
+    __tablename__ = "documents"
+    sha256: str = Field(primary_key=True, max_length=64)
+    content_type: str = Field(max_length=40)
+    size_bytes: int
+    stored_at: datetime
+
+
+class IdempotencyRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """The answer given to a submission, so a retry with the same key gets the same case."""
+
+    __tablename__ = "idempotency_keys"
+    key: str = Field(primary_key=True, max_length=300)
+    request_hash: str = Field(max_length=64)
+    case_id: str | None = Field(default=None, max_length=20)
+    response: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+
+
+def open_case_of(s: Session, patient_ref: str) -> CaseRow | None:
+    link = s.get(OpenCaseRow, patient_ref)
+    return s.get(CaseRow, link.case_id) if link else None
+
+
+def call_steps(s: Session, call_id: str) -> list[CallStepRow]:
+    return list(s.exec(select(CallStepRow).where(CallStepRow.call_id == call_id)))
+
+
+def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
+    """Open cases not yet medically assessed, oldest clock start first."""
+    q = (select(CaseRow).where(CaseRow.status == "open", CaseRow.assessed_at.is_(None))  # type: ignore[union-attr]
+         .order_by(CaseRow.clock_start, CaseRow.case_id).limit(limit))  # type: ignore[arg-type]
+    return list(s.exec(q))
+
+
+def contacts_of(s: Session, case_id: str) -> list[ContactRow]:
+    return list(s.exec(select(ContactRow).where(ContactRow.case_id == case_id).order_by(ContactRow.id)))  # type: ignore[arg-type]

@@ -1,0 +1,29 @@
+"""Care-guarantee days: calendar days in Europe/Stockholm, the contact day is day 0."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from services.chassis.clock import STOCKHOLM
+from services.intake.rules import IntakeRules
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(STOCKHOLM).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight in Stockholm: the clock start of a referral known only by its date."""
+    return datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
+
+
+def days_since(clock_start: datetime, now: datetime) -> int:
+    return (local_day(now) - local_day(clock_start)).days
+
+
+def at_risk(days: int, rules: IntakeRules) -> bool:
+    """Not yet assessed and close to (or past) the 3-day promise."""
+    return days >= rules.at_risk_from_day
+
+
+def promise_broken(days: int, rules: IntakeRules) -> bool:
+    return days > rules.promise_days

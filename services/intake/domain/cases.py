@@ -1,0 +1,130 @@
+"""Every way in becomes a case: open one, link to the child's open case, or signpost out at once."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from contracts.common import Channel, SealedContact, Source
+from contracts.envelope import Event
+from contracts.intake import (CaseClosed, CaseClosedPayload, CaseLinked, CaseLinkedPayload, PaperReferralDigitised,
+                              PaperReferralDigitisedPayload, ReferralReceived, ReferralReceivedPayload, Signposted,
+                              SignpostedPayload)
+from contracts.common import ChildProfile
+from services.intake.domain.child import Child
+from services.intake.rules import IntakeRules
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The staff member (or system account) on whose behalf intake acts; pseudonymous."""
+
+    role: str
+    staff_ref: str
+    licensed: bool
+
+    def act(self) -> dict[str, object]:
+        return {"by_role": self.role, "by_staff_ref": self.staff_ref, "licensed": self.licensed}
+
+
+@dataclass(frozen=True)
+class PaperDates:
+    document_sha256: str
+    date_written: date
+    date_arrived: date
+
+    @property
+    def arrival_delay_days(self) -> int:
+        return (self.date_arrived - self.date_written).days
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A validated, pseudonymised contact from any channel."""
+
+    channel: Channel
+    source: Source
+    clock_start: datetime
+    received_at: datetime
+    patient_ref: str
+    child: Child
+    sender_date: date | None = None
+    contact: SealedContact | None = None
+    call_id: str | None = None
+    external_ref: str | None = None
+    reason_codes: tuple[str, ...] = ()
+    paper: PaperDates | None = None
+
+    @property
+    def school_referral(self) -> bool:
+        return self.source == "school_student_health"
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: str
+    clock_start: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case_id: str
+    status: Literal["opened", "linked", "signposted"]
+    clock_start: datetime
+    events: list[Event] = field(default_factory=list)
+
+
+def take_in(contact: Contact, open_case: OpenCase | None, actor: Actor, new_case_id: str, now: datetime,
+            rules: IntakeRules) -> Outcome:
+    """One child, one open case: link when one is open (earliest clock start wins), else open or signpost."""
+    corr = uuid.uuid4()
+    if open_case is not None:
+        effective = min(open_case.clock_start, contact.clock_start)
+        linked = CaseLinked.new(case_id=open_case.case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
+                                payload=CaseLinkedPayload(
+                                    linked_channel=contact.channel, linked_source=contact.source,
+                                    linked_clock_start=contact.clock_start, effective_clock_start=effective,
+                                    external_ref=contact.external_ref))
+        events = [linked, *_paper_events(contact, open_case.case_id, now, corr)]
+        return Outcome(open_case.case_id, "linked", effective, events)
+    received = ReferralReceived.new(case_id=new_case_id, occurred_at=contact.clock_start, recorded_at=now,
+                                    correlation_id=corr, payload=_referral_payload(contact))
+    events: list[Event] = [received, *_paper_events(contact, new_case_id, now, corr)]
+    if contact.child.triage_hint == "none":
+        return Outcome(new_case_id, "opened", contact.clock_start, events)
+    events += signpost_events(new_case_id, contact.child.triage_hint, actor, now, corr,
+                              rules.signpost_destinations[contact.child.triage_hint])
+    return Outcome(new_case_id, "signposted", contact.clock_start, events)
+
+
+def signpost_events(case_id: str, reason: str, actor: Actor, now: datetime, corr: uuid.UUID,
+                    destination: str) -> list[Event]:
+    """Signposting ends the contact centre's part: the case closes with it."""
+    signposted = Signposted.new(case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
+                                payload=SignpostedPayload(destination=destination, reason=reason,
+                                                          signposted_at=now, **actor.act()))
+    closed = CaseClosed.new(case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
+                            payload=CaseClosedPayload(reason="signposted"))
+    return [signposted, closed]
+
+
+def _referral_payload(c: Contact) -> ReferralReceivedPayload:
+    return ReferralReceivedPayload(
+        channel=c.channel, source=c.source, school_referral=c.school_referral, clock_start=c.clock_start,
+        sender_date=c.sender_date, received_at=c.received_at,
+        child=ChildProfile(patient_ref=c.patient_ref, age_years=c.child.age_years, sex=c.child.sex,
+                           municipality=c.child.municipality),
+        contact=c.contact, call_id=c.call_id, external_ref=c.external_ref, reason_codes=list(c.reason_codes),
+        triage_hint=c.child.triage_hint)
+
+
+def _paper_events(c: Contact, case_id: str, now: datetime, corr: uuid.UUID) -> list[Event]:
+    if c.paper is None:
+        return []
+    p = c.paper
+    return [PaperReferralDigitised.new(
+        case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
+        payload=PaperReferralDigitisedPayload(document_sha256=p.document_sha256, date_written=p.date_written,
+                                              date_arrived=p.date_arrived, digitised_at=now,
+                                              arrival_delay_days=p.arrival_delay_days))]

@@ -1,0 +1,111 @@
+"""What staff apps and senders submit: the product's own JSON forms, validated field by field."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from contracts.common import ContactDetails, SignpostDestination, Source
+from contracts.intake import Line
+from services.intake.domain.telephony import Step
+
+# Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")]
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ChildIn(_Form):
+    identity_number: str = Field(description="Personnummer or samordningsnummer, YYYYMMDD-NNNN.",
+                                 examples=["20100101-2383"], min_length=10, max_length=13)
+    municipality: str = Field(description="One of the county's 15 municipalities (name or code), or 'outside'.",
+                              examples=["Lycksele"], min_length=2, max_length=40)
+
+
+class _Referral(_Form):
+    child: ChildIn
+    contact: ContactDetails | None = Field(None, description="Guardian's or young person's contact; sealed at once.")
+    reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["anxiety"]])
+    external_ref: str | None = Field(None, max_length=120, description="The sender's own reference.",
+                                     examples=["sr-88412"])
+
+
+PARTNER_SOURCES = ("school_student_health", "social_services", "partner_external", "partner_internal", "other")
+
+
+class ReferralForm(_Referral):
+    """An EDI referral in the product's own JSON form, or a collaboration partner's referral."""
+
+    channel: Literal["edi", "partner"] = Field("edi", description="EDI from healthcare, or a partner's referral.")
+    source: Source = Field("healthcare", description="Who sent it.")
+    authored_on: date = Field(description="The sender's date; the 3-day clock starts here.", examples=["2022-11-14"])
+
+    @model_validator(mode="after")
+    def _per_channel(self) -> ReferralForm:
+        if self.channel == "edi" and self.source != "healthcare":
+            raise ValueError("EDI-remisser kommer från hälso- och sjukvården (source=healthcare). | "
+                             "EDI referrals come from healthcare (source=healthcare).")
+        if self.channel == "edi" and not self.external_ref:
+            raise ValueError("EDI-remiss kräver avsändarens referens (external_ref). | "
+                             "An EDI referral needs the sender's reference (external_ref).")
+        if self.channel == "partner" and self.source not in PARTNER_SOURCES:
+            raise ValueError(f"Samverkanspartner ska vara en av {', '.join(PARTNER_SOURCES)}. | "
+                             f"A partner source must be one of {', '.join(PARTNER_SOURCES)}.")
+        return self
+
+
+class PaperForm(_Referral):
+    """The typed fields of a scanned paper referral."""
+
+    source: Source = Field("school_student_health", description="Who wrote it (school student health, ...).")
+    date_written: date = Field(description="The date written on the paper; the 3-day clock starts here.",
+                               examples=["2022-11-10"])
+    date_arrived: date = Field(description="The date stamped on receipt.", examples=["2022-11-15"])
+
+    @model_validator(mode="after")
+    def _arrival_after_writing(self) -> PaperForm:
+        if self.date_arrived < self.date_written:
+            raise ValueError("Ankomstdatum kan inte ligga före datumet på remissen. | "
+                             "The arrival date cannot be before the date written on the referral.")
+        return self
+
+
+class FromCallForm(_Form):
+    """A staff member opens a case from an answered call or a callback."""
+
+    call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
+    source: Source = Field("guardian", description="Who called: guardian, young person, or a partner.")
+    child: ChildIn
+    contact: ContactDetails | None = None
+    reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20)
+
+
+class CallStepIn(_Form):
+    """One step of a call as the call platform reports it (retries welcome)."""
+
+    call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
+    line: Line = Field(examples=["public_1177"])
+    step: Step = Field(examples=["CallAnswered"])
+    at: AwareDatetime = Field(description="The platform's own timestamp, with time zone.",
+                              examples=["2023-03-14T08:02:10+01:00"])
+
+
+class AdviceIn(_Form):
+    topic_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["sleep"]])
+
+
+class SignpostIn(_Form):
+    destination: SignpostDestination = Field(examples=["social_services"])
+    reason: Literal["outside_healthcare", "adult_care", "out_of_county", "other"] = "outside_healthcare"
+
+
+class InterviewIn(_Form):
+    scheduled_for: AwareDatetime = Field(description="When the telephone interview is booked, with time zone.",
+                                         examples=["2023-03-16T09:00:00+01:00"])
+
+
+class CloseIn(_Form):
+    reason: Literal["completed", "withdrawn"] = "completed"

@@ -1,0 +1,1 @@
+"""Unit and service-level tests of the intake service."""
