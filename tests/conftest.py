@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from kontakt.broker import EmbeddedBroker
 from services.chassis.issuer import LocalIssuer
 
+# services built with default settings in tests keep their files out of the work tree
+os.environ.setdefault("KONTAKT_DATA_DIR", tempfile.mkdtemp(prefix="kontakt-test-"))
 # a consumer-group join on the broker waits about half the session timeout: keep it short in tests
 os.environ.setdefault("KAFKA_SESSION_TIMEOUT_MS", "3000")
 
