@@ -1,11 +1,164 @@
-"""HTTP API of the kpi service for staff apps."""
+"""HTTP API of the kpi service: every chart's figures as JSON and CSV, the quarterly report, the clock board."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+from datetime import date
+from typing import Any
 
+from fastapi import APIRouter, Query as Q
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlmodel import Session
+
+from services.chassis.auth import Staff, require
+from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
+from services.kpi.domain.clocks import board
+from services.kpi.domain.days import local_date
+from services.kpi.domain.definitions import Definitions, RuleSet
+from services.kpi.domain.figures import DIMENSIONS, FIGURES, Dataset, Query, compute
+from services.kpi.domain.periods import GRAINS, bounds
+from services.kpi.domain.report import deviations_figure
+from services.kpi.domain.table import Table
+from services.kpi.printable import quarterly_html
+from services.kpi.projection import input_counts, load_calls, load_cases
+
+FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
+BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
 
 
-def build_api(rt: ServiceRuntime) -> APIRouter:
-    api = APIRouter(prefix="/api", tags=["kpi"])
+def _date(name: str, value: str | None, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    except ValueError:
+        raise DomainError([field_error(name, "Ange ett datum (ÅÅÅÅ-MM-DD) eller en månad (ÅÅÅÅ-MM).",
+                                       "Give a date (YYYY-MM-DD) or a month (YYYY-MM).", "date_parsing")]) from None
+
+
+def build_query(today: date, start: str | None, end: str | None, grain: str, municipality: str | None,
+                unit: str | None, sex: str | None, by: str | None, allowed_by: tuple[str, ...] = DIMENSIONS) -> Query:
+    errors = []
+    if grain not in GRAINS:
+        errors.append(field_error("grain", "Period ska vara month, quarter eller year.",
+                                  "grain must be month, quarter or year.", "enum"))
+    if by and by not in allowed_by:
+        errors.append(field_error("by", f"Uppdelning ska vara en av {', '.join(allowed_by)}.",
+                                  f"by must be one of {', '.join(allowed_by)}.", "enum"))
+    if sex and sex not in ("female", "male", "other", "unknown"):
+        errors.append(field_error("sex", "Kön ska vara female, male, other eller unknown.",
+                                  "sex must be female, male, other or unknown.", "enum"))
+    q_start = _date("from", start, date(today.year - 1, today.month, 1))
+    q_end = _date("to", end, today)
+    if end and len(end) <= 7:
+        q_end = bounds(f"{q_end.year}-{q_end.month:02d}")[1]  # a month given as "to" means its last day
+    if q_start > q_end:
+        errors.append(field_error("from", "Startdatum ligger efter slutdatum.", "from is after to.", "range"))
+    if errors:
+        raise DomainError(errors)
+    return Query(q_start, q_end, today, grain, municipality or None, unit or None, sex or None, by or None)
+
+
+def to_csv(t: Table, suppress_below: int) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=t.header(), lineterminator="\n")
+    w.writeheader()
+    for row in t.rows(suppress_below):
+        w.writerow({k: ("<" + str(suppress_below) if v is None and k in t.child_columns else v)
+                    for k, v in row.items()})
+    return buf.getvalue()
+
+
+def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], defs: Definitions) -> Any:
+    if fmt == "csv":  # an export: small cells always suppressed
+        return PlainTextResponse(to_csv(t, defs.suppress_below), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{t.figure}.csv"'})
+    return {"figure": t.figure, **meta, "grain": q.grain, "from": str(q.start), "to": str(q.end),
+            "filters": {"municipality": q.municipality, "unit": q.unit, "sex": q.sex, "by": q.by},
+            "columns": t.header(), "suppressed_below": defs.suppress_below if suppress else None,
+            "rows": t.rows(defs.suppress_below if suppress else 0)}
+
+
+def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRouter:
+    api = APIRouter(prefix="/api/kpi", tags=["kpi"])
+
+    def dataset() -> Dataset:
+        with Session(rt.db.engine) as s:
+            return Dataset(load_cases(s), load_calls(s), defs)
+
+    def today() -> date:
+        return local_date(rt.clock.now())
+
+    def meta(figure: str) -> dict[str, Any]:
+        m = defs.measures.get(figure)
+        if m:
+            return {"title_sv": m.title_sv, "title_en": m.title_en, "target": m.target, "limit_days": m.limit_days}
+        return {"target": defs.targets.get("calls_answered") if figure == "calls" else None}
+
+    @api.get("/figures", summary="The figures available, with titles and targets.")
+    def figures(staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
+        names = [*defs.measures, *FIGURES, "deviations"]
+        return {"definitions_version": defs.version, "rules_version": rules.version,
+                "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS)}
+
+    @api.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
+    def deviations(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
+                   grain: str = "quarter", municipality: str | None = None, unit: str | None = None,
+                   sex: str | None = None, by: str | None = None, format: str = "json", suppress: bool = False,
+                   staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        q = build_query(today(), start, end, grain, municipality, unit, sex, by, ("unit",))
+        titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in rules.rules}
+        return respond(deviations_figure(dataset(), q, rules), q, format, suppress,
+                       {"rules_version": rules.version, "rules": titles}, defs)
+
+    @api.get("/figures/{figure}", summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
+    def figure(figure: str, start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
+               grain: str = "month", municipality: str | None = None, unit: str | None = None,
+               sex: str | None = None, by: str | None = None, format: str = "json", suppress: bool = False,
+               staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        if figure not in defs.measures and figure not in FIGURES:
+            raise DomainError([field_error("figure", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.",
+                                           "not_found")], status=404)
+        allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
+            ("line",) if figure == "calls" else DIMENSIONS
+        q = build_query(today(), start, end, grain, municipality, unit, sex, by, allowed)
+        return respond(compute(dataset(), q, figure), q, format, suppress, meta(figure), defs)
+
+    @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
+    def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        try:
+            first, last = bounds(quarter)
+            assert "-Q" in quarter
+        except (ValueError, AssertionError):
+            raise DomainError([field_error("quarter", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.",
+                                           "pattern")]) from None
+        q = Query(first, last, today(), "quarter", by="unit")
+        t = deviations_figure(dataset(), q, rules)
+        if format == "csv":
+            return respond(t, q, "csv", True, {}, defs)
+        return HTMLResponse(quarterly_html(quarter, t, rules, defs.suppress_below))
+
+    @api.get("/clocks", summary="Open guarantee clocks that breach today or tomorrow (case ids: audited).")
+    def clocks(horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None, unit: str | None = None,
+               staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
+        now_day = today()
+        items = board(dataset().views, defs.measures.values(), now_day, horizon_days)
+        items = [c for c in items if (not municipality or c.municipality == municipality)
+                 and (not unit or c.unit_id == unit)]
+        rt.audit.record(staff, "read-guarantee-clocks", detail=f"{len(items)} clocks")
+        return {"today": str(now_day), "horizon_days": horizon_days, "clocks": [
+            {"case_id": c.case_id, "clock": c.clock, "started": str(c.started), "deadline": str(c.deadline),
+             "days_left": c.days_left, "unit_id": c.unit_id,
+             "booked_for": str(c.booked_for) if c.booked_for else None} for c in items]}
+
+    @api.get("/input", summary="Defined outcomes for bad input: unknown cases, out of order, dead-lettered.")
+    def input_outcomes(staff: Staff = require("ops", "kpi_analyst")) -> dict[str, Any]:
+        with Session(rt.db.engine) as s:
+            counts = input_counts(s)
+        group_stats = rt.consumers.stats
+        return {"projection": counts, "dead_lettered_by_reason": dict(getattr(rt.dead_letters, "reasons", {})),
+                "duplicates": sum(group_stats.duplicates.values()), "applied": sum(group_stats.applied.values())}
+
     return api
+

@@ -1,10 +1,17 @@
 """Settings of the kpi service (environment prefix KPI_)."""
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from services.chassis.settings import ServiceSettings
+from services.kpi.rules import DATA
 
 
 class KpiSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="KPI_", extra="ignore")
     service_name: str = "kpi"
     http_port: int = 8105
+    # how often the guarantee clocks are checked for cases about to breach (and time-based deviations)
+    clock_scan_interval_s: float = 60.0
+    definitions_file: Path = DATA / "kpi_definitions.yaml"
+    deviation_rules_file: Path = DATA / "deviation_rules.yaml"

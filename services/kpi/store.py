@@ -1,5 +1,69 @@
-"""Tables of the kpi service."""
+"""Tables of the kpi service: merged facts per case and per call, tags and alerts raised, input counts.
+
+No direct identifiers: a case is its pseudonymous case id, a child is age, sex and municipality.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field
+
 from services.chassis.db import new_base
 
 KpiBase = new_base("Kpi")
 metadata = KpiBase.metadata
+
+
+class CaseFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
+    """The merged facts of one case (see domain/merge.py for their shape and merge rules)."""
+
+    __tablename__ = "kpi_case_facts"
+    case_id: str = Field(primary_key=True, max_length=40)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    known: bool = Field(default=False, index=True)  # its ReferralReceived has been seen
+    updated_at: datetime
+
+
+class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
+    """The merged steps of one call (offered, answered, queue full, callback...)."""
+
+    __tablename__ = "kpi_call_facts"
+    call_id: str = Field(primary_key=True, max_length=80)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class DeviationRow(KpiBase, table=True):  # type: ignore[call-arg]
+    """A DeviationTagged event this service published; the unique key makes tagging idempotent."""
+
+    __tablename__ = "kpi_deviation"
+    __table_args__ = (UniqueConstraint("case_id", "rule_id", "item_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=40, index=True)
+    rule_id: str = Field(max_length=80)
+    item_key: str = Field(max_length=120)
+    unit_id: str | None = Field(default=None, max_length=80)
+    level: str = Field(max_length=40)
+    day: date
+    tagged_at: datetime
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AlertRow(KpiBase, table=True):  # type: ignore[call-arg]
+    """A GuaranteeAtRisk event published for one clock of one case: raised once, before the breach."""
+
+    __tablename__ = "kpi_alert"
+    case_id: str = Field(primary_key=True, max_length=40)
+    clock: str = Field(primary_key=True, max_length=40)
+    deadline: date
+    raised_at: datetime
+
+
+class InputCountRow(KpiBase, table=True):  # type: ignore[call-arg]
+    """How many events of each defined bad-input outcome the projections have met."""
+
+    __tablename__ = "kpi_input_count"
+    outcome: str = Field(primary_key=True, max_length=40)
+    n: int = 0

@@ -1,0 +1,39 @@
+"""Care-guarantee days: calendar days in Europe/Stockholm, the contact day is day 0."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from services.chassis.clock import STOCKHOLM
+
+UTC = timezone.utc
+
+
+def parse_ts(value: str) -> datetime:
+    """An ISO timestamp from the wire or the store, as an aware datetime."""
+    return datetime.fromisoformat(value)
+
+
+def norm_ts(value: str) -> str:
+    """One spelling for every instant (UTC, seconds) so stored timestamps compare as strings."""
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def local_date(ts: str | datetime) -> date:
+    """The Swedish calendar day of an instant (what the family and the guarantee count in)."""
+    dt = parse_ts(ts) if isinstance(ts, str) else ts
+    return dt.astimezone(STOCKHOLM).date()
+
+
+def days_between(start: str | datetime, end: str | datetime) -> int:
+    """Calendar days from start to end in Swedish time: same day 0, next day 1 (DST-proof)."""
+    return (local_date(end) - local_date(start)).days
+
+
+def deadline_date(start: str | datetime, limit_days: int) -> date:
+    """The last calendar day that still meets a promise of `limit_days`."""
+    return local_date(start) + timedelta(days=limit_days)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last second of a Swedish calendar day, as an aware datetime."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)

@@ -1,0 +1,42 @@
+"""The measured promises and reporting rules, as validated data (loaded from data/ by rules.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A guarantee clock: from `start` to `end` within `limit_days` calendar days."""
+    id: str
+    limit_days: int
+    level: str | None  # None: the 3-day assessment clock (contact -> assessment); else the visit level
+    target: float
+    title_sv: str
+    title_en: str
+
+
+@dataclass(frozen=True)
+class Definitions:
+    version: str
+    measures: dict[str, Measure]
+    age_bands: list[tuple[int, int]]
+    suppress_below: int
+    at_risk_days: int
+    parent_group_follow_up_days: int
+    targets: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeviationRule:
+    id: str
+    kind: str
+    level: str  # where it is reported: primary_care, bup, contact_centre
+    params: dict[str, object]
+    title_sv: str
+    title_en: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: str
+    rules: list[DeviationRule]

@@ -1,0 +1,137 @@
+"""From one event (as its wire dict) to the partial facts it contributes to a case or a call.
+
+Live consumption and the batch replay both go through `facts_of`, so they cannot disagree.
+No direct identifiers survive: the child's patient reference is dropped here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from services.kpi.domain.days import norm_ts
+
+Facts = dict[str, Any]
+Extracted = tuple[str, str, Facts]  # ("case" | "call", key, partial facts)
+
+CALL_STEPS = {"CallOffered": "offered", "CallAnswered": "answered", "CallAbandoned": "abandoned",
+              "QueueFull": "full", "CallbackScheduled": "cb_sched", "CallbackMade": "cb_made"}
+
+
+def _call(d: dict[str, Any]) -> Extracted:
+    p = d["payload"]
+    return "call", p["call_id"], {CALL_STEPS[d["event_type"]]: norm_ts(p["at"]), "line": p["line"]}
+
+
+def _referral(d: dict[str, Any]) -> Facts:
+    p, child = d["payload"], d["payload"]["child"]
+    received, clock = norm_ts(p["received_at"]), norm_ts(p["clock_start"])
+    ref = {"channel": p["channel"], "source": p["source"], "school": bool(p["school_referral"]),
+           "age": child["age_years"], "sex": child["sex"], "municipality": child["municipality"]}
+    contact = {"at": clock, "channel": p["channel"], "school": bool(p["school_referral"])}
+    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {d["event_id"]: contact}}
+
+
+def _linked(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    linked = norm_ts(p["linked_clock_start"])
+    contact = {"at": linked, "channel": p["linked_channel"],
+               "school": p["linked_source"] == "school_student_health"}
+    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {d["event_id"]: contact}}
+
+
+def _paper(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"paper": {d["event_id"]: {"written": p["date_written"], "arrived": p["date_arrived"]}}}
+
+
+def _assessment(at_field: str, kind: str | None = None) -> Callable[[dict[str, Any]], Facts]:
+    def extract(d: dict[str, Any]) -> Facts:
+        p = d["payload"]
+        if not p.get("licensed", True):
+            return {}  # only a licensed professional's assessment counts
+        return {"assess": [norm_ts(p[at_field]), d["event_id"], kind or p.get("kind", "other")]}
+    return extract
+
+
+def _signposted(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"signpost": [norm_ts(p["signposted_at"]), d["event_id"], p["destination"]]}
+
+
+def _closed(d: dict[str, Any]) -> Facts:
+    return {"closed": norm_ts(d["occurred_at"])}
+
+
+def _decided(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"decisions": {d["event_id"]: {"at": norm_ts(p["decided_at"]), "level": p["level"],
+                                          "guide": p["guide_level"], "overridden": bool(p["overridden"]),
+                                          "supersedes": p.get("supersedes_level")}}}
+
+
+def _collab(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"collabs": {d["event_id"]: {"at": norm_ts(p["initiated_at"]), "question": p["question"],
+                                        "intervention": p["intervention"], "hc": p["health_centre_unit"],
+                                        "bup": p["bup_unit"]}}}
+
+
+def _booked(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    appt = {"unit": p["unit_id"], "level": p["level"], "visit": p["visit_type"],
+            "starts": norm_ts(p["starts_at"]), "decided": norm_ts(p["decided_at"]),
+            "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"]}
+    booked_at = norm_ts(d["occurred_at"])
+    return {"appts": {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}}
+
+
+def _appt_status(kind: str) -> Callable[[dict[str, Any]], Facts]:
+    def extract(d: dict[str, Any]) -> Facts:
+        p = d["payload"]
+        return {"appts": {p["appointment_id"]: {"status": [norm_ts(p["at"]), d["event_id"], kind,
+                                                           p.get("reason"), p["unit_id"]]}}}
+    return extract
+
+
+def _seat(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    seat = {"unit": p["unit_id"], "starts_on": p["starts_on"], "parents": p["parents"],
+            "from": p["booked_from"], "sex": p["child_sex"]}
+    return {"groups": {p["group_id"]: {"seat": [norm_ts(d["occurred_at"]), d["event_id"], seat]}}}
+
+
+def _dropped(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"groups": {p["group_id"]: {"dropped": norm_ts(p["at"])}}}
+
+
+def _noslots(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"noslots": {d["event_id"]: {"at": norm_ts(d["occurred_at"]), "level": p["level"],
+                                        "units": sorted(u["unit_id"] for u in p["units"])}}}
+
+
+CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
+    "ReferralReceived": _referral, "CaseLinked": _linked, "PaperReferralDigitised": _paper,
+    "AdviceGiven": _assessment("given_at", "advice"), "MedicalAssessmentRecorded": _assessment("assessed_at"),
+    "InterviewAssessmentRecorded": _assessment("assessed_at"), "Signposted": _signposted, "CaseClosed": _closed,
+    "CareLevelDecided": _decided, "CollaborationInitiated": _collab, "AppointmentBooked": _booked,
+    "AppointmentCancelled": _appt_status("cancelled"), "AppointmentAttended": _appt_status("attended"),
+    "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
+    "NoBookableSlots": _noslots,
+}
+USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)
+
+
+def facts_of(d: dict[str, Any]) -> Extracted | None:
+    """The facts one event contributes, or None when the figures do not use this event type."""
+    event_type = d["event_type"]
+    if event_type in CALL_STEPS:
+        bucket, key, facts = _call(d)  # a call counts as a call even when tied to a case
+    else:
+        extract = CASE_EXTRACTORS.get(event_type)
+        if extract is None or not d.get("case_id"):
+            return None
+        bucket, key, facts = "case", d["case_id"], extract(d)
+    facts["seen"] = norm_ts(d["occurred_at"])
+    return bucket, key, facts

@@ -1,0 +1,67 @@
+"""Guarantee clocks of a case as spans (start, end, limit), and their period figures."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.kpi.domain.days import days_between, local_date
+from services.kpi.domain.definitions import Measure
+from services.kpi.domain.views import CaseView
+
+
+@dataclass(frozen=True)
+class Span:
+    case_id: str
+    start: str
+    end: str | None  # None: still waiting
+    stop: str | None  # closed or signposted: no longer waiting, though the clock never ended
+    unit: str | None
+    chosen: bool  # the family chose a later time: counted apart, out of the guarantee share
+    key: str  # appointment or decision the span belongs to (for deviation evidence)
+
+    def days(self) -> int | None:
+        return days_between(self.start, self.end) if self.end else None
+
+
+def span_of(view: CaseView, m: Measure) -> Span | None:
+    stop = view.ended_at()
+    if m.level is None:
+        if not view.clock:
+            return None
+        return Span(view.case_id, view.clock, view.assessed, stop, view.unit, False, "contact")
+    visit = view.first_visit(m.level)
+    if visit is not None:
+        return Span(view.case_id, visit.decided, visit.starts, stop, visit.unit, visit.chosen, visit.appointment_id)
+    decision = view.decided_to(m.level)
+    if decision is None or view.current_level != m.level:
+        return None
+    return Span(view.case_id, decision.at, None, stop, None, False, decision.event_id)
+
+
+def completed_in(span: Span, first: date, last: date) -> bool:
+    return span.end is not None and first <= local_date(span.end) <= last
+
+
+def waiting_at(span: Span, day: date) -> bool:
+    """Still waiting at the end of `day`: started by then, not ended, not closed."""
+    if local_date(span.start) > day:
+        return False
+    if span.end is not None and local_date(span.end) <= day:
+        return False
+    return span.stop is None or local_date(span.stop) > day
+
+
+def span_counts(span: Span, m: Measure, first: date, last: date) -> dict[str, int]:
+    """What one span adds to a period's row: completed (met or not, chosen apart) and waiting."""
+    out: dict[str, int] = {}
+    if completed_in(span, first, last):
+        out["completed"] = 1
+        if span.chosen:
+            out["patient_chosen"] = 1
+        else:
+            out["guarantee_base"] = 1
+            out["met"] = int((span.days() or 0) <= m.limit_days)
+    if waiting_at(span, last):
+        out["waiting"] = 1
+        out["waiting_over_limit"] = int((last - local_date(span.start)).days > m.limit_days)
+    return out

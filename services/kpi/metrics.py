@@ -1,0 +1,45 @@
+"""KPI gauges for Prometheus: current-month shares, clocks at risk, deviations, defined bad-input outcomes."""
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import Session, func, select
+
+from services.chassis.runtime import ServiceRuntime
+from services.kpi.domain.clocks import board
+from services.kpi.domain.days import local_date
+from services.kpi.domain.definitions import Definitions
+from services.kpi.domain.figures import Dataset, Query, measure_figure
+from services.kpi.projection import input_counts, load_calls, load_cases
+from services.kpi.store import AlertRow, CaseFactsRow, DeviationRow
+
+
+def kpi_metrics_text(rt: ServiceRuntime, defs: Definitions) -> str:
+    today = local_date(rt.clock.now())
+    with Session(rt.db.engine) as s:
+        ds = Dataset(load_cases(s), load_calls(s), defs)
+        counts = input_counts(s)
+        known = s.exec(select(CaseFactsRow.known, func.count()).group_by(CaseFactsRow.known)).all()
+        tagged = s.exec(select(DeviationRow.rule_id, func.count()).group_by(DeviationRow.rule_id)).all()
+        alerts = s.exec(select(func.count()).select_from(AlertRow)).one()
+    lines = ["# TYPE kontakt_kpi_cases gauge"]
+    lines += [f'kontakt_kpi_cases{{known="{str(k).lower()}"}} {n}' for k, n in known]
+    lines.append("# TYPE kontakt_kpi_input_total counter")
+    reasons = Counter(counts) + Counter(getattr(rt.dead_letters, "reasons", {}))
+    lines += [f'kontakt_kpi_input_total{{outcome="{o}"}} {n}' for o, n in sorted(reasons.items())]
+    lines.append("# TYPE kontakt_kpi_deviations_tagged_total counter")
+    lines += [f'kontakt_kpi_deviations_tagged_total{{rule="{r}"}} {n}' for r, n in tagged]
+    lines += ["# TYPE kontakt_kpi_alerts_raised_total counter", f"kontakt_kpi_alerts_raised_total {alerts}"]
+    at_risk = Counter(c.clock for c in board(ds.views, defs.measures.values(), today, defs.at_risk_days))
+    lines.append("# TYPE kontakt_kpi_clocks_at_risk gauge")
+    lines += [f'kontakt_kpi_clocks_at_risk{{clock="{m}"}} {at_risk.get(m, 0)}' for m in defs.measures]
+    q = Query(today.replace(day=1), today, today, "month")
+    lines.append("# TYPE kontakt_kpi_share_met gauge")
+    lines.append("# TYPE kontakt_kpi_waiting gauge")
+    for m in defs.measures:
+        rows = measure_figure(ds, q, m).rows()
+        row = rows[-1] if rows else {}
+        if row.get("share_met") is not None:
+            lines.append(f'kontakt_kpi_share_met{{measure="{m}",period="month"}} {row["share_met"]}')
+        lines.append(f'kontakt_kpi_waiting{{measure="{m}"}} {row.get("waiting", 0) or 0}')
+    return "\n".join(lines) + "\n"

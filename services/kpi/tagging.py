@@ -1,0 +1,49 @@
+"""Deviation tags and at-risk alerts: decided by the domain, recorded once, published via the outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from contracts.kpi import DeviationTagged, DeviationTaggedPayload, GuaranteeAtRisk, GuaranteeAtRiskPayload
+from services.chassis.db import UnitOfWork
+from services.kpi.domain.clocks import OpenClock
+from services.kpi.domain.days import end_of_day
+from services.kpi.domain.definitions import RuleSet
+from services.kpi.domain.deviations import Deviation, evaluate
+from services.kpi.domain.views import CaseView
+from services.kpi.store import AlertRow, DeviationRow
+
+
+def _already(session: Session, case_id: str) -> set[tuple[str, str]]:
+    rows = session.exec(select(DeviationRow.rule_id, DeviationRow.item_key).where(DeviationRow.case_id == case_id))
+    return {(r, k) for r, k in rows}
+
+
+def tag_new_deviations(uow: UnitOfWork, view: CaseView, rules: RuleSet, today: date, now: datetime) -> list[Deviation]:
+    """Publish a DeviationTagged for each deviation of the case not tagged before."""
+    done = _already(uow.session, view.case_id)
+    new = [d for d in evaluate(view, rules, today) if (d.rule_id, d.key) not in done]
+    for d in new:
+        uow.session.add(DeviationRow(case_id=d.case_id, rule_id=d.rule_id, item_key=d.key, unit_id=d.unit_id,
+                                     level=d.level, day=d.day, tagged_at=now, evidence=d.evidence))
+        uow.publish(DeviationTagged.new(
+            case_id=d.case_id, occurred_at=now, recorded_at=now,
+            payload=DeviationTaggedPayload(rule_id=d.rule_id, rules_version=rules.version, unit_id=d.unit_id,
+                                           level=d.level, evidence=d.evidence, tagged_at=now)))
+    return new
+
+
+def raise_alert(uow: UnitOfWork, clock: OpenClock, now: datetime) -> bool:
+    """Publish GuaranteeAtRisk once per case and clock (a new deadline, e.g. after a new decision, alerts again)."""
+    row = uow.session.get(AlertRow, (clock.case_id, clock.clock))
+    if row is not None and row.deadline == clock.deadline:
+        return False
+    row = row or AlertRow(case_id=clock.case_id, clock=clock.clock, deadline=clock.deadline, raised_at=now)
+    row.deadline, row.raised_at = clock.deadline, now
+    uow.session.add(row)
+    uow.publish(GuaranteeAtRisk.new(
+        case_id=clock.case_id, occurred_at=now, recorded_at=now,
+        payload=GuaranteeAtRiskPayload(clock=clock.clock, deadline=end_of_day(clock.deadline),  # type: ignore[arg-type]
+                                       days_left=clock.days_left, unit_id=clock.unit_id)))
+    return True
