@@ -36,6 +36,9 @@ class InterviewCompletedPayload(Payload):
     informant_disagreement: list[str] = F("Scales where the young person's self-report disagrees with the guardian's.", [])
     by_role: Role = F("Role of the interviewer (a licensed role).", "clinician")
     by_staff_ref: str = F("Pseudonymous staff id.", "S-2F9K")
+    supplementary_forms: list[str] = F(
+        "Other forms scored in the same interview, as id@version (AUDIT, DUDIT, youth self-report); "
+        "their scales are in `scores`.", ["audit@2026.1", "youth-self-report@2026.1"], default_factory=list)
 
 
 class InterviewCompleted(_Triage):

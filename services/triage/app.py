@@ -1,4 +1,4 @@
-"""Composition root of the triage service: settings, runtime, routers; the only reader of config."""
+"""Composition root of the triage service: settings, policy data, runtime, routers; the only reader of config."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,7 @@ from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
 from services.triage.api import build_api
 from services.triage.handlers import build_router
+from services.triage.policy import load_policy
 from services.triage.settings import TriageSettings
 from services.triage.store import metadata
 
@@ -18,10 +19,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build(settings: TriageSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or TriageSettings()
+    # The instruments and the guide are checked before anything starts: a broken file stops the service.
+    policy = load_policy(settings.instrument_dirs(), settings.main_instrument, settings.guide_file)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Triage",
                         description=(__doc__ or "").strip())
     rt.include(build_router(rt))
-    app = rt.create_app([build_api(rt)])
+    app = rt.create_app([build_api(rt, policy)])
+    app.state.policy = policy
     return rt, app
 
 

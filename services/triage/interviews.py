@@ -1,0 +1,146 @@
+"""Service layer of the interview: start or resume, save answers (risk first), complete once."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from contracts.triage import (
+    InterviewAssessmentRecorded,
+    InterviewCompleted,
+    InterviewCompletedPayload,
+    MedicalAssessmentRecordedByTriagePayload,
+    RiskEscalated,
+    RiskEscalatedPayload,
+    ScaleScore,
+)
+from services.chassis.auth import Staff
+from services.chassis.db import UnitOfWork
+from services.triage import domain
+from services.triage.domain import AnswerIn, Refused
+from services.triage.policy import Policy
+from services.triage.store import Interview, InterviewAnswer, TriageCase, answers_of, journey_of
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_interview_id() -> str:
+    return "I-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def case_or_refuse(session: Session, case_id: str) -> TriageCase:
+    case = session.get(TriageCase, case_id)
+    if case is None:
+        raise Refused(("case_id", "Ärendet är okänt för triage.", "The case is not known to triage.", "unknown_case"))
+    return case
+
+
+def interview_or_refuse(session: Session, interview_id: str) -> Interview:
+    row = session.get(Interview, interview_id)
+    if row is None:
+        raise Refused(("interview_id", "Intervjun finns inte.", "No such interview.", "unknown_interview"))
+    return row
+
+
+def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: datetime) -> Interview:
+    """Start the case's interview, or return the one already begun (a dropped call is resumed, not restarted)."""
+    s = uow.session
+    case = case_or_refuse(s, case_id)
+    existing = s.exec(select(Interview).where(Interview.case_id == case_id)).first()
+    if existing is not None:
+        return existing
+    if case.age_years is None:
+        raise Refused(("case_id", "Barnets ålder är okänd; intervjun kan inte normeras.",
+                       "The child's age is unknown; the interview cannot be normed.", "age_unknown"))
+    forms = policy.instruments.forms_for(case.age_years)
+    row = Interview(interview_id=new_interview_id(), case_id=case_id, instrument_id=forms[0].id,
+                    instrument_version=forms[0].version, forms=[{"id": f.id, "version": f.version} for f in forms],
+                    started_at=now, started_by=staff.subject)
+    s.add(row)
+    case.status = "interviewing"
+    s.add(case)
+    return row
+
+
+def _open_or_refuse(s: Session, interview_id: str) -> Interview:
+    row = interview_or_refuse(s, interview_id)
+    if row.completed_at is not None:
+        raise Refused(("interview_id", "Intervjun är redan slutförd.", "The interview is already completed.",
+                       "already_completed"))
+    return row
+
+
+def save_answers(uow: UnitOfWork, policy: Policy, interview_id: str, answers: list[AnswerIn], staff: Staff,
+                 now: datetime) -> list[str]:
+    """Save (or correct) answers; a risk answer is escalated at once, in the same transaction as the save."""
+    s = uow.session
+    row = _open_or_refuse(s, interview_id)
+    forms = policy.forms(row.forms)
+    domain.check_answers(forms, answers)
+    for a in answers:
+        s.merge(InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item, value=a.value,
+                                saved_at=now, saved_by=staff.subject))
+    s.flush()
+    row.last_saved_at, row.last_saved_by = now, staff.subject
+    signals = domain.new_risk_signals(forms, answers_of(s, interview_id), set(row.escalated_flags))
+    if signals:
+        _escalate(uow, row, signals, staff, now)
+    s.add(row)
+    return [sig.flag for sig in signals]
+
+
+def _escalate(uow: UnitOfWork, row: Interview, signals, staff: Staff, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    severity = domain.severity_of(signals)
+    row.escalated_flags = [*row.escalated_flags, *(sig.flag for sig in signals)]
+    case = uow.session.get(TriageCase, row.case_id)
+    if case is not None:  # the waiting list puts the case first; it never waits for an ordinary booking
+        if case.risk_severity != "acute":
+            case.risk_severity = severity
+        uow.session.add(case)
+    uow.publish(RiskEscalated.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+                                  correlation_id=journey_of(case), payload=RiskEscalatedPayload(
+        interview_id=row.interview_id, items=[sig.flag for sig in signals], severity=severity,  # type: ignore[arg-type]
+        raised_at=now, by_staff_ref=staff.subject)))
+
+
+def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, now: datetime) -> Interview:
+    """Score and close the interview once; it is the case's licensed medical assessment."""
+    s = uow.session
+    row = _open_or_refuse(s, interview_id)
+    if not staff.licensed:
+        raise Refused(("staff", "Intervjun måste slutföras av legitimerad personal.",
+                       "The interview must be completed by a licensed professional.", "not_licensed"))
+    case = case_or_refuse(s, row.case_id)
+    forms = policy.forms(row.forms)
+    result = domain.complete(forms, row.instrument_id, answers_of(s, interview_id), case.age_years or 0,
+                             case.sex or "unknown")
+    row.completed_at, row.completed_by = now, staff.subject
+    row.result = _result_json(result)
+    case.status = "interviewed"
+    s.add_all([row, case])
+    payload = InterviewCompletedPayload(
+        interview_id=row.interview_id, instrument_id=row.instrument_id, instrument_version=row.instrument_version,
+        started_at=row.started_at, completed_at=now,
+        scores=[ScaleScore(scale=r.scale, raw=r.raw, t_score=r.t_score, band=r.band) for r in result.scores],
+        functioning=result.functioning, risk_flags=[r.flag for r in result.risks],
+        informant_disagreement=result.disagreement, by_role="clinician", by_staff_ref=staff.subject,
+        supplementary_forms=[f"{f['id']}@{f['version']}" for f in row.forms
+                             if f["id"] in result.forms_scored and f["id"] != row.instrument_id])
+    uow.publish(
+        InterviewCompleted.new(case_id=row.case_id, occurred_at=now, recorded_at=now, payload=payload,
+                               correlation_id=journey_of(case)),
+        InterviewAssessmentRecorded.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+                                        correlation_id=journey_of(case),
+                                        payload=MedicalAssessmentRecordedByTriagePayload(
+                                            assessed_at=now, kind="interview", by_role="clinician",
+                                            by_staff_ref=staff.subject, licensed=True)))
+    return row
+
+
+def _result_json(result: domain.InterviewResult) -> dict:  # type: ignore[type-arg]
+    return {"scores": [{"scale": r.scale, "kind": r.kind, "raw": r.raw, "max_raw": r.max_raw, "t_score": r.t_score,
+                        "band": r.band} for r in result.scores],
+            "functioning": result.functioning,
+            "risks": [{"item": r.item, "flag": r.flag, "severity": r.severity} for r in result.risks],
+            "disagreement": result.disagreement, "forms_scored": result.forms_scored}
