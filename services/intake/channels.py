@@ -67,14 +67,8 @@ def from_paper(t: TakeIn, docs: DocumentStore, form: PaperForm, data: bytes, sta
     scan = check_scan(data, t.rt.settings.max_scan_bytes)  # type: ignore[attr-defined]
     ref, child = t.child(form.child, form.date_written)
     docs.put(scan)  # content-addressed: a retry or a failed commit leaves at most one harmless copy
-    with Session(t.rt.db.engine) as s:
-        if s.get(DocumentRow, scan.sha256) is None:
-            s.add(DocumentRow(sha256=scan.sha256, content_type=scan.content_type, size_bytes=scan.size_bytes,
-                              stored_at=t.rt.clock.now()))
-            try:
-                s.commit()
-            except Exception:  # another request stored the same file at the same moment
-                s.rollback()
+    doc_row = DocumentRow(sha256=scan.sha256, content_type=scan.content_type, size_bytes=scan.size_bytes,
+                          stored_at=t.rt.clock.now())
     contact = Contact(channel="paper", source=form.source, clock_start=start_of_day(form.date_written),
                       received_at=start_of_day(form.date_arrived), patient_ref=ref, child=child,
                       sender_date=form.date_written, contact=t.seal(ref, form.contact),
@@ -82,7 +76,7 @@ def from_paper(t: TakeIn, docs: DocumentStore, form: PaperForm, data: bytes, sta
                       paper=PaperDates(scan.sha256, form.date_written, form.date_arrived))
     nk = _natural_key(key, "paper", scan.sha256)
     body = {**form.model_dump(mode="json"), "document_sha256": scan.sha256}
-    return t.submit(contact, staff, nk, request_hash(body), {"document_sha256": scan.sha256})
+    return t.submit(contact, staff, nk, request_hash(body), {"document_sha256": scan.sha256}, (doc_row,))
 
 
 def from_call(t: TakeIn, form: FromCallForm, staff: Staff, key: str | None) -> Answer:

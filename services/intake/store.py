@@ -97,8 +97,9 @@ class IdempotencyRow(IntakeBase, table=True):  # type: ignore[call-arg]
 
 
 def open_case_of(s: Session, patient_ref: str) -> CaseRow | None:
+    """The child's open case, locked for this transaction (PostgreSQL) so two links cannot lose a clock start."""
     link = s.get(OpenCaseRow, patient_ref)
-    return s.get(CaseRow, link.case_id) if link else None
+    return s.get(CaseRow, link.case_id, with_for_update=True) if link else None
 
 
 def call_steps(s: Session, call_id: str) -> list[CallStepRow]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from contracts.common import ContactDetails, SealedContact
@@ -60,21 +61,26 @@ class TakeIn:
         return patient_ref(identity.number, self.rt.settings.pseudonym_key), child
 
     def seal(self, ref: str, contact: ContactDetails | None) -> SealedContact | None:
-        return self.vault.seal(ref, contact.model_dump()) if contact else None
+        if contact is None:
+            return None
+        try:
+            return self.vault.seal(ref, contact.model_dump())
+        except IntegrityError:  # a concurrent contact for the same child created the person's key first
+            return self.vault.seal(ref, contact.model_dump())
 
     def submit(self, contact: Contact, staff: Staff, key: str | None, req_hash: str,
-               extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
-        """Store the decision and its events atomically; (answer, replayed). Retries a lost race once."""
+               extra: dict[str, Any] | None = None, rows: tuple[Any, ...] = ()) -> tuple[dict[str, Any], bool]:
+        """Store the decision, `rows` and the events atomically; (answer, replayed). A lost race is retried."""
         for attempt in range(3):
             try:
-                return self._submit_once(contact, staff, key, req_hash, extra or {})
+                return self._submit_once(contact, staff, key, req_hash, extra or {}, rows)
             except IntegrityError:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     def _submit_once(self, contact: Contact, staff: Staff, key: str | None, req_hash: str,
-                     extra: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+                     extra: dict[str, Any], rows: tuple[Any, ...]) -> tuple[dict[str, Any], bool]:
         now = self.rt.clock.now()
         with self.rt.db.uow() as uow:
             s = uow.session
@@ -85,6 +91,9 @@ class TakeIn:
             open_case = OpenCase(row.case_id, row.clock_start) if row else None
             outcome = take_in(contact, open_case, actor_of(staff), new_case_id(), now, self.rules)
             self._apply(s, contact, outcome, row, now)
+            for extra_row in rows:  # e.g. the scan's document row; a re-used scan keeps its first row
+                if s.get(type(extra_row), inspect(type(extra_row)).primary_key_from_instance(extra_row)) is None:
+                    s.add(extra_row)
             uow.publish(*outcome.events)
             answer = {"case_id": outcome.case_id, "case_reference": outcome.case_id, "status": outcome.status,
                       "clock_start": outcome.clock_start.isoformat(), "external_ref": contact.external_ref, **extra}

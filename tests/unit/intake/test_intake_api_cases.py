@@ -223,3 +223,17 @@ async def test_reads_of_personal_data_are_audited(intake):  # type: ignore[no-un
 async def test_work_queue_is_not_for_analysts(intake):  # type: ignore[no-untyped-def]
     assert (await intake.get("/api/work-queue", role="kpi_analyst")).status_code == 403
     assert (await intake.post("/api/telephony/events", _step("c-9", "CallOffered", T0))).status_code == 403
+
+
+async def test_concurrent_referrals_for_one_child_make_one_case(intake_any_db):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    intake = intake_any_db
+    days = ["2023-03-10", "2023-03-07", "2023-03-12", "2023-03-09"]
+    answers = await asyncio.gather(*(intake.post("/api/referrals", edi_form(CHILD, authored=d, external_ref=f"r{i}"),
+                                                 role="ops") for i, d in enumerate(days)))
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    assert len({a.json()["case_id"] for a in answers}) == 1
+    assert sorted(a.json()["status"] for a in answers) == ["linked", "linked", "linked", "opened"]
+    case = (await intake.get(f"/api/cases/{answers[0].json()['case_id']}")).json()
+    assert datetime.fromisoformat(case["clock_start"]) == datetime(2023, 3, 7, tzinfo=STOCKHOLM)
