@@ -27,19 +27,21 @@ FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
 
 
-def _date(name: str, value: str | None, default: date) -> date:
+def _date(name: str, value: str | None, default: date, errors: list[dict[str, str]]) -> date:
     if not value:
         return default
     try:
         return date.fromisoformat(value if len(value) > 7 else f"{value}-01")
     except ValueError:
-        raise DomainError([field_error(name, "Ange ett datum (ÅÅÅÅ-MM-DD) eller en månad (ÅÅÅÅ-MM).",
-                                       "Give a date (YYYY-MM-DD) or a month (YYYY-MM).", "date_parsing")]) from None
+        errors.append(field_error(name, "Ange ett datum (ÅÅÅÅ-MM-DD) eller en månad (ÅÅÅÅ-MM).",
+                                  "Give a date (YYYY-MM-DD) or a month (YYYY-MM).", "date_parsing"))
+        return default
 
 
 def build_query(today: date, start: str | None, end: str | None, grain: str, municipality: str | None,
                 unit: str | None, sex: str | None, by: str | None, allowed_by: tuple[str, ...] = DIMENSIONS) -> Query:
-    errors = []
+    """Query parameters checked field by field; every problem is reported at once."""
+    errors: list[dict[str, str]] = []
     if grain not in GRAINS:
         errors.append(field_error("grain", "Period ska vara month, quarter eller year.",
                                   "grain must be month, quarter or year.", "enum"))
@@ -49,9 +51,9 @@ def build_query(today: date, start: str | None, end: str | None, grain: str, mun
     if sex and sex not in ("female", "male", "other", "unknown"):
         errors.append(field_error("sex", "Kön ska vara female, male, other eller unknown.",
                                   "sex must be female, male, other or unknown.", "enum"))
-    q_start = _date("from", start, date(today.year - 1, today.month, 1))
-    q_end = _date("to", end, today)
-    if end and len(end) <= 7:
+    q_start = _date("from", start, date(today.year - 1, today.month, 1), errors)
+    q_end = _date("to", end, today, errors)
+    if end and len(end) <= 7 and not errors:
         q_end = bounds(f"{q_end.year}-{q_end.month:02d}")[1]  # a month given as "to" means its last day
     if q_start > q_end:
         errors.append(field_error("from", "Startdatum ligger efter slutdatum.", "from is after to.", "range"))

@@ -1,0 +1,106 @@
+"""The KPI service on the real broker: live projections, deviation tags, bad input, and replay equal to live."""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlmodel import Session
+
+from contracts.kpi import DEVIATIONS_TOPIC
+from contracts.registry import EVENT_TYPES
+from contracts.topics import ALL_TOPICS
+from kontakt.broker import create_topics, read_all
+from services.chassis.clock import FixedClock
+from services.kpi.app import build
+from services.kpi.projection import input_counts
+from services.kpi.replay import replay
+from services.kpi.settings import KpiSettings
+from services.kpi.store import CaseFactsRow
+from tests.unit.kpi.builders import CaseBuilder, at, call
+
+pytestmark = pytest.mark.broker
+
+
+async def send(bootstrap: str, events: list[dict[str, Any]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for d in events:
+            key = (d["case_id"] or d["payload"]["call_id"]).encode()
+            await producer.send_and_wait(EVENT_TYPES[d["event_type"]].TOPIC, json.dumps(d).encode(), key=key)
+    finally:
+        await producer.stop()
+
+
+async def wait_until(predicate, timeout: float = 40.0) -> Any:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if result := await asyncio.to_thread(predicate):
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def facts(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    with Session(rt_db.engine) as s:
+        return {c: row.facts for c in case_ids if (row := s.get(CaseFactsRow, c)) is not None}
+
+
+def scenario() -> tuple[list[CaseBuilder], list[dict[str, Any]]]:
+    late, ok, orphan = CaseBuilder(), CaseBuilder(), CaseBuilder()
+    late.referral(at("2023-03-01", 8), channel="paper"); late.paper("2023-02-24", "2023-03-01")
+    late.advice(at("2023-03-06", 9))
+    late.decided(at("2023-03-06", 10), "bup", guide="primary_care")
+    late.booked("A-late", at("2023-03-06", 10), at("2023-03-09"), level="bup", unit="bup-umea")
+    ok.referral(at("2023-03-02", 9)); ok.advice(at("2023-03-02", 10))
+    orphan.advice(at("2023-03-03"))  # a case the KPI service never sees a referral for
+    return [late, ok, orphan], call(f"call-{late.case_id}", [("CallOffered", at("2023-03-02", 8)),
+                                                             ("CallAnswered", at("2023-03-02", 8, 3))])
+
+
+async def test_live_projection_tags_deviations_counts_bad_input_and_equals_replay(
+        kafka_bootstrap: str, tmp_path: Path, db_url: str, issuer, unique: str) -> None:  # type: ignore[no-untyped-def]
+    await create_topics(kafka_bootstrap, ALL_TOPICS)
+    cases, calls = scenario()
+    late, ok, orphan = cases
+    out_of_order = list(reversed(late.events))  # the visit and decision before the referral
+    duplicate = ok.events[-1]
+    newer = {**ok.events[0], "event_id": "7d4a6a3e-0000-4000-8000-000000000001", "schema_version": 99}
+    await send(kafka_bootstrap, out_of_order + ok.events + [duplicate, newer] + orphan.events + calls)
+
+    settings = KpiSettings(kafka_bootstrap_servers=kafka_bootstrap, data_dir=tmp_path, database_url=db_url,
+                           auth_jwks_file=issuer.jwks_file, consumer_group_prefix=f"t-{unique}-",
+                           clock_scan_interval_s=3600)
+    rt, app = build(settings, clock=FixedClock(datetime(2023, 3, 10, 12, tzinfo=timezone.utc)))
+    mine = {late.case_id, ok.case_id, orphan.case_id}
+    async with rt.lifespan(app):
+        await wait_until(lambda: "A-late" in facts(rt.db, mine).get(late.case_id, {}).get("appts", {})
+                         and ok.case_id in facts(rt.db, mine) and orphan.case_id in facts(rt.db, mine))
+        await wait_until(lambda: rt.dead_letters.reasons["NewerSchemaVersion"] >= 1)
+        live = facts(rt.db, mine)
+        with Session(rt.db.engine) as s:
+            counts = input_counts(s)
+    assert counts["unknown_case"] >= 1 and counts["out_of_order"] >= 1
+    assert live[orphan.case_id].get("ref") is None  # kept, waiting for its referral
+    assert sum(rt.consumers.stats.duplicates.values()) >= 1  # the redelivered event was not applied twice
+
+    tags = [json.loads(r.value) for r in await read_all(kafka_bootstrap, DEVIATIONS_TOPIC)
+            if r.key == late.case_id.encode()]
+    assert sorted(t["payload"]["rule_id"] for t in tags) == [
+        "assessment_over_3_days", "clinician_override_of_guide", "paper_arrival_over_3_days"]
+    paper = next(t for t in tags if t["payload"]["rule_id"] == "paper_arrival_over_3_days")
+    assert paper["payload"]["evidence"] == {"date_written": "2023-02-24", "date_arrived": "2023-03-01", "days": "5"}
+
+    rebuilt = KpiSettings(kafka_bootstrap_servers=kafka_bootstrap, data_dir=tmp_path / "replay",
+                          database_url=f"sqlite:///{tmp_path / 'replay.db'}")
+    stats = await replay(rebuilt)
+    from services.kpi.replay import open_store
+
+    assert facts(open_store(rebuilt), mine) == live
+    assert stats.outcomes["newer_schema"] >= 1
