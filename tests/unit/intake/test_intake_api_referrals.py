@@ -198,3 +198,18 @@ async def test_roles_are_enforced(intake):  # type: ignore[no-untyped-def]
     r = await intake.http.post("/api/referrals", json=edi_form(CHILD))
     assert r.status_code == 401
     assert of_case(outbox(intake.rt.db.engine), "x") == [] and _cases(intake) == 0
+
+
+async def test_no_identity_number_name_or_phone_in_logs(intake, caplog):  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    bad = CHILD[:-1] + str((int(CHILD[-1]) + 1) % 10)
+    await intake.post("/api/referrals", edi_form(bad), role="ops")
+    await intake.post("/api/referrals", edi_form(CHILD), role="ops")
+    await intake.post("/api/referrals/fhir", bundle(CHILD, sr_id="x-2"), role="ops")
+    await _paper(intake, paper_form(CHILD))
+    assert caplog.records  # the requests were logged at all
+    text = caplog.text
+    for secret in (CHILD, CHILD.replace("-", ""), bad, "Testsson", "701234567", "anna@example.se", "Storgatan"):
+        assert secret not in text
