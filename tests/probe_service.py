@@ -76,6 +76,8 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
 if __name__ == "__main__":  # `python -m tests.probe_service`: the probe as its own process (PROBE_* env)
     from services.chassis.serve import serve
 
-    SLOW["s"] = float(os.environ.get("PROBE_SLOW_S", "0"))
+    for item in filter(None, os.environ.get("PROBE_SLOW", "").split(",")):  # "C-...=2.5,C-...=1"
+        case, seconds = item.split("=")
+        SLOW[case] = float(seconds)
     probe = build(ProbeSettings())
     serve(probe, probe.app)  # type: ignore[attr-defined]
