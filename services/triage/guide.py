@@ -204,6 +204,10 @@ def _scale_bands(instruments: InstrumentSet) -> dict[str, tuple[str, ...]]:
     return {s.id: i.bands for i in instruments.by_id.values() for s in i.scales}
 
 
+def _normed(instruments: InstrumentSet) -> set[str]:
+    return {s.id for i in instruments.by_id.values() for s in i.scales if s.norms}
+
+
 def _condition_problems(cond: Condition, loc: tuple, instruments: InstrumentSet) -> list[tuple[tuple, str]]:
     known = _scale_bands(instruments)
     out: list[tuple[tuple, str]] = []
@@ -218,6 +222,8 @@ def _condition_problems(cond: Condition, loc: tuple, instruments: InstrumentSet)
     for key, leaf in (("t_at_least", cond.t_at_least), ("raw_at_least", cond.raw_at_least)):
         if leaf:
             refs.append(((*loc, key, "scale"), leaf.scale, ()))
+    if cond.t_at_least and cond.t_at_least.scale in known and cond.t_at_least.scale not in _normed(instruments):
+        out.append(((*loc, "t_at_least", "scale"), f"scale '{cond.t_at_least.scale}' has no norms, so no T-score"))
     if cond.signals_at_least:
         for j, sid in enumerate(cond.signals_at_least.among):
             refs.append(((*loc, "signals_at_least", "among", j), sid, (cond.signals_at_least.band,)))

@@ -257,14 +257,26 @@ class InstrumentSet:
 
 def load_instruments(dirs: list[Path], main_id: str) -> InstrumentSet:
     """Every *.yaml/*.yml/*.json in `dirs`; a later directory's file replaces an earlier one with the same id."""
-    found: dict[str, Instrument] = {}
+    found: dict[str, tuple[Instrument, Path, datafile.LineMap]] = {}
     for d in dirs:
         for path in sorted(p for p in d.iterdir() if re.search(r"\.(ya?ml|json)$", p.name)):
-            inst = load_instrument(path)
-            found[inst.id] = inst
-    for inst in found.values():
-        cmp = inst.compare_with
-        if cmp and (cmp.instrument not in found
-                    or any(found[cmp.instrument].scale(s) is None for s in cmp.pairs.values())):
-            raise ValueError(f"{inst.id}: compare_with refers to an unknown instrument or scale")
-    return InstrumentSet(found, main_id)
+            inst, lines = datafile.load(path, Instrument)
+            datafile.refuse_if(path, lines, list(_problems(inst)))
+            found[inst.id] = (inst, path, lines)
+    instruments = {k: v[0] for k, v in found.items()}
+    for inst, path, lines in found.values():
+        datafile.refuse_if(path, lines, list(_comparison_problems(inst, instruments)))
+    return InstrumentSet(instruments, main_id)
+
+
+def _comparison_problems(inst: Instrument, others: dict[str, Instrument]):  # type: ignore[no-untyped-def]
+    cmp = inst.compare_with
+    if cmp is None:
+        return
+    other = others.get(cmp.instrument)
+    if other is None:
+        yield ("compare_with", "instrument"), f"no loaded instrument '{cmp.instrument}'"
+        return
+    for own, theirs in cmp.pairs.items():
+        if other.scale(theirs) is None:
+            yield ("compare_with", "pairs", own), f"'{cmp.instrument}' has no scale '{theirs}'"

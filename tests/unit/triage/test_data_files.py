@@ -117,3 +117,18 @@ def test_a_main_instrument_that_is_not_loaded_stops_the_service():  # type: igno
         load_instruments([DATA / "instruments"], "bcfpi")
 
 
+
+
+def test_rule_asking_a_t_score_of_a_scale_without_norms_is_refused(tmp_path):  # type: ignore[no-untyped-def]
+    path, line = edited(GUIDE, tmp_path, "{t_at_least: {scale: low_mood, t: 75}}", "{t_at_least: {scale: school, t: 75}}")
+    assert "has no norms" in refused_at(path, load_guide_here, line)
+
+
+def test_self_report_compared_with_a_missing_guardian_scale_is_refused_naming_the_line(tmp_path):  # type: ignore[no-untyped-def]
+    d = tmp_path / "instruments"
+    d.mkdir()
+    for f in (DATA / "instruments").iterdir():
+        (d / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    path, line = edited(DATA / "instruments" / "youth-self-report.yaml", d, "yr_low_mood: low_mood",
+                        "yr_low_mood: sadness")
+    assert f"{path}:{line}:" in str(pytest.raises(DataFileError, load_instruments, [d], "demo-bcfpi-shape").value)

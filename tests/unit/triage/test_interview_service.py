@@ -1,9 +1,13 @@
 """The interview and the decision at the service layer, on SQLite and PostgreSQL: state and outbox together."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
+from contracts.intake import CaseClosed, CaseClosedPayload, InterviewScheduled, InterviewScheduledPayload
+from services.triage.handlers import remember_case
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
 from services.triage.store import InterviewAnswer, TriageCase, waiting_cases
@@ -175,3 +179,25 @@ def test_cases_signposted_out_by_intake_do_not_wait_for_an_interview(svc):  # ty
     with Session(rt.db.engine) as s:
         waiting = [c.case_id for c in waiting_cases(s)]
     assert child in waiting and adult not in waiting
+
+
+def test_waiting_list_puts_risk_first_then_booked_interview_time_then_arrival(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    plain, late_booking, early_booking, risky, closed = (seed_case(rt) for _ in range(5))
+
+    def apply(ev):  # type: ignore[no-untyped-def]
+        with rt.db.uow() as uow:
+            remember_case(ev, uow)
+            uow.commit()
+
+    for case_id, hours in ((late_booking, 5), (early_booking, 2)):
+        apply(InterviewScheduled.new(case_id=case_id, occurred_at=T0, payload=InterviewScheduledPayload(
+            by_role="call_handler", by_staff_ref="S-CALL", licensed=False,
+            scheduled_for=T0 + timedelta(hours=hours))))
+    apply(CaseClosed.new(case_id=closed, occurred_at=T0, payload=CaseClosedPayload(reason="withdrawn")))
+    iv = run(rt, interviews.start, policy, risky, clinician(), T0)
+    run(rt, interviews.save_answers, policy, iv.interview_id, [AnswerIn(MAIN, "risk_self_harm", 2)], clinician(), T0)
+    with Session(rt.db.engine) as s:
+        order = [c.case_id for c in waiting_cases(s)]
+    mine = [c for c in order if c in {plain, late_booking, early_booking, risky, closed}]
+    assert mine == [risky, early_booking, late_booking, plain]
