@@ -7,6 +7,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.autogenerate import compare_metadata
+from sqlalchemy import MetaData
 
 from services.chassis.db import Database
 
@@ -43,6 +44,11 @@ def pending_changes(db: Database) -> list[object]:
         return diffs
 
 
-def _is_foreign_table(diff: object, md: object) -> bool:
-    # compare_metadata per metadata reports the other metadatas' tables as "remove_table"
-    return isinstance(diff, tuple) and diff[0] == "remove_table"
+def _is_foreign_table(diff: object, md: MetaData) -> bool:
+    # compare_metadata per metadata reports the other metadatas' tables (and their indexes and
+    # constraints) as removed: they belong to another metadata of the same database
+    if not (isinstance(diff, tuple) and diff[0] in ("remove_table", "remove_index", "remove_constraint")):
+        return False
+    item = diff[1]
+    table = item if diff[0] == "remove_table" else getattr(item, "table", None)
+    return table is not None and table.name not in md.tables
