@@ -116,6 +116,9 @@ class CaseLinkedPayload(Payload):
     effective_clock_start: AwareDatetime = F("The case's clock start after linking: the earliest wins.",
                                              "2022-11-10T00:00:00+01:00")
     external_ref: str | None = F("The later sender's reference.", None)
+    contact: SealedContact | None = F(
+        "Contact details given with the later contact (sealed), when it brought any; newer than the case's.", None,
+        default=None)
 
 
 class CaseLinked(Event):

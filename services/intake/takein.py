@@ -104,8 +104,10 @@ class TakeIn:
             return answer, False
 
     def _apply(self, s: Any, c: Contact, outcome: Outcome, row: CaseRow | None, now: datetime) -> None:
-        if row is not None:  # linked: the earliest clock start wins
+        if row is not None:  # linked: the earliest clock start wins; the newest contact details are kept
             row.clock_start = outcome.clock_start
+            if c.contact is not None:
+                row.sealed_contact = c.contact.model_dump()
             s.add(row)
         else:
             closed = outcome.status == "signposted"

@@ -85,7 +85,7 @@ def take_in(contact: Contact, open_case: OpenCase | None, actor: Actor, new_case
                                 payload=CaseLinkedPayload(
                                     linked_channel=contact.channel, linked_source=contact.source,
                                     linked_clock_start=contact.clock_start, effective_clock_start=effective,
-                                    external_ref=contact.external_ref))
+                                    external_ref=contact.external_ref, contact=contact.contact))
         events = [linked, *_paper_events(contact, open_case.case_id, now, corr)]
         return Outcome(open_case.case_id, "linked", effective, events)
     received = ReferralReceived.new(case_id=new_case_id, occurred_at=contact.clock_start, recorded_at=now,

@@ -31,6 +31,7 @@ async def test_same_child_twice_is_linked_and_earliest_clock_wins(intake_any_db)
     assert of_case(events, case_id) == ["ReferralReceived", "CaseLinked", "PaperReferralDigitised"]
     link = events[1].payload
     assert link.linked_channel == "paper" and link.effective_clock_start == datetime(2023, 3, 6, tzinfo=STOCKHOLM)
+    assert link.contact is not None and link.contact.key_id == events[0].payload.child.patient_ref
     case = (await intake.get(f"/api/cases/{case_id}")).json()
     assert case["clock_start"].startswith("2023-03-06") or datetime.fromisoformat(case["clock_start"]) == \
         datetime(2023, 3, 6, tzinfo=STOCKHOLM)
