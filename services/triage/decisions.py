@@ -56,16 +56,17 @@ def decide(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: dat
         case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=journey_of(case),
         payload=CareLevelDecidedPayload(
             level=decision.level, guide_level=p.level, rules_version=p.rules_version,  # type: ignore[arg-type]
-            reasons=[RuleFired(rule_id=f.rule_id, level=f.level, because=f.because) for f in p.fired],  # type: ignore[arg-type]
-            lower_levels_rejected=list(p.lower_levels_rejected) or _default_reason(policy, p),
+            reasons=[RuleFired(rule_id=f.rule_id, level=f.level, because=f.because) for f in p.fired]  # type: ignore[arg-type]
+            or _default_reason(policy, p),
+            lower_levels_rejected=list(p.lower_levels_rejected),
             override_reason=decision.override_reason, overridden=decision.overridden, decided_at=now,
             by_staff_ref=staff.subject, supersedes_level=previous.level if previous else None)))  # type: ignore[arg-type]
     return row
 
 
-def _default_reason(policy: Policy, p: Proposal) -> list[str]:
-    # Nothing lower than the lowest level exists; say why the guide landed there when no rule fired.
-    return [] if p.fired else [f"default: {policy.guide.default_reason.en}"]
+def _default_reason(policy: Policy, p: Proposal) -> list[RuleFired]:
+    # No rule fired: the decision still says why it landed where it did.
+    return [RuleFired(rule_id="DEFAULT", level=p.level, because=policy.guide.default_reason.en)]  # type: ignore[arg-type]
 
 
 def initiate_collaboration(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: datetime, *,

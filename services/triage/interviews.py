@@ -113,8 +113,13 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
                        "The interview must be completed by a licensed professional.", "not_licensed"))
     case = case_or_refuse(s, row.case_id)
     forms = policy.forms(row.forms)
-    result = domain.complete(forms, row.instrument_id, answers_of(s, interview_id), case.age_years or 0,
-                             case.sex or "unknown")
+    answers = answers_of(s, interview_id)
+    # the files may have changed version since the start: score with the loaded ones, and say so
+    domain.check_answers(forms, [AnswerIn(f, i, v) for f, given in answers.items() for i, v in given.items()
+                                 if f in forms and i in forms[f].items()])
+    row.forms = [{"id": f["id"], "version": forms[f["id"]].version} for f in row.forms if f["id"] in forms]
+    row.instrument_version = forms[row.instrument_id].version
+    result = domain.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
     row.completed_at, row.completed_by = now, staff.subject
     row.result = _result_json(result)
     case.status = "interviewed"

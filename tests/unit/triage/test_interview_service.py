@@ -201,3 +201,14 @@ def test_waiting_list_puts_risk_first_then_booked_interview_time_then_arrival(sv
         order = [c.case_id for c in waiting_cases(s)]
     mine = [c for c in order if c in {plain, late_booking, early_booking, risky, closed}]
     assert mine == [risky, early_booking, late_booking, plain]
+
+
+def test_a_decision_where_no_rule_fired_gives_the_guides_default_reason(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=8)
+    complete_interview(rt, policy, case_id, main_answers(attention=3))
+    run(rt, decisions.decide, policy, case_id, clinician(), T0)
+    [ev] = outbox(rt, case_id, "CareLevelDecided")
+    assert ev.payload.level == "signposting" and ev.payload.lower_levels_rejected == []
+    assert [(r.rule_id, r.level) for r in ev.payload.reasons] == [("DEFAULT", "signposting")]
+    assert ev.payload.reasons[0].because == "No need of care shown by the interview: signposting"
