@@ -19,7 +19,8 @@ class _Notifications(Event):
 class NotificationPayload(Payload):
     notification_id: str = F("Notification id (event id + recipient).", "N-3K8D2P")
     template: str = F("Template used.", "appointment_confirmation")
-    channel: Literal["sms", "email", "digital_letter", "staff_app"] = F("Channel.", "sms")
+    channel: Literal["sms", "email", "digital_letter", "staff_app"] | None = F(
+        "Channel used (or last tried); null when no channel could be tried (e.g. no contact details).", "sms")
     recipient_kind: Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"] = F(
         "Recipient kind (never the address).", "family")
     trigger_event_id: str = F("The event that caused it.", "0b7c1c9e-58a4-4a7e-9d67-3f0f2f0c7a11")

@@ -1,28 +1,65 @@
-"""Composition root of the notifications service: settings, runtime, routers; the only reader of config."""
+"""Composition root of the notifications service: settings, data files, channels, runtime; the only reader of config."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
 from services.chassis.clock import Clock
+from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
 from services.notifications.api import build_api
+from services.notifications.applier import Applier
+from services.notifications.channels import DigitalLetter, SmsGateway, SmtpMailer
+from services.notifications.directory import DIRECTORY_FILE, load_directory
+from services.notifications.dispatcher import Dispatcher, Retry
 from services.notifications.handlers import build_router
+from services.notifications.policy import POLICY_FILE, load_policy
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import metadata
+from services.notifications.templates import TEMPLATES_FILE, load_templates
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: NotificationsSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
-    settings = settings or NotificationsSettings()
-    rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Notifications",
+    s = settings or NotificationsSettings()
+    # broken data files stop start-up here, not at the first message
+    policy = load_policy(s.policy_file or POLICY_FILE)
+    directory = load_directory(s.directory_file or DIRECTORY_FILE)
+    templates = load_templates(s.templates_file or TEMPLATES_FILE)
+    rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
                         description=(__doc__ or "").strip())
-    rt.include(build_router(rt))
-    app = rt.create_app([build_api(rt)])
+    applier = Applier(rt.clock, policy, directory)
+    rt.include(build_router(rt, applier))
+    http = httpx.AsyncClient(timeout=s.channel_timeout_s)
+    channels = {
+        "sms": SmsGateway(s.sms_gateway_url, s.sms_sender, http, s.sms_gateway_token),
+        "email": SmtpMailer(s.smtp_host, s.smtp_port, s.mail_from, s.channel_timeout_s, s.smtp_starttls,
+                            s.smtp_username, s.smtp_password),
+        "digital_letter": DigitalLetter(s.digital_letter_url, http, s.digital_letter_token),
+    }
+    retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
+    dispatcher = Dispatcher(rt, vault=KeyVault(s.resolved_keyvault_url(), "notifications"), templates=templates,
+                            directory=directory, policy=policy, channels=channels, retry=retry,
+                            poll_s=s.dispatch_poll_s)
+    if s.dispatch_enabled:
+        rt.on_start(dispatcher.run)
+    rt.on_start(lambda: _close_when_stopped(http))
+    rt.notifications = (applier, dispatcher)  # type: ignore[attr-defined]  # for tests and ops tooling
+    app = rt.create_app([build_api(rt, policy.stream, s.stream_poll_s, s.stream_ping_s)])
     return rt, app
+
+
+async def _close_when_stopped(http: httpx.AsyncClient) -> None:
+    """Background tasks are cancelled at shutdown: close the gateways' connection pool then."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await http.aclose()
 
 
 def asyncapi() -> AsyncAPI:

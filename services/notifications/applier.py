@@ -1,0 +1,116 @@
+"""Applies one incoming event in the consumer's transaction: remember, plan messages, add stream events."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from contracts.envelope import Event
+from services.chassis.clock import Clock
+from services.chassis.consumer import PermanentError
+from services.chassis.db import UnitOfWork
+from services.notifications.directory import StaffDirectory
+from services.notifications.domain import planning as plan
+from services.notifications.ledger import add_deliveries
+from services.notifications.policy import NotificationPolicy
+from services.notifications.store import Appointment, Delivery, FamilyContact, add_stream_event
+
+
+class Applier:
+    def __init__(self, clock: Clock, policy: NotificationPolicy, directory: StaffDirectory) -> None:
+        self.clock, self.policy, self.directory = clock, policy, directory
+
+    def apply(self, event: Event, uow: UnitOfWork) -> None:
+        """Plans messages and stream events for one event; the chassis commits it with the inbox row."""
+        handler = getattr(self, f"on_{event.event_type}", None)
+        if handler is None:
+            raise PermanentError(f"no handler for {event.event_type}")
+        handler(event, event.payload, uow.session, self.clock.now())
+
+    def _plan(self, s: Session, ev: Event, plans: list[plan.Planned], now: datetime) -> None:
+        add_deliveries(s, plans, case_id=ev.case_id, trigger_event_id=str(ev.event_id),
+                       trigger_type=ev.event_type, now=now)
+
+    def _stream(self, s: Session, ev: Event, kind: str, units: list[str | None], data: dict[str, Any],
+                restricted: dict[str, Any] | None = None) -> None:
+        add_stream_event(s, kind=kind, at=ev.occurred_at, case_id=ev.case_id, units=[u for u in units if u],
+                         data=data, restricted=restricted)
+
+    # -- families ----------------------------------------------------------------------------------------
+    def on_ReferralReceived(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        """Keep the contact sealed as it came; it is opened only when a message is sent."""
+        row = s.get(FamilyContact, ev.case_id) or FamilyContact(case_id=ev.case_id, patient_ref=p.child.patient_ref,
+                                                                updated_at=now)
+        row.sealed = p.contact.model_dump_json() if p.contact is not None else None
+        row.updated_at = now
+        s.add(row)
+        self._stream(s, ev, "CaseOpened", [], {"channel": p.channel, "source": p.source})
+
+    def on_AppointmentBooked(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        ctx = plan.appointment_context(p)
+        if p.rebooking_of:
+            self._call_off(s, p.rebooking_of, replaced_by=p.appointment_id)
+        s.add(Appointment(appointment_id=p.appointment_id, case_id=ev.case_id, booked_event_id=str(ev.event_id),
+                          context=ctx))
+        self._plan(s, ev, plan.plan_booked(p, now, self.policy), now)
+        self._stream(s, ev, "AppointmentBooked", [p.unit_id], {
+            "appointment_id": p.appointment_id, "unit_id": p.unit_id, "unit_name": p.unit_name,
+            "starts_at": p.starts_at.isoformat(), "digital": p.digital, "level": p.level, "visit_type": p.visit_type})
+
+    def on_AppointmentCancelled(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        appt = s.get(Appointment, p.appointment_id)
+        replaced = appt is not None and appt.replaced_by is not None
+        unsent_confirmation = self._call_off(s, p.appointment_id)
+        # a family told nothing yet, or told of the new time by a change message, needs no cancellation
+        if not replaced and not unsent_confirmation:
+            ctx = appt.context if appt else {"unit_name": p.unit_id, "unit_address": None, "video_link": None,
+                                             "starts_at": None, "digital": False}
+            self._plan(s, ev, plan.plan_cancelled(ctx, now, self.policy), now)
+        self._stream(s, ev, "AppointmentCancelled", [p.unit_id],
+                     {"appointment_id": p.appointment_id, "by": p.by, "reason": p.reason})
+
+    def _call_off(self, s: Session, appointment_id: str, replaced_by: str | None = None) -> bool:
+        """Cancel the unsent messages of a booking; True if its confirmation had not gone out yet."""
+        appt = s.get(Appointment, appointment_id)
+        if appt is None:
+            return False
+        if replaced_by is None:
+            appt.cancelled = True
+        else:
+            appt.replaced_by = replaced_by
+        s.add(appt)
+        pending = s.exec(select(Delivery).where(Delivery.trigger_event_id == appt.booked_event_id,
+                                                Delivery.status == "pending")).all()
+        for row in pending:
+            row.status = "cancelled"
+            s.add(row)
+        return any(r.template in ("appointment_confirmation", "appointment_changed") for r in pending)
+
+    def on_GroupSeatBooked(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        self._plan(s, ev, plan.plan_group_seat(p, now, self.policy), now)
+        self._stream(s, ev, "GroupSeatBooked", [p.unit_id], {"group_id": p.group_id, "unit_name": p.unit_name,
+                                                             "starts_on": p.starts_on.isoformat(), "digital": p.digital})
+
+    # -- staff ------------------------------------------------------------------------------------------
+    def on_RiskEscalated(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        self._plan(s, ev, plan.plan_risk(ev.case_id or "-", p, now, self.directory), now)
+        self._stream(s, ev, "RiskEscalated", [], {"severity": p.severity, "raised_at": p.raised_at.isoformat()},
+                     {"items": list(p.items)})
+
+    def on_NoBookableSlots(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        self._plan(s, ev, plan.plan_no_slots(ev.case_id or "-", p, now, self.directory), now)
+        self._stream(s, ev, "NoBookableSlots", [u.unit_id for u in p.units], {
+            "level": p.level, "municipality": p.municipality, "promise_days": p.promise_days,
+            "units": [{"unit_id": u.unit_id, "first_free": u.first_free.isoformat() if u.first_free else None}
+                      for u in p.units]})
+
+    def on_DeviationTagged(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        self._plan(s, ev, plan.plan_deviation(ev.case_id, p, now, self.directory), now)
+        self._stream(s, ev, "DeviationTagged", [p.unit_id], {"rule_id": p.rule_id, "level": p.level,
+                                                             "evidence": dict(p.evidence)})
+
+    def on_GuaranteeAtRisk(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        self._plan(s, ev, plan.plan_guarantee(ev.case_id, p, now, self.directory), now)
+        self._stream(s, ev, "GuaranteeAtRisk", [p.unit_id], {"clock": p.clock, "deadline": p.deadline.isoformat(),
+                                                             "days_left": p.days_left})

@@ -1,0 +1,1 @@
+"""Pure decisions of the notifications service: who gets what, when, on which channel."""

@@ -1,0 +1,70 @@
+"""The notification policy data file (reminders, quiet hours, channel fallback, stream visibility), validated at start-up."""
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.chassis.auth import ROLES
+
+POLICY_FILE = Path(__file__).parent / "data" / "notification_policy.yaml"
+FamilyChannel = Literal["sms", "email", "digital_letter"]
+STREAM_KINDS = ("CaseOpened", "AppointmentBooked", "AppointmentCancelled", "GroupSeatBooked", "NoBookableSlots",
+                "RiskEscalated", "DeviationTagged", "GuaranteeAtRisk", "NotificationSent", "NotificationFailed")
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    start: time
+    end: time
+
+
+class StreamKind(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    roles: tuple[str, ...]
+    restricted_roles: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> StreamKind:
+        unknown = (set(self.roles) | set(self.restricted_roles)) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}")
+        if not set(self.restricted_roles) <= set(self.roles):
+            raise ValueError("restricted_roles must be a subset of roles")
+        return self
+
+
+class StreamPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    unit_scoped_roles: tuple[str, ...]
+    kinds: dict[str, StreamKind]
+
+    @model_validator(mode="after")
+    def _every_kind(self) -> StreamPolicy:
+        missing = set(STREAM_KINDS) - set(self.kinds)
+        if missing:  # an event kind without a rule would be streamed to nobody, silently
+            raise ValueError(f"stream.kinds lacks {sorted(missing)}")
+        return self
+
+
+class NotificationPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: str
+    reminder_hours_before: int = Field(ge=1, le=24 * 14)
+    quiet_hours: QuietHours
+    channel_order: tuple[FamilyChannel, ...]
+    stream: StreamPolicy
+
+    @model_validator(mode="after")
+    def _all_channels(self) -> NotificationPolicy:
+        if sorted(self.channel_order) != sorted(("sms", "email", "digital_letter")):
+            raise ValueError("channel_order must list sms, email and digital_letter once each")
+        return self
+
+
+def load_policy(path: Path = POLICY_FILE) -> NotificationPolicy:
+    """Parse and validate; a broken file stops the service at start-up."""
+    return NotificationPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
