@@ -238,3 +238,19 @@ async def test_concurrent_referrals_for_one_child_make_one_case(intake_any_db): 
     assert sorted(a.json()["status"] for a in answers) == ["linked", "linked", "linked", "opened"]
     case = (await intake.get(f"/api/cases/{answers[0].json()['case_id']}")).json()
     assert datetime.fromisoformat(case["clock_start"]) == datetime(2023, 3, 7, tzinfo=STOCKHOLM)
+
+
+async def test_call_on_1177_cannot_be_registered_as_a_partner_contact(intake):  # type: ignore[no-untyped-def]
+    await intake.post("/api/telephony/events", _step("c-6", "CallAnswered", T0), role="ops")
+    r = await intake.post("/api/cases/from-call", {"call_id": "c-6", "source": "social_services",
+                                                   "child": {"identity_number": CHILD, "municipality": "Umeå"}})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "source_for_line"
+
+
+async def test_case_from_the_same_call_twice_is_the_same_case(intake):  # type: ignore[no-untyped-def]
+    await intake.post("/api/telephony/events", _step("c-7", "CallAnswered", T0), role="ops")
+    body = {"call_id": "c-7", "source": "guardian", "child": {"identity_number": CHILD, "municipality": "Umeå"}}
+    a = await intake.post("/api/cases/from-call", body)
+    b = await intake.post("/api/cases/from-call", body)
+    assert a.json()["case_id"] == b.json()["case_id"] and b.status_code == 200
+    assert [e.event_type for e in outbox(intake.rt.db.engine)] == ["CallAnswered", "ReferralReceived"]

@@ -213,3 +213,27 @@ async def test_no_identity_number_name_or_phone_in_logs(intake, caplog):  # type
     text = caplog.text
     for secret in (CHILD, CHILD.replace("-", ""), bad, "Testsson", "701234567", "anna@example.se", "Storgatan"):
         assert secret not in text
+
+
+async def test_paper_arrival_in_the_future_is_refused(intake):  # type: ignore[no-untyped-def]
+    r = await _paper(intake, paper_form(CHILD, written="2023-03-10", arrived="2023-03-15"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "date_arrived"
+
+
+async def test_partner_referral_needs_a_partner_source(intake):  # type: ignore[no-untyped-def]
+    form = edi_form(CHILD, channel="partner", source="guardian", external_ref=None)
+    r = await intake.post("/api/referrals", form)
+    assert r.status_code == 422 and "partner" in r.json()["errors"][0]["en"]
+
+
+async def test_free_text_reasons_are_refused(intake):  # type: ignore[no-untyped-def]
+    r = await intake.post("/api/referrals", edi_form(CHILD, reason_codes=["Mamma säger att Kalle mår dåligt"]),
+                          role="ops")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason_codes.0"
+
+
+async def test_several_problems_are_reported_at_once(intake):  # type: ignore[no-untyped-def]
+    bad = CHILD[:-1] + str((int(CHILD[-1]) + 1) % 10)
+    r = await intake.post("/api/referrals", edi_form(bad, municipality="Atlantis"), role="ops")
+    assert r.status_code == 422
+    assert {e["code"] for e in r.json()["errors"]} == {"checksum", "unknown_municipality"}
