@@ -1,6 +1,7 @@
 """Service layer of the care-level decision and of two-level care (collaboration between HC and BUP)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -14,6 +15,7 @@ from contracts.triage import (
 )
 from services.chassis.auth import Staff
 from services.chassis.db import UnitOfWork
+from services.chassis.telemetry import redact
 from services.triage import domain
 from services.triage.domain import Refused
 from services.triage.guide import Facts, Proposal, propose
@@ -43,6 +45,7 @@ def decide(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: dat
     """Record the decision (the guide's level, or the clinician's with a reason) and publish CareLevelDecided."""
     s = uow.session
     decision = domain.decide(policy.guide, facts_for(s, case_id), level, reason)
+    _refuse_personal_details(decision.override_reason)
     previous = latest_decision(s, case_id)
     seq = (s.exec(select(func.max(col(CareDecision.seq))).where(CareDecision.case_id == case_id)).one() or 0) + 1
     row = CareDecision(case_id=case_id, seq=seq, level=decision.level, guide_level=decision.proposal.level,
@@ -62,6 +65,17 @@ def decide(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: dat
             override_reason=decision.override_reason, overridden=decision.overridden, decided_at=now,
             by_staff_ref=staff.subject, supersedes_level=previous.level if previous else None)))  # type: ignore[arg-type]
     return row
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def _refuse_personal_details(reason: str | None) -> None:
+    """The reason travels on the bus: identity numbers, phone numbers and e-mail addresses are refused."""
+    if reason and (redact(reason) != reason or _EMAIL.search(reason)):
+        raise Refused(("reason", "Skriv inte personnummer, telefonnummer eller e-post i skälet.",
+                       "Do not write identity numbers, phone numbers or e-mail addresses in the reason.",
+                       "personal_details"))
 
 
 def _default_reason(policy: Policy, p: Proposal) -> list[RuleFired]:

@@ -97,7 +97,7 @@ def test_rule_condition_with_two_keys_is_refused_naming_the_line(tmp_path):  # t
     assert "exactly one key" in refused_at(path, load_guide_here, line)
 
 
-def test_a_licensees_directory_replaces_the_demo_without_code_changes(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_licensees_directory_replaces_the_demo_without_code_changes(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     licensed = tmp_path / "licensed"
     licensed.mkdir()
     text = DEMO.read_text(encoding="utf-8").replace('version: "2026.1"', 'version: "licensed-3.2"')
@@ -106,7 +106,9 @@ def test_a_licensees_directory_replaces_the_demo_without_code_changes(tmp_path):
     (licensed / "audit.yaml").write_text(
         (DATA / "instruments" / "audit.yaml").read_text(encoding="utf-8").replace('version: "2026.1"',
                                                                                   'version: "2027.1"'))
-    s = TriageSettings(instrument_dir=licensed, main_instrument="real-interview")
+    monkeypatch.setenv("TRIAGE_INSTRUMENT_DIR", str(licensed))  # configuration only, as in production
+    monkeypatch.setenv("TRIAGE_MAIN_INSTRUMENT", "real-interview")
+    s = TriageSettings()
     policy = load_policy(s.instrument_dirs(), s.main_instrument, s.guide_file)
     assert (policy.instruments.main.id, policy.instruments.main.version) == ("real-interview", "licensed-3.2")
     assert policy.instruments.by_id["audit"].version == "2027.1"  # same id: the licensee's file wins

@@ -8,6 +8,8 @@ from sqlmodel import Session
 
 from contracts.intake import CaseClosed, CaseClosedPayload, InterviewScheduled, InterviewScheduledPayload
 from services.triage.handlers import remember_case
+from services.triage.policy import load_policy
+from services.triage.settings import DATA
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
 from services.triage.store import InterviewAnswer, TriageCase, waiting_cases
@@ -144,6 +146,10 @@ def test_decision_records_the_guide_and_an_override_needs_a_reason_and_is_flagge
     with pytest.raises(Refused) as exc:
         run(rt, decisions.decide, policy, case_id, clinician(), T0, "bup", "  ")
     assert codes(exc) == [("reason", "reason_required")]
+    for personal in ("Mother's number 070-123 45 67", "Child 201001011234 known", "mail anna@example.se"):
+        with pytest.raises(Refused) as exc:  # the reason travels on the bus
+            run(rt, decisions.decide, policy, case_id, clinician(), T0, "bup", personal)
+        assert codes(exc) == [("reason", "personal_details")]
     run(rt, decisions.decide, policy, case_id, clinician(), T0, "bup", "Sibling already in BUP care")
     first, second = (e.payload for e in outbox(rt, case_id, "CareLevelDecided"))
     assert (first.level, first.guide_level, first.overridden, first.rules_version) == (
@@ -212,3 +218,18 @@ def test_a_decision_where_no_rule_fired_gives_the_guides_default_reason(svc):  #
     assert ev.payload.level == "signposting" and ev.payload.lower_levels_rejected == []
     assert [(r.rule_id, r.level) for r in ev.payload.reasons] == [("DEFAULT", "signposting")]
     assert ev.payload.reasons[0].because == "No need of care shown by the interview: signposting"
+
+
+def test_an_interview_open_across_an_instrument_update_is_scored_with_the_loaded_version(svc, tmp_path):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=9)
+    iv = run(rt, interviews.start, policy, case_id, clinician(), T0)
+    run(rt, interviews.save_answers, policy, iv.interview_id, as_answers(main_answers()), clinician(), T0)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    text = (DATA / "instruments" / f"{MAIN}.yaml").read_text(encoding="utf-8")
+    (newer / f"{MAIN}.yaml").write_text(text.replace('version: "2026.1"', 'version: "2026.2"'), encoding="utf-8")
+    updated = load_policy([DATA / "instruments", newer], MAIN, DATA / "care_level_guide.yaml")
+    run(rt, interviews.complete, updated, iv.interview_id, clinician(), T0)
+    [done] = outbox(rt, case_id, "InterviewCompleted")
+    assert done.payload.instrument_version == "2026.2"
