@@ -34,7 +34,8 @@ class Applier:
 
     def _stream(self, s: Session, ev: Event, kind: str, units: list[str | None], data: dict[str, Any],
                 restricted: dict[str, Any] | None = None) -> None:
-        add_stream_event(s, kind=kind, at=ev.occurred_at, case_id=ev.case_id, units=[u for u in units if u],
+        add_stream_event(s, source_key=str(ev.event_id), kind=kind, at=ev.occurred_at, case_id=ev.case_id,
+                         units=[u for u in units if u],
                          data=data, restricted=restricted)
 
     # -- families ----------------------------------------------------------------------------------------
@@ -51,8 +52,9 @@ class Applier:
         ctx = plan.appointment_context(p)
         if p.rebooking_of:
             self._call_off(s, p.rebooking_of, replaced_by=p.appointment_id)
-        s.add(Appointment(appointment_id=p.appointment_id, case_id=ev.case_id, booked_event_id=str(ev.event_id),
-                          context=ctx))
+        if s.get(Appointment, p.appointment_id) is None:
+            s.add(Appointment(appointment_id=p.appointment_id, case_id=ev.case_id, booked_event_id=str(ev.event_id),
+                              context=ctx))
         self._plan(s, ev, plan.plan_booked(p, now, self.policy), now)
         self._stream(s, ev, "AppointmentBooked", [p.unit_id], {
             "appointment_id": p.appointment_id, "unit_id": p.unit_id, "unit_name": p.unit_name,

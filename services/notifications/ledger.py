@@ -43,7 +43,8 @@ def _payload(row: Delivery, now: datetime, error: str | None) -> NotificationPay
 def _stream(uow: UnitOfWork, kind: str, row: Delivery, now: datetime, error: str | None) -> None:
     data: dict[str, Any] = {"notification_id": row.notification_id, "template": row.template,
                             "channel": row.channel, "recipient_kind": row.recipient_kind, "error": error}
-    add_stream_event(uow.session, kind=kind, at=now, case_id=row.case_id, units=[], data=data)
+    add_stream_event(uow.session, source_key=f"{kind}:{row.notification_id}", kind=kind, at=now, case_id=row.case_id,
+                     units=[], data=data)
 
 
 def record_sent(uow: UnitOfWork, row: Delivery, now: datetime) -> None:

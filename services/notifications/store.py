@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text, update
-from sqlmodel import Field, Session
+from sqlmodel import Field, Session, select
 
 from services.chassis.db import new_base
 
@@ -72,6 +72,7 @@ class StreamEvent(NotificationsBase, table=True):  # type: ignore[call-arg]
 
     __tablename__ = "stream_events"
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    source_key: str = Field(max_length=80, unique=True)  # event id (+ kind): a replayed event is not streamed twice
     case_id: str | None = Field(default=None, max_length=40, index=True)
     units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # units it concerns
     kind: str = Field(max_length=40)
@@ -103,9 +104,9 @@ def next_seq(session: Session) -> int:
     return int(value)
 
 
-def add_stream_event(session: Session, *, kind: str, at: datetime, case_id: str | None, units: list[str],
-                     data: dict[str, Any], restricted: dict[str, Any] | None = None) -> StreamEvent:
-    row = StreamEvent(seq=next_seq(session), case_id=case_id, units=units, kind=kind, at=at, data=data,
-                      restricted=restricted or {})
-    session.add(row)
-    return row
+def add_stream_event(session: Session, *, source_key: str, kind: str, at: datetime, case_id: str | None,
+                     units: list[str], data: dict[str, Any], restricted: dict[str, Any] | None = None) -> None:
+    if session.exec(select(StreamEvent.seq).where(StreamEvent.source_key == source_key)).first() is not None:
+        return
+    session.add(StreamEvent(seq=next_seq(session), source_key=source_key, case_id=case_id, units=units, kind=kind,
+                            at=at, data=data, restricted=restricted or {}))

@@ -1,15 +1,15 @@
 """deliveries ledger, sealed contacts, appointments, stream
 
-Revision ID: 60f3492f641d
+Revision ID: bf2c31ad4763
 Revises: 4c7a36d4af54
-Create Date: 2026-11-23 05:43:21.036056
+Create Date: 2026-11-23 05:46:16.905763
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '60f3492f641d'
+revision = 'bf2c31ad4763'
 down_revision = '4c7a36d4af54'
 branch_labels = None
 depends_on = None
@@ -76,13 +76,15 @@ def upgrade() -> None:
     )
     op.create_table('stream_events',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('source_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('units', sa.JSON(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('restricted', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('seq')
+    sa.PrimaryKeyConstraint('seq'),
+    sa.UniqueConstraint('source_key')
     )
     with op.batch_alter_table('stream_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stream_events_case_id'), ['case_id'], unique=False)
