@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.triage.guide import Guide, load_guide
-from services.triage.instruments import Instrument, InstrumentSet, load_instruments
+from services.triage.guide import Guide
+from services.triage.guide_file import load_guide
+from services.triage.instrument_files import load_instruments
+from services.triage.instruments import Instrument, InstrumentSet
 
 
 @dataclass(frozen=True)

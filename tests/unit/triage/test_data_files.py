@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from services.triage.datafile import DataFileError
-from services.triage.guide import load_guide
-from services.triage.instruments import load_instrument, load_instruments
+from services.triage.guide_file import load_guide
+from services.triage.instrument_files import load_instrument, load_instruments
 from services.triage.policy import load_policy
 from services.triage.settings import DATA, TriageSettings
 
