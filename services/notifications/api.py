@@ -21,6 +21,7 @@ from services.notifications.stream import events_for
 STAFF_ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "ops")
 HISTORY_ROLES = ("call_handler", "clinician", "scheduler", "kc_head", "ops")
 RESEND_ROLES = ("call_handler", "clinician", "kc_head")
+CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="Pseudonymous case id.")]
 
 
 class DeliveryView(BaseModel):
@@ -54,7 +55,6 @@ def _not_found() -> HTTPException:
 
 def build_api(rt: ServiceRuntime, stream_policy: StreamPolicy, poll_s: float, ping_s: float) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["notifications"])
-    CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN)]
 
     @api.get("/cases/{case_id}/notifications", summary="Notification history of a case.")
     def history(case_id: CaseId, staff: Staff = require(*HISTORY_ROLES)) -> list[DeliveryView]:
