@@ -129,13 +129,13 @@ def _leaf(cond: Condition, facts: Facts) -> tuple[bool, str]:
         band = r.band if r else "not scored"
         return band in cond.band_in.bands, f"{cond.band_in.scale} band={band}"
     if cond.t_at_least is not None:
-        r = s.get(cond.t_at_least.scale)
-        t = r.t_score if r else None
-        return t is not None and t >= cond.t_at_least.t, f"{cond.t_at_least.scale} T={_num(t)} >= {_num(cond.t_at_least.t)}"
+        ta = cond.t_at_least
+        t = s[ta.scale].t_score if ta.scale in s else None
+        return t is not None and t >= ta.t, f"{ta.scale} T={_num(t)} >= {_num(ta.t)}"
     if cond.raw_at_least is not None:
-        r = s.get(cond.raw_at_least.scale)
-        raw = r.raw if r else None
-        return raw is not None and raw >= cond.raw_at_least.raw, f"{cond.raw_at_least.scale} raw={_num(raw)} >= {_num(cond.raw_at_least.raw)}"
+        ra = cond.raw_at_least
+        raw = s[ra.scale].raw if ra.scale in s else None
+        return raw is not None and raw >= ra.raw, f"{ra.scale} raw={_num(raw)} >= {_num(ra.raw)}"
     if cond.signals_at_least is not None:
         c = cond.signals_at_least
         hits = [sid for sid in c.among if sid in s and s[sid].band == c.band]
@@ -174,6 +174,7 @@ def _rejections(guide: Guide, level: str, fired: list[Fired]) -> list[str]:
     rank = len(order) if level == "urgent" else order.index(level)  # type: ignore[arg-type]
     out = []
     for lower in order[:rank]:
-        above = [f for f in fired if f.level == "urgent" or order.index(f.level) > order.index(lower)]  # type: ignore[arg-type]
+        above = [f for f in fired
+                 if f.level == "urgent" or order.index(f.level) > order.index(lower)]  # type: ignore[arg-type]
         out.append(f"{lower}: not enough — " + "; ".join(f"{f.rule_id} ({f.because})" for f in above))
     return out

@@ -53,6 +53,12 @@ def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: date
     if case.age_years is None:
         raise Refused(("case_id", "Barnets ålder är okänd; intervjun kan inte normeras.",
                        "The child's age is unknown; the interview cannot be normed.", "age_unknown"))
+    main = policy.instruments.main
+    if not main.applies_to(case.age_years):  # its norm tables would not cover the child
+        ages = f"{main.min_age}–{main.max_age}"
+        raise Refused(("case_id", f"Intervjun {main.id} gäller {ages} år; barnet är {case.age_years}.",
+                       f"Interview {main.id} covers ages {ages}; the child is {case.age_years}.",
+                       "age_outside_instrument"))
     forms = policy.instruments.forms_for(case.age_years)
     row = Interview(interview_id=new_interview_id(), case_id=case_id, instrument_id=forms[0].id,
                     instrument_version=forms[0].version, forms=[{"id": f.id, "version": f.version} for f in forms],

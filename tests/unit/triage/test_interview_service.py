@@ -178,6 +178,14 @@ def test_collaboration_between_levels_is_published_with_coded_question_and_units
         "stepwise_adhd_assessment", "hc-ersboda", "bup-umea", "S-COORD")
 
 
+def test_an_interview_is_refused_for_an_age_the_instrument_has_no_norms_for(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=18)
+    with pytest.raises(Refused) as exc:
+        run(rt, interviews.start, policy, case_id, clinician(), T0)
+    assert codes(exc) == [("case_id", "age_outside_instrument")]
+
+
 def test_cases_signposted_out_by_intake_do_not_wait_for_an_interview(svc):  # type: ignore[no-untyped-def]
     rt, _ = svc
     adult = seed_case(rt, age=17, hint="adult_care")
