@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One database and one role per service (a service never reads another's tables), plus the key vault's.
+# Runs once, on the first start of the PostgreSQL container (docker-entrypoint-initdb.d).
+set -euo pipefail
+
+password="${KONTAKT_DB_PASSWORD:?set KONTAKT_DB_PASSWORD}"
+for name in ${KONTAKT_DATABASES:-intake triage booking notifications kpi keyvault}; do
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL
+CREATE ROLE "$name" LOGIN PASSWORD '$password';
+CREATE DATABASE "$name" OWNER "$name";
+REVOKE ALL ON DATABASE "$name" FROM PUBLIC;
+SQL
+done
