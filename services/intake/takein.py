@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 from sqlalchemy.exc import IntegrityError
 
 from contracts.common import ContactDetails, SealedContact
@@ -88,6 +88,8 @@ class TakeIn:
             if stored is not None:
                 return stored, True
             row = open_case_of(s, contact.patient_ref)
+            if row is not None:
+                self._lock_and_move_clock(s, row, contact.clock_start)
             open_case = OpenCase(row.case_id, row.clock_start) if row else None
             outcome = take_in(contact, open_case, actor_of(staff), new_case_id(), now, self.rules)
             self._apply(s, contact, outcome, row, now)
@@ -102,6 +104,14 @@ class TakeIn:
                                  patient_ref=contact.patient_ref, detail=outcome.status)
             uow.commit()
             return answer, False
+
+    @staticmethod
+    def _lock_and_move_clock(s: Any, row: CaseRow, clock_start: datetime) -> None:
+        """Earliest wins, atomically: the conditional UPDATE takes the write lock (SQLite has no FOR UPDATE),
+        so the re-read value is current and two concurrent links cannot lose the earlier clock start."""
+        s.execute(update(CaseRow).where(CaseRow.case_id == row.case_id, CaseRow.clock_start > clock_start)
+                  .values(clock_start=clock_start))
+        s.refresh(row)
 
     def _apply(self, s: Any, c: Contact, outcome: Outcome, row: CaseRow | None, now: datetime) -> None:
         if row is not None:  # linked: the earliest clock start wins; the newest contact details are kept
