@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from services.kpi.domain.facts import Facts
@@ -56,21 +55,31 @@ def clear_projections(session: Session) -> None:
 
 
 def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime) -> None:
-    """Fold a replay chunk's partial facts into the store: read the touched rows once, write them once."""
+    """Fold a replay chunk's partial facts into the store: one read and one write per touched row.
+
+    Plain SQL statements, not ORM objects: this runs for every row of a rebuild.
+    """
     model, ops = ROWS[bucket]
-    pk = model.case_id if bucket == "case" else model.call_id  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]
+    pk = table.c.case_id if bucket == "case" else table.c.call_id
     keys = list(batch)
-    existing: dict[str, Any] = {}
+    existing: dict[str, Facts] = {}
     for i in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
-        for row in session.exec(select(model).where(pk.in_(keys[i:i + 900]))):
-            existing[row.case_id if bucket == "case" else row.call_id] = row
+        chosen = select(pk, table.c.facts).where(pk.in_(keys[i:i + 900]))
+        if session.get_bind().dialect.name == "postgresql":
+            chosen = chosen.with_for_update()
+        existing.update(session.execute(chosen).all())  # type: ignore[arg-type]
+    inserts, updates = [], []
     for key, facts in batch.items():
-        row = existing.get(key)
-        if row is None:
-            row = model(**{"case_id" if bucket == "case" else "call_id": key}, facts=facts, updated_at=now)
-        else:
-            row.facts = merge(row.facts, facts, ops)
-            row.updated_at = now
+        old = existing.get(key)
+        merged = facts if old is None else merge(old, facts, ops)
+        row = {"b_key": key, "b_facts": merged, "b_at": now}
         if bucket == "case":
-            row.known = row.facts.get("ref") is not None
-        session.add(row)
+            row["b_known"] = merged.get("ref") is not None
+        (inserts if old is None else updates).append(row)
+    extra = {"known": bindparam("b_known")} if bucket == "case" else {}
+    values = {"facts": bindparam("b_facts"), "updated_at": bindparam("b_at"), **extra}
+    if inserts:
+        session.execute(insert(table).values({pk.name: bindparam("b_key"), **values}), inserts)
+    if updates:
+        session.execute(update(table).where(pk == bindparam("b_key")).values(values), updates)

@@ -7,7 +7,11 @@ taken at the start are left to the live consumer (the fold is idempotent, so ove
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
+import os
+import queue
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -91,55 +95,155 @@ def open_store(settings: KpiSettings) -> Database:
     return db
 
 
-async def _assign(consumer: AIOKafkaConsumer) -> tuple[dict[TopicPartition, int], int]:
+async def _assign(consumer: AIOKafkaConsumer, worker: int, workers: int) -> tuple[list[TopicPartition], int]:
+    """This worker's share: partition numbers p with p % workers == worker, on every input topic.
+
+    Producers key every event of a case by its case id with the same partitioner and partition
+    count, so a case's events meet in one worker; the flush lock keeps even a stray key safe.
+    """
     await consumer.topics()
-    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())]
+    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())
+           if p % workers == worker]
     consumer.assign(tps)
+    if not tps:
+        return tps, 0
     await consumer.seek_to_beginning(*tps)
     start = await consumer.beginning_offsets(tps)
     end = await consumer.end_offsets(tps)
-    todo = {tp: end[tp] for tp in tps if end[tp] > start[tp]}
-    return todo, sum(end[tp] - start[tp] for tp in todo)
+    return tps, sum(end[tp] - start[tp] for tp in tps)
+
+
+async def caught_up(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> bool:
+    """Every partition read to its end. Asked only after an empty fetch: the embedded broker (Tansu)
+    reports a high watermark short of the last batch's records, so the end offsets alone cannot be trusted."""
+    end = await consumer.end_offsets(tps)
+    return all([await consumer.position(tp) >= end[tp] for tp in tps])
+
+
+class Aligner:
+    """Reads the topics abreast in time: a partition that runs ahead of the slowest one is paused.
+
+    A case's events sit on several topics; read unevenly (all of one topic first), each case would be
+    folded in several chunks and its row read back and merged each time. Abreast, they mostly meet
+    in memory. Record timestamps are the producers' append times.
+    """
+
+    WINDOW_MS = 100
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
+        self.last: dict[TopicPartition, int] = {}
+        self.paused: set[TopicPartition] = set()
+
+    def after(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        for tp, records in batch.items():
+            if records:
+                self.last[tp] = records[-1].timestamp
+        delivered = [self.last[tp] for tp in batch if batch[tp]]
+        if not delivered:
+            return
+        floor = min(delivered)
+        ahead = {tp for tp, ts in self.last.items() if ts > floor + self.WINDOW_MS}
+        if ahead - self.paused:
+            self.consumer.pause(*(ahead - self.paused))
+        if self.paused - ahead:
+            self.consumer.resume(*(self.paused - ahead))
+        self.paused = ahead
+
+    def resume_all(self) -> bool:
+        """Nothing came from the partitions left running: let the paused ones go on. False if none were paused."""
+        if not self.paused:
+            return False
+        self.consumer.resume(*self.paused)
+        self.paused = set()
+        return True
+
+
+@dataclass
+class Shared:
+    """What the workers report to the parent while they run."""
+    done: Any  # multiprocessing Array of events read per worker
+    totals: Any  # ... and events to read per worker
+    lock: Any  # one flush at a time: a read-merge-write of a row never interleaves with another's
+    outcomes: Any  # Queue of Counter per worker at the end
+
+
+async def _consume(settings: KpiSettings, db: Database, worker: int, workers: int, chunk_events: int,
+                   shared: Shared) -> Counter[str]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
+                                fetch_max_bytes=32 << 20, client_id=f"en-vag-in-kpi-replay-{worker}")
+    await consumer.start()
+    folder, events = Folder(), 0
+    try:
+        tps, shared.totals[worker] = await _assign(consumer, worker, workers)
+        aligner = Aligner(consumer)
+        while tps:
+            batch = await consumer.getmany(timeout_ms=100, max_records=20_000)
+            if not batch:
+                if aligner.resume_all():
+                    continue
+                if await caught_up(consumer, tps):
+                    break
+            for records in batch.values():
+                for r in records:
+                    folder.add(r.value)
+                events += len(records)
+            aligner.after(batch)
+            if folder.pending >= chunk_events:
+                with shared.lock:
+                    folder.flush(db)
+            shared.done[worker] = events
+        with shared.lock:
+            folder.flush(db)
+    finally:
+        await consumer.stop()
+    return folder.outcomes
+
+
+def _worker(settings: KpiSettings, worker: int, workers: int, chunk_events: int, shared: Shared) -> None:
+    asyncio.events._set_running_loop(None)  # forked from inside the parent's running loop
+    db = Database(settings.resolved_database_url(), [chassis_metadata, metadata])
+    try:
+        shared.outcomes.put(dict(asyncio.run(_consume(settings, db, worker, workers, chunk_events, shared))))
+    finally:
+        db.dispose()
 
 
 async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_events: int = 50_000,
-                 db: Database | None = None) -> ReplayStats:
-    """Rebuild the projections from the topics; returns counts and the rate."""
+                 db: Database | None = None, workers: int | None = None) -> ReplayStats:
+    """Rebuild the projections from the topics, one worker process per core; returns counts and the rate."""
     db = db or open_store(settings)
     with Session(db.engine) as s:
         clear_projections(s)
         s.commit()
+    workers = workers or max(1, min(os.cpu_count() or 1, 4))
+    ctx = multiprocessing.get_context("fork")  # no re-import per worker: the start-up cost is the replay's
+    shared = Shared(ctx.Array("q", workers), ctx.Array("q", workers), ctx.Lock(), ctx.Queue())
     began = time.perf_counter()
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
-                                fetch_max_bytes=32 << 20, client_id="en-vag-in-kpi-replay")
-    await consumer.start()
-    folder, stats = Folder(), ReplayStats()
-    try:
-        end, total = await _assign(consumer)
-        while end:
-            batch = await consumer.getmany(timeout_ms=500, max_records=20_000)
-            for tp, records in batch.items():
-                stop = end.get(tp)
-                if stop is None:
-                    continue
-                for r in records:
-                    if r.offset < stop:
-                        folder.add(r.value)
-                        stats.events += 1
-                if records and records[-1].offset + 1 >= stop:
-                    del end[tp]
-            if folder.pending >= chunk_events:
-                folder.flush(db)
-            if progress:
-                progress(stats.events, total)
-        folder.flush(db)
-    finally:
-        await consumer.stop()
-    stats.seconds = time.perf_counter() - began
-    stats.outcomes = folder.outcomes
+    procs = [ctx.Process(target=_worker, args=(settings, k, workers, chunk_events, shared), daemon=True)
+             for k in range(workers)]
+    for p in procs:
+        p.start()
+    outcomes: Counter[str] = Counter()
+    results: list[dict[str, int]] = []
+    while len(results) < len(procs):  # drain results while waiting: a full queue would block a worker's exit
+        try:
+            results.append(await asyncio.to_thread(shared.outcomes.get, True, 0.1))
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs) and shared.outcomes.empty():
+                break
+        if progress:
+            progress(sum(shared.done), max(sum(shared.totals), sum(shared.done)))
+    for p in procs:
+        p.join()
+    if failed := [p.exitcode for p in procs if p.exitcode]:
+        raise RuntimeError(f"replay worker failed with exit codes {failed}; the projections are incomplete")
+    for r in results:
+        outcomes.update(r)
+    stats = ReplayStats(events=sum(shared.done), seconds=time.perf_counter() - began, outcomes=outcomes)
     with Session(db.engine) as s:
-        for outcome, n in folder.outcomes.items():
+        for outcome, n in outcomes.items():
             count(s, outcome, n)
         unknown = s.exec(select(func.count()).select_from(CaseFactsRow).where(CaseFactsRow.known.is_(False))).one()  # type: ignore[attr-defined]
         stats.outcomes["unknown_case"] = unknown

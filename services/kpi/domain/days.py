@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 
 from services.chassis.clock import STOCKHOLM
 
@@ -13,9 +14,12 @@ def parse_ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+@lru_cache(maxsize=65536)  # bounded: the replay's memory stays flat; events of one case repeat times
 def norm_ts(value: str) -> str:
     """One spelling for every instant (UTC, seconds) so stored timestamps compare as strings."""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    if value.endswith("Z") and len(value) >= 20:  # already UTC, as producers' clocks write it
+        return value[:19] + "+00:00"
+    return datetime.fromisoformat(value).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def local_date(ts: str | datetime) -> date:
