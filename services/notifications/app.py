@@ -48,6 +48,7 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
                             poll_s=s.dispatch_poll_s)
     if s.dispatch_enabled:
         rt.on_start(dispatcher.run)
+        rt.db.on_commit(dispatcher.wake)
     rt.on_start(lambda: _close_when_stopped(http))
     rt.notifications = (applier, dispatcher)  # type: ignore[attr-defined]  # for tests and ops tooling
     app = rt.create_app([build_api(rt, policy.stream, s.stream_poll_s, s.stream_ping_s)])

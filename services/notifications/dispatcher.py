@@ -47,18 +47,28 @@ class Dispatcher:
         self.policy, self.channels, self.retry, self.poll_s = policy, channels, retry, poll_s
         # test-only fault injection: called after a channel accepted the message, before it is recorded
         self.after_send: Callable[[Delivery], None] | None = None
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Called after any commit (possibly from a worker thread): an urgent alert need not wait for the poll."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     # -- the loop ----------------------------------------------------------------------------------
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         while True:
+            self._wake.clear()
             try:
-                if await self.run_once() == 0:
-                    await asyncio.sleep(self.poll_s)
-            except asyncio.CancelledError:
-                raise
+                if await self.run_once() > 0:
+                    continue
             except Exception as exc:  # database away: keep the rows, try again later
                 log.warning("dispatch cycle failed: %s", type(exc).__name__)
-                await asyncio.sleep(self.poll_s)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+            except TimeoutError:
+                pass
 
     async def run_once(self, limit: int = 50) -> int:
         now = self.rt.clock.now()

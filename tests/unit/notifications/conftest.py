@@ -62,6 +62,10 @@ class Notifications:
                 q = q.where(Delivery.case_id == case_id)
             return list(s.exec(q).all())
 
+    def published_rows(self) -> list[OutboxRow]:
+        with Session(self.rt.db.engine) as s:
+            return list(s.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
+
     def published(self, event_type: str | None = None) -> list[Event]:
         with Session(self.rt.db.engine) as s:
             rows = s.exec(select(OutboxRow).order_by(OutboxRow.id)).all()

@@ -41,15 +41,20 @@ async def test_the_same_event_under_another_consumer_plans_nothing_twice(svc: No
     assert [d.template for d in svc.deliveries(ref.case_id)] == ["appointment_confirmation", "appointment_reminder"]
 
 
-async def test_two_senders_racing_for_one_message_send_it_once(svc_any_db: Notifications):
+async def test_two_instances_racing_for_one_message_send_it_once(
+        svc_any_db: Notifications, issuer, gateway, smtp, clock):  # type: ignore[no-untyped-def]
     svc = svc_any_db
-    ref = ev.referral(svc.settings.resolved_keyvault_url(), NOW)
-    svc.apply(ref)
-    svc.apply(ev.booked(ref.case_id, NOW))
-    [confirmation, _] = svc.deliveries(ref.case_id)
-    await asyncio.gather(*(svc.dispatcher.process(confirmation.id) for _ in range(4)))
-    assert len(svc.gateway.requests) == 1
-    assert len(svc.published("NotificationSent")) == 1
+    other = Notifications(svc.tmp, issuer, svc.db_url, gateway, smtp, clock)  # a second instance, same database
+    try:
+        ref = ev.referral(svc.settings.resolved_keyvault_url(), NOW)
+        svc.apply(ref)
+        svc.apply(ev.booked(ref.case_id, NOW))
+        [confirmation, _] = svc.deliveries(ref.case_id)
+        await asyncio.gather(*(d.process(confirmation.id) for d in (svc.dispatcher, other.dispatcher) * 3))
+        assert len(svc.gateway.requests) == 1
+        assert len(svc.published("NotificationSent")) == 1
+    finally:
+        await other.close()
 
 
 async def test_crash_between_send_and_record_is_resent_after_restart_and_the_gateway_sends_once(

@@ -1,0 +1,65 @@
+"""The notifications service on the real broker: events in, one SMS per person out, NotificationSent back on the bus."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from contracts.envelope import Event
+from contracts.notifications import DELIVERIES_TOPIC
+from kontakt.broker import read_all
+from tests.unit.notifications import events as ev
+from tests.unit.notifications.conftest import NOW, Notifications
+from tests.unit.notifications.fakes import Gateway, SmtpServer
+
+pytestmark = pytest.mark.broker
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if result := await asyncio.to_thread(predicate):
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def publish(bootstrap: str, *events: Event) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send_and_wait(e.TOPIC, e.model_dump_json().encode(), key=e.key.encode(),
+                                         headers=[("event_type", e.event_type.encode())])
+    finally:
+        await producer.stop()
+
+
+async def test_events_from_the_bus_reach_family_and_clinician_once_and_are_reported(
+        kafka_bootstrap: str, tmp_path: Path, issuer: Any, gateway: Gateway, smtp: SmtpServer, clock: Any,
+        unique: str):
+    svc = Notifications(tmp_path, issuer, f"sqlite:///{tmp_path / 'n.db'}", gateway, smtp, clock,
+                        kafka_bootstrap_servers=kafka_bootstrap, consumer_group_prefix=f"t-{unique}-",
+                        dispatch_enabled=True, dispatch_poll_s=0.05)
+    ref = ev.referral(svc.settings.resolved_keyvault_url(), NOW)
+    booking = ev.booked(ref.case_id, NOW)
+    try:
+        async with svc.rt.lifespan(svc.app):
+            await publish(kafka_bootstrap, ref, booking, booking, ev.risk(ref.case_id, NOW))
+            await wait_until(lambda: len(gateway.sms()) >= 2)
+            stats = svc.rt.consumers.stats
+            await wait_until(lambda: sum(stats.duplicates.values()) >= 1)  # the second copy was consumed
+            await wait_until(lambda: all(r.sent_at for r in svc.published_rows()))
+        assert sorted(s["to"] for s in gateway.sms()) == ["+46701000001", "+46701234567"]  # clinician on duty, family
+        on_bus = [json.loads(r.value) for r in await read_all(kafka_bootstrap, DELIVERIES_TOPIC)]  # type: ignore[attr-defined]
+        ours = [e for e in on_bus if e["case_id"] == ref.case_id]
+        assert sorted((e["event_type"], e["payload"]["template"]) for e in ours) == [
+            ("NotificationSent", "appointment_confirmation"), ("NotificationSent", "risk_escalated")]
+    finally:
+        await svc.close()
