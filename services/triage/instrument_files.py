@@ -80,12 +80,14 @@ def _cutoff_problems(inst: Instrument, cut: Cutoff, loc, normed: bool):  # type:
 def _norm_problems(inst: Instrument, scale: Scale, loc):  # type: ignore[no-untyped-def]
     top = inst.max_raw(scale)
     for ti, table in enumerate(scale.norms):
-        expected = 0
-        for ri, (lo, hi, _t) in enumerate(table.rows):
+        expected, last_t = 0, float("-inf")
+        for ri, (lo, hi, t) in enumerate(table.rows):
             if lo != expected or hi < lo:
                 yield (*loc, "norms", ti, "rows", ri), f"rows must run on without gaps from raw 0; expected {expected}"
                 break
-            expected = hi + 1
+            if t < last_t:  # a higher raw score must never read as less of a problem
+                yield (*loc, "norms", ti, "rows", ri), f"T {t} is below the previous row's T {last_t}"
+            expected, last_t = hi + 1, t
         else:
             if expected - 1 != top:
                 yield (*loc, "norms", ti, "rows"), f"rows end at {expected - 1} but the scale's maximum is {top}"

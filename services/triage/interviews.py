@@ -4,7 +4,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from contracts.triage import (
     InterviewAssessmentRecorded,
@@ -126,6 +127,7 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
     row.forms = [{"id": f["id"], "version": forms[f["id"]].version} for f in row.forms if f["id"] in forms]
     row.instrument_version = forms[row.instrument_id].version
     result = domain.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
+    _claim_completion(s, interview_id, now)
     row.completed_at, row.completed_by = now, staff.subject
     row.result = _result_json(result)
     case.status = "interviewed"
@@ -147,6 +149,15 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
                                             assessed_at=now, kind="interview", by_role="clinician",
                                             by_staff_ref=staff.subject, licensed=True)))
     return row
+
+
+def _claim_completion(s: Session, interview_id: str, now: datetime) -> None:
+    """Complete once even when two clinicians press at the same moment: only one conditional update wins."""
+    claimed = s.execute(update(Interview).where(col(Interview.interview_id) == interview_id)
+                        .where(col(Interview.completed_at).is_(None)).values(completed_at=now))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Refused(("interview_id", "Intervjun är redan slutförd.", "The interview is already completed.",
+                       "already_completed"))
 
 
 def _result_json(result: domain.InterviewResult) -> dict:  # type: ignore[type-arg]

@@ -134,3 +134,9 @@ def test_self_report_compared_with_a_missing_guardian_scale_is_refused_naming_th
     path, line = edited(DATA / "instruments" / "youth-self-report.yaml", d, "yr_low_mood: low_mood",
                         "yr_low_mood: sadness")
     assert f"{path}:{line}:" in str(pytest.raises(DataFileError, load_instruments, [d], "demo-bcfpi-shape").value)
+
+
+def test_a_norm_table_whose_t_falls_as_raw_rises_is_refused_naming_the_line(tmp_path):  # type: ignore[no-untyped-def]
+    old = '{ages: "0-17", sex: [female, male, other, unknown], rows: [[0, 0, 40], [1, 2, 45], [3, 3, 52]'
+    path, line = edited(DEMO, tmp_path, old, old.replace("[3, 3, 52]", "[3, 3, 44]"))
+    assert "T 44.0 is below the previous row's T 45.0" in refused_at(path, load_instrument, line)
