@@ -12,7 +12,7 @@ from services.triage.policy import load_policy
 from services.triage.settings import DATA
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
-from services.triage.store import InterviewAnswer, TriageCase, waiting_cases
+from services.triage.store import Interview, InterviewAnswer, TriageCase, waiting_cases
 from tests.unit.triage.helpers import MAIN, clinician, main_answers
 from tests.unit.triage.service import T0, build_triage, outbox, seed_case
 
@@ -241,3 +241,18 @@ def test_an_interview_open_across_an_instrument_update_is_scored_with_the_loaded
     run(rt, interviews.complete, updated, iv.interview_id, clinician(), T0)
     [done] = outbox(rt, case_id, "InterviewCompleted")
     assert done.payload.instrument_version == "2026.2"
+
+
+def test_two_clinicians_completing_at_once_give_one_completion(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=9)
+    iv = run(rt, interviews.start, policy, case_id, clinician(), T0)
+    run(rt, interviews.save_answers, policy, iv.interview_id, as_answers(main_answers()), clinician(), T0)
+    with rt.db.uow() as late:
+        seen_open = late.session.get(Interview, iv.interview_id)  # Bo's request read it while it was open
+        assert seen_open is not None and seen_open.completed_at is None
+        run(rt, interviews.complete, policy, iv.interview_id, clinician("S-ANNA"), T0)  # Anna completes first
+        with pytest.raises(Refused) as exc:
+            interviews.complete(late, policy, iv.interview_id, clinician("S-BO"), T0)
+    assert codes(exc) == [("interview_id", "already_completed")]
+    assert [e.payload.by_staff_ref for e in outbox(rt, case_id, "InterviewCompleted")] == ["S-ANNA"]
