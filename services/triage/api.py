@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from contracts.common import CareLevel
@@ -130,7 +131,12 @@ def _change(rt: ServiceRuntime, staff: Staff, action: str, case_id: str | None):
             case = uow.session.get(TriageCase, case_id) if case_id else None
             rt.audit.within(uow.session, staff, action, case_id=case_id,
                             patient_ref=case.patient_ref if case else None)
-            uow.commit()
+            try:
+                uow.commit()
+            except IntegrityError:  # another clinician did the same at the same moment: nothing half-done
+                raise DomainError([field_error("case_id", "Någon annan ändrade ärendet samtidigt; försök igen.",
+                                               "Someone else changed the case at the same moment; try again.",
+                                               "conflict")], 409) from None
 
     return scope()
 
