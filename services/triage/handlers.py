@@ -1,8 +1,6 @@
 """Kafka consumers of the triage service: intake's cases tell triage who waits for an interview."""
 from __future__ import annotations
 
-import logging
-
 from faststream.kafka import KafkaRouter
 
 from contracts.envelope import Event
@@ -10,8 +8,6 @@ from contracts.intake import CASES_TOPIC
 from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
 from services.triage.store import TriageCase
-
-log = logging.getLogger("kontakt.triage")
 
 # Cases intake already knows will be signposted out (18+, outside the county) do not wait for an interview.
 _NOT_FOR_INTERVIEW = {"adult_care", "out_of_county"}

@@ -20,6 +20,7 @@ from services.chassis.auth import Staff
 from services.chassis.db import UnitOfWork
 from services.triage import domain
 from services.triage.domain import AnswerIn, Refused
+from services.triage.instruments import Instrument
 from services.triage.policy import Policy
 from services.triage.store import Interview, InterviewAnswer, TriageCase, answers_of, journey_of
 
@@ -51,16 +52,8 @@ def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: date
     existing = s.exec(select(Interview).where(Interview.case_id == case_id)).first()
     if existing is not None:
         return existing
-    if case.age_years is None:
-        raise Refused(("case_id", "Barnets ålder är okänd; intervjun kan inte normeras.",
-                       "The child's age is unknown; the interview cannot be normed.", "age_unknown"))
-    main = policy.instruments.main
-    if not main.applies_to(case.age_years):  # its norm tables would not cover the child
-        ages = f"{main.min_age}–{main.max_age}"
-        raise Refused(("case_id", f"Intervjun {main.id} gäller {ages} år; barnet är {case.age_years}.",
-                       f"Interview {main.id} covers ages {ages}; the child is {case.age_years}.",
-                       "age_outside_instrument"))
-    forms = policy.instruments.forms_for(case.age_years)
+    age = _normable_age(case, policy.instruments.main)
+    forms = policy.instruments.forms_for(age)
     row = Interview(interview_id=new_interview_id(), case_id=case_id, instrument_id=forms[0].id,
                     instrument_version=forms[0].version, forms=[{"id": f.id, "version": f.version} for f in forms],
                     started_at=now, started_by=staff.subject)
@@ -68,6 +61,19 @@ def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: date
     case.status = "interviewing"
     s.add(case)
     return row
+
+
+def _normable_age(case: TriageCase, main: Instrument) -> int:
+    """The child's age, if the main instrument's norm tables cover it."""
+    if case.age_years is None:
+        raise Refused(("case_id", "Barnets ålder är okänd; intervjun kan inte normeras.",
+                       "The child's age is unknown; the interview cannot be normed.", "age_unknown"))
+    if not main.applies_to(case.age_years):
+        ages = f"{main.min_age}–{main.max_age}"
+        raise Refused(("case_id", f"Intervjun {main.id} gäller {ages} år; barnet är {case.age_years}.",
+                       f"Interview {main.id} covers ages {ages}; the child is {case.age_years}.",
+                       "age_outside_instrument"))
+    return case.age_years
 
 
 def _open_or_refuse(s: Session, interview_id: str) -> Interview:
