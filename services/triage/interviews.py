@@ -125,20 +125,37 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
         raise Refused(("staff", "Intervjun måste slutföras av legitimerad personal.",
                        "The interview must be completed by a licensed professional.", "not_licensed"))
     case = case_or_refuse(s, row.case_id)
-    forms = policy.forms(row.forms)
-    answers = answers_of(s, interview_id)
-    # the files may have changed version since the start: score with the loaded ones, and say so
-    domain.check_answers(forms, [AnswerIn(f, i, v) for f, given in answers.items() for i, v in given.items()
-                                 if f in forms and i in forms[f].items()])
-    row.forms = [{"id": f["id"], "version": forms[f["id"]].version} for f in row.forms if f["id"] in forms]
-    row.instrument_version = forms[row.instrument_id].version
-    result = domain.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
+    result = _score(s, policy, row, case)
     _claim_completion(s, interview_id, now)
     row.completed_at, row.completed_by = now, staff.subject
     row.result = _result_json(result)
     case.status = "interviewed"
     s.add_all([row, case])
-    payload = InterviewCompletedPayload(
+    uow.publish(
+        InterviewCompleted.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+                               payload=_completed_payload(row, result, staff, now), correlation_id=journey_of(case)),
+        InterviewAssessmentRecorded.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+                                        correlation_id=journey_of(case),
+                                        payload=MedicalAssessmentRecordedByTriagePayload(
+                                            assessed_at=now, kind="interview", by_role="clinician",
+                                            by_staff_ref=staff.subject, licensed=True)))
+    return row
+
+
+def _score(s: Session, policy: Policy, row: Interview, case: TriageCase) -> domain.InterviewResult:
+    forms = policy.forms(row.forms)
+    answers = answers_of(s, row.interview_id)
+    # the files may have changed version since the start: score with the loaded ones, and say so
+    domain.check_answers(forms, [AnswerIn(f, i, v) for f, given in answers.items() for i, v in given.items()
+                                 if f in forms and i in forms[f].items()])
+    row.forms = [{"id": f["id"], "version": forms[f["id"]].version} for f in row.forms if f["id"] in forms]
+    row.instrument_version = forms[row.instrument_id].version
+    return domain.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
+
+
+def _completed_payload(row: Interview, result: domain.InterviewResult, staff: Staff,
+                       now: datetime) -> InterviewCompletedPayload:
+    return InterviewCompletedPayload(
         interview_id=row.interview_id, instrument_id=row.instrument_id, instrument_version=row.instrument_version,
         started_at=row.started_at, completed_at=now,
         scores=[ScaleScore(scale=r.scale, raw=r.raw, t_score=r.t_score, band=r.band) for r in result.scores],
@@ -146,15 +163,6 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
         informant_disagreement=result.disagreement, by_role="clinician", by_staff_ref=staff.subject,
         supplementary_forms=[f"{f['id']}@{f['version']}" for f in row.forms
                              if f["id"] in result.forms_scored and f["id"] != row.instrument_id])
-    uow.publish(
-        InterviewCompleted.new(case_id=row.case_id, occurred_at=now, recorded_at=now, payload=payload,
-                               correlation_id=journey_of(case)),
-        InterviewAssessmentRecorded.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
-                                        correlation_id=journey_of(case),
-                                        payload=MedicalAssessmentRecordedByTriagePayload(
-                                            assessed_at=now, kind="interview", by_role="clinician",
-                                            by_staff_ref=staff.subject, licensed=True)))
-    return row
 
 
 def _claim_completion(s: Session, interview_id: str, now: datetime) -> None:
