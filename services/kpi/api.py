@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query as Q
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlmodel import Session
 
+from contracts.common import MUNICIPALITIES
 from services.chassis.auth import Staff, require
 from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
@@ -101,8 +103,11 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     @api.get("/figures", summary="The figures available, with titles and targets.")
     def figures(staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
         names = [*defs.measures, *FIGURES, "deviations"]
-        return {"definitions_version": defs.version, "rules_version": rules.version,
-                "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS)}
+        ds = dataset()
+        units = sorted({a.unit for v in ds.views for a in v.appointments})
+        return {"definitions_version": defs.version, "rules_version": rules.version, "today": str(today()),
+                "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS),
+                "municipalities": list(MUNICIPALITIES), "units": units}
 
     @api.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
     def deviations(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
@@ -141,15 +146,17 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
             return respond(t, q, "csv", True, {}, defs)
         return HTMLResponse(quarterly_html(quarter, t, rules, defs.suppress_below))
 
-    @api.get("/clocks", summary="Open guarantee clocks that breach today or tomorrow (case ids: audited).")
+    @api.get("/clocks", summary="Open guarantee clocks that breach today or tomorrow, and counts already breached (audited).")
     def clocks(horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None, unit: str | None = None,
                staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
         now_day = today()
         items = board(dataset().views, defs.measures.values(), now_day, horizon_days)
         items = [c for c in items if (not municipality or c.municipality == municipality)
                  and (not unit or c.unit_id == unit)]
+        breached = Counter(c.clock for c in items if c.days_left < 0)
+        items = [c for c in items if c.days_left >= 0]  # the board is for what can still be saved
         rt.audit.record(staff, "read-guarantee-clocks", detail=f"{len(items)} clocks")
-        return {"today": str(now_day), "horizon_days": horizon_days, "clocks": [
+        return {"today": str(now_day), "horizon_days": horizon_days, "breached": dict(breached), "clocks": [
             {"case_id": c.case_id, "clock": c.clock, "started": str(c.started), "deadline": str(c.deadline),
              "days_left": c.days_left, "unit_id": c.unit_id,
              "booked_for": str(c.booked_for) if c.booked_for else None} for c in items]}

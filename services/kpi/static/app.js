@@ -1,0 +1,182 @@
+// The KPI dashboard: reads the filters, asks /api/kpi for every chart's figures, draws them.
+"use strict";
+const {barChart} = window.KpiCharts;
+const form = document.getElementById("filters");
+const statusLine = document.getElementById("status");
+const LEVELS = {primary_care: "Hälsocentral / HC", bup: "BUP", parenting_group: "Föräldragrupp / Parent group",
+                signposting: "Hänvisning / Signposting"};
+const CHANNELS = {edi: "EDI", paper: "Papper / Paper", phone: "Telefon / Phone", partner: "Samverkan / Partner"};
+const WAITS = {first_line_visit_7d: "Första linjen 7 d", bup_first_visit_30d: "BUP 30 d", care_guarantee_90d: "Vårdgaranti 90 d"};
+
+function token() {
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) { sessionStorage.setItem("kpi-token", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
+  return sessionStorage.getItem("kpi-token");
+}
+
+async function api(path, params = {}) {
+  const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
+  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}});
+  if (r.status === 401) { document.getElementById("login").hidden = false; throw new Error("Logga in / Sign in"); }
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    throw new Error((body.errors || []).map(e => `${e.field}: ${e.sv} / ${e.en}`).join("; ") || `HTTP ${r.status}`);
+  }
+  return r.headers.get("content-type").includes("json") ? r.json() : r.text();
+}
+
+function filters() {
+  const f = Object.fromEntries(new FormData(form).entries());
+  return {from: f.from, to: f.to, grain: f.grain, municipality: f.municipality, unit: f.unit, sex: f.sex};
+}
+
+function column(rows, name) { return rows.map(r => r[name]); }
+
+function links(section, path, params) {
+  const p = section.querySelector(".links");
+  p.textContent = "";
+  for (const fmt of ["json", "csv"]) {
+    const a = document.createElement("a");
+    a.href = "#"; a.textContent = fmt.toUpperCase(); a.dataset.path = path;
+    a.onclick = async (ev) => {
+      ev.preventDefault();
+      const body = await api(path, {...params, format: fmt});
+      const blob = new Blob([fmt === "json" ? JSON.stringify(body, null, 2) : body], {type: fmt === "json" ? "application/json" : "text/csv"});
+      const url = URL.createObjectURL(blob);
+      const dl = Object.assign(document.createElement("a"), {href: url, download: `${path.split("/").pop()}.${fmt}`});
+      dl.click(); URL.revokeObjectURL(url);
+    };
+    p.appendChild(a);
+  }
+}
+
+function section(name) { return document.querySelector(`section[data-figure="${name}"]`); }
+function note(name, text) { section(name).querySelector(".note").textContent = text; }
+
+async function drawAssessment(p) {
+  const f = await api("figures/assessment_3d", p);
+  const periods = column(f.rows, "period");
+  barChart(section("assessment_3d").querySelector("svg"), periods,
+           [{name: "Andel inom 3 dagar / Share within 3 days", values: column(f.rows, "share_met")}],
+           {percent: true, target: f.target});
+  const last = f.rows[f.rows.length - 1] || {};
+  note("assessment_3d", `Genomförda / completed: ${sum(f.rows, "completed")}. Väntande vid periodens slut / waiting at period end: ` +
+       `${last.waiting ?? 0} (varav över 3 dagar / over 3 days: ${last.waiting_over_limit ?? 0}). Mål / target ${Math.round(f.target * 100)}%.`);
+  links(section("assessment_3d"), "figures/assessment_3d", p);
+}
+
+async function drawCalls(p) {
+  const f = await api("figures/calls", p);
+  barChart(section("calls").querySelector("svg"), column(f.rows, "period"), [
+    {name: "Besvarade / Answered", values: column(f.rows, "share_answered")},
+    {name: "Samma dag / Day 0", values: column(f.rows, "share_answered_day0")}], {percent: true, target: f.target});
+  note("calls", "Fylld kö / Queue full: " + f.rows.map(r => `${r.period} ${r.queue_full}`).join(", "));
+  links(section("calls"), "figures/calls", p);
+}
+
+async function drawReferrals(p) {
+  const f = await api("figures/referrals_by_channel", p);
+  barChart(section("referrals_by_channel").querySelector("svg"), column(f.rows, "period"),
+           Object.entries(CHANNELS).map(([k, name]) => ({name, values: column(f.rows, k)})), {stacked: true});
+  note("referrals_by_channel", `Skolremisser / School referrals: ${sum(f.rows, "school")} av / of ${sum(f.rows, "total")}.`);
+  links(section("referrals_by_channel"), "figures/referrals_by_channel", p);
+}
+
+async function drawTriage(p) {
+  const f = await api("figures/triage_split", p);
+  barChart(section("triage_split").querySelector("svg"), column(f.rows, "period"),
+           Object.entries(LEVELS).map(([k, name]) => ({name, values: column(f.rows, k)})), {stacked: true});
+  links(section("triage_split"), "figures/triage_split", p);
+}
+
+async function drawWaits(p) {
+  const figs = await Promise.all(Object.keys(WAITS).map(m => api(`figures/${m}`, p)));
+  barChart(section("waits").querySelector("svg"), column(figs[0].rows, "period"),
+           figs.map((f, i) => ({name: Object.values(WAITS)[i], values: column(f.rows, "share_met")})), {percent: true});
+  note("waits", figs.map((f, i) => {
+    const last = f.rows[f.rows.length - 1] || {};
+    return `${Object.values(WAITS)[i]}: väntar / waiting ${last.waiting ?? 0}, över gränsen / over ${last.waiting_over_limit ?? 0}, ` +
+           `patientvald väntan / patient-chosen ${sum(f.rows, "patient_chosen")}`;
+  }).join(" · "));
+  links(section("waits"), "figures/first_line_visit_7d", p);
+}
+
+async function drawGroups(p) {
+  const f = await api("figures/parent_groups", p);
+  const labels = {groups: "Grupper / Groups", children: "Barn / Children", parents: "Föräldrar / Parents",
+    girls: "Flickor / Girls", boys: "Pojkar / Boys", from_contact_centre: "Bokade från KC / Booked by KC",
+    from_health_centre: "Bokade från HC / Booked by HC", dropped_out: "Avbrott / Drop-outs",
+    still_at_health_centre_2m: "Kvar på HC efter 2 mån / Still at HC after 2 months",
+    referred_to_bup_2m: "Till BUP inom 2 mån / To BUP within 2 months"};
+  const table = section("parent_groups").querySelector("table");
+  table.innerHTML = "";
+  for (const [k, label] of Object.entries(labels)) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = label;
+    const td = tr.insertCell(); td.className = "num"; td.dataset.key = k; td.textContent = sum(f.rows, k);
+  }
+  links(section("parent_groups"), "figures/parent_groups", p);
+}
+
+async function drawDeviations(p) {
+  const f = await api("figures/deviations", {...p, grain: "quarter"});
+  barChart(section("deviations").querySelector("svg"), column(f.rows, "period"),
+           Object.entries(f.rules).map(([id, t]) => ({name: t.sv, values: column(f.rows, id)})), {stacked: true});
+  links(section("deviations"), "figures/deviations", {...p, grain: "quarter"});
+}
+
+async function drawClocks(p) {
+  const f = await api("clocks", {municipality: p.municipality, unit: p.unit});
+  const table = section("clocks").querySelector("table");
+  table.innerHTML = "<tr><th>Ärende / Case</th><th>Klocka / Clock</th><th>Start</th><th>Sista dag / Deadline</th>" +
+                    "<th>Dagar kvar / Days left</th><th>Enhet / Unit</th></tr>";
+  for (const c of f.clocks) {
+    const tr = table.insertRow();
+    for (const v of [c.case_id, c.clock, c.started, c.deadline, c.days_left, c.unit_id || "—"]) tr.insertCell().textContent = v;
+    if (c.days_left === 0) tr.className = "late";
+  }
+  if (!f.clocks.length) table.insertRow().insertCell().textContent = "Inga / None";
+  const over = Object.entries(f.breached).map(([k, n]) => `${k} ${n}`).join(", ") || "0";
+  section("clocks").querySelector(".note").textContent = `Redan överskridna / already breached: ${over}`;
+}
+
+function sum(rows, key) { return rows.reduce((s, r) => s + (r[key] || 0), 0); }
+
+async function refresh() {
+  const p = filters();
+  statusLine.textContent = "Hämtar / Loading…";
+  try {
+    await Promise.all([drawAssessment(p), drawCalls(p), drawReferrals(p), drawTriage(p), drawWaits(p), drawGroups(p),
+                       drawDeviations(p), drawClocks(p)]);
+    statusLine.textContent = `Uppdaterad / Updated ${new Date().toLocaleTimeString("sv-SE")}`;
+    document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+  } catch (e) {
+    statusLine.textContent = e.message;
+  }
+}
+
+async function start() {
+  document.getElementById("login").onsubmit = (ev) => {
+    ev.preventDefault(); sessionStorage.setItem("kpi-token", document.getElementById("token").value);
+    document.getElementById("login").hidden = true; init();
+  };
+  document.getElementById("print").onclick = () => window.print();
+  if (!token()) { document.getElementById("login").hidden = false; return; }
+  await init();
+}
+
+async function init() {
+  const meta = await api("figures").catch(e => { statusLine.textContent = e.message; });
+  if (!meta) return;
+  const sel = form.elements.municipality;
+  if (sel.options.length === 1) for (const m of meta.municipalities) sel.add(new Option(m, m));
+  const today = meta.today;
+  if (!form.elements.to.value) form.elements.to.value = today.slice(0, 7);
+  if (!form.elements.from.value) form.elements.from.value = `${Number(today.slice(0, 4)) - 1}-${today.slice(5, 7)}`;
+  const units = document.getElementById("units");
+  for (const u of meta.units) units.appendChild(new Option(u, u));
+  form.onchange = refresh;
+  await refresh();
+}
+
+start();

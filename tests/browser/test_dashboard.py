@@ -1,0 +1,86 @@
+"""The KPI dashboard in a real headless Chromium: it loads, its charts draw from the API, a filter changes
+them, and it looks like the committed baseline screenshot."""
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.browser.conftest import BASELINE, CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def page():  # type: ignore[no-untyped-def]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm")
+        yield pg
+        browser.close()
+
+
+def bars(page: Page, chart: str) -> list[tuple[str, str, float]]:
+    return page.eval_on_selector_all(
+        f'svg[data-chart="{chart}"] rect.bar',
+        "els => els.map(e => [e.dataset.series, e.dataset.category, Number(e.dataset.value)])")
+
+
+def loads(page: Page) -> int:
+    return int(page.evaluate("document.body.dataset.loaded || 0"))
+
+
+def diff_ratio(page: Page, a: bytes, b: bytes) -> float:
+    """Share of pixels that differ noticeably, computed by the browser itself (no imaging library here)."""
+    return page.evaluate("""async ([a, b]) => {
+        const load = src => new Promise(ok => { const i = new Image(); i.onload = () => ok(i); i.src = src; });
+        const [x, y] = await Promise.all([load(a), load(b)]);
+        if (x.width !== y.width || x.height !== y.height) return 1;
+        const px = img => { const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+            const g = c.getContext('2d'); g.drawImage(img, 0, 0); return g.getImageData(0, 0, c.width, c.height).data; };
+        const p = px(x), q = px(y); let diff = 0;
+        for (let i = 0; i < p.length; i += 4)
+            if (Math.abs(p[i] - q[i]) + Math.abs(p[i + 1] - q[i + 1]) + Math.abs(p[i + 2] - q[i + 2]) > 48) diff++;
+        return diff / (p.length / 4);
+    }""", ["data:image/png;base64," + base64.b64encode(a).decode(), "data:image/png;base64," + base64.b64encode(b).decode()])
+
+
+def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseline(page: Page, dashboard_url: str,
+                                                                                   issuer) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{dashboard_url}/dashboard#token={issuer.token('kpi_analyst')}")
+    try:
+        page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 1", timeout=15_000)
+    except Exception:
+        raise AssertionError(f"dashboard did not load: {page.locator('#status').inner_text()} {errors}") from None
+    assert page.locator("#status").inner_text().startswith("Uppdaterad")
+
+    shares = bars(page, "assessment_3d")
+    assert len(shares) == 12 and all(0 <= v <= 1 for _, _, v in shares)  # Jan-Dec 2023, one bar a month
+    for chart in ("calls", "referrals_by_channel", "triage_split", "waits", "deviations"):
+        assert bars(page, chart), f"{chart} drew no bars"
+    assert int(page.locator('td[data-key="children"]').inner_text()) > 0
+    assert "C-ATRISK000001" in page.locator('table[data-chart="clocks"]').inner_text()
+
+    # the chart shows what the API says for the same filters
+    api = page.evaluate("""async () => (await (await fetch('/api/kpi/figures/assessment_3d?from=2022-12&to=2023-12',
+        {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
+    assert [v for _, _, v in shares] == [r["share_met"] for r in api if r["share_met"] is not None]
+
+    before = bars(page, "referrals_by_channel")
+    page.select_option('select[name="municipality"]', "Sorsele")
+    page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 2")
+    after = bars(page, "referrals_by_channel")
+    assert sum(v for _, _, v in after) < sum(v for _, _, v in before)
+    page.select_option('select[name="municipality"]', "")
+    page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 3")
+
+    shot = page.screenshot(full_page=True, mask=[page.locator("#status")], animations="disabled")
+    if os.environ.get("KPI_UPDATE_BASELINE") == "1" or not BASELINE.exists():
+        BASELINE.write_bytes(shot)
+        pytest.fail(f"baseline screenshot written to {BASELINE}; review it, commit it and run again")
+    assert diff_ratio(page, shot, BASELINE.read_bytes()) < 0.02
