@@ -159,7 +159,7 @@ def _completed_payload(row: Interview, result: domain.InterviewResult, staff: St
         interview_id=row.interview_id, instrument_id=row.instrument_id, instrument_version=row.instrument_version,
         started_at=row.started_at, completed_at=now,
         scores=[ScaleScore(scale=r.scale, raw=r.raw, t_score=r.t_score, band=r.band) for r in result.scores],
-        functioning=result.functioning, risk_flags=[r.flag for r in result.risks],
+        functioning=result.functioning, risk_flags=list(dict.fromkeys(r.flag for r in result.risks)),
         informant_disagreement=result.disagreement, by_role="clinician", by_staff_ref=staff.subject,
         supplementary_forms=[f"{f['id']}@{f['version']}" for f in row.forms
                              if f["id"] in result.forms_scored and f["id"] != row.instrument_id])

@@ -256,3 +256,16 @@ def test_two_clinicians_completing_at_once_give_one_completion(svc):  # type: ig
             interviews.complete(late, policy, iv.interview_id, clinician("S-BO"), T0)
     assert codes(exc) == [("interview_id", "already_completed")]
     assert [e.payload.by_staff_ref for e in outbox(rt, case_id, "InterviewCompleted")] == ["S-ANNA"]
+
+
+def test_the_young_persons_own_risk_answer_escalates_again_when_more_severe(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=14)
+    iv = run(rt, interviews.start, policy, case_id, clinician(), T0)
+    run(rt, interviews.save_answers, policy, iv.interview_id, [AnswerIn(MAIN, "risk_suicidal", 2)], clinician(), T0)
+    run(rt, interviews.save_answers, policy, iv.interview_id,
+        [AnswerIn("youth-self-report", "yr_risk_suicidal", 3)], clinician(), T0)
+    assert [(e.payload.severity, e.payload.items) for e in outbox(rt, case_id, "RiskEscalated")] == [
+        ("high", ["suicidal_thoughts"]), ("acute", ["suicidal_plan"])]
+    with Session(rt.db.engine) as s:
+        assert s.get(TriageCase, case_id).risk_severity == "acute"  # type: ignore[union-attr]
