@@ -6,6 +6,8 @@ import pytest
 from sqlmodel import Session, select
 
 from services.chassis.tables import AuditRecord
+from services.triage.api import build_api
+from tests.unit.triage.helpers import policy as load_policy_for_tests
 from tests.unit.triage.helpers import MAIN, main_answers
 from tests.unit.triage.service import build_triage, outbox, seed_case
 
@@ -80,3 +82,20 @@ async def test_bad_input_answers_422_in_swedish_and_english(api, issuer):  # typ
                           json={"question": "other", "intervention": "consultation",
                                 "health_centre_unit": "hc-teg", "bup_unit": "bup-umea"})
     assert r.status_code == 200 and [e.event_type for e in outbox(rt, case_id)] == ["CollaborationInitiated"]
+
+
+def test_every_triage_route_declares_roles_and_none_lets_a_kpi_analyst_in(api):  # type: ignore[no-untyped-def]
+    rt, _ = api
+    router = build_api(rt, load_policy_for_tests())
+    roles = {}
+    for route in router.routes:
+        stack, found = list(route.dependant.dependencies), None  # type: ignore[attr-defined]
+        while stack and found is None:
+            dep = stack.pop()
+            found = getattr(dep.call, "roles", None)
+            stack.extend(dep.dependencies)
+        roles[f"{sorted(route.methods)[0]} {route.path}"] = found  # type: ignore[attr-defined]
+    assert len(roles) == 11 and all(roles.values()), roles
+    assert not [r for r, allowed in roles.items() if "kpi_analyst" in allowed]
+    writes = {r: allowed for r, allowed in roles.items() if not r.startswith("GET")}
+    assert all(set(allowed) <= {"clinician", "coordinator"} for allowed in writes.values())
