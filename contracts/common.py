@@ -18,7 +18,7 @@ Source = Literal[
     "social_services", "partner_external", "partner_internal", "other",
 ]
 CareLevel = Literal["primary_care", "bup", "parenting_group", "signposting", "urgent"]
-Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kpi_analyst", "ops"]
+Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops"]
 SignpostDestination = Literal[
     "social_services", "school", "parish", "association", "group", "adult_psychiatry",
     "adult_primary_care", "other_region",

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session
 
 from contracts.common import SealedContact
@@ -66,15 +67,25 @@ class KeyVault:
     def _log(self, s: Session, ref: str, action: str) -> None:
         s.add(KeyAccess(patient_ref=ref, service=self.service, action=action, at=datetime.now(timezone.utc)))
 
+    def _key(self, ref: str) -> str:
+        """The person's key, created on first use; two first uses at once agree on one key."""
+        for _ in range(3):
+            with Session(self.db.engine) as s:
+                row = s.get(PersonKey, ref)
+                if row is None:
+                    row = PersonKey(patient_ref=ref, key=Fernet.generate_key().decode(),
+                                    created_at=datetime.now(timezone.utc))
+                    s.add(row)
+                self._log(s, ref, "seal")
+                try:
+                    s.commit()
+                except IntegrityError:  # the other writer created it first: read theirs
+                    continue
+                return row.key
+        raise RuntimeError("could not create the person's key")
+
     def seal(self, ref: str, contact: dict[str, Any]) -> SealedContact:
-        with Session(self.db.engine) as s:
-            row = s.get(PersonKey, ref)
-            if row is None:
-                row = PersonKey(patient_ref=ref, key=Fernet.generate_key().decode(), created_at=datetime.now(timezone.utc))
-                s.add(row)
-            self._log(s, ref, "seal")
-            s.commit()
-            key = row.key
+        key = self._key(ref)
         token = Fernet(key.encode()).encrypt(json.dumps(contact, ensure_ascii=False).encode())
         return SealedContact(key_id=ref, algorithm="fernet", ciphertext=token.decode())
 
