@@ -50,6 +50,7 @@ class System:
             "KONTAKT_OUTBOX_REPUBLISH": "true" if self.broker else "false",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
             "PYTHONUNBUFFERED": "1",
+            "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         })
         env.update(self.extra_env)

@@ -44,7 +44,7 @@ class ServiceRuntime:
         self.name = settings.service_name
         self.title = title or self.name
         self.description = description
-        self.clock = clock or SystemClock()
+        self.clock = clock or SystemClock(settings.clock_offset_file)
         self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
         self.migrations_dir = migrations_dir
         self.broker = KafkaBroker(

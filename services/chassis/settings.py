@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
                                       "Idempotent producer; on for real Kafka, off for Tansu.")  # type: ignore[assignment]
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
                                             "Consumer session timeout; a group join waits about half of it.")  # type: ignore[assignment]
+    clock_offset_file: Path | None = _shared("KONTAKT_CLOCK_FILE", None,
+                                             "Demo only: a JSON file {offset_s} shifting the service clock.")  # type: ignore[assignment]
     otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")  # type: ignore[assignment]
     span_log: Path | None = _shared("KONTAKT_SPAN_LOG", None, "Write finished spans as JSON lines here (tests, ops).")  # type: ignore[assignment]
     log_file: Path | None = _shared("KONTAKT_LOG_FILE", None, "Also write application logs here.")  # type: ignore[assignment]
