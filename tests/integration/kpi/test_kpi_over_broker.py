@@ -80,9 +80,22 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
     rt, app = build(settings, clock=FixedClock(datetime(2023, 3, 10, 12, tzinfo=timezone.utc)))
     mine = {late.case_id, ok.case_id, orphan.case_id}
     async with rt.lifespan(app):
-        await wait_until(lambda: "A-late" in facts(rt.db, mine).get(late.case_id, {}).get("appts", {})
-                         and ok.case_id in facts(rt.db, mine) and orphan.case_id in facts(rt.db, mine))
+        def all_applied() -> bool:  # every event of ours, whatever order they came in
+            f = facts(rt.db, mine)
+            return ("A-late" in f.get(late.case_id, {}).get("appts", {}) and "ref" in f.get(late.case_id, {})
+                    and "assess" in f.get(ok.case_id, {}) and orphan.case_id in f)
+
+        await wait_until(all_applied)
         await wait_until(lambda: rt.dead_letters.reasons["NewerSchemaVersion"] >= 1)
+
+        async def tags_of_late() -> list[dict[str, Any]]:
+            return [json.loads(r.value) for r in await read_all(kafka_bootstrap, DEVIATIONS_TOPIC)
+                    if r.key == late.case_id.encode()]
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while len(tags := await tags_of_late()) < 3 and loop.time() < deadline:
+            await asyncio.sleep(0.2)  # the outbox relay publishes after commit
         live = facts(rt.db, mine)
         with Session(rt.db.engine) as s:
             counts = input_counts(s)
@@ -90,8 +103,6 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
     assert live[orphan.case_id].get("ref") is None  # kept, waiting for its referral
     assert sum(rt.consumers.stats.duplicates.values()) >= 1  # the redelivered event was not applied twice
 
-    tags = [json.loads(r.value) for r in await read_all(kafka_bootstrap, DEVIATIONS_TOPIC)
-            if r.key == late.case_id.encode()]
     assert sorted(t["payload"]["rule_id"] for t in tags) == [
         "assessment_over_3_days", "clinician_override_of_guide", "paper_arrival_over_3_days"]
     paper = next(t for t in tags if t["payload"]["rule_id"] == "paper_arrival_over_3_days")

@@ -118,7 +118,7 @@ def batch_calls(events: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]
     return {k: tuple(v) for k, v in out.items()}  # type: ignore[misc]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("KPI_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases=st.lists(case_spec, min_size=1, max_size=12), calls=st.lists(call_spec, max_size=8),
        order=st.randoms(use_true_random=False), redeliver=st.lists(st.integers(0, 10_000), max_size=15))
 def test_shuffled_and_redelivered_events_give_the_batch_figures(cases, calls, order, redeliver):
