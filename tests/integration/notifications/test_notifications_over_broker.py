@@ -20,7 +20,7 @@ from tests.unit.notifications.fakes import Gateway, SmtpServer
 pytestmark = pytest.mark.broker
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:  # generous: a shared 2-core machine
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:

@@ -1,10 +1,12 @@
 """What each role sees on the event stream: its kinds, its unit, restricted details only where allowed."""
 from __future__ import annotations
 
+import json
+
 from services.chassis.auth import Staff
+from services.notifications.stream import events_for
 from tests.unit.notifications import events as ev
 from tests.unit.notifications.conftest import NOW, Notifications
-from services.notifications.stream import events_for
 
 
 def staff(role: str, unit: str | None = None) -> Staff:
@@ -27,8 +29,6 @@ def setup_case(svc: Notifications) -> str:
 
 async def test_clinician_sees_risk_items_call_handler_sees_the_risk_without_them(svc: Notifications):
     setup_case(svc)
-    import json
-
     [c] = [json.loads(m["data"]) for m in await seen(svc, staff("clinician")) if m["event"] == "RiskEscalated"]
     [h] = [json.loads(m["data"]) for m in await seen(svc, staff("call_handler")) if m["event"] == "RiskEscalated"]
     assert c["items"] == ["suicidal_plan"] and "items" not in h and h["severity"] == "acute"
