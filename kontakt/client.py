@@ -1,0 +1,154 @@
+"""A small client of the public HTTP APIs: the steps of a child's journey, as staff apps take them.
+
+Used by `kontakt demo` and the end-to-end tests, so both exercise exactly what staff apps call.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+
+from services.chassis.issuer import LocalIssuer
+
+# answers that lead the responsibility guide to each level (demo instrument; see services/triage/data)
+PROFILES: dict[str, dict[str, int]] = {
+    "bup": {**{f"{s}_{i}": 2 for s in ("att", "opp", "con", "sep", "anx", "mood") for i in range(1, 5)},
+            **{f"{s}_{i}": 2 for s in ("soc", "sch") for i in range(1, 4)}},
+    "primary_care": {f"anx_{i}": 2 for i in range(1, 5)},
+    "parenting_group": {f"opp_{i}": 2 for i in range(1, 5)},
+    "signposting": {**{f"fam_{i}": 2 for i in range(1, 5)}, "imp_1": 2, "imp_2": 2},
+}
+ACUTE_RISK = {"risk_self_harm": 3, "risk_suicidal": 3}
+
+
+def personnummer(born: date, rng: random.Random, female: bool) -> str:
+    """A checksum-valid personnummer (YYYYMMDD-NNNC) for generated children; the sex digit is odd for male."""
+    serial = rng.randint(0, 99) * 10 + (rng.choice([0, 2, 4, 6, 8]) if female else rng.choice([1, 3, 5, 7, 9]))
+    digits = f"{born:%y%m%d}{serial:03d}"
+    total = 0
+    for i, ch in enumerate(digits):
+        n = int(ch) * (2 if i % 2 == 0 else 1)
+        total += n // 10 + n % 10
+    return f"{born:%Y%m%d}-{serial:03d}{(10 - total % 10) % 10}"
+
+
+@dataclass
+class Staff:
+    """HTTP clients for one staff member per role, with tokens from the local issuer."""
+
+    urls: dict[str, str]
+    issuer: LocalIssuer
+    _clients: dict[tuple[str, str, str | None], httpx.Client] = field(default_factory=dict)
+
+    def client(self, service: str, role: str, unit: str | None = None) -> httpx.Client:
+        key = (service, role, unit)
+        if key not in self._clients:
+            token = self.issuer.token(role, unit=unit, subject=f"S-DEMO-{role.upper()}", ttl_s=12 * 3600)
+            self._clients[key] = httpx.Client(base_url=self.urls[service], timeout=30,
+                                              headers={"Authorization": f"Bearer {token}"})
+        return self._clients[key]
+
+    def close(self) -> None:
+        for c in self._clients.values():
+            c.close()
+
+
+def ok(r: httpx.Response) -> Any:
+    if r.status_code >= 400:
+        raise RuntimeError(f"{r.request.method} {r.request.url.path} -> {r.status_code}: {r.text[:500]}")
+    return r.json() if r.content else None
+
+
+class Journey:
+    """The steps of one contact through intake, triage and booking."""
+
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+
+    # -- intake ---------------------------------------------------------------------------------
+    def call(self, call_id: str, steps: list[tuple[str, datetime]], line: str = "public_1177") -> None:
+        platform = self.staff.client("intake", "ops")
+        for step, at in steps:
+            ok(platform.post("/api/telephony/events", json={"call_id": call_id, "line": line, "step": step,
+                                                            "at": at.isoformat()}))
+
+    def case_from_call(self, call_id: str, child: dict[str, Any], contact: dict[str, Any] | None,
+                       source: str = "guardian", reasons: list[str] | None = None) -> dict[str, Any]:
+        return ok(self.staff.client("intake", "call_handler").post("/api/cases/from-call", json={
+            "call_id": call_id, "source": source, "child": child, "contact": contact,
+            "reason_codes": reasons or []}, headers={"Idempotency-Key": f"call-{call_id}"}))
+
+    def edi_referral(self, child: dict[str, Any], contact: dict[str, Any] | None, authored_on: date,
+                     external_ref: str | None = None, reasons: list[str] | None = None) -> dict[str, Any]:
+        ref = external_ref or f"sr-{uuid.uuid4().hex[:10]}"
+        return ok(self.staff.client("intake", "ops").post("/api/referrals", json={
+            "channel": "edi", "source": "healthcare", "child": child, "contact": contact,
+            "authored_on": authored_on.isoformat(), "external_ref": ref, "reason_codes": reasons or []}))
+
+    def paper_referral(self, child: dict[str, Any], contact: dict[str, Any] | None, written: date, arrived: date,
+                       source: str = "school_student_health", scan: bytes | None = None) -> dict[str, Any]:
+        import json
+
+        scan = scan or (b"%PDF-1.4\n% demo scan " + uuid.uuid4().bytes + b"\n%%EOF\n")
+        referral = {"source": source, "child": child, "contact": contact, "date_written": written.isoformat(),
+                    "date_arrived": arrived.isoformat(), "reason_codes": ["school_absence"]}
+        return ok(self.staff.client("intake", "call_handler").post(
+            "/api/referrals/paper", files={"scan": ("scan.pdf", scan, "application/pdf")},
+            data={"referral": json.dumps(referral)}))
+
+    def advice(self, case_id: str, topics: list[str] | None = None) -> Any:
+        return ok(self.staff.client("intake", "clinician").post(f"/api/cases/{case_id}/advice",
+                                                                 json={"topic_codes": topics or ["sleep"]}))
+
+    def signpost(self, case_id: str, destination: str = "social_services") -> Any:
+        return ok(self.staff.client("intake", "clinician").post(f"/api/cases/{case_id}/signposting",
+                                                                 json={"destination": destination}))
+
+    def schedule_interview(self, case_id: str, at: datetime) -> Any:
+        return ok(self.staff.client("intake", "call_handler").post(f"/api/cases/{case_id}/interview",
+                                                                    json={"scheduled_for": at.isoformat()}))
+
+    # -- triage ---------------------------------------------------------------------------------
+    def wait_for_triage_case(self, case_id: str, timeout: float = 30.0) -> None:
+        import time
+
+        triage = self.staff.client("triage", "clinician")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(c["case_id"] == case_id for c in ok(triage.get("/api/cases/waiting"))):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"{case_id} never reached triage")
+
+    def interview(self, case_id: str, profile: str, acute_risk: bool = False,
+                  on_risk_saved: Any = None) -> dict[str, Any]:
+        """Start, answer every item of every form (risk first if any), complete. Returns the result."""
+        triage = self.staff.client("triage", "clinician")
+        iv = ok(triage.post(f"/api/cases/{case_id}/interview"))
+        wanted = dict(PROFILES[profile])
+        if acute_risk:
+            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": [
+                {"form": iv["instrument_id"], "item": item, "value": v} for item, v in ACUTE_RISK.items()]}))
+            if on_risk_saved:
+                on_risk_saved()
+            wanted.update(ACUTE_RISK)
+        answers = []
+        for form in iv["forms"]:
+            inst = ok(triage.get(f"/api/instruments/{form}"))
+            for section in inst["sections"]:
+                for item in section["items"]:
+                    answers.append({"form": form, "item": item["id"], "value": wanted.get(item["id"], 0)})
+        for i in range(0, len(answers), 40):  # saved as the call goes, in parts
+            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": answers[i:i + 40]}))
+        return ok(triage.post(f"/api/interviews/{iv['interview_id']}/complete"))
+
+    def decide(self, case_id: str, override: tuple[str, str] | None = None) -> dict[str, Any]:
+        triage = self.staff.client("triage", "clinician")
+        if override:
+            return ok(triage.post(f"/api/cases/{case_id}/decision/override",
+                                  json={"level": override[0], "reason": override[1]}))
+        return ok(triage.post(f"/api/cases/{case_id}/decision"))
