@@ -1,6 +1,7 @@
 """Applies one incoming event in the consumer's transaction: remember, plan messages, add stream events."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,9 @@ from services.notifications.domain import planning as plan
 from services.notifications.ledger import add_deliveries
 from services.notifications.policy import NotificationPolicy
 from services.notifications.store import Appointment, Delivery, FamilyContact, add_stream_event
+
+
+log = logging.getLogger("kontakt.notifications.applier")
 
 
 class Applier:
@@ -101,6 +105,9 @@ class Applier:
                      {"items": list(p.items)})
 
     def on_NoBookableSlots(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+        unknown = [r for r in p.head_of_unit_refs if r not in self.directory.staff]
+        if unknown:  # the KC head is still told; the directory needs the missing heads
+            log.warning("NoBookableSlots names staff refs not in the directory: %s", unknown)
         self._plan(s, ev, plan.plan_no_slots(ev.case_id or "-", p, now, self.directory), now)
         self._stream(s, ev, "NoBookableSlots", [u.unit_id for u in p.units], {
             "level": p.level, "municipality": p.municipality, "promise_days": p.promise_days,

@@ -93,3 +93,12 @@ async def test_guarantee_at_risk_alerts_the_kc_head_even_in_quiet_hours(svc: Not
     await svc.send_due()
     [mail] = svc.smtp.to("kc-chef@rvn.example.se")
     assert mail["Subject"] == "Vårdgarantin riskeras: assessment_3d i ärende C-7K3M9Q2XH4TB"
+
+
+async def test_no_slots_naming_an_unknown_head_still_reaches_the_searched_units_heads_and_kc_head(svc: Notifications):
+    event = ev.no_slots("C-7K3M9Q2XH4TB", NOW)
+    odd = event.model_copy(update={"payload": event.payload.model_copy(update={"head_of_unit_refs": ["S-NOBODY"]})})
+    svc.apply(odd)
+    await svc.send_due()
+    to = sorted(r for rcpts, _ in svc.smtp.messages for r in rcpts)
+    assert to == ["chef.mariehem@rvn.example.se", "chef.sorsele@rvn.example.se", "kc-chef@rvn.example.se"]
