@@ -51,10 +51,10 @@ class ChildProfile(Payload):
 class ContactDetails(Payload):
     """The plaintext inside a SealedContact. Never on the bus unsealed; only notifications opens it."""
 
-    name: str | None = F("Name of the person to contact (guardian or young person).", "Anna Andersson")
-    phone: str | None = F("Mobile number for SMS, E.164 or Swedish national form.", "+46701234567")
-    email: str | None = F("E-mail address.", "anna@example.se")
-    address: str | None = F("Postal address for the digital-letter fallback.", "Storgatan 1, 921 31 Lycksele")
-    preferred_channel: Literal["sms", "email", "digital_letter"] = F("The contact's stated preference.", "sms")
-    language: Literal["sv", "en"] = F("Language of messages.", "sv")
-    is_young_person: bool = F("True when the young person is the contact (wording for a young person).", False)
+    name: str | None = F("Name of the person to contact (guardian or young person).", "Anna Andersson", default=None)
+    phone: str | None = F("Mobile number for SMS, E.164 or Swedish national form.", "+46701234567", default=None)
+    email: str | None = F("E-mail address.", "anna@example.se", default=None)
+    address: str | None = F("Postal address for the digital-letter fallback.", "Storgatan 1, 921 31 Lycksele", default=None)
+    preferred_channel: Literal["sms", "email", "digital_letter"] = F("The contact's stated preference.", "sms", default="sms")
+    language: Literal["sv", "en"] = F("Language of messages.", "sv", default="sv")
+    is_young_person: bool = F("True when the young person is the contact (wording for a young person).", False, default=False)
