@@ -15,7 +15,8 @@ from kontakt.system import SERVICES, System
 def timed_start(services: list[str]) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         system = System(data_dir=Path(tmp), broker_port=free_port(),
-                        ports={n: free_port() for n in SERVICES}, services=services)
+                        ports={n: free_port() for n in SERVICES}, services=services,
+                        sink_ports=(free_port(), free_port()))
         t0 = time.monotonic()
         try:
             system.start_broker()

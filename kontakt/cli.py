@@ -41,6 +41,7 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
     try:
         console.print(f"[bold]En väg in[/] starting (data in {data_dir})…")
         bootstrap_used = system.start_broker()
+        system.start_sinks()
         for name in system.services:
             system.start_service(name)
         ready = system.wait_ready()
@@ -52,6 +53,8 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         for name in SERVICES:
             table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (/docs)", f"{ready[name]:.1f}s")
         console.print(table)
+        console.print(f"Messages to families land in {data_dir}/sent/ (stand-in SMS gateway, mailbox and SMTP "
+                      f"relay on 127.0.0.1:{system.sink_ports[0]} and :{system.sink_ports[1]}).")
         console.print(f"Dashboard: http://127.0.0.1:{system.ports['kpi']}/dashboard   "
                       "Token for the APIs: [cyan]kontakt token clinician[/]   Stop: Ctrl-C")
         while not stopping:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from contracts.topics import ALL_TOPICS, PARTITIONS
-from kontakt.broker import EmbeddedBroker, create_topics
+from kontakt.broker import EmbeddedBroker, create_topics, wait_for_port
 from services.chassis.issuer import LocalIssuer
 
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
@@ -29,6 +29,19 @@ class System:
     services: list[str] = field(default_factory=lambda: list(SERVICES))
     broker: EmbeddedBroker | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    sink_ports: tuple[int, int] = (8190, 8025)  # stand-in SMS/letter gateway (HTTP) and SMTP relay
+    sinks: subprocess.Popen[bytes] | None = None
+
+    def start_sinks(self) -> None:
+        """Local stand-ins for the SMS gateway, digital mailbox and SMTP relay (see kontakt/sinks.py)."""
+        http_port, smtp_port = self.sink_ports
+        logs = self.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        out = open(logs / "sinks.log", "ab")  # noqa: SIM115
+        self.sinks = subprocess.Popen([sys.executable, "-m", "kontakt.sinks", str(self.data_dir), str(http_port),
+                                       str(smtp_port)], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port("127.0.0.1", http_port)
+        wait_for_port("127.0.0.1", smtp_port)
 
     def start_broker(self) -> str:
         if self.bootstrap:
@@ -53,6 +66,11 @@ class System:
             "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         })
+        if name == "notifications" and self.sinks is not None:
+            http_port, smtp_port = self.sink_ports
+            env.update({"NOTIFICATIONS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_port}/sms",
+                        "NOTIFICATIONS_DIGITAL_LETTER_URL": f"http://127.0.0.1:{http_port}/letters",
+                        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(smtp_port)})
         env.update(self.extra_env)
         return env
 
@@ -88,6 +106,7 @@ class System:
 
     def start(self) -> dict[str, float]:
         self.start_broker()
+        self.start_sinks()
         for name in self.services:
             self.start_service(name)
         return self.wait_ready()
@@ -113,3 +132,6 @@ class System:
         if self.broker:
             self.broker.stop()
             self.broker = None
+        if self.sinks and self.sinks.poll() is None:
+            self.sinks.terminate()
+            self.sinks.wait(10)

@@ -30,6 +30,13 @@ class RunningSystem:
     def span_log(self) -> Path:
         return self.data_dir / "spans.jsonl"
 
+    def sent(self, kind: str) -> list[dict]:  # type: ignore[type-arg]
+        """What the stand-in gateways delivered: kind is sms, letters or mail."""
+        import json
+
+        f = self.data_dir / "sent" / f"{kind}.jsonl"
+        return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
+
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
@@ -39,7 +46,8 @@ class RunningSystem:
 def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("system")
     ports = {name: free_port() for name in SERVICES}
-    system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, extra_env={
+    system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
+                    extra_env={
         "KONTAKT_SPAN_LOG": str(data_dir / "spans.jsonl"),
         "KONTAKT_LOG_FILE": str(data_dir / "app.log"),
     })
