@@ -70,6 +70,31 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
 
 
 @app.command()
+def demo(seed: int = typer.Option(42, help="Same seed, same month."),
+         days: int = typer.Option(30, help="How many days back from today to generate."),
+         scale: float = typer.Option(1.0, help="Volume relative to the county's real flows."),
+         data_dir: Path = typer.Option(Path(".kontakt"), help="The running system's data directory.")) -> None:
+    """Push a generated month through the public APIs of the running system (`kontakt up`)."""
+    import httpx
+
+    from kontakt.demo import main as run_demo
+
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+    for name, url in urls.items():
+        try:
+            httpx.get(f"{url}/health/ready", timeout=2).raise_for_status()
+        except httpx.HTTPError:
+            console.print(f"[red]{name} does not answer on {url}: start the system first with `make up`.[/]")
+            raise typer.Exit(1) from None
+    fig = run_demo(data_dir, urls, seed, days, scale)
+    console.print(f"calls {fig.calls} (queue full {fig.queue_full}); cases {fig.cases} (school {fig.school}); "
+                  f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
+    if fig.failed:
+        console.print(f"[yellow]{len(fig.failed)} acts were refused, e.g. {fig.failed[:3]}[/]")
+    console.print(f"Dashboard: http://127.0.0.1:{SERVICES['kpi']}/dashboard")
+
+
+@app.command()
 def token(role: str, unit: str = typer.Option("", help="Care unit of the staff member."),
           subject: str = typer.Option("", help="Pseudonymous staff id."),
           data_dir: Path = typer.Option(Path(".kontakt"))) -> None:

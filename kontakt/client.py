@@ -153,3 +153,60 @@ class Journey:
             return ok(triage.post(f"/api/cases/{case_id}/decision/override",
                                   json={"level": override[0], "reason": override[1]}))
         return ok(triage.post(f"/api/cases/{case_id}/decision"))
+
+    # -- booking --------------------------------------------------------------------------------
+    def add_slot(self, unit_id: str, starts_at: datetime, profession: str = "psychologist",
+                 visit_type: str = "new_visit", digital: bool = False, duration_min: int = 45) -> Any:
+        return ok(self.staff.client("booking", "scheduler").post(f"/api/units/{unit_id}/slots", json={
+            "starts_at": starts_at.isoformat(), "duration_min": duration_min, "profession": profession,
+            "visit_type": visit_type, "digital": digital}))
+
+    def units(self) -> list[dict[str, Any]]:
+        return ok(self.staff.client("booking", "scheduler").get("/api/units"))
+
+    def offers(self, case_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The offers for a decided case; waits while booking has not yet heard of the decision."""
+        import time
+
+        booking = self.staff.client("booking", "call_handler")
+        deadline = time.monotonic() + timeout
+        while True:
+            r = booking.get(f"/api/cases/{case_id}/offers", params={"limit": 5})
+            if r.status_code == 409 and "no_decision" in r.text and time.monotonic() < deadline:
+                time.sleep(0.3)
+                continue
+            return ok(r)
+
+    def book_first_offer(self, case_id: str, patient_chosen_wait: bool = False) -> dict[str, Any] | None:
+        offers = self.offers(case_id)
+        if not offers["offers"]:
+            return None
+        booking = self.staff.client("booking", "call_handler")
+        hold = ok(booking.post("/api/holds", json={"case_id": case_id, "slot_id": offers["offers"][0]["slot_id"]}))
+        return ok(booking.post(f"/api/holds/{hold['hold_token']}/confirm",
+                               json={"patient_chosen_wait": patient_chosen_wait}))
+
+    def cancel(self, appointment_id: str, by: str = "family", reason: str = "family_request") -> Any:
+        return ok(self.staff.client("booking", "call_handler").post(
+            f"/api/appointments/{appointment_id}/cancel", json={"by": by, "reason": reason}))
+
+    def mark(self, appointment_id: str, outcome: str) -> Any:
+        """outcome: attended or no-show."""
+        return ok(self.staff.client("booking", "scheduler").post(f"/api/appointments/{appointment_id}/{outcome}"))
+
+    def appointments(self, case_id: str) -> list[dict[str, Any]]:
+        return ok(self.staff.client("booking", "call_handler").get(f"/api/cases/{case_id}/appointments"))
+
+    def add_group(self, unit_id: str, course_kind: str, starts_on: date, seats: int = 12,
+                  digital: bool = True) -> Any:
+        return ok(self.staff.client("booking", "scheduler").post("/api/groups", json={
+            "course_kind": course_kind, "unit_id": unit_id, "starts_on": starts_on.isoformat(), "seats": seats,
+            "digital": digital}))
+
+    def groups(self) -> list[dict[str, Any]]:
+        return ok(self.staff.client("booking", "call_handler").get("/api/groups"))
+
+    def book_group_seat(self, group_id: str, case_id: str, parents: int = 2,
+                        booked_from: str = "contact_centre") -> Any:
+        return ok(self.staff.client("booking", "call_handler").post(f"/api/groups/{group_id}/seats", json={
+            "case_id": case_id, "parents": parents, "booked_from": booked_from}))

@@ -1,0 +1,311 @@
+"""`kontakt demo`: a believable month for the county, pushed through the public APIs of the running system.
+
+Deterministic for a seed. Calls with queue-full episodes, EDI and paper referrals in the 2022
+proportions (815 : 624) with school referrals peaking in spring and late autumn, advice, interviews,
+care-level decisions near the seeds' triage split, bookings, a unit without bookable times, parent
+groups, some cancellations and no-shows. The services' clocks are shifted together (the offset file
+`kontakt up` gives them) so each act carries the time it would have had in that month.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kontakt.client import Journey, personnummer
+
+TZ = ZoneInfo("Europe/Stockholm")
+# share of the county's children by municipality (2022 population, rounded)
+MUNICIPALITY_WEIGHTS = {"Umeå": 48, "Skellefteå": 26, "Lycksele": 4.5, "Vilhelmina": 2.3, "Storuman": 2.1,
+                        "Sorsele": 0.9, "Malå": 1.1, "Norsjö": 1.5, "Åsele": 1.0, "Dorotea": 0.9, "Vindeln": 1.9,
+                        "Vännäs": 3.2, "Bjurholm": 0.8, "Nordmaling": 2.5, "Robertsfors": 2.3}
+# school referrals rise in April-May and November-December (DOMAIN.md)
+SCHOOL_SEASON = {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.6, 5: 1.7, 6: 0.5, 7: 0.2, 8: 0.6, 9: 1.0, 10: 1.1, 11: 1.5, 12: 1.4}
+SCARCE_UNIT = "hc-sorsele"  # a cottage hospital left without bookable times: the unit-head routine
+LEVELS = {"primary_care": 0.55, "bup": 0.30, "parenting_group": 0.10, "signposting": 0.05}
+FIRST_NAMES = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars", "Elin", "Oskar"]
+LAST_NAMES = ["Lindqvist", "Holmberg", "Nilsson", "Berglund", "Öberg", "Sundström", "Marklund", "Lundberg"]
+
+
+@dataclass(order=True)
+class Act:
+    at: datetime
+    seq: int
+    label: str = field(compare=False)
+    run: Callable[[], Any] = field(compare=False)
+
+
+@dataclass
+class Figures:
+    calls: int = 0
+    queue_full: int = 0
+    cases: dict[str, int] = field(default_factory=lambda: {"phone": 0, "edi": 0, "paper": 0})
+    school: int = 0
+    advice: int = 0
+    interviews: int = 0
+    levels: dict[str, int] = field(default_factory=dict)
+    booked: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+class Demo:
+    def __init__(self, journey: Journey, clock_file: Path, seed: int, days: int, scale: float,
+                 today: date | None = None) -> None:
+        self.j = journey
+        self.clock_file = clock_file
+        self.rng = random.Random(seed)
+        self.days = days
+        self.scale = scale
+        self.today = today or datetime.now(TZ).date()
+        self.acts: list[Act] = []
+        self.fig = Figures()
+        self._seq = 0
+
+    # -- time -----------------------------------------------------------------------------------
+    def set_clock(self, at: datetime) -> None:
+        offset = (at - datetime.now(timezone.utc)).total_seconds()
+        tmp = self.clock_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"offset_s": offset}))
+        tmp.replace(self.clock_file)
+
+    def reset_clock(self) -> None:
+        self.clock_file.unlink(missing_ok=True)
+
+    def at(self, day: date, hour: float) -> datetime:
+        return datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour)
+
+    def plan(self, at: datetime, label: str, run: Callable[[], Any]) -> None:
+        self._seq += 1
+        self.acts.append(Act(at, self._seq, label, run))
+
+    # -- people ---------------------------------------------------------------------------------
+    def child(self, day: date, school_age: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
+        age = self.rng.randint(7 if school_age else 4, 17)
+        born = day - timedelta(days=age * 365 + self.rng.randint(30, 330))
+        female = self.rng.random() < 0.52
+        municipality = self.rng.choices(list(MUNICIPALITY_WEIGHTS), weights=list(MUNICIPALITY_WEIGHTS.values()))[0]
+        name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+        contact = {"name": name, "phone": f"+4670{self.rng.randint(1000000, 9999999)}",
+                   "email": f"familj{self.rng.randint(1000, 9999)}@example.se",
+                   "preferred_channel": self.rng.choice(["sms", "sms", "sms", "email"]), "language": "sv"}
+        return {"identity_number": personnummer(born, self.rng, female), "municipality": municipality}, contact
+
+    # -- the month ------------------------------------------------------------------------------
+    def build(self) -> None:
+        start = self.today - timedelta(days=self.days)
+        self.plan(self.at(start - timedelta(days=1), 15), "unit schedules", lambda: self.schedules(start))
+        self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
+                  lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
+                                          profession=self.profession_of(SCARCE_UNIT)))
+        for offset in range(self.days):
+            day = start + timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            self.plan_calls(day)
+            self.plan_referrals(day)
+
+    def plan_calls(self, day: date) -> None:
+        monday = day.weekday() == 0
+        n = int((60 if monday else 42) * self.scale)
+        full_episode = monday or self.rng.random() < 0.15
+        for _ in range(n):
+            hour = self.rng.uniform(8, 16.5)
+            call_id = f"demo-{day:%Y%m%d}-{self.rng.randint(0, 10**8):08d}"
+            t0 = self.at(day, hour)
+            if full_episode and 8 <= hour < 9.5 and self.rng.random() < 0.5:
+                self.plan(t0, "queue full", lambda c=call_id, t=t0: self.call(c, [("CallOffered", t), ("QueueFull", t)]))
+                continue
+            wait = timedelta(minutes=self.rng.uniform(1, 25))
+            answered = self.rng.random() < 0.84
+            steps = [("CallOffered", t0), ("CallQueued", t0)]
+            if answered:
+                steps.append(("CallAnswered", t0 + wait))
+            else:
+                steps += [("CallAbandoned", t0 + wait), ("CallbackScheduled", t0 + wait)]
+                if self.rng.random() < 0.8:
+                    steps.append(("CallbackMade", t0 + wait + timedelta(hours=self.rng.uniform(0.5, 3))))
+            opens_case = self.rng.random() < 0.09
+            self.plan(steps[-1][1], "call", lambda c=call_id, s=steps, o=opens_case, d=day: self.call(c, s, o, d))
+
+    def call(self, call_id: str, steps: list[tuple[str, datetime]], opens_case: bool = False,
+             day: date | None = None) -> None:
+        self.fig.calls += 1
+        self.fig.queue_full += any(s == "QueueFull" for s, _ in steps)
+        self.j.call(call_id, steps)
+        if opens_case and steps[-1][0] in ("CallAnswered", "CallbackMade") and day is not None:
+            child, contact = self.child(day)
+            opened = self.j.case_from_call(call_id, child, contact, reasons=["worry"])
+            self.fig.cases["phone"] += 1
+            self.after_contact(opened["case_id"], day, phone=True, age=None)
+
+    def plan_referrals(self, day: date) -> None:
+        season = SCHOOL_SEASON[day.month]
+        for _ in range(self.poisson(3.2 * self.scale)):  # 815 EDI a year over ~250 weekdays
+            hour = self.rng.uniform(7, 17)
+            authored = day - timedelta(days=self.rng.choice([0, 0, 1, 1, 2]))
+            self.plan(self.at(day, hour), "EDI referral", lambda d=day, a=authored: self.edi(d, a))
+        for _ in range(self.poisson(2.5 * self.scale * season)):  # 624 paper a year, mostly schools
+            hour = self.rng.uniform(9, 15)
+            written = day - timedelta(days=self.rng.choice([1, 2, 3, 3, 4, 5, 6]))
+            school = self.rng.random() < 0.8
+            self.plan(self.at(day, hour), "paper referral", lambda d=day, w=written, s=school: self.paper(d, w, s))
+
+    def poisson(self, lam: float) -> int:
+        n, p, limit = 0, 1.0, pow(2.718281828, -lam)
+        while True:
+            p *= self.rng.random()
+            if p < limit:
+                return n
+            n += 1
+
+    def edi(self, day: date, authored: date) -> None:
+        child, contact = self.child(day)
+        opened = self.j.edi_referral(child, contact, authored, reasons=["anxiety"])
+        self.fig.cases["edi"] += 1
+        self.after_contact(opened["case_id"], day)
+
+    def paper(self, day: date, written: date, school: bool) -> None:
+        child, contact = self.child(day, school_age=True)
+        opened = self.j.paper_referral(child, contact, written, day,
+                                       source="school_student_health" if school else "social_services")
+        self.fig.cases["paper"] += 1
+        self.fig.school += school
+        self.after_contact(opened["case_id"], day)
+
+    def after_contact(self, case_id: str, day: date, phone: bool = False, age: int | None = None) -> None:
+        """Plan what the professionals do next with the case (advice, signposting or an interview)."""
+        now = self.current
+        r = self.rng.random()
+        delay_days = 0 if phone else self.rng.choice([0, 0, 1, 1, 2, 3, 5])
+        when = max(now + timedelta(minutes=5), self.at(day + timedelta(days=delay_days), self.rng.uniform(8.5, 16)))
+        if r < 0.30:
+            self.plan(when, "advice", lambda: (self.j.advice(case_id), self.count("advice")))
+        elif r < 0.38:
+            self.plan(when, "signposting", lambda: self.j.signpost(case_id, "social_services"))
+        else:
+            self.plan(when, "advice", lambda: (self.j.advice(case_id), self.count("advice")))
+            iv_day = when + timedelta(days=self.rng.choice([1, 2, 3, 4]))
+            level = self.rng.choices(list(LEVELS), weights=list(LEVELS.values()))[0]
+            self.plan(iv_day, "interview", lambda: self.interview(case_id, level))
+
+    def count(self, what: str) -> None:
+        setattr(self.fig, what, getattr(self.fig, what) + 1)
+
+    def interview(self, case_id: str, level: str) -> None:
+        self.j.wait_for_triage_case(case_id)
+        self.j.interview(case_id, level)
+        self.fig.interviews += 1
+        decided = self.j.decide(case_id)
+        self.fig.levels[decided["level"]] = self.fig.levels.get(decided["level"], 0) + 1
+        if decided["level"] == "parenting_group":
+            self.group_seat(case_id)
+        elif decided["level"] in ("primary_care", "bup", "urgent"):
+            self.book(case_id)
+
+    # -- supply and bookings --------------------------------------------------------------------
+    units: list[dict[str, Any]] = []
+
+    def profession_of(self, unit_id: str) -> str:
+        unit = next((u for u in self.units if u["unit_id"] == unit_id), None)
+        return (unit or {}).get("professions", ["psychologist"])[0]
+
+    def schedules(self, start: date) -> None:
+        """Each unit's scheduler opens new-visit times for the month (Sorsele none); parent groups start."""
+        self.units = self.j.units()
+        for unit in self.units:
+            if unit["unit_id"] == SCARCE_UNIT:
+                continue
+            specialist = unit.get("level") == "specialist"
+            per_week = 6 if specialist else 2
+            for week in range(self.days // 7 + 6):
+                for k in range(per_week):
+                    day = start + timedelta(days=7 * week + self.rng.randint(0, 4))
+                    hour = 8 + (k % 4) * 2 + self.rng.choice([0, 0.75])
+                    try:
+                        self.j.add_slot(unit["unit_id"], self.at(day, hour),
+                                        profession=self.rng.choice(unit.get("professions") or ["psychologist"]),
+                                        digital=bool(unit.get("digital_visits")) and self.rng.random() < 0.2)
+                    except RuntimeError:
+                        pass  # an overlap the random schedule drew: the scheduler would pick another time
+        for i, kind in enumerate(self.course_kinds()):
+            for week in (1, 3):
+                unit = self.rng.choice([u for u in self.units if u.get("level") == "first_line"])
+                self.j.add_group(unit["unit_id"], kind, start + timedelta(days=7 * week + i), seats=12, digital=True)
+
+    def course_kinds(self) -> list[str]:
+        return ["parenting_3_12", "parenting_adhd", "parenting_anxiety", "parenting_teens_pilot"]
+
+    def book(self, case_id: str) -> None:
+        chosen = self.rng.random() < 0.04  # the family declines the first time offered
+        booked = self.j.book_first_offer(case_id, patient_chosen_wait=chosen)
+        if booked is None:
+            return  # NoBookableSlots was published; the waiting list books it when a slot opens
+        self.fig.booked += 1
+        visit = datetime.fromisoformat(booked["starts_at"])
+        r = self.rng.random()
+        if r < 0.05:
+            self.plan(self.current + timedelta(hours=self.rng.uniform(2, 48)), "cancellation",
+                      lambda: self.j.cancel(booked["appointment_id"], "family", "family_request"))
+        elif r < 0.12:
+            self.plan(visit + timedelta(hours=1), "no-show", lambda: self.j.mark(booked["appointment_id"], "no-show"))
+        else:
+            self.plan(visit + timedelta(hours=1), "attended",
+                      lambda: self.j.mark(booked["appointment_id"], "attended"))
+
+    def group_seat(self, case_id: str) -> None:
+        groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
+        if groups:
+            self.j.book_group_seat(groups[0]["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
+                                   booked_from="contact_centre")
+
+    # -- running --------------------------------------------------------------------------------
+    current: datetime = datetime.now(timezone.utc)
+
+    def run(self, progress: Callable[[int, int, str], None]) -> Figures:
+        self.build()
+        done = 0
+        try:
+            while self.acts:
+                self.acts.sort()
+                act = self.acts.pop(0)
+                if act.at > datetime.now(timezone.utc):
+                    continue  # would lie in the future: not part of the month that has passed
+                self.current = act.at
+                self.set_clock(act.at)
+                try:
+                    act.run()
+                except Exception as exc:  # a refused act is reported, the month goes on
+                    self.fig.failed.append(f"{act.label}: {str(exc)[:200]}")
+                done += 1
+                progress(done, done + len(self.acts), act.label)
+        finally:
+            self.reset_clock()
+        return self.fig
+
+
+
+
+def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: float) -> Figures:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kontakt.client import Staff
+    from services.chassis.issuer import LocalIssuer
+
+    staff = Staff(urls, LocalIssuer(data_dir / "keys"))
+    demo = Demo(Journey(staff), data_dir / "clock.json", seed, days, scale)
+    with Progress(TextColumn("[bold]demo[/] {task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn()) as bar:
+        task = bar.add_task("planning", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        try:
+            return demo.run(progress)
+        finally:
+            staff.close()
