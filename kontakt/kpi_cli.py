@@ -9,7 +9,8 @@ kpi_app = typer.Typer(help="KPI projections: replay from the start of the topics
 
 
 @kpi_app.command("replay")
-def replay_command(chunk: int = typer.Option(50_000, help="Events folded in memory before each write to the store.")) -> None:
+def replay_command(chunk: int = typer.Option(10_000, help="Cases and calls folded in memory before each write "
+                                                           "to the store (bounds the memory).")) -> None:
     """Rebuild every KPI projection from the start of the topics (batch path, with a progress bar)."""
     from services.kpi.replay import replay
     from services.kpi.settings import KpiSettings
@@ -22,7 +23,7 @@ def replay_command(chunk: int = typer.Option(50_000, help="Events folded in memo
         def show(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        stats = asyncio.run(replay(KpiSettings(), progress=show, chunk_events=chunk))
+        stats = asyncio.run(replay(KpiSettings(), progress=show, chunk_keys=chunk))
     console.print(f"Replayed {stats.events:,} events in {stats.seconds:.1f} s ({stats.rate:,.0f} events/s).")
     for outcome, n in sorted(stats.outcomes.items()):
         console.print(f"  {outcome}: {n:,}")

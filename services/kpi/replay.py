@@ -2,8 +2,8 @@
 
 Not the live handler in a loop: raw aiokafka batches, plain JSON decoding, facts folded in
 memory a chunk at a time and merged into the store in one read and one write per touched row.
-Memory is bounded by the chunk, not by the history. Events that arrive after the end offsets
-taken at the start are left to the live consumer (the fold is idempotent, so overlap is harmless).
+A chunk holds about `chunk_keys` cases and calls, so memory is bounded by it, not by the history.
+It reads until caught up; events the live consumer also applies are harmless (the fold is idempotent).
 """
 from __future__ import annotations
 
@@ -59,14 +59,14 @@ class Folder:
 
     def add(self, value: bytes | None) -> None:
         try:
-            d = json.loads(value)  # type: ignore[arg-type]
+            d = json.loads(value.decode("utf-8"))  # type: ignore[union-attr]  (str: no encoding sniffing)
             event_type = d["event_type"]
             if event_type not in USED_EVENT_TYPES:
                 return
             if d.get("schema_version", 1) != EVENT_TYPES[event_type].SCHEMA_VERSION:
                 d = upcast(d)  # raises NewerSchemaVersion for a producer newer than us
             got = facts_of(d)
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # AttributeError: a null value
             self.outcomes["newer_schema" if type(exc).__name__ == "NewerSchemaVersion" else "undecodable"] += 1
             return
         if got is None:
@@ -128,7 +128,7 @@ class Aligner:
     in memory. Record timestamps are the producers' append times.
     """
 
-    WINDOW_MS = 100
+    WINDOW_MS = 1_000
 
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         self.consumer = consumer
@@ -168,7 +168,7 @@ class Shared:
     outcomes: Any  # Queue of Counter per worker at the end
 
 
-async def _consume(settings: KpiSettings, db: Database, worker: int, workers: int, chunk_events: int,
+async def _consume(settings: KpiSettings, db: Database, worker: int, workers: int, chunk_keys: int,
                    shared: Shared) -> Counter[str]:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                                 auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
@@ -190,7 +190,7 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
                     folder.add(r.value)
                 events += len(records)
             aligner.after(batch)
-            if folder.pending >= chunk_events:
+            if len(folder.cases) + len(folder.calls) >= chunk_keys:
                 with shared.lock:
                     folder.flush(db)
             shared.done[worker] = events
@@ -201,16 +201,16 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
     return folder.outcomes
 
 
-def _worker(settings: KpiSettings, worker: int, workers: int, chunk_events: int, shared: Shared) -> None:
+def _worker(settings: KpiSettings, worker: int, workers: int, chunk_keys: int, shared: Shared) -> None:
     asyncio.events._set_running_loop(None)  # forked from inside the parent's running loop
     db = Database(settings.resolved_database_url(), [chassis_metadata, metadata])
     try:
-        shared.outcomes.put(dict(asyncio.run(_consume(settings, db, worker, workers, chunk_events, shared))))
+        shared.outcomes.put(dict(asyncio.run(_consume(settings, db, worker, workers, chunk_keys, shared))))
     finally:
         db.dispose()
 
 
-async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_events: int = 50_000,
+async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_keys: int = 10_000,
                  db: Database | None = None, workers: int | None = None) -> ReplayStats:
     """Rebuild the projections from the topics, one worker process per core; returns counts and the rate."""
     db = db or open_store(settings)
@@ -221,7 +221,7 @@ async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_
     ctx = multiprocessing.get_context("fork")  # no re-import per worker: the start-up cost is the replay's
     shared = Shared(ctx.Array("q", workers), ctx.Array("q", workers), ctx.Lock(), ctx.Queue())
     began = time.perf_counter()
-    procs = [ctx.Process(target=_worker, args=(settings, k, workers, chunk_events, shared), daemon=True)
+    procs = [ctx.Process(target=_worker, args=(settings, k, workers, chunk_keys, shared), daemon=True)
              for k in range(workers)]
     for p in procs:
         p.start()

@@ -131,3 +131,15 @@ async def test_metrics_include_kpi_gauges(service, issuer) -> None:  # type: ign
     assert 'kontakt_kpi_cases{known="true"} 6' in text
     assert 'kontakt_kpi_share_met{measure="assessment_3d",period="month"} 0.6667' in text
     assert "kontakt_consumer_applied_total" in text or "# TYPE kontakt_consumer_applied_total counter" in text
+
+
+async def test_grafana_dashboard_charts_only_metrics_the_service_exports(service) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    rt, app, _ = service
+    feed(rt, [e for c in march_cases() for e in c.events])
+    async with client(app) as http:
+        text = (await http.get("/metrics")).text
+    dashboard = (Path(__file__).parents[3] / "deploy" / "grafana" / "dashboards" / "kpi.json").read_text()
+    charted = set(re.findall(r"kontakt_(?:kpi|consumer)_[a-z_]+", dashboard))
+    assert charted and all(f"# TYPE {name} " in text for name in charted), charted

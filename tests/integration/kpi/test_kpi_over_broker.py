@@ -115,3 +115,24 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
 
     assert facts(open_store(rebuilt), mine) == live
     assert stats.outcomes["newer_schema"] >= 1
+
+
+def test_kontakt_kpi_replay_command_rebuilds_with_a_progress_bar(kafka_bootstrap: str, tmp_path: Path,
+                                                                 monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from kontakt.cli import app
+
+    case = CaseBuilder()
+    case.referral(at("2023-05-02", 9)); case.advice(at("2023-05-03", 9))
+    asyncio.run(create_topics(kafka_bootstrap, ALL_TOPICS))
+    asyncio.run(send(kafka_bootstrap, case.events))
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
+    monkeypatch.setenv("KONTAKT_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["kpi", "replay"])
+    assert result.exit_code == 0, result.output
+    assert "KPI replay" in result.output and "Replayed" in result.output
+    from services.kpi.replay import open_store
+
+    stored = facts(open_store(KpiSettings(kafka_bootstrap_servers=kafka_bootstrap, data_dir=tmp_path)), {case.case_id})
+    assert stored[case.case_id]["assess"][2] == "advice"
