@@ -19,6 +19,9 @@ _PNR = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)")
 _PHONE = re.compile(r"(?<![\w\d])(?:\+46|0046|0)\s?7\d(?:[\s-]?\d){7}(?!\d)")
 
 
+_LINE_BREAKERS = {c: f"\\u{c:04x}" for c in (0x85, 0x2028, 0x2029)}
+
+
 def redact(text: str) -> str:
     return _PHONE.sub("[phone]", _PNR.sub("[pnr]", text))
 
@@ -38,7 +41,9 @@ class RedactingFormatter(logging.Formatter):
         span = trace.get_current_span().get_span_context()
         if span.is_valid:
             entry["trace_id"] = f"{span.trace_id:032x}"
-        return json.dumps(entry, ensure_ascii=False)
+        line = json.dumps(entry, ensure_ascii=False)
+        # JSON leaves these unescaped outside ASCII mode, yet log readers break lines on them
+        return line.translate(_LINE_BREAKERS)
 
 
 def setup_logging(service: str, log_file: Path | None = None, level: int = logging.INFO) -> None:
