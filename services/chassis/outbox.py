@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from contracts.envelope import Event
 from services.chassis.db import Database
 from services.chassis.tables import OutboxRow
+from services.chassis.tracing import in_case_trace
 
 log = logging.getLogger("kontakt.outbox")
 
@@ -27,7 +28,11 @@ def event_headers(ev: Event) -> dict[str, str]:
         "event_id": str(ev.event_id),
         "correlation_id": str(ev.correlation_id),
     }
-    propagate.inject(headers)  # traceparent of the request or message that caused the event
+    if ev.case_id:
+        with in_case_trace(ev.case_id, f"case {ev.event_type}"):
+            propagate.inject(headers)  # the case's trace, linked to what caused the event
+    else:
+        propagate.inject(headers)  # traceparent of the request or message that caused the event
     return headers
 
 

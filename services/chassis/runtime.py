@@ -30,6 +30,7 @@ from services.chassis.errors import install_error_handlers
 from services.chassis.outbox import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
+from services.chassis.tracing import CaseTraceMiddleware
 from services.chassis.telemetry import setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
@@ -173,6 +174,7 @@ class ServiceRuntime:
         app.state.runtime = self
         app.state.verifier = self.verifier
         install_error_handlers(app)
+        app.add_middleware(CaseTraceMiddleware)
 
         @app.get("/health/live", tags=["ops"], summary="Liveness: the process answers.")
         def live() -> dict[str, str]:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kontakt.client import Journey, Staff, personnummer
+from services.chassis.tracing import case_trace_id
 from tests.e2e.conftest import RunningSystem
 from tests.e2e.scan import scan
 
@@ -79,6 +80,17 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     kpi = running_system.client("kpi", "kpi_analyst")
     figures = eventually(lambda: (r := kpi.get("/api/kpi/figures")).status_code == 200 and r.json())
     assert figures
+
+    # one trace for the case links every hop, in every service that handled it
+    case_trace = f"{case_trace_id(case_id):032x}"
+    hops = eventually(lambda: (x := [sp for sp in spans(running_system) if sp["trace_id"] == case_trace])
+                      and {"en-vag-in.intake", "en-vag-in.triage", "en-vag-in.kpi", "en-vag-in.notifications"}
+                      <= {sp["service"] for sp in x}
+                      and x)
+    names = {sp["name"] for sp in hops}
+    assert "fastapi.endpoint" in names  # staff requests on the case (advice, interview, decision) join it
+    assert {"intake.cases.v1 publish", "intake.cases.v1 process", "triage.assessments.v1 process"} <= names
+    print(f"\n[trace] case {case_id}: {len(hops)} spans in one trace across {sorted({sp['service'] for sp in hops})}")
 
     # privacy: nothing identifying anywhere
     files = [running_system.span_log, running_system.data_dir / "app.log",
