@@ -106,3 +106,59 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     # audit: reads of personal data were recorded
     assert "read-interview" in audit_actions(running_system, "triage", case_id) or \
         "complete-interview" in audit_actions(running_system, "triage", case_id)
+
+
+def deviation_tags(rs: RunningSystem, case_id: str) -> list[dict[str, Any]]:
+    import asyncio
+
+    from contracts.kpi import DEVIATIONS_TOPIC
+    from kontakt.broker import read_all
+
+    out = []
+    for rec in asyncio.run(read_all(rs.system.bootstrap or "", DEVIATIONS_TOPIC)):
+        data = json.loads(rec.value)  # type: ignore[attr-defined]
+        if data.get("case_id") == case_id and data["event_type"] == "DeviationTagged":
+            out.append(data["payload"])
+    return out
+
+
+def test_paper_referral_written_five_days_before_arrival_is_tagged_with_its_clock_start(
+        running_system: RunningSystem, journey: Journey) -> None:
+    rng = random.Random(11)
+    today = datetime.now(timezone.utc).date()
+    pnr = personnummer(date(today.year - 9, 5, 2), rng, female=False)
+    opened = journey.paper_referral({"identity_number": pnr, "municipality": "Skellefteå"},
+                                    {"phone": "+46705550101", "preferred_channel": "sms"},
+                                    written=today - timedelta(days=5), arrived=today)
+    assert opened["clock_start"].startswith((today - timedelta(days=5)).isoformat())  # the date written
+    paper = eventually(lambda: [t for t in deviation_tags(running_system, opened["case_id"])
+                                if t["rule_id"] == "paper_arrival_over_3_days"])
+    assert paper[0]["evidence"]["date_written"] == (today - timedelta(days=5)).isoformat()
+    assert paper[0]["evidence"]["date_arrived"] == today.isoformat()
+
+
+def test_acute_risk_answer_reaches_the_clinician_on_duty_within_the_interview(
+        running_system: RunningSystem, journey: Journey) -> None:
+    rng = random.Random(13)
+    now = datetime.now(timezone.utc)
+    pnr = personnummer(date(now.year - 15, 9, 9), rng, female=True)
+    opened = journey.edi_referral({"identity_number": pnr, "municipality": "Umeå"}, None, now.date())
+    case_id = opened["case_id"]
+    journey.wait_for_triage_case(case_id)
+    before = {kind: len(running_system.sent(kind)) for kind in ("sms", "mail")}
+    alerted_during_interview: list[bool] = []
+
+    def risk_saved() -> None:
+        # the interview is still open: the alert must already be on its way to the clinician on duty
+        def alerted() -> bool:
+            return any(len(running_system.sent(kind)) > before[kind] for kind in ("sms", "mail"))
+        alerted_during_interview.append(bool(eventually(alerted, timeout=30)))
+
+    journey.interview(case_id, "bup", acute_risk=True, on_risk_saved=risk_saved)
+    assert alerted_during_interview == [True]
+    new = running_system.sent("sms")[before["sms"]:] + running_system.sent("mail")[before["mail"]:]
+    text = json.dumps(new, ensure_ascii=False)
+    assert case_id in text  # the clinician is told which case, not who the child is
+    assert pnr not in text and pnr.replace("-", "") not in text
+    decision = journey.decide(case_id)
+    assert decision["level"] == "urgent"
