@@ -1,6 +1,6 @@
 """Batch rebuild of every projection from the start of the topics (`kontakt kpi replay`).
 
-Not the live handler in a loop: raw aiokafka batches, plain JSON decoding, facts folded in
+Not the live handler in a loop: raw aiokafka batches, fast JSON decoding (no models), facts folded in
 memory a chunk at a time and merged into the store in one read and one write per touched row.
 A chunk holds about `chunk_keys` cases and calls, so memory is bounded by it, not by the history.
 It reads until caught up; events the live consumer also applies are harmless (the fold is idempotent).
@@ -8,7 +8,6 @@ It reads until caught up; events the live consumer also applies are harmless (th
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import os
 import queue
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic_core import from_json
 from sqlmodel import Session, func, select
 
 from contracts.registry import EVENT_TYPES, upcast
@@ -59,7 +59,7 @@ class Folder:
 
     def add(self, value: bytes | None) -> None:
         try:
-            d = json.loads(value.decode("utf-8"))  # type: ignore[union-attr]  (str: no encoding sniffing)
+            d = from_json(value)  # pydantic-core's parser: about three times json.loads
             event_type = d["event_type"]
             if event_type not in USED_EVENT_TYPES:
                 return
@@ -210,7 +210,7 @@ def _worker(settings: KpiSettings, worker: int, workers: int, chunk_keys: int, s
         db.dispose()
 
 
-async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_keys: int = 10_000,
+async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_keys: int = 25_000,
                  db: Database | None = None, workers: int | None = None) -> ReplayStats:
     """Rebuild the projections from the topics, one worker process per core; returns counts and the rate."""
     db = db or open_store(settings)
