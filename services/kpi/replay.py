@@ -55,7 +55,6 @@ class Folder:
         self.cases: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.outcomes: Counter[str] = Counter()
-        self.pending = 0
 
     def add(self, value: bytes | None) -> None:
         try:
@@ -78,7 +77,6 @@ class Folder:
             target[key] = facts
         else:
             merge_into(entry, facts, ops)
-        self.pending += 1
 
     def flush(self, db: Database) -> None:
         now = datetime.now(timezone.utc)
@@ -86,7 +84,7 @@ class Folder:
             merge_batch(s, "case", self.cases, now)
             merge_batch(s, "call", self.calls, now)
             s.commit()
-        self.cases, self.calls, self.pending = {}, {}, 0
+        self.cases, self.calls = {}, {}
 
 
 def open_store(settings: KpiSettings) -> Database:
