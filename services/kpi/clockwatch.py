@@ -12,7 +12,7 @@ from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import Definitions, RuleSet
 from services.kpi.domain.views import CaseView
 from services.kpi.projection import load_cases
-from services.kpi.tagging import raise_alert, tag_new_deviations
+from services.kpi.tagging import raise_alert, tag_new_deviations, tagged
 
 log = logging.getLogger("kontakt.kpi.clocks")
 
@@ -25,9 +25,13 @@ def scan_once(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> int:
         views = [CaseView(k, f) for k, f in load_cases(uow.session)]
         clocks = at_risk(board(views, defs.measures.values(), today, defs.at_risk_days))
         raised = sum(raise_alert(uow, c, now) for c in clocks)
+        done = tagged(uow.session)
+        by_case: dict[str, set[tuple[str, str, str]]] = {}
+        for key in done:
+            by_case.setdefault(key[0], set()).add(key)
         for v in views:
             if v.known and v.ended_at() is None:
-                tag_new_deviations(uow, v, rules, today, now)
+                tag_new_deviations(uow, v, rules, today, now, by_case.get(v.case_id, set()))
         uow.commit()
     return raised
 

@@ -20,9 +20,18 @@ def _already(session: Session, case_id: str) -> set[tuple[str, str]]:
     return {(r, k) for r, k in rows}
 
 
-def tag_new_deviations(uow: UnitOfWork, view: CaseView, rules: RuleSet, today: date, now: datetime) -> list[Deviation]:
+def tagged(session: Session) -> set[tuple[str, str, str]]:
+    """Every (case, rule, item) tagged so far: one query for a scan over all cases."""
+    return set(session.exec(select(DeviationRow.case_id, DeviationRow.rule_id, DeviationRow.item_key)).all())
+
+
+def tag_new_deviations(uow: UnitOfWork, view: CaseView, rules: RuleSet, today: date, now: datetime,
+                       all_tagged: set[tuple[str, str, str]] | None = None) -> list[Deviation]:
     """Publish a DeviationTagged for each deviation of the case not tagged before."""
-    done = _already(uow.session, view.case_id)
+    if all_tagged is None:
+        done = _already(uow.session, view.case_id)
+    else:
+        done = {(r, k) for c, r, k in all_tagged if c == view.case_id}
     new = [d for d in evaluate(view, rules, today) if (d.rule_id, d.key) not in done]
     for d in new:
         uow.session.add(DeviationRow(case_id=d.case_id, rule_id=d.rule_id, item_key=d.key, unit_id=d.unit_id,

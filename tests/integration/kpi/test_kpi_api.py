@@ -122,6 +122,16 @@ async def test_clock_watch_raises_guarantee_at_risk_once_before_the_breach_and_b
     with Session(rt.db.engine) as s:
         assert s.exec(select(AuditRecord).where(AuditRecord.action == "read-guarantee-clocks")).first() is not None
 
+    def tags() -> list[str]:
+        with Session(rt.db.engine) as s:
+            return [r.key for r in s.exec(select(OutboxRow)) if r.event_type == "DeviationTagged"]
+
+    assert tags() == []
+    clock.advance(days=1)  # 1 April: day 4 for c, still unassessed
+    scan_once(rt, defs, rules)
+    scan_once(rt, defs, rules)
+    assert tags() == [c.case_id]  # tagged by the clock watch, once
+
 
 async def test_metrics_include_kpi_gauges(service, issuer) -> None:  # type: ignore[no-untyped-def]
     rt, app, _ = service
