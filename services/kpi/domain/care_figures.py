@@ -1,0 +1,80 @@
+"""Parent groups, two-level collaborations and gaps in supply, per period (pure)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from services.kpi.domain.days import local_date
+from services.kpi.domain.periods import iso_week, period_of
+from services.kpi.domain.query import Dataset, Query, in_query, new_table
+from services.kpi.domain.table import Table
+from services.kpi.domain.views import CaseView
+
+
+def parent_groups_figure(ds: Dataset, q: Query) -> Table:
+    """Parent groups by course start: seats, parents, girls/boys, who booked, drop-outs, 2-month follow-up."""
+    cols = ["children", "parents", "girls", "boys", "from_contact_centre", "from_health_centre", "dropped_out",
+            "still_at_health_centre_2m", "referred_to_bup_2m"]
+    t = new_table("parent_groups", q, cols, [c for c in cols if c != "parents"],
+               {"share_dropped_out": ("dropped_out", "children")})
+    groups: dict[str, set[str]] = {}
+    keys = set(t.periods)
+    follow = timedelta(days=ds.defs.parent_group_follow_up_days)
+    for v in ds.selected(q):
+        for gid, g in v.facts.get("groups", {}).items():
+            if "seat" not in g:
+                continue
+            seat = g["seat"][2]
+            day = date.fromisoformat(seat["starts_on"])
+            key = period_of(day, q.grain)
+            if key not in keys or (q.unit and seat["unit"] != q.unit) or not q.start <= day <= q.end:
+                continue
+            groups.setdefault(key, set()).add(gid)
+            t.add(key, ds.dim_value(v, q.by, seat["unit"]), {
+                "children": 1, "parents": seat["parents"], "girls": int(seat["sex"] == "female"),
+                "boys": int(seat["sex"] == "male"), "from_contact_centre": int(seat["from"] == "contact_centre"),
+                "from_health_centre": int(seat["from"] == "health_centre"), "dropped_out": int("dropped" in g),
+                **_follow_up(v, day, day + follow)})
+    if q.by is None:  # a course is not a child: the number of groups has no breakdown
+        t.columns.insert(0, "groups")
+        for key, ids in groups.items():
+            t.add(key, None, {"groups": len(ids)})
+    return t
+
+
+def _follow_up(v: CaseView, start: date, at: date) -> dict[str, int]:
+    """Two months after the course start: still seen at a health centre, or decided for BUP."""
+    still = any(a.level == "primary_care" and a.happens and local_date(a.starts) >= at for a in v.appointments)
+    bup = any(d.level == "bup" and start <= local_date(d.at) <= at for d in v.decisions)
+    return {"still_at_health_centre_2m": int(still), "referred_to_bup_2m": int(bup)}
+
+
+def collaborations_figure(ds: Dataset, q: Query) -> Table:
+    """Children with two-level collaboration initiated, by question, intervention or unit when asked."""
+    t = new_table("collaborations", q, ["children"], ["children"])
+    keys = set(t.periods)
+    for v in ds.selected(q):
+        firsts = sorted(v.facts.get("collabs", {}).values(), key=lambda c: c["at"])
+        seen: set[str | None] = set()
+        for c in firsts:
+            if q.unit and q.unit not in (c["hc"], c["bup"]):
+                continue
+            key = in_query(q, c["at"], keys)
+            dim = {"question": c["question"], "intervention": c["intervention"], "unit": c["hc"]}.get(q.by or "")
+            if key and (key, dim) not in seen:  # a child counts once per period (and breakdown)
+                seen.add((key, dim))  # type: ignore[arg-type]
+                t.add(key, dim if q.by else None, {"children": 1})
+    return t
+
+
+def no_slots_figure(ds: Dataset, q: Query) -> Table:
+    """NoBookableSlots per unit and ISO week (the head of department's follow-up list)."""
+    t = Table("no_bookable_slots", ["occasions"], frozenset(), {}, "unit")
+    for v in ds.views:
+        for ns in v.facts.get("noslots", {}).values():
+            day = local_date(ns["at"])
+            if not q.start <= day <= min(q.end, q.today):
+                continue
+            for unit in ns["units"] or ["(none)"]:
+                if not q.unit or unit == q.unit:
+                    t.add(iso_week(day), unit, {"occasions": 1})
+    return t
