@@ -75,6 +75,9 @@ def to_csv(t: Table, suppress_below: int) -> str:
 
 
 def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], defs: Definitions) -> Any:
+    if fmt not in ("json", "csv"):
+        raise DomainError([field_error("format", "Format ska vara json eller csv.", "format must be json or csv.",
+                                       "enum")])
     if fmt == "csv":  # an export: small cells always suppressed
         return PlainTextResponse(to_csv(t, defs.suppress_below), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{t.figure}.csv"'})

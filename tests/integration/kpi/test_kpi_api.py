@@ -71,6 +71,8 @@ async def test_figure_as_json_for_charts_and_suppressed_csv_for_export(service, 
         assert r.status_code == 422
         assert {e["field"] for e in r.json()["errors"]} == {"from", "grain", "sex"}
         assert all(e["sv"] and e["en"] for e in r.json()["errors"])
+        r = await http.get("/api/kpi/figures/assessment_3d?format=xml", headers=auth)
+        assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "format")
         assert (await http.get("/api/kpi/figures/assessment_3d")).status_code == 401
         clinician = {"Authorization": f"Bearer {issuer.token('clinician')}"}
         assert (await http.get("/api/kpi/figures/assessment_3d", headers=clinician)).status_code == 403
