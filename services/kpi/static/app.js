@@ -32,12 +32,12 @@ function filters() {
 
 function column(rows, name) { return rows.map(r => r[name]); }
 
-function links(section, path, params) {
+function links(section, path, params, label = "", keep = false) {
   const p = section.querySelector(".links");
-  p.textContent = "";
+  if (!keep) p.textContent = "";
   for (const fmt of ["json", "csv"]) {
     const a = document.createElement("a");
-    a.href = "#"; a.textContent = fmt.toUpperCase(); a.dataset.path = path;
+    a.href = "#"; a.textContent = `${label}${fmt.toUpperCase()}`; a.dataset.path = path;
     a.onclick = async (ev) => {
       ev.preventDefault();
       const body = await api(path, {...params, format: fmt});
@@ -98,7 +98,7 @@ async function drawWaits(p) {
     return `${Object.values(WAITS)[i]}: väntar / waiting ${last.waiting ?? 0}, över gränsen / over ${last.waiting_over_limit ?? 0}, ` +
            `patientvald väntan / patient-chosen ${sum(f.rows, "patient_chosen")}`;
   }).join(" · "));
-  links(section("waits"), "figures/first_line_visit_7d", p);
+  Object.entries(WAITS).forEach(([m, name], i) => links(section("waits"), `figures/${m}`, p, `${name} `, i > 0));
 }
 
 async function drawGroups(p) {
