@@ -1,11 +1,287 @@
-"""HTTP API of the booking service for staff apps."""
+"""HTTP API of the booking service: the booking screen during the call, and units' schedulers."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, timedelta
+from typing import Any, Literal
 
+from fastapi import APIRouter, File, UploadFile
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel import Session, select
+
+from services.booking import domain, service
+from services.booking.calendar_import import parse_calendar
+from services.booking.reference import Profession, Reference
+from services.booking.store import Appointment, ParentGroup, Slot, WaitingEntry
+from services.chassis.auth import Staff, require
+from services.chassis.clock import STOCKHOLM
 from services.chassis.runtime import ServiceRuntime
 
+BOOKERS = ("call_handler", "clinician")
+SCHEDULERS = ("scheduler", "unit_head")
 
-def build_api(rt: ServiceRuntime) -> APIRouter:
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SlotIn(_In):
+    starts_at: AwareDatetime = Field(examples=["2026-12-01T09:00:00+01:00"])
+    duration_min: int = Field(45, ge=10, le=240)
+    profession: Profession = "psychologist"
+    visit_type: Literal["new_visit", "treatment_start", "group_session", "investigation_start"] = "new_visit"
+    digital: bool = False
+
+
+class HoldIn(_In):
+    case_id: str = Field(pattern=r"^C-[0-9A-Z]{12}$")
+    slot_id: str = Field(max_length=20)
+
+
+class ConfirmIn(_In):
+    patient_chosen_wait: bool = Field(False, description="The family declined an earlier offered time.")
+
+
+class CancelIn(_In):
+    by: Literal["family", "unit"] = "family"
+    reason: str | None = Field(None, max_length=60, pattern=r"^[a-z0-9_]+$")
+
+
+class GroupIn(_In):
+    course_kind: str = Field(max_length=40)
+    unit_id: str = Field(max_length=60)
+    starts_on: date
+    seats: int = Field(12, ge=1, le=40)
+    digital: bool = True
+
+
+class SeatIn(_In):
+    case_id: str = Field(pattern=r"^C-[0-9A-Z]{12}$")
+    parents: int = Field(1, ge=1, le=2)
+    booked_from: Literal["contact_centre", "health_centre"] = "contact_centre"
+
+
+def _unit_or_refuse(ref: Reference, unit_id: str):  # type: ignore[no-untyped-def]
+    unit = ref.unit(unit_id)
+    if unit is None:
+        raise service.refuse("unit_id", "unknown_unit", "Okänd enhet.", "Unknown unit.", 404)
+    return unit
+
+
+def build_api(rt: ServiceRuntime, ref: Reference) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["booking"])
+    _schedule_routes(api, rt, ref)
+    _booking_routes(api, rt, ref)
+    _group_routes(api, rt, ref)
+    _views(api, rt, ref)
     return api
+
+
+def add_slot(rt: ServiceRuntime, ref: Reference, unit_id: str, body: SlotIn, staff: Staff) -> Slot:
+    unit = _unit_or_refuse(ref, unit_id)
+    now = rt.clock.now()
+    errors = []
+    if body.starts_at <= now:
+        errors.append(("starts_at", "in_past", "Tiden har redan varit.", "The time is in the past."))
+    if body.profession not in unit.professions:
+        errors.append(("profession", "not_at_unit", "Enheten har inte den yrkesgruppen.", "The unit has no such profession."))
+    if body.digital and not unit.digital_visits:
+        errors.append(("digital", "no_digital", "Enheten erbjuder inte digitala besök.", "The unit offers no digital visits."))
+    if errors:
+        raise service.DomainError([service.field_error(f, sv, en, c) for f, c, sv, en in errors])
+    ends = body.starts_at + timedelta(minutes=body.duration_min)
+    with rt.db.uow() as uow:
+        clash = uow.session.exec(select(Slot).where(Slot.unit_id == unit_id, Slot.profession == body.profession,
+                                                    Slot.starts_at < ends, Slot.ends_at > body.starts_at)).first()
+        if clash is not None:
+            raise service.refuse("starts_at", "overlap", "Tiden överlappar en annan tid för samma yrkesgrupp.",
+                                 "The time overlaps another one for the same profession.", 409)
+        slot = Slot(slot_id=service._id("T-"), unit_id=unit_id, starts_at=body.starts_at, ends_at=ends,
+                    profession=body.profession, visit_type=body.visit_type, digital=body.digital)
+        uow.session.add(slot)
+        uow.session.flush()
+        rt.audit.within(uow.session, staff, "add-slot", detail=f"{unit_id} {slot.slot_id}")
+        service.offer_to_waiting(uow, ref, slot, now)
+        uow.commit()
+    return slot
+
+
+def _slot_view(s: Slot) -> dict[str, Any]:
+    return {"slot_id": s.slot_id, "unit_id": s.unit_id, "starts_at": s.starts_at, "ends_at": s.ends_at,
+            "profession": s.profession, "visit_type": s.visit_type, "digital": s.digital, "state": s.state}
+
+
+def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
+    @api.get("/units", summary="The units the contact centre books into.")
+    def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+        return [u.model_dump() for u in ref.units]
+
+    @api.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).")
+    def create_slot(unit_id: str, body: SlotIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, Any]:
+        return _slot_view(add_slot(rt, ref, unit_id, body, staff))
+
+    @api.post("/units/{unit_id}/slots/import", summary="Import times from an iCalendar or CSV file (all or nothing).")
+    async def import_slots(unit_id: str, calendar: UploadFile = File(...),
+                           staff: Staff = require(*SCHEDULERS)) -> dict[str, int]:
+        _unit_or_refuse(ref, unit_id)
+        rows = parse_calendar(calendar.filename or "", await calendar.read())
+        # validate every row before storing any: a bad file is refused whole
+        slots = []
+        for row in rows:
+            line = row.pop("_line")
+            try:
+                slots.append(SlotIn.model_validate(row))
+            except ValueError as exc:
+                raise service.refuse("calendar", "bad_row", f"Rad {line}: ogiltig tid.",
+                                     f"Line {line}: invalid time ({str(exc).splitlines()[-1].strip()}).") from None
+        created = 0
+        for slot in slots:
+            add_slot(rt, ref, unit_id, slot, staff)
+            created += 1
+        return {"created": created}
+
+
+def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
+    @api.get("/cases/{case_id}/offers", summary="The earliest suitable times at the decided level, nearest first.")
+    def offers(case_id: str, limit: int = 5, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            case = service.case_or_refuse(uow, case_id)
+            if case.level not in domain.BOOKABLE:
+                raise service.refuse("case_id", "not_bookable", "Vårdnivån bokas inte här.",
+                                     "The care level is not booked here.", 409)
+            cands = service.offers(uow, ref, case, now, limit=max(1, min(limit, 20)))
+            within = service.within_promise(ref, case, cands)
+            level, decided_at, patient_ref = case.level, case.decided_at, case.patient_ref
+        rt.audit.record(staff, "read-offers", case_id=case_id, patient_ref=patient_ref)
+        return {"case_id": case_id, "level": level, "promise_days": ref.promise_days[level],  # type: ignore[index]
+                "no_bookable_slots": not within,
+                "offers": [{"slot_id": c.slot_id, "unit_id": c.unit.unit_id, "unit_name": c.unit.name,
+                            "municipality": c.unit.municipality, "starts_at": c.starts_at,
+                            "wait_days": domain.wait_days(decided_at, c.starts_at),  # type: ignore[arg-type]
+                            "digital": c.digital, "profession": c.profession, "visit_type": c.visit_type}
+                           for c in cands]}
+
+    @api.post("/holds", status_code=201, summary="Hold a time for a few minutes while the caller decides.")
+    def hold(body: HoldIn, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            case = service.case_or_refuse(uow, body.case_id)
+            token, expires = service.hold(uow, ref, case, body.slot_id, now)
+            rt.audit.within(uow.session, staff, "hold", case_id=case.case_id, patient_ref=case.patient_ref)
+            uow.commit()
+        return {"hold_token": token, "expires_at": expires}
+
+    @api.post("/holds/{hold_token}/confirm", status_code=201, summary="Book the held time.")
+    def confirm(hold_token: str, body: ConfirmIn | None = None, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait))
+            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id)
+            uow.commit()
+        return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
+                "wait_days": appt.wait_days}
+
+    def _change(appointment_id: str, staff: Staff, action: str, body: CancelIn | None = None) -> dict[str, str]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            appt = uow.session.get(Appointment, appointment_id)
+            if appt is None:
+                raise service.refuse("appointment_id", "unknown", "Okänt besök.", "Unknown appointment.", 404)
+            if action == "cancel":
+                service.cancel(uow, appt, now, by=(body.by if body else "family"),
+                               reason=body.reason if body else None, caused_by=None)
+                slot = uow.session.get(Slot, appt.slot_id)
+                uow.session.flush()
+                if slot is not None:
+                    service.offer_to_waiting(uow, ref, slot, now)
+            else:
+                service.mark(uow, appt, action, now)
+            rt.audit.within(uow.session, staff, action, case_id=appt.case_id)
+            uow.commit()
+            return {"appointment_id": appointment_id, "status": appt.status}
+
+    @api.post("/appointments/{appointment_id}/cancel", summary="Cancel (by the family or the unit).")
+    def cancel(appointment_id: str, body: CancelIn, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
+        return _change(appointment_id, staff, "cancel", body)
+
+    @api.post("/appointments/{appointment_id}/attended", summary="The child came.")
+    def attended(appointment_id: str, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
+        return _change(appointment_id, staff, "attended")
+
+    @api.post("/appointments/{appointment_id}/no-show", summary="The child did not come.")
+    def no_show(appointment_id: str, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
+        return _change(appointment_id, staff, "no-show")
+
+    @api.get("/cases/{case_id}/appointments", summary="The case's appointments (audited).")
+    def appointments(case_id: str, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> list[dict[str, Any]]:
+        with Session(rt.db.engine) as s:
+            rows = s.exec(select(Appointment).where(Appointment.case_id == case_id)).all()
+        rt.audit.record(staff, "read-appointments", case_id=case_id)
+        return [r.model_dump() for r in rows]
+
+
+def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
+    @api.post("/groups", status_code=201, summary="Start a parent-group course.")
+    def create_group(body: GroupIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, str]:
+        _unit_or_refuse(ref, body.unit_id)
+        if body.course_kind not in ref.course_kinds:
+            raise service.refuse("course_kind", "unknown_kind", "Okänd kurstyp.", "Unknown course kind.")
+        group_id = f"G-{body.starts_on:%Y%m%d}-{service._id('')}"
+        with rt.db.uow() as uow:
+            uow.session.add(ParentGroup(group_id=group_id, course_kind=body.course_kind, unit_id=body.unit_id,
+                                        starts_on=body.starts_on, seats=body.seats, digital=body.digital))
+            uow.commit()
+        return {"group_id": group_id}
+
+    @api.get("/groups", summary="Parent groups with free seats.")
+    def groups(course_kind: str | None = None, staff: Staff = require(*BOOKERS, "scheduler")) -> list[dict[str, Any]]:
+        with rt.db.uow() as uow:
+            rows = service.open_groups(uow, rt.clock.now())
+        return [{**g.model_dump(), "free_seats": g.seats - g.booked} for g in rows
+                if course_kind is None or g.course_kind == course_kind]
+
+    @api.post("/groups/{group_id}/seats", status_code=201, summary="Book parents (and their child) into a group.")
+    def seat(group_id: str, body: SeatIn, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            case = service.case_or_refuse(uow, body.case_id)
+            service.book_seat(uow, ref, group_id, case, body.parents, body.booked_from, now)
+            rt.audit.within(uow.session, staff, "book-seat", case_id=case.case_id, patient_ref=case.patient_ref)
+            uow.commit()
+        return {"group_id": group_id, "case_id": body.case_id}
+
+    @api.post("/groups/{group_id}/seats/{case_id}/drop-out", summary="The family left the group.")
+    def drop_out(group_id: str, case_id: str, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
+        with rt.db.uow() as uow:
+            service.drop_out(uow, group_id, case_id, rt.clock.now())
+            rt.audit.within(uow.session, staff, "drop-out", case_id=case_id)
+            uow.commit()
+        return {"group_id": group_id, "case_id": case_id, "status": "dropped_out"}
+
+
+def _views(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
+    @api.get("/waiting-list", summary="Cases waiting for a time, in clock order (audited).")
+    def waiting(unit_id: str | None = None,
+                staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+        with Session(rt.db.engine) as s:
+            rows = s.exec(select(WaitingEntry).order_by(WaitingEntry.clock_start)).all()  # type: ignore[arg-type]
+        rows = [r for r in rows if unit_id is None or unit_id in r.unit_ids]
+        rt.audit.record(staff, "read-waiting-list", detail=unit_id)
+        return [{"position": i + 1, "case_id": r.case_id, "level": r.level, "municipality": r.municipality,
+                 "clock_start": r.clock_start, "since": r.since} for i, r in enumerate(rows)]
+
+    @api.get("/meeting/free-new-visits", summary="Weekly KC–BUP meeting: free new-visit times per unit and week.")
+    def free_new_visits(weeks: int = 4, staff: Staff = require("kc_head", "clinician", *SCHEDULERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        until = now + timedelta(weeks=max(1, min(weeks, 12)))
+        with rt.db.uow() as uow:
+            slots = [s for s in service.free_slots(uow, now, [u.unit_id for u in ref.units]) if s.starts_at < until]
+        table: dict[str, dict[str, int]] = {}
+        for s in slots:
+            y, w, _ = s.starts_at.astimezone(STOCKHOLM).isocalendar()
+            table.setdefault(s.unit_id, {}).setdefault(f"{y}-W{w:02d}", 0)
+            table[s.unit_id][f"{y}-W{w:02d}"] += 1
+        return {"from": now, "weeks": weeks, "units": [{"unit_id": u.unit_id, "name": u.name, "level": u.level,
+                                                        "free_by_week": table.get(u.unit_id, {})} for u in ref.units]}
+
+

@@ -10,6 +10,7 @@ from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
 from services.booking.api import build_api
 from services.booking.handlers import build_router
+from services.booking.reference import load as load_reference
 from services.booking.settings import BookingSettings
 from services.booking.store import metadata
 
@@ -20,8 +21,9 @@ def build(settings: BookingSettings | None = None, clock: Clock | None = None) -
     settings = settings or BookingSettings()
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Booking",
                         description=(__doc__ or "").strip())
-    rt.include(build_router(rt))
-    app = rt.create_app([build_api(rt)])
+    ref = load_reference(settings.units_file)
+    rt.include(build_router(rt, ref))
+    app = rt.create_app([build_api(rt, ref)])
     return rt, app
 
 

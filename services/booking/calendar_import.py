@@ -1,0 +1,72 @@
+"""Units' schedules from files: iCalendar (VEVENT) or CSV; a malformed file is refused naming the line."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+from icalendar import Calendar
+
+from services.booking.service import refuse
+
+CSV_COLUMNS = ("starts_at", "duration_min", "profession", "visit_type", "digital")
+
+
+def parse_calendar(filename: str, data: bytes) -> list[dict[str, Any]]:
+    text = data.decode("utf-8-sig", "replace")
+    if filename.lower().endswith(".ics") or text.lstrip().startswith("BEGIN:VCALENDAR"):
+        return _ics(text)
+    return _csv(text)
+
+
+def _csv(text: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or set(CSV_COLUMNS[:1]) - set(reader.fieldnames):
+        raise refuse("calendar", "bad_header", "Rad 1: rubrikraden saknar starts_at.", "Line 1: header lacks starts_at.")
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            rows.append({"_line": line, "starts_at": datetime.fromisoformat(row["starts_at"]),
+                         "duration_min": int(row.get("duration_min") or 45),
+                         "profession": row.get("profession") or "psychologist",
+                         "visit_type": row.get("visit_type") or "new_visit",
+                         "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
+        except (ValueError, TypeError) as exc:
+            raise refuse("calendar", "bad_row", f"Rad {line}: kan inte läsas ({exc}).",
+                         f"Line {line}: cannot be read ({exc}).") from None
+    return rows
+
+
+def _ics(text: str) -> list[dict[str, Any]]:
+    try:
+        cal = Calendar.from_ical(text)
+    except ValueError as exc:
+        raise refuse("calendar", "bad_ics", f"Filen är ingen giltig iCalendar ({exc}).",
+                     f"Not a valid iCalendar file ({exc}).") from None
+    lines = text.splitlines()
+    rows, seen = [], 0
+    for comp in cal.walk("VEVENT"):
+        seen += 1
+        line = _line_of_event(lines, seen)
+        start = comp.get("DTSTART")
+        if start is None or not isinstance(start.dt, datetime) or start.dt.tzinfo is None:
+            raise refuse("calendar", "bad_row", f"Rad {line}: DTSTART saknas eller saknar tidszon.",
+                         f"Line {line}: DTSTART missing or without time zone.")
+        end = comp.get("DTEND")
+        duration = (end.dt - start.dt) if end is not None else timedelta(minutes=45)
+        rows.append({"_line": line, "starts_at": start.dt, "duration_min": int(duration.total_seconds() // 60),
+                     "profession": str(comp.get("X-PROFESSION", "psychologist")),
+                     "visit_type": str(comp.get("X-VISIT-TYPE", "new_visit")),
+                     "digital": str(comp.get("X-DIGITAL", "FALSE")).upper() == "TRUE"})
+    return rows
+
+
+def _line_of_event(lines: list[str], n: int) -> int:
+    count = 0
+    for i, line in enumerate(lines, start=1):
+        if line.strip() == "BEGIN:VEVENT":
+            count += 1
+            if count == n:
+                return i
+    return 0

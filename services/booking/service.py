@@ -1,0 +1,286 @@
+"""Booking's use cases on a unit of work: offers, holds, confirmations, changes, waiting list, groups."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import select
+
+from contracts.booking import (
+    AppointmentAttended,
+    AppointmentBooked,
+    AppointmentBookedPayload,
+    AppointmentCancelled,
+    AppointmentChangePayload,
+    AppointmentNoShow,
+    GroupDropOutPayload,
+    GroupDroppedOut,
+    GroupSeatBooked,
+    GroupSeatBookedPayload,
+    NoBookableSlots,
+    NoBookableSlotsPayload,
+    SearchedUnit,
+)
+from contracts.envelope import Event
+from services.booking import domain
+from services.booking.reference import Reference
+from services.booking.store import Appointment, BookingCase, GroupSeat, ParentGroup, Slot, WaitingEntry
+from services.chassis.db import UnitOfWork
+from services.chassis.errors import DomainError, field_error
+
+
+def _id(prefix: str) -> str:
+    return prefix + secrets.token_hex(5).upper()
+
+
+def refuse(field: str, code: str, sv: str, en: str, status: int = 422) -> DomainError:
+    return DomainError([field_error(field, sv, en, code)], status=status)
+
+
+def case_or_refuse(uow: UnitOfWork, case_id: str) -> BookingCase:
+    case = uow.session.get(BookingCase, case_id)
+    if case is None or case.level is None or case.decided_at is None:
+        raise refuse("case_id", "no_decision", "Ingen vårdnivå är beslutad för ärendet ännu.",
+                     "No care level has been decided for the case yet.", 409)
+    return case
+
+
+def free_slots(uow: UnitOfWork, now: datetime, unit_ids: list[str]) -> list[Slot]:
+    q = select(Slot).where(Slot.unit_id.in_(unit_ids), Slot.starts_at > now,  # type: ignore[attr-defined]
+                           Slot.visit_type == "new_visit",
+                           or_(Slot.state == "free", and_(Slot.state == "held", Slot.hold_expires_at <= now)))
+    return list(uow.session.exec(q.order_by(Slot.starts_at)).all())  # type: ignore[arg-type]
+
+
+def offers(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, limit: int = 5) -> list[domain.Candidate]:
+    units = {u.unit_id: u for u in ref.units if domain.serves(u, case.level or "", case.age_years)}
+    cands = [domain.Candidate(s.slot_id, units[s.unit_id], s.starts_at, s.digital, s.profession, s.visit_type,
+                              ref.nearness(case.municipality, units[s.unit_id], s.digital))
+             for s in free_slots(uow, now, list(units))]
+    return domain.rank(ref, case.municipality, case.level or "", cands)[:limit]
+
+
+def within_promise(ref: Reference, case: BookingCase, cands: list[domain.Candidate]) -> list[domain.Candidate]:
+    deadline = domain.promise_deadline(ref, case.level or "primary_care", case.decided_at)  # type: ignore[arg-type]
+    near = {u.unit_id for u in domain.near_units(ref, case.municipality, case.level or "", case.age_years)}
+    return [c for c in cands if c.starts_at < deadline and (c.unit.unit_id in near or c.digital)]
+
+
+def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: datetime) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(16)
+    expires = now + timedelta(minutes=ref.hold_minutes)
+    res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
+        Slot.slot_id == slot_id, Slot.starts_at > now,
+        or_(Slot.state == "free", and_(Slot.state == "held", Slot.hold_expires_at <= now)))
+        .values(state="held", hold_token=token, hold_case_id=case.case_id, hold_expires_at=expires))
+    if res.rowcount != 1:
+        raise refuse("slot_id", "slot_taken", "Tiden är redan hållen eller bokad av någon annan.",
+                     "The time is already held or booked by someone else.", 409)
+    return token, expires
+
+
+def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, now: datetime, caused_by: Event | None,
+              *, booked_by: str = "contact_centre", chosen: bool = False, rebooking_of: str | None = None) -> Appointment:
+    unit = ref.unit(slot.unit_id)
+    assert unit is not None
+    appt = Appointment(appointment_id=_id("A-"), case_id=case.case_id, slot_id=slot.slot_id, unit_id=unit.unit_id,
+                       level=case.level or "", starts_at=slot.starts_at,
+                       wait_days=domain.wait_days(case.decided_at or now, slot.starts_at), booked_at=now,
+                       patient_chosen_wait=chosen, rebooking_of=rebooking_of)
+    uow.session.add(appt)
+    entry = uow.session.get(WaitingEntry, case.case_id)
+    if entry is not None:
+        uow.session.delete(entry)
+    uow.publish(AppointmentBooked.new(
+        case_id=case.case_id, occurred_at=now, caused_by=caused_by, payload=AppointmentBookedPayload(
+            appointment_id=appt.appointment_id, unit_id=unit.unit_id, unit_name=unit.name, unit_address=unit.address,
+            video_link=f"https://video.regionvasterbotten.example/{appt.appointment_id}" if slot.digital else None,
+            unit_municipality=unit.municipality, level=case.level, visit_type=slot.visit_type,  # type: ignore[arg-type]
+            profession=slot.profession, starts_at=slot.starts_at, digital=slot.digital,
+            decided_at=case.decided_at or now, wait_days=appt.wait_days, patient_chosen_wait=chosen,
+            rebooking_of=rebooking_of, booked_by=booked_by)))  # type: ignore[arg-type]
+    return appt
+
+
+def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool) -> Appointment:
+    slot = uow.session.exec(select(Slot).where(Slot.hold_token == token)).first()
+    if slot is None:
+        raise refuse("hold_token", "unknown_hold", "Okänd eller redan använd hållning.", "Unknown or used hold.", 404)
+    if slot.hold_expires_at is None or slot.hold_expires_at <= now:
+        raise refuse("hold_token", "hold_expired", "Hållningen har gått ut; tiden är tillbaka bland lediga.",
+                     "The hold expired; the time is back in the pool.", 409)
+    res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
+        Slot.slot_id == slot.slot_id, Slot.state == "held", Slot.hold_token == token, Slot.hold_expires_at > now)
+        .values(state="booked", hold_token=None, hold_expires_at=None))
+    if res.rowcount != 1:
+        raise refuse("hold_token", "slot_taken", "Tiden hann bokas av någon annan.", "The time was taken.", 409)
+    case = case_or_refuse(uow, slot.hold_case_id or "")
+    previous = active_appointment(uow, case.case_id)
+    rebooking_of = None
+    if previous is not None:  # a new time replaces the old one
+        cancel(uow, previous, now, by="contact_centre", reason="rebooked", caused_by=None)
+        rebooking_of = previous.appointment_id
+    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, rebooking_of=rebooking_of)
+
+
+def active_appointment(uow: UnitOfWork, case_id: str) -> Appointment | None:
+    return uow.session.exec(select(Appointment).where(Appointment.case_id == case_id,
+                                                      Appointment.status == "booked")).first()
+
+
+def cancel(uow: UnitOfWork, appt: Appointment, now: datetime, *, by: str, reason: str | None,
+           caused_by: Event | None) -> None:
+    if appt.status == "cancelled":
+        raise refuse("appointment_id", "already_cancelled", "Besöket är redan avbokat.",
+                     "The appointment is already cancelled.", 409)
+    if appt.status != "booked":
+        raise refuse("appointment_id", "not_booked", "Besöket är redan avslutat.", "The visit is already done.", 409)
+    appt.status = "cancelled"
+    uow.session.add(appt)
+    uow.session.exec(update(Slot).where(Slot.slot_id == appt.slot_id)  # type: ignore[call-overload]
+                     .values(state="free", hold_token=None, hold_case_id=None, hold_expires_at=None))
+    uow.publish(AppointmentCancelled.new(case_id=appt.case_id, occurred_at=now, caused_by=caused_by,
+                                         payload=AppointmentChangePayload(appointment_id=appt.appointment_id,
+                                                                          unit_id=appt.unit_id, at=now, by=by,  # type: ignore[arg-type]
+                                                                          reason=reason)))
+
+
+def mark(uow: UnitOfWork, appt: Appointment, outcome: str, now: datetime) -> None:
+    if appt.status != "booked":
+        raise refuse("appointment_id", "not_booked", "Besöket är inte bokat.", "The appointment is not booked.", 409)
+    if appt.starts_at > now:
+        raise refuse("appointment_id", "not_yet", "Besöket har inte ägt rum än.", "The visit has not happened yet.")
+    appt.status = "attended" if outcome == "attended" else "no_show"
+    uow.session.add(appt)
+    cls = AppointmentAttended if outcome == "attended" else AppointmentNoShow
+    uow.publish(cls.new(case_id=appt.case_id, occurred_at=now, payload=AppointmentChangePayload(
+        appointment_id=appt.appointment_id, unit_id=appt.unit_id, at=now, by="unit", reason=None)))
+
+
+def no_bookable_slots(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, caused_by: Event | None) -> None:
+    """Publish the evidence and put the case on the waiting list in clock order."""
+    level = case.level or "primary_care"
+    units = domain.near_units(ref, case.municipality, level, case.age_years)
+    searched = []
+    for u in units:
+        first = next(iter(free_slots(uow, now, [u.unit_id])), None)
+        searched.append(SearchedUnit(unit_id=u.unit_id, first_free=first.starts_at if first else None))
+    entry = uow.session.get(WaitingEntry, case.case_id) or WaitingEntry(
+        case_id=case.case_id, level=level, municipality=case.municipality, clock_start=case.clock_start, since=now)
+    entry.level, entry.unit_ids = level, [u.unit_id for u in units]
+    uow.session.add(entry)
+    uow.session.flush()
+    position = len(uow.session.exec(select(WaitingEntry).where(WaitingEntry.level == level,
+                                                               WaitingEntry.clock_start <= case.clock_start)).all())
+    deadline = domain.promise_deadline(ref, level, case.decided_at or now)
+    uow.publish(NoBookableSlots.new(case_id=case.case_id, occurred_at=now, caused_by=caused_by,
+                                    payload=NoBookableSlotsPayload(
+                                        level=level, municipality=case.municipality,  # type: ignore[arg-type]
+                                        promise_days=ref.promise_days[level],  # type: ignore[index]
+                                        searched_from=now, searched_to=deadline, units=searched,
+                                        head_of_unit_refs=sorted({u.head_of_unit for u in units
+                                                                  if ref.nearness(case.municipality, u, False) <= 1}
+                                                                 or {u.head_of_unit for u in units}),
+                                        waiting_list_position=max(1, position))))
+
+
+def place(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, caused_by: Event | None) -> Appointment | None:
+    """After a decision (or a change of level): nothing to do if a time within the promise is bookable on the
+    phone; otherwise the no-bookable-slots routine. A change of level re-books at once."""
+    if case.level == "parenting_group":
+        if not open_groups(uow, now, within_days=ref.promise_days["parenting_group"]):
+            no_bookable_slots(uow, ref, case, now, caused_by)
+        return None
+    if case.level not in domain.BOOKABLE:
+        return None
+    ok = within_promise(ref, case, offers(uow, ref, case, now, limit=50))
+    if not ok:
+        no_bookable_slots(uow, ref, case, now, caused_by)
+    return None
+
+
+def change_level(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, caused_by: Event) -> None:
+    previous = active_appointment(uow, case.case_id)
+    if previous is None:
+        place(uow, ref, case, now, caused_by)
+        return
+    cancel(uow, previous, now, by="contact_centre", reason="care_level_changed", caused_by=caused_by)
+    if case.level not in domain.BOOKABLE:
+        return
+    ok = within_promise(ref, case, offers(uow, ref, case, now, limit=50))
+    if not ok:
+        no_bookable_slots(uow, ref, case, now, caused_by)
+        return
+    slot = uow.session.get(Slot, ok[0].slot_id)
+    assert slot is not None
+    slot.state = "booked"
+    uow.session.add(slot)
+    book_slot(uow, ref, case, slot, now, caused_by, rebooking_of=previous.appointment_id)
+
+
+def offer_to_waiting(uow: UnitOfWork, ref: Reference, slot: Slot, now: datetime) -> Appointment | None:
+    """A time opened: the first waiting case (clock order) that it suits is booked automatically."""
+    if slot.visit_type != "new_visit":
+        return None
+    unit = ref.unit(slot.unit_id)
+    assert unit is not None
+    for entry in uow.session.exec(select(WaitingEntry).order_by(WaitingEntry.clock_start)).all():  # type: ignore[arg-type]
+        case = uow.session.get(BookingCase, entry.case_id)
+        if case is None or not domain.serves(unit, entry.level, case.age_years):
+            continue
+        if unit.unit_id not in entry.unit_ids and not slot.digital:
+            continue
+        res = uow.session.exec(update(Slot).where(Slot.slot_id == slot.slot_id, Slot.state == "free")  # type: ignore[call-overload]
+                               .values(state="booked"))
+        if res.rowcount != 1:
+            return None
+        return book_slot(uow, ref, case, slot, now, None)
+    return None
+
+
+def open_groups(uow: UnitOfWork, now: datetime, within_days: int | None = None) -> list[ParentGroup]:
+    today = now.date()
+    q = select(ParentGroup).where(ParentGroup.starts_on >= today, ParentGroup.booked < ParentGroup.seats)
+    if within_days is not None:
+        q = q.where(ParentGroup.starts_on <= today + timedelta(days=within_days))
+    return list(uow.session.exec(q.order_by(ParentGroup.starts_on)).all())  # type: ignore[arg-type]
+
+
+def book_seat(uow: UnitOfWork, ref: Reference, group_id: str, case: BookingCase, parents: int, booked_from: str,
+              now: datetime) -> GroupSeat:
+    group = uow.session.get(ParentGroup, group_id)
+    if group is None:
+        raise refuse("group_id", "unknown_group", "Okänd grupp.", "Unknown group.", 404)
+    if uow.session.get(GroupSeat, (group_id, case.case_id)) is not None:
+        raise refuse("case_id", "already_seated", "Familjen har redan plats i gruppen.", "Already has a seat.", 409)
+    res = uow.session.exec(update(ParentGroup).where(  # type: ignore[call-overload]
+        ParentGroup.group_id == group_id, ParentGroup.booked < ParentGroup.seats)
+        .values(booked=ParentGroup.booked + 1))
+    if res.rowcount != 1:
+        raise refuse("group_id", "group_full", "Gruppen är full.", "The group is full.", 409)
+    seat = GroupSeat(group_id=group_id, case_id=case.case_id, parents=parents, booked_from=booked_from, booked_at=now)
+    uow.session.add(seat)
+    unit = ref.unit(group.unit_id)
+    uow.publish(GroupSeatBooked.new(case_id=case.case_id, occurred_at=now, payload=GroupSeatBookedPayload(
+        group_id=group_id, course_kind=group.course_kind, unit_id=group.unit_id,
+        unit_name=unit.name if unit else group.unit_id,
+        location=f"https://video.regionvasterbotten.example/g/{group_id}" if group.digital else (unit.address if unit else None),
+        starts_on=group.starts_on, digital=group.digital, parents=parents, booked_from=booked_from,  # type: ignore[arg-type]
+        child_sex=case.sex)))
+    entry = uow.session.get(WaitingEntry, case.case_id)
+    if entry is not None:
+        uow.session.delete(entry)
+    return seat
+
+
+def drop_out(uow: UnitOfWork, group_id: str, case_id: str, now: datetime) -> None:
+    seat = uow.session.get(GroupSeat, (group_id, case_id))
+    if seat is None or seat.dropped_out_at is not None:
+        raise refuse("case_id", "no_seat", "Familjen har ingen plats i gruppen.", "No seat in the group.", 409)
+    seat.dropped_out_at = now
+    uow.session.add(seat)
+    uow.publish(GroupDroppedOut.new(case_id=case_id, occurred_at=now,
+                                    payload=GroupDropOutPayload(group_id=group_id, at=now)))
+
+

@@ -1,0 +1,76 @@
+"""No double booking: many staff at once on few times, against PostgreSQL; exactly one wins each time."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from services.booking import service
+from services.booking.app import build
+from services.booking.reference import load
+from services.booking.settings import BookingSettings
+from services.booking.store import Appointment, BookingCase, Slot
+from services.chassis.clock import FixedClock
+from services.chassis.errors import DomainError
+from tests.unit.booking.conftest import NOW
+
+pytestmark = pytest.mark.postgres
+
+
+def test_parallel_attempts_on_few_slots_book_each_slot_exactly_once(pg_url: str, tmp_path: Path, issuer) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(NOW)
+    rt, _ = build(BookingSettings(database_url=pg_url, data_dir=tmp_path, auth_jwks_file=issuer.jwks_file), clock=clock)
+    rt.migrate()
+    ref = load()
+    slots = [f"T-S{i}" for i in range(3)]
+    with rt.db.uow() as uow:
+        for i, sid in enumerate(slots):
+            uow.session.add(Slot(slot_id=sid, unit_id="hc-teg", starts_at=NOW + timedelta(days=1, hours=i),
+                                 ends_at=NOW + timedelta(days=1, hours=i, minutes=45), profession="psychologist",
+                                 visit_type="new_visit"))
+        for n in range(24):
+            uow.session.add(BookingCase(case_id=f"C-PARALLEL{n:04d}"[:14], patient_ref="P-" + "B" * 20, age_years=9,
+                                        sex="male", municipality="Umeå", clock_start=NOW, level="primary_care",
+                                        decided_at=NOW))
+        uow.commit()
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(24)
+
+    def staff_member(n: int) -> None:
+        case_id = f"C-PARALLEL{n:04d}"[:14]
+        start.wait()
+        for sid in slots:  # the one who loses a time gets the next offer
+            try:
+                with rt.db.uow() as uow:
+                    case = uow.session.get(BookingCase, case_id)
+                    token, _ = service.hold(uow, ref, case, sid, clock.now())  # type: ignore[arg-type]
+                    uow.commit()
+                with rt.db.uow() as uow:
+                    service.confirm(uow, ref, token, clock.now(), False)
+                    uow.commit()
+                with lock:
+                    outcomes["booked"] += 1
+                return
+            except DomainError:
+                with lock:
+                    outcomes["refused"] += 1
+
+    threads = [threading.Thread(target=staff_member, args=(n,)) for n in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with Session(rt.db.engine) as s:
+        booked = s.exec(select(Appointment)).all()
+    per_slot = Counter(a.slot_id for a in booked)
+    print(f"\n[booking-contention] attempts={outcomes['booked'] + outcomes['refused']} "
+          f"bookings={len(booked)} double_bookings={sum(n - 1 for n in per_slot.values())}")
+    assert len(booked) == 3 == outcomes["booked"]
+    assert set(per_slot.values()) == {1}
+    assert len({a.case_id for a in booked}) == 3
+    rt.db.dispose()

@@ -1,0 +1,108 @@
+"""Booking during the call: offers, holds, confirmation, changes, waiting list, groups, bad input."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.booking import service
+
+
+def test_offers_rank_nearest_first_with_digital_as_near_then_earliest(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA1", municipality="Vännäs")
+    booking.slot("hc-ersboda", 1)                  # Umeå: a neighbour of Vännäs, earliest
+    booking.slot("hc-vannas", 3)                   # the family's own municipality
+    booking.slot("hc-priv-citykliniken", 2, digital=True)  # far away but digital: near
+    booking.slot("hc-kage", 0.5)                   # Skellefteå: far, earliest of all
+    r = booking.call("GET", "/api/cases/C-AAAAAAAAAAA1/offers")
+    assert r.status_code == 200, r.text
+    units = [o["unit_id"] for o in r.json()["offers"]]
+    assert units == ["hc-priv-citykliniken", "hc-vannas", "hc-ersboda", "hc-kage"]
+    assert [o["wait_days"] for o in r.json()["offers"]] == [2, 3, 1, 0]
+
+
+def test_hold_then_confirm_books_once_and_publishes_appointment_booked(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA2")
+    slot = booking.slot("hc-mariehem", 2)
+    hold = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA2", "slot_id": slot["slot_id"]})
+    assert hold.status_code == 201
+    other = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA2", "slot_id": slot["slot_id"]})
+    assert other.status_code == 409 and other.json()["errors"][0]["code"] == "slot_taken"
+    done = booking.call("POST", f"/api/holds/{hold.json()['hold_token']}/confirm", json={})
+    assert done.status_code == 201 and done.json()["wait_days"] == 2
+    assert ("AppointmentBooked", "C-AAAAAAAAAAA2") in booking.outbox()
+    again = booking.call("POST", f"/api/holds/{hold.json()['hold_token']}/confirm", json={})
+    assert again.status_code == 404  # a used token books nothing more
+
+
+def test_unconfirmed_hold_returns_to_the_pool_by_itself(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA3")
+    slot = booking.slot("hc-teg", 2)
+    hold = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA3", "slot_id": slot["slot_id"]}).json()
+    booking.clock.advance(minutes=booking.ref.hold_minutes + 1)
+    late = booking.call("POST", f"/api/holds/{hold['hold_token']}/confirm", json={})
+    assert late.status_code == 409 and late.json()["errors"][0]["code"] == "hold_expired"
+    again = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA3", "slot_id": slot["slot_id"]})
+    assert again.status_code == 201
+
+
+def test_no_slot_within_promise_publishes_no_bookable_slots_and_waiting_list_books_when_a_time_opens(booking) -> None:  # type: ignore[no-untyped-def]
+    case = booking.case("C-AAAAAAAAAAA4", municipality="Sorsele")
+    booking.slot("hc-storuman", 10)  # near, but beyond the 7-day promise
+    with booking.rt.db.uow() as uow:
+        service.place(uow, booking.ref, uow.session.get(type(case), case.case_id), booking.clock.now(), None)
+        uow.commit()
+    assert ("NoBookableSlots", "C-AAAAAAAAAAA4") in booking.outbox()
+    waiting = booking.call("GET", "/api/waiting-list", params={"unit_id": "hc-sorsele"}).json()
+    assert [w["case_id"] for w in waiting] == ["C-AAAAAAAAAAA4"]
+    booking.slot("hc-sorsele", 2, profession="counsellor")  # a time opens at the family's own unit
+    assert ("AppointmentBooked", "C-AAAAAAAAAAA4") in booking.outbox()
+    assert booking.call("GET", "/api/waiting-list").json() == []
+
+
+def test_cancelling_twice_is_refused_and_change_of_level_rebooks(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA5")
+    slot = booking.slot("hc-alidhem", 1)
+    hold = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA5", "slot_id": slot["slot_id"]}).json()
+    appt = booking.call("POST", f"/api/holds/{hold['hold_token']}/confirm", json={}).json()
+    booking.slot("bup-umea", 5)
+    with booking.rt.db.uow() as uow:
+        from services.booking.store import BookingCase
+
+        case = uow.session.get(BookingCase, "C-AAAAAAAAAAA5")
+        case.level = "bup"
+        service.change_level(uow, booking.ref, case, booking.clock.now(), None)  # type: ignore[arg-type]
+        uow.commit()
+    types = [t for t, k in booking.outbox() if k == "C-AAAAAAAAAAA5"]
+    assert types == ["AppointmentBooked", "AppointmentCancelled", "AppointmentBooked"]
+    r = booking.call("POST", f"/api/appointments/{appt['appointment_id']}/cancel", json={"by": "family"})
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "already_cancelled"
+
+
+def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[no-untyped-def]
+    past = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", json={
+        "starts_at": (booking.clock.now() - timedelta(hours=1)).isoformat()})
+    assert past.status_code == 422 and past.json()["errors"][0]["code"] == "in_past"
+    booking.slot("hc-teg", 1)
+    overlap = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", json={
+        "starts_at": (booking.clock.now() + timedelta(days=1, minutes=20)).isoformat()})
+    assert overlap.status_code == 409 and overlap.json()["errors"][0]["code"] == "overlap"
+    bad_csv = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+                           files={"calendar": ("s.csv", b"starts_at,duration_min\n2026-03-10T09:00:00+01:00,45\nnot-a-date,45\n")})
+    assert bad_csv.status_code == 422 and "Line 3" in bad_csv.json()["errors"][0]["en"]
+    good = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+                        files={"calendar": ("s.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
+                                                     b"DTSTART:20260310T080000Z\r\nDTEND:20260310T084500Z\r\n"
+                                                     b"END:VEVENT\r\nEND:VCALENDAR\r\n")})
+    assert good.status_code == 200 and good.json() == {"created": 1}
+
+
+def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-untyped-def]
+    g = booking.call("POST", "/api/groups", "scheduler", json={
+        "course_kind": "parenting_3_12", "unit_id": "hc-mariehem",
+        "starts_on": (booking.clock.now() + timedelta(days=10)).date().isoformat(), "seats": 2}).json()
+    results = []
+    for i in range(3):
+        booking.case(f"C-AAAAAAAAAAG{i}", level="parenting_group")
+        results.append(booking.call("POST", f"/api/groups/{g['group_id']}/seats",
+                                    json={"case_id": f"C-AAAAAAAAAAG{i}", "parents": 2}).status_code)
+    assert results == [201, 201, 409]
+    assert [t for t, _ in booking.outbox()].count("GroupSeatBooked") == 2
