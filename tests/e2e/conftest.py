@@ -42,14 +42,34 @@ class RunningSystem:
         return self.data_dir / "logs"
 
 
+def quiet_hours_away_from_now(data_dir: Path) -> Path:
+    """The shipped policy, with its quiet hours moved to start two hours from now, so a family message of
+    the journey is sent at once whenever the suite runs (quiet hours have their own tests)."""
+    from datetime import datetime, timedelta
+
+    import yaml
+
+    from services.chassis.clock import STOCKHOLM
+
+    shipped = Path(__file__).resolve().parents[2] / "services/notifications/data/notification_policy.yaml"
+    policy = yaml.safe_load(shipped.read_text())
+    now = datetime.now(STOCKHOLM)
+    policy["quiet_hours"] = {"start": f"{(now + timedelta(hours=2)):%H}:00", "end": f"{(now + timedelta(hours=3)):%H}:00"}
+    path = data_dir / "notification_policy.yaml"
+    path.write_text(yaml.safe_dump(policy, allow_unicode=True))
+    return path
+
+
 @pytest.fixture(scope="module")
 def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp("system")
     ports = {name: free_port() for name in SERVICES}
+    policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
                     extra_env={
         "KONTAKT_SPAN_LOG": str(data_dir / "spans.jsonl"),
         "KONTAKT_LOG_FILE": str(data_dir / "app.log"),
+        "NOTIFICATIONS_POLICY_FILE": str(policy),
     })
     issuer = LocalIssuer(data_dir / "keys")
     try:

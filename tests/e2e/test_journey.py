@@ -73,8 +73,19 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     journey.wait_for_triage_case(case_id)
     result = journey.interview(case_id, "bup")
     assert result["result"]
+    journey.add_slot("bup-lycksele", now + timedelta(days=6), profession="psychologist")
     decision = journey.decide(case_id)
     assert decision["level"] == "bup"
+    booked = journey.book_first_offer(case_id)
+    assert booked is not None and booked["unit_id"] == "bup-lycksele" and booked["wait_days"] == 6
+
+    # the family hears of it once, by its preferred channel
+    def family_sms() -> list[dict[str, Any]]:
+        return [m for m in running_system.sent("sms") if m.get("to") == contact["phone"]]
+    eventually(family_sms)
+    time.sleep(2.0)  # a redelivery or a second sender would show up here
+    assert len(family_sms()) == 1
+    assert "BUP Lycksele" in family_sms()[0]["text"]
 
     # KPI: the case's first assessment is counted within 3 days
     kpi = running_system.client("kpi", "kpi_analyst")
@@ -162,3 +173,34 @@ def test_acute_risk_answer_reaches_the_clinician_on_duty_within_the_interview(
     assert pnr not in text and pnr.replace("-", "") not in text
     decision = journey.decide(case_id)
     assert decision["level"] == "urgent"
+
+
+def test_unit_without_times_alerts_its_head_and_the_waiting_list_books_when_a_time_opens(
+        running_system: RunningSystem, journey: Journey) -> None:
+    rng = random.Random(17)
+    now = datetime.now(timezone.utc)
+    pnr = personnummer(date(now.year - 8, 1, 20), rng, female=False)
+    opened = journey.edi_referral({"identity_number": pnr, "municipality": "Sorsele"},
+                                  {"phone": "+46705550177", "preferred_channel": "sms"}, now.date())
+    case_id = opened["case_id"]
+    journey.advice(case_id)
+    journey.wait_for_triage_case(case_id)
+    journey.interview(case_id, "primary_care")
+    before = len(running_system.sent("mail")) + len(running_system.sent("sms"))
+    assert journey.decide(case_id)["level"] == "primary_care"
+    booking = running_system.client("booking", "kc_head")
+    waiting = eventually(lambda: [w for w in booking.get("/api/waiting-list", params={"unit_id": "hc-sorsele"}).json()
+                                  if w["case_id"] == case_id])
+    assert waiting[0]["level"] == "primary_care"
+
+    # the unit head (and the contact centre's head) are alerted with the evidence
+    def staff_alerts() -> list[dict[str, Any]]:
+        sent = running_system.sent("mail") + running_system.sent("sms")
+        return [m for m in sent[before:] if case_id in json.dumps(m, ensure_ascii=False)]
+    assert eventually(staff_alerts)
+
+    # a time opens at Sorsele: the waiting child is booked without anyone asking
+    journey.add_slot("hc-sorsele", now + timedelta(days=3), profession="counsellor")
+    appts = eventually(lambda: journey.appointments(case_id))
+    assert appts[0]["unit_id"] == "hc-sorsele" and appts[0]["status"] == "booked"
+    assert not [w for w in booking.get("/api/waiting-list").json() if w["case_id"] == case_id]
