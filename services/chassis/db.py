@@ -51,6 +51,8 @@ class UnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         if not self.committed:
+            # detach first: rows read in a read-only unit stay usable after it (a rollback would expire them)
+            self.session.expunge_all()
             self.session.rollback()
         self.session.close()
 

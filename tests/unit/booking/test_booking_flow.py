@@ -96,6 +96,9 @@ def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[
 
 
 def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-untyped-def]
+    open_one = booking.call("POST", "/api/groups", "scheduler", json={
+        "course_kind": "parenting_3_12", "unit_id": "hc-teg",
+        "starts_on": (booking.clock.now() + timedelta(days=12)).date().isoformat(), "seats": 8}).json()
     g = booking.call("POST", "/api/groups", "scheduler", json={
         "course_kind": "parenting_3_12", "unit_id": "hc-mariehem",
         "starts_on": (booking.clock.now() + timedelta(days=10)).date().isoformat(), "seats": 2}).json()
@@ -105,4 +108,7 @@ def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-u
         results.append(booking.call("POST", f"/api/groups/{g['group_id']}/seats",
                                     json={"case_id": f"C-AAAAAAAAAAG{i}", "parents": 2}).status_code)
     assert results == [201, 201, 409]
+    listed = booking.call("GET", "/api/groups", params={"course_kind": "parenting_3_12"})
+    assert listed.status_code == 200 and g["group_id"] not in [x["group_id"] for x in listed.json()]  # full
+    assert [x["free_seats"] for x in listed.json() if x["group_id"] == open_one["group_id"]] == [8]
     assert [t for t, _ in booking.outbox()].count("GroupSeatBooked") == 2
