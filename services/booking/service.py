@@ -161,9 +161,12 @@ def mark(uow: UnitOfWork, appt: Appointment, outcome: str, now: datetime) -> Non
 def no_bookable_slots(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, caused_by: Event | None) -> None:
     """Publish the evidence and put the case on the waiting list in clock order."""
     level = case.level or "primary_care"
-    units = domain.near_units(ref, case.municipality, level, case.age_years)
+    # parent groups are county-wide courses, not a unit's times: no unit is at fault
+    units = [] if level == "parenting_group" else domain.near_units(ref, case.municipality, level, case.age_years)
+    # the evidence names the units physically near the family (digital times were searched too)
+    local = [u for u in units if ref.nearness(case.municipality, u, False) <= 1] or units
     searched = []
-    for u in units:
+    for u in local:
         first = next(iter(free_slots(uow, now, [u.unit_id])), None)
         searched.append(SearchedUnit(unit_id=u.unit_id, first_free=first.starts_at if first else None))
     entry = uow.session.get(WaitingEntry, case.case_id) or WaitingEntry(
@@ -179,9 +182,7 @@ def no_bookable_slots(uow: UnitOfWork, ref: Reference, case: BookingCase, now: d
                                         level=level, municipality=case.municipality,  # type: ignore[arg-type]
                                         promise_days=ref.promise_days[level],  # type: ignore[index]
                                         searched_from=now, searched_to=deadline, units=searched,
-                                        head_of_unit_refs=sorted({u.head_of_unit for u in units
-                                                                  if ref.nearness(case.municipality, u, False) <= 1}
-                                                                 or {u.head_of_unit for u in units}),
+                                        head_of_unit_refs=sorted({u.head_of_unit for u in local}),
                                         waiting_list_position=max(1, position))))
 
 
