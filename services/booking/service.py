@@ -68,6 +68,16 @@ def within_promise(ref: Reference, case: BookingCase, cands: list[domain.Candida
 
 
 def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: datetime) -> tuple[str, datetime]:
+    slot = uow.session.get(Slot, slot_id)
+    unit = ref.unit(slot.unit_id) if slot else None
+    if slot is None or unit is None:
+        raise refuse("slot_id", "unknown_slot", "Okänd tid.", "Unknown time.", 404)
+    if not unit.takes_age(case.age_years):
+        raise refuse("slot_id", "age_not_taken", f"{unit.name} tar inte emot barn i den åldern.",
+                     f"{unit.name} does not see children of that age.")
+    if unit.level != domain.unit_level(case.level or ""):
+        raise refuse("slot_id", "wrong_level", "Tiden hör till en annan vårdnivå än den beslutade.",
+                     "The time belongs to another level than the decided one.")
     token = secrets.token_urlsafe(16)
     expires = now + timedelta(minutes=ref.hold_minutes)
     res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]

@@ -112,3 +112,20 @@ def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-u
     assert listed.status_code == 200 and g["group_id"] not in [x["group_id"] for x in listed.json()]  # full
     assert [x["free_seats"] for x in listed.json() if x["group_id"] == open_one["group_id"]] == [8]
     assert [t for t, _ in booking.outbox()].count("GroupSeatBooked") == 2
+
+
+def test_holding_a_time_at_a_unit_that_does_not_take_the_age_or_level_is_refused(booking, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA6", age=10)
+    bup = booking.slot("bup-umea", 3)
+    r = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA6", "slot_id": bup["slot_id"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "wrong_level"
+    teen_only = booking.ref.model_copy(update={"units": tuple(
+        u.model_copy(update={"ages": (13, 17)}) if u.unit_id == "hc-teg" else u for u in booking.ref.units)})
+    slot = booking.slot("hc-teg", 2)
+    from services.booking import service
+    from services.booking.store import BookingCase
+    from services.chassis.errors import DomainError
+    import pytest
+    with booking.rt.db.uow() as uow, pytest.raises(DomainError) as refused:
+        service.hold(uow, teen_only, uow.session.get(BookingCase, "C-AAAAAAAAAAA6"), slot["slot_id"], booking.clock.now())
+    assert refused.value.errors[0]["code"] == "age_not_taken"
