@@ -23,6 +23,12 @@ console = Console()
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def dashboard_url(data_dir: Path, port: int) -> str:
+    from services.chassis.issuer import LocalIssuer
+
+    return f"http://127.0.0.1:{port}/dashboard#token={LocalIssuer(data_dir / 'keys').token('kpi_analyst')}"
+
+
 @app.command()
 def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
        broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
@@ -55,8 +61,8 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         console.print(table)
         console.print(f"Messages to families land in {data_dir}/sent/ (stand-in SMS gateway, mailbox and SMTP "
                       f"relay on 127.0.0.1:{system.sink_ports[0]} and :{system.sink_ports[1]}).")
-        console.print(f"Dashboard: http://127.0.0.1:{system.ports['kpi']}/dashboard   "
-                      "Token for the APIs: [cyan]kontakt token clinician[/]   Stop: Ctrl-C")
+        console.print(f"Dashboard (signed in as KPI analyst for 8 hours): {dashboard_url(data_dir, system.ports['kpi'])}")
+        console.print("Token for the APIs: [cyan].venv/bin/kontakt token clinician[/]   Stop: Ctrl-C")
         while not stopping:
             for name, proc in system.procs.items():
                 if proc.poll() is not None:
@@ -91,7 +97,7 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
                   f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
     if fig.failed:
         console.print(f"[yellow]{len(fig.failed)} acts were refused, e.g. {fig.failed[:3]}[/]")
-    console.print(f"Dashboard: http://127.0.0.1:{SERVICES['kpi']}/dashboard")
+    console.print(f"Dashboard: {dashboard_url(data_dir, SERVICES['kpi'])}")
 
 
 @app.command()
