@@ -114,9 +114,15 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     assert n > 50
     assert not found, found[:10]
 
-    # audit: reads of personal data were recorded
-    assert "read-interview" in audit_actions(running_system, "triage", case_id) or \
-        "complete-interview" in audit_actions(running_system, "triage", case_id)
+    # audit: every read of the child's data in the journey left a record, apart from the logs
+    assert running_system.client("intake", "clinician").get(f"/api/cases/{case_id}").status_code == 200
+    assert journey.appointments(case_id)
+    expected = {"intake": {"read-case"}, "triage": {"start-interview", "complete-interview", "decide-care-level"},
+                "booking": {"read-offers", "hold", "book", "read-appointments"}}
+    for service, actions in expected.items():
+        recorded = set(audit_actions(running_system, service, case_id))
+        assert actions <= recorded, (service, actions - recorded)
+    assert "Anna" not in (running_system.data_dir / "app.log").read_text()
 
 
 def deviation_tags(rs: RunningSystem, case_id: str) -> list[dict[str, Any]]:
