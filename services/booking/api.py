@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, UploadFile
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
 from services.booking import domain, service
@@ -15,6 +15,7 @@ from services.booking.store import Appointment, ParentGroup, Slot, WaitingEntry
 from services.chassis.auth import Staff, require
 from services.chassis.clock import STOCKHOLM
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import PlausibleDatetime
 
 BOOKERS = ("call_handler", "clinician")
 SCHEDULERS = ("scheduler", "unit_head")
@@ -25,7 +26,7 @@ class _In(BaseModel):
 
 
 class SlotIn(_In):
-    starts_at: AwareDatetime = Field(examples=["2026-12-01T09:00:00+01:00"])
+    starts_at: PlausibleDatetime = Field(examples=["2026-12-01T09:00:00+01:00"])
     duration_min: int = Field(45, ge=10, le=240)
     profession: Profession = "psychologist"
     visit_type: Literal["new_visit", "treatment_start", "group_session", "investigation_start"] = "new_visit"

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts.common import ContactDetails, SignpostDestination, Source
 from contracts.intake import Line
+from services.chassis.validation import PlausibleDatetime
 from services.intake.domain.telephony import Step
 
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
@@ -89,7 +90,7 @@ class CallStepIn(_Form):
     call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
     line: Line = Field(examples=["public_1177"])
     step: Step = Field(examples=["CallAnswered"])
-    at: AwareDatetime = Field(description="The platform's own timestamp, with time zone.",
+    at: PlausibleDatetime = Field(description="The platform's own timestamp, with time zone.",
                               examples=["2023-03-14T08:02:10+01:00"])
 
 
@@ -103,7 +104,7 @@ class SignpostIn(_Form):
 
 
 class InterviewIn(_Form):
-    scheduled_for: AwareDatetime = Field(description="When the telephone interview is booked, with time zone.",
+    scheduled_for: PlausibleDatetime = Field(description="When the telephone interview is booked, with time zone.",
                                          examples=["2023-03-16T09:00:00+01:00"])
 
 

@@ -53,3 +53,14 @@ def test_intake_api_never_answers_500(intake_api, intake_issuer: LocalIssuer) ->
             assert mode is GenerationMode.NEGATIVE  # an operation with nothing to get wrong (no inputs)
     print(f"\n[fuzz-intake] {calls} generated requests, no 500")
     assert calls > 200
+
+
+def test_a_time_zone_offset_on_year_one_is_refused_clearly_not_with_a_500(intake_api, intake_issuer: LocalIssuer) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzz run: converting 0001-01-01T00:00+00:01 to UTC overflowed inside the database layer."""
+    op = next(r.ok() for r in intake_api.get_all_operations() if r.ok().path == "/api/telephony/events")
+    case = op.Case(body={"at": "0001-01-01T00:00:00+00:01", "call_id": "c-1", "line": "public_1177", "step": "QueueFull"},
+                   headers={"Authorization": f"Bearer {intake_issuer.token('ops')}"}, media_type="application/json")
+    response = case.call()
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "at"
+    assert "2000" in response.json()["errors"][0]["sv"]
