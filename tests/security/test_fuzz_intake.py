@@ -38,7 +38,8 @@ def test_intake_api_never_answers_500(intake_api, intake_issuer: LocalIssuer) ->
         token = intake_issuer.token(role, licensed=True)
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                  derandomize=True)  # the same inputs on every CI run; explore with a random seed by hand
         def run(case) -> None:  # type: ignore[no-untyped-def]
             nonlocal calls
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
