@@ -5,6 +5,7 @@ stored and published.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import asyncio
 import smtplib
 from email.message import EmailMessage
@@ -28,14 +29,15 @@ class Channel(Protocol):
     async def send(self, address: str, message: Message, idempotency_key: str) -> None: ...
 
 
-class HttpChannel:
+class HttpChannel(ABC):
     """POSTs JSON with an `Idempotency-Key` header: the gateway answers a repeated key without sending again."""
 
     def __init__(self, name: str, url: str, client: httpx.AsyncClient, token: str | None = None) -> None:
         self.name, self.url, self.client, self.token = name, url, client, token
 
+    @abstractmethod
     def body(self, address: str, message: Message) -> dict[str, str]:
-        raise NotImplementedError
+        """The gateway's JSON for one message."""
 
     async def send(self, address: str, message: Message, idempotency_key: str) -> None:
         headers = {"Idempotency-Key": idempotency_key}
