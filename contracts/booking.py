@@ -101,6 +101,29 @@ class GroupDroppedOut(_Booking):
     payload: GroupDropOutPayload = F("The drop-out.")
 
 
+Satisfaction = Literal["missnojd", "ej_nojd", "nojd", "mycket_nojd"]
+Recommend = Literal["ej_sannolikt", "liten_sannolikhet", "sannolikt", "stor_sannolikhet"]
+EasierEveryday = Literal["nej", "en_del_situationer", "ja_ofta"]
+Exchange = Literal["bra_givande", "varken_eller", "daligt"]
+
+
+class GroupEvaluatedPayload(Payload):
+    group_id: str = F("Course id.", "G-2023-04-UME-1")
+    satisfaction: Satisfaction = F("Satisfaction: Missnöjd, Ej nöjd, Nöjd, Mycket nöjd.", "nojd")
+    recommend: Recommend = F("Would recommend: Ej sannolikt, Liten sannolikhet, Sannolikt, Stor sannolikhet.",
+                             "stor_sannolikhet")
+    easier_everyday: EasierEveryday = F("Everyday life easier with the new tools: Nej, En del situationer, Ja ofta.",
+                                        "en_del_situationer")
+    exchange: Exchange = F("Exchange of experience in the group: Bra givande, Varken eller, Dåligt.", "bra_givande")
+    at: AwareDatetime = F("When the parents answered.", "2023-05-30T18:00:00+02:00")
+
+
+class GroupEvaluated(_Booking):
+    """Parents answered the parent group's evaluation (the four scales the region follows)."""
+    event_type: Literal["GroupEvaluated"] = F("Event name.", "GroupEvaluated")
+    payload: GroupEvaluatedPayload = F("The answers.")
+
+
 class SearchedUnit(Payload):
     unit_id: str = F("Unit searched.", "hc-sorsele")
     first_free: AwareDatetime | None = F("First free suitable slot, if any, beyond the promise.", None)
@@ -124,4 +147,4 @@ class NoBookableSlots(_Booking):
 
 
 EVENTS = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
-          GroupDroppedOut, NoBookableSlots]
+          GroupDroppedOut, GroupEvaluated, NoBookableSlots]

@@ -210,3 +210,7 @@ class Journey:
                         booked_from: str = "contact_centre") -> Any:
         return ok(self.staff.client("booking", "call_handler").post(f"/api/groups/{group_id}/seats", json={
             "case_id": case_id, "parents": parents, "booked_from": booked_from}))
+
+    def evaluate_group(self, group_id: str, case_id: str, answers: dict[str, str]) -> Any:
+        return ok(self.staff.client("booking", "scheduler").post(
+            f"/api/groups/{group_id}/seats/{case_id}/evaluation", json=answers))

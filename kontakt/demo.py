@@ -260,8 +260,17 @@ class Demo:
     def group_seat(self, case_id: str) -> None:
         groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
         if groups:
-            self.j.book_group_seat(groups[0]["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
+            group = groups[0]
+            self.j.book_group_seat(group["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
                                    booked_from="contact_centre")
+            if self.rng.random() < 0.7:  # most families answer the evaluation at the last session
+                end = self.at(date.fromisoformat(group["starts_on"]) + timedelta(weeks=6), 19)
+                answers = {"satisfaction": self.rng.choices(["missnojd", "ej_nojd", "nojd", "mycket_nojd"], [1, 2, 9, 8])[0],
+                           "recommend": self.rng.choices(["ej_sannolikt", "liten_sannolikhet", "sannolikt",
+                                                          "stor_sannolikhet"], [1, 1, 7, 11])[0],
+                           "easier_everyday": self.rng.choices(["nej", "en_del_situationer", "ja_ofta"], [2, 10, 8])[0],
+                           "exchange": self.rng.choices(["bra_givande", "varken_eller", "daligt"], [14, 5, 1])[0]}
+                self.plan(end, "group evaluation", lambda: self.j.evaluate_group(group["group_id"], case_id, answers))
 
     # -- running --------------------------------------------------------------------------------
     current: datetime = datetime.now(timezone.utc)

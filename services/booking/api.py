@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
+from contracts.booking import EasierEveryday, Exchange, Recommend, Satisfaction
 from services.booking import domain, service
 from services.booking.calendar_import import parse_calendar
 from services.booking.reference import Profession, Reference
@@ -55,6 +56,13 @@ class GroupIn(_In):
     digital: bool = True
 
 
+class EvaluationIn(_In):
+    satisfaction: Satisfaction = Field(examples=["nojd"])
+    recommend: Recommend = Field(examples=["sannolikt"])
+    easier_everyday: EasierEveryday = Field(examples=["en_del_situationer"])
+    exchange: Exchange = Field(examples=["bra_givande"])
+
+
 class SeatIn(_In):
     case_id: str = Field(pattern=r"^C-[0-9A-Z]{12}$")
     parents: int = Field(1, ge=1, le=2)
@@ -73,6 +81,7 @@ def build_api(rt: ServiceRuntime, ref: Reference) -> APIRouter:
     _schedule_routes(api, rt, ref)
     _booking_routes(api, rt, ref)
     _group_routes(api, rt, ref)
+    _evaluation_route(api, rt)
     _views(api, rt, ref)
     return api
 
@@ -258,6 +267,18 @@ def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             rt.audit.within(uow.session, staff, "drop-out", case_id=case_id)
             uow.commit()
         return {"group_id": group_id, "case_id": case_id, "status": "dropped_out"}
+
+
+def _evaluation_route(api: APIRouter, rt: ServiceRuntime) -> None:
+    @api.post("/groups/{group_id}/seats/{case_id}/evaluation", status_code=201,
+              summary="The parents' answers on the four evaluation scales (once per family).")
+    def evaluation(group_id: str, case_id: str, body: EvaluationIn,
+                   staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
+        with rt.db.uow() as uow:
+            service.evaluate(uow, group_id, case_id, body.model_dump(), rt.clock.now())
+            rt.audit.within(uow.session, staff, "record-evaluation", case_id=case_id)
+            uow.commit()
+        return {"group_id": group_id, "case_id": case_id, "status": "evaluated"}
 
 
 def _views(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:

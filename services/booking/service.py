@@ -16,6 +16,8 @@ from contracts.booking import (
     AppointmentNoShow,
     GroupDropOutPayload,
     GroupDroppedOut,
+    GroupEvaluated,
+    GroupEvaluatedPayload,
     GroupSeatBooked,
     GroupSeatBookedPayload,
     NoBookableSlots,
@@ -295,3 +297,17 @@ def drop_out(uow: UnitOfWork, group_id: str, case_id: str, now: datetime) -> Non
                                     payload=GroupDropOutPayload(group_id=group_id, at=now)))
 
 
+
+
+def evaluate(uow: UnitOfWork, group_id: str, case_id: str, answers: dict[str, str], now: datetime) -> None:
+    """Record the parents' answers on the four scales, once per seat."""
+    seat = uow.session.get(GroupSeat, (group_id, case_id))
+    if seat is None:
+        raise refuse("case_id", "no_seat", "Familjen har ingen plats i gruppen.", "No seat in the group.", 409)
+    if seat.evaluated_at is not None:
+        raise refuse("case_id", "already_evaluated", "Familjen har redan svarat på utvärderingen.",
+                     "The family has already answered the evaluation.", 409)
+    seat.evaluated_at = now
+    uow.session.add(seat)
+    uow.publish(GroupEvaluated.new(case_id=case_id, occurred_at=now,
+                                   payload=GroupEvaluatedPayload(group_id=group_id, at=now, **answers)))

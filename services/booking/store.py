@@ -90,3 +90,4 @@ class GroupSeat(BookingBase, table=True):  # type: ignore[call-arg]
     booked_from: str = Field(max_length=20)
     booked_at: datetime
     dropped_out_at: datetime | None = None
+    evaluated_at: datetime | None = None  # the parents' evaluation is taken once per seat

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from services.kpi.domain.days import local_date
+from services.kpi.domain.facts import EVALUATION_SCALES
 from services.kpi.domain.periods import iso_week, period_of
 from services.kpi.domain.query import Dataset, Query, in_query, new_table
 from services.kpi.domain.table import Table
@@ -13,7 +14,8 @@ from services.kpi.domain.views import CaseView
 def parent_groups_figure(ds: Dataset, q: Query) -> Table:
     """Parent groups by course start: seats, parents, girls/boys, who booked, drop-outs, 2-month follow-up."""
     cols = ["children", "parents", "girls", "boys", "from_contact_centre", "from_health_centre", "dropped_out",
-            "still_at_health_centre_2m", "referred_to_bup_2m"]
+            "still_at_health_centre_2m", "referred_to_bup_2m", "evaluated",
+            *(f"{scale}_{answer}" for scale, answers in EVALUATION_SCALES.items() for answer in answers)]
     t = new_table("parent_groups", q, cols, [c for c in cols if c != "parents"],
                {"share_dropped_out": ("dropped_out", "children")})
     groups: dict[str, set[str]] = {}
@@ -33,12 +35,20 @@ def parent_groups_figure(ds: Dataset, q: Query) -> Table:
                 "children": 1, "parents": seat["parents"], "girls": int(seat["sex"] == "female"),
                 "boys": int(seat["sex"] == "male"), "from_contact_centre": int(seat["from"] == "contact_centre"),
                 "from_health_centre": int(seat["from"] == "health_centre"), "dropped_out": int("dropped" in g),
-                **_follow_up(v, day, day + follow)})
+                **_follow_up(v, day, day + follow), **_evaluation(g)})
     if q.by is None:  # a course is not a child: the number of groups has no breakdown
         t.columns.insert(0, "groups")
         for key, ids in groups.items():
             t.add(key, None, {"groups": len(ids)})
     return t
+
+
+def _evaluation(g: dict) -> dict[str, int]:  # type: ignore[type-arg]
+    """The family's answers on the four scales, one count per answer given."""
+    if "evaluation" not in g:
+        return {}
+    answers = g["evaluation"][2]
+    return {"evaluated": 1, **{f"{scale}_{answers[scale]}": 1 for scale in EVALUATION_SCALES if scale in answers}}
 
 
 def _follow_up(v: CaseView, start: date, at: date) -> dict[str, int]:

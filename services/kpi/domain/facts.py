@@ -105,6 +105,21 @@ def _dropped(d: dict[str, Any]) -> Facts:
     return {"groups": {p["group_id"]: {"dropped": norm_ts(p["at"])}}}
 
 
+def _evaluated(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    answers = {k: p[k] for k in EVALUATION_SCALES}
+    return {"groups": {p["group_id"]: {"evaluation": [norm_ts(p["at"]), d["event_id"], answers]}}}
+
+
+# the parents' evaluation: scale -> answers in the region's order (DOMAIN.md)
+EVALUATION_SCALES: dict[str, tuple[str, ...]] = {
+    "satisfaction": ("missnojd", "ej_nojd", "nojd", "mycket_nojd"),
+    "recommend": ("ej_sannolikt", "liten_sannolikhet", "sannolikt", "stor_sannolikhet"),
+    "easier_everyday": ("nej", "en_del_situationer", "ja_ofta"),
+    "exchange": ("bra_givande", "varken_eller", "daligt"),
+}
+
+
 def _noslots(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"noslots": {d["event_id"]: {"at": norm_ts(d["occurred_at"]), "level": p["level"],
@@ -118,6 +133,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "CareLevelDecided": _decided, "CollaborationInitiated": _collab, "AppointmentBooked": _booked,
     "AppointmentCancelled": _appt_status("cancelled"), "AppointmentAttended": _appt_status("attended"),
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
+    "GroupEvaluated": _evaluated,
     "NoBookableSlots": _noslots,
 }
 USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)

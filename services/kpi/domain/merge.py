@@ -78,7 +78,7 @@ CASE_OPS: Ops = {
     "ref": MIN_BY, "clock": MIN, "contacts": UNION, "paper": UNION, "assess": MIN_BY,
     "signpost": MIN_BY, "closed": MIN, "decisions": UNION, "collabs": UNION, "noslots": UNION,
     "appts": {"booked": MIN_BY, "status": MAX_BY},
-    "groups": {"seat": MIN_BY, "dropped": MIN},
+    "groups": {"seat": MIN_BY, "dropped": MIN, "evaluation": MIN_BY},
     "seen": MAX,
 }
 CALL_OPS: Ops = {

@@ -115,6 +115,22 @@ async function drawGroups(p) {
     tr.insertCell().textContent = label;
     const td = tr.insertCell(); td.className = "num"; td.dataset.key = k; td.textContent = sum(f.rows, k);
   }
+  // the parents' evaluation: answers on the four scales, in the region's order
+  const scales = [
+    ["satisfaction", "Nöjdhet / Satisfaction", [["missnojd", "Missnöjd"], ["ej_nojd", "Ej nöjd"], ["nojd", "Nöjd"], ["mycket_nojd", "Mycket nöjd"]]],
+    ["recommend", "Rekommendera / Recommend", [["ej_sannolikt", "Ej sannolikt"], ["liten_sannolikhet", "Liten sannolikhet"], ["sannolikt", "Sannolikt"], ["stor_sannolikhet", "Stor sannolikhet"]]],
+    ["easier_everyday", "Lättare vardag / Easier everyday life", [["nej", "Nej"], ["en_del_situationer", "En del situationer"], ["ja_ofta", "Ja ofta"]]],
+    ["exchange", "Erfarenhetsutbyte / Exchange", [["bra_givande", "Bra givande"], ["varken_eller", "Varken eller"], ["daligt", "Dåligt"]]],
+  ];
+  const answered = table.insertRow();
+  answered.insertCell().textContent = "Utvärderingar / Evaluations";
+  const n = answered.insertCell(); n.className = "num"; n.dataset.key = "evaluated"; n.textContent = sum(f.rows, "evaluated");
+  for (const [scale, label, answers] of scales) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = label;
+    const td = tr.insertCell(); td.className = "num"; td.dataset.key = scale;
+    td.textContent = answers.map(([a, text]) => `${text} ${sum(f.rows, `${scale}_${a}`)}`).join(" · ");
+  }
   links(section("parent_groups"), "figures/parent_groups", p);
 }
 

@@ -112,6 +112,15 @@ def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-u
     assert listed.status_code == 200 and g["group_id"] not in [x["group_id"] for x in listed.json()]  # full
     assert [x["free_seats"] for x in listed.json() if x["group_id"] == open_one["group_id"]] == [8]
     assert [t for t, _ in booking.outbox()].count("GroupSeatBooked") == 2
+    answers = {"satisfaction": "mycket_nojd", "recommend": "stor_sannolikhet", "easier_everyday": "ja_ofta",
+               "exchange": "bra_givande"}
+    path = f"/api/groups/{g['group_id']}/seats/C-AAAAAAAAAAG0/evaluation"
+    assert booking.call("POST", path, "scheduler", json=answers).status_code == 201
+    again = booking.call("POST", path, "scheduler", json=answers)
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "already_evaluated"
+    bad = booking.call("POST", path.replace("G0", "G2"), "scheduler", json={**answers, "satisfaction": "great"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "satisfaction"
+    assert [t for t, _ in booking.outbox()].count("GroupEvaluated") == 1
 
 
 def test_holding_a_time_at_a_unit_that_does_not_take_the_age_or_level_is_refused(booking, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -113,6 +113,12 @@ class CaseBuilder:
         p = booking.GroupDropOutPayload(group_id=group_id, at=when)
         return self._add(booking.GroupDroppedOut.new(case_id=self.case_id, occurred_at=when, payload=p))
 
+    def evaluated(self, group_id: str, when: datetime, satisfaction: str = "nojd", recommend: str = "sannolikt",
+                  easier_everyday: str = "en_del_situationer", exchange: str = "bra_givande") -> dict[str, Any]:
+        p = booking.GroupEvaluatedPayload(group_id=group_id, at=when, satisfaction=satisfaction, recommend=recommend,
+                                          easier_everyday=easier_everyday, exchange=exchange)
+        return self._add(booking.GroupEvaluated.new(case_id=self.case_id, occurred_at=when, payload=p))
+
     def collaboration(self, when: datetime, question: str = "stepwise_adhd_assessment") -> dict[str, Any]:
         p = triage.CollaborationInitiatedPayload(question=question, intervention="joint_assessment",
                                                  health_centre_unit="hc-ersboda", bup_unit="bup-umea",

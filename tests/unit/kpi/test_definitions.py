@@ -109,6 +109,22 @@ def test_parent_groups_count_groups_children_parents_sex_booking_source_and_drop
     assert (r["from_contact_centre"], r["from_health_centre"], r["dropped_out"], r["referred_to_bup_2m"]) == (2, 1, 1, 1)
 
 
+def test_parents_evaluation_counts_each_answer_on_the_four_scales_by_course_start():
+    cases = [CaseBuilder() for _ in range(3)]
+    for c in cases:
+        c.seat("G-1", "2023-04-12")
+    cases[0].evaluated("G-1", at("2023-05-30"), satisfaction="mycket_nojd", recommend="stor_sannolikhet",
+                       easier_everyday="ja_ofta")
+    cases[1].evaluated("G-1", at("2023-05-31"), satisfaction="nojd", exchange="varken_eller")
+    events = [e for c in cases for e in c.events] + cases[1].events[-1:]  # a redelivery counts once
+    r = row(figure(events, "parent_groups", "2023-04-01", "2023-04-30", today="2023-08-01"), "2023-04")
+    assert r["evaluated"] == 2
+    assert (r["satisfaction_mycket_nojd"], r["satisfaction_nojd"], r["satisfaction_missnojd"]) == (1, 1, 0)
+    assert (r["recommend_stor_sannolikhet"], r["recommend_sannolikt"]) == (1, 1)
+    assert (r["easier_everyday_ja_ofta"], r["easier_everyday_en_del_situationer"]) == (1, 1)
+    assert (r["exchange_bra_givande"], r["exchange_varken_eller"], r["exchange_daligt"]) == (1, 1, 0)
+
+
 def test_filters_by_municipality_and_sex_select_children():
     a, b = CaseBuilder(), CaseBuilder()
     a.referral(at("2023-03-01"), municipality="Sorsele", sex="male"); a.advice(at("2023-03-02"))
