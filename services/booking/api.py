@@ -41,6 +41,7 @@ class HoldIn(_In):
 
 class ConfirmIn(_In):
     patient_chosen_wait: bool = Field(False, description="The family declined an earlier offered time.")
+    slot_id: str | None = Field(None, max_length=60, description="The time the screen shows; refused if the token holds another.")
 
 
 class CancelIn(_In):
@@ -185,7 +186,8 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
     def confirm(hold_token: str, body: ConfirmIn | None = None, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
         now = rt.clock.now()
         with rt.db.uow() as uow:
-            appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait))
+            appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait),
+                                   slot_id=body.slot_id if body else None)
             rt.audit.within(uow.session, staff, "book", case_id=appt.case_id)
             uow.commit()
         return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,

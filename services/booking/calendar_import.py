@@ -49,17 +49,26 @@ def _ics(text: str) -> list[dict[str, Any]]:
     for comp in cal.walk("VEVENT"):
         seen += 1
         line = _line_of_event(lines, seen)
-        start = comp.get("DTSTART")
-        if start is None or not isinstance(start.dt, datetime) or start.dt.tzinfo is None:
+        try:  # icalendar parses leniently and raises on first access to a broken value
+            start, duration = _times(comp)
+        except ValueError as exc:
+            raise refuse("calendar", "bad_ics", f"Rad {line}: ogiltig tid ({exc}).",
+                         f"Line {line}: invalid time ({exc}).") from None
+        if start is None or not isinstance(start, datetime) or start.tzinfo is None:
             raise refuse("calendar", "bad_row", f"Rad {line}: DTSTART saknas eller saknar tidszon.",
                          f"Line {line}: DTSTART missing or without time zone.")
-        end = comp.get("DTEND")
-        duration = (end.dt - start.dt) if end is not None else timedelta(minutes=45)
-        rows.append({"_line": line, "starts_at": start.dt, "duration_min": int(duration.total_seconds() // 60),
+        rows.append({"_line": line, "starts_at": start, "duration_min": int(duration.total_seconds() // 60),
                      "profession": str(comp.get("X-PROFESSION", "psychologist")),
                      "visit_type": str(comp.get("X-VISIT-TYPE", "new_visit")),
                      "digital": str(comp.get("X-DIGITAL", "FALSE")).upper() == "TRUE"})
     return rows
+
+
+def _times(comp: Any) -> tuple[Any, timedelta]:
+    start, end = comp.get("DTSTART"), comp.get("DTEND")
+    if start is None:
+        return None, timedelta(0)
+    return start.dt, (end.dt - start.dt) if end is not None else timedelta(minutes=45)
 
 
 def _line_of_event(lines: list[str], n: int) -> int:

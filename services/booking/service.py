@@ -115,10 +115,13 @@ def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, no
     return appt
 
 
-def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool) -> Appointment:
+def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool,
+            slot_id: str | None = None) -> Appointment:
     slot = uow.session.exec(select(Slot).where(Slot.hold_token == token)).first()
     if slot is None:
         raise refuse("hold_token", "unknown_hold", "Okänd eller redan använd hållning.", "Unknown or used hold.", 404)
+    if slot_id is not None and slot.slot_id != slot_id:  # another caller's token must not book this screen's time
+        raise refuse("hold_token", "wrong_hold", "Hållningen gäller en annan tid.", "The hold is for another time.", 409)
     if slot.hold_expires_at is None or slot.hold_expires_at <= now:
         raise refuse("hold_token", "hold_expired", "Hållningen har gått ut; tiden är tillbaka bland lediga.",
                      "The hold expired; the time is back in the pool.", 409)

@@ -95,6 +95,29 @@ def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[
     assert good.status_code == 200 and good.json() == {"created": 1}
 
 
+def test_malformed_calendar_is_refused_naming_the_line_and_nothing_is_stored(booking) -> None:  # type: ignore[no-untyped-def]
+    bad_ics = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+                           files={"calendar": ("s.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
+                                                        b"DTSTART:20260310T080000Z\r\nDTEND:20260310T084500Z\r\n"
+                                                        b"END:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART:tomorrow\r\n"
+                                                        b"END:VEVENT\r\nEND:VCALENDAR\r\n")})
+    assert bad_ics.status_code == 422 and bad_ics.json()["errors"][0]["code"] == "bad_ics", bad_ics.text
+    assert "line" in bad_ics.json()["errors"][0]["en"].lower()
+    booking.case("C-AAAAAAAAAAA8")
+    assert booking.call("GET", "/api/cases/C-AAAAAAAAAAA8/offers").json()["offers"] == []
+
+
+def test_another_holds_token_does_not_book_the_time_on_screen(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAA9")
+    booking.case("C-AAAAAAAAAABA")
+    mine, theirs = booking.slot("hc-mariehem", 2), booking.slot("hc-mariehem", 3)
+    booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA9", "slot_id": mine["slot_id"]})
+    other = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAABA", "slot_id": theirs["slot_id"]}).json()
+    wrong = booking.call("POST", f"/api/holds/{other['hold_token']}/confirm", json={"slot_id": mine["slot_id"]})
+    assert wrong.status_code == 409 and wrong.json()["errors"][0]["code"] == "wrong_hold"
+    assert ("AppointmentBooked", "C-AAAAAAAAAABA") not in booking.outbox()
+
+
 def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-untyped-def]
     open_one = booking.call("POST", "/api/groups", "scheduler", json={
         "course_kind": "parenting_3_12", "unit_id": "hc-teg",
