@@ -1,10 +1,8 @@
 """Helpers shared by the fault tests: counting what the probe applied and what is on the topic."""
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -12,18 +10,6 @@ from sqlmodel import Session, select
 from contracts.intake import CASES_TOPIC
 from kontakt.broker import read_all
 from tests.probe_service import Tally
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last = None
-    while loop.time() < deadline:
-        last = await asyncio.to_thread(predicate)
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout}s (last: {last!r})")
 
 
 def applied_counts(engine: Any, case_ids: set[str]) -> dict[str, int]:

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from kontakt.broker import EmbeddedBroker, free_port
-from tests.faults.harness import applied_counts, report, topic_counts, wait_until
+from tests.faults.harness import applied_counts, report, topic_counts
 from tests.faults.proxy import TcpProxy
 from tests.probe_service import ProbeSettings, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -16,8 +16,9 @@ from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
 from kontakt.broker import free_port, wait_for_port
 from services.chassis.db import Database
-from tests.faults.harness import applied_counts, report, wait_until
+from tests.faults.harness import applied_counts, report
 from tests.probe_service import ProbeBase
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 ROOT = Path(__file__).resolve().parents[2]

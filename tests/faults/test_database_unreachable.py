@@ -11,9 +11,10 @@ from aiokafka import AIOKafkaProducer
 
 from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
-from tests.faults.harness import applied_counts, report, wait_until
+from tests.faults.harness import applied_counts, report
 from tests.faults.proxy import TcpProxy
 from tests.probe_service import ProbeSettings, build
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres]
 

@@ -11,8 +11,9 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import new_case_id
 from contracts.intake import CaseClosed, CaseClosedPayload
 from kontakt.broker import create_topics
-from tests.faults.harness import applied_counts, report, wait_until
+from tests.faults.harness import applied_counts, report
 from tests.probe_service import SLOW, ProbeSettings, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -1,26 +1,18 @@
 """The chassis over a real broker: outbox -> topic -> idempotent consumer; dead letters; auth."""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from tests.probe_service import FAIL_CASES, ProbeSettings, Tally, build
+from tests.probe_service import ProbeSettings, Tally, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 
 
-async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        result = await asyncio.to_thread(predicate)
-        if result:
-            return result
-        await asyncio.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 async def test_event_written_in_outbox_reaches_consumer_once(kafka_bootstrap: str, tmp_path: Path, issuer, unique):  # type: ignore[no-untyped-def]
@@ -43,4 +35,3 @@ async def test_event_written_in_outbox_reaches_consumer_once(kafka_bootstrap: st
             assert r.status_code == 403
             r = await client.post("/close")
             assert r.status_code == 401
-_ = (select, FAIL_CASES)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,11 @@ from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase
 from services.chassis.clock import FixedClock
 from tests.unit.booking.conftest import NOW
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:  # generous: a shared 2-core machine
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if result := await asyncio.to_thread(predicate):
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def publish(bootstrap: str, *events: Event) -> None:

@@ -1,9 +1,7 @@
 """Helpers for the chassis tests: a probe service on the real broker, raw producing, waiting, reading."""
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,16 +20,6 @@ from tests.probe_service import ProbeSettings, Tally, build
 FAST = {"consumer_max_attempts": 3, "consumer_backoff_base_s": 0.05, "consumer_backoff_max_s": 0.2}
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last = None
-    while loop.time() < deadline:
-        last = await asyncio.to_thread(predicate)
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout}s (last: {last!r})")
 
 
 def closed(case_id: str | None = None) -> CaseClosed:

@@ -8,8 +8,9 @@ import pytest
 
 from contracts.registry import dead_letter_topic
 from kontakt.broker import read_all
-from tests.integration.chassis.conftest import FAST, applied, closed, produce, wait_until
+from tests.integration.chassis.conftest import FAST, applied, closed, produce
 from tests.probe_service import FAIL_CASES
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -13,8 +13,9 @@ from contracts.intake import CASES_TOPIC
 from kontakt.broker import EmbeddedBroker, create_topics, free_port
 from services.chassis.outbox import OutboxRelay
 from services.chassis.tables import InboxRow, OutboxRow
-from tests.integration.chassis.conftest import applied, closed, produce, records_of, wait_until
+from tests.integration.chassis.conftest import applied, closed, produce, records_of
 from tests.probe_service import Tally, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -14,8 +14,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts.intake import CASES_TOPIC
 from kontakt.broker import free_port
 from services.chassis.db import Database
-from tests.integration.chassis.conftest import applied, closed, produce, wait_until
+from tests.integration.chassis.conftest import applied, closed, produce
 from tests.probe_service import SLOW, STARTED, ProbeBase, Tally, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 ROOT = Path(__file__).resolve().parents[3]

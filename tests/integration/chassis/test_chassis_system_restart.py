@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 from kontakt.broker import free_port
 from kontakt.system import SERVICES, System
 from services.chassis.tables import InboxRow, OutboxRow
-from tests.integration.chassis.conftest import FAST, closed, wait_until
+from tests.integration.chassis.conftest import FAST, closed
 from tests.probe_service import ProbeSettings, Tally, build
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from services.chassis.tables import OutboxRow
 from services.chassis.telemetry import setup_tracing
 from services.chassis.tracing import case_trace_id
-from tests.integration.chassis.conftest import applied, closed, wait_until
+from tests.integration.chassis.conftest import applied, closed
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 

@@ -1,7 +1,6 @@
 """Each way in over the real broker: the events reach intake's topics with the right clock start."""
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,10 @@ from sqlmodel import Session, func, select
 
 from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC
 from contracts.registry import parse_event
-from contracts.triage import InterviewAssessmentRecorded, MedicalAssessmentRecordedByTriagePayload
+from contracts.triage import (
+    InterviewAssessmentRecorded,
+    MedicalAssessmentRecordedByTriagePayload,
+)
 from kontakt.broker import read_all
 from services.chassis.clock import STOCKHOLM, FixedClock
 from services.chassis.tables import OutboxRow
@@ -21,19 +23,13 @@ from services.intake.app import build
 from services.intake.settings import IntakeSettings
 from services.intake.store import CaseRow
 from tests.unit.intake.helpers import PDF, bundle, edi_form, paper_form, pnr
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 NOW = datetime(2023, 3, 14, 9, 30, tzinfo=STOCKHOLM)
 T_CALL = datetime(2023, 3, 14, 8, 2, tzinfo=STOCKHOLM)
 
 
-async def wait_until(predicate, timeout: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if result := await asyncio.to_thread(predicate):
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def _records(bootstrap: str, topic: str, keys: set[str]) -> list:  # type: ignore[type-arg]

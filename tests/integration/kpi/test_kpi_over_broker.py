@@ -22,6 +22,7 @@ from services.kpi.replay import replay
 from services.kpi.settings import KpiSettings
 from services.kpi.store import CaseFactsRow
 from tests.unit.kpi.builders import CaseBuilder, at, call
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 
@@ -37,14 +38,6 @@ async def send(bootstrap: str, events: list[dict[str, Any]]) -> None:
         await producer.stop()
 
 
-async def wait_until(predicate, timeout: float = 40.0) -> Any:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if result := await asyncio.to_thread(predicate):
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def facts(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -1,9 +1,7 @@
 """The notifications service on the real broker: events in, one SMS per person out, NotificationSent back on the bus."""
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +14,11 @@ from kontakt.broker import read_all
 from tests.unit.notifications import events as ev
 from tests.unit.notifications.conftest import NOW, Notifications
 from tests.unit.notifications.fakes import Gateway, SmtpServer
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:  # generous: a shared 2-core machine
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if result := await asyncio.to_thread(predicate):
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def publish(bootstrap: str, *events: Event) -> None:
