@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query as Q
@@ -23,7 +23,8 @@ from services.kpi.domain.periods import GRAINS, bounds
 from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
 from services.kpi.printable import quarterly_html
-from services.kpi.projection import input_counts, load_calls, load_cases
+from services.kpi.domain.views import CaseView
+from services.kpi.projection import input_counts, known_units, load_calls, load_cases
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
@@ -96,9 +97,10 @@ def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], 
 def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRouter:
     api = APIRouter(prefix="/api/kpi", tags=["kpi"])
 
-    def dataset() -> Dataset:
+    def dataset(q: Query) -> Dataset:
+        """Only the cases and calls whose active window overlaps the period asked for (domain/window.py)."""
         with Session(rt.db.engine) as s:
-            return Dataset(load_cases(s), load_calls(s), defs)
+            return Dataset(load_cases(s, q.start, q.end), load_calls(s, q.start, q.end), defs)
 
     def today() -> date:
         return local_date(rt.clock.now())
@@ -117,8 +119,8 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     @api.get("/figures", summary="The figures available, with titles and targets.")
     def figures(staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
         names = [*defs.measures, *FIGURES, "deviations"]
-        ds = dataset()
-        units = sorted({a.unit for v in ds.views for a in v.appointments})
+        with Session(rt.db.engine) as s:
+            units = known_units(s, today() - timedelta(days=366), today())
         return {"definitions_version": defs.version, "rules_version": rules.version, "today": str(today()),
                 "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS),
                 "municipalities": list(MUNICIPALITIES), "units": units}
@@ -130,7 +132,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
                    staff: Staff = require(*FIGURE_ROLES)) -> Any:
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, ("unit",))
         titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in rules.rules}
-        return respond(deviations_figure(dataset(), q, rules), q, format, suppress,
+        return respond(deviations_figure(dataset(q), q, rules), q, format, suppress,
                        {"rules_version": rules.version, "rules": titles}, defs)
 
     @api.get("/figures/{figure}", summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
@@ -144,7 +146,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
         allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
             ("line",) if figure == "calls" else DIMENSIONS
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, allowed)
-        return respond(compute(dataset(), q, figure), q, format, suppress, meta(figure), defs)
+        return respond(compute(dataset(q), q, figure), q, format, suppress, meta(figure), defs)
 
     @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
     def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
@@ -155,7 +157,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
             raise DomainError([field_error("quarter", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.",
                                            "pattern")]) from None
         q = Query(first, last, today(), "quarter", by="unit")
-        t = deviations_figure(dataset(), q, rules)
+        t = deviations_figure(dataset(q), q, rules)
         if format == "csv":
             return respond(t, q, "csv", True, {}, defs)
         return HTMLResponse(quarterly_html(quarter, t, rules, defs.suppress_below))
@@ -164,7 +166,9 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     def clocks(horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None, unit: str | None = None,
                staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
         now_day = today()
-        items = board(dataset().views, defs.measures.values(), now_day, horizon_days)
+        with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
+            views = [CaseView(k, f) for k, f in load_cases(s, start=now_day)]
+        items = board(views, defs.measures.values(), now_day, horizon_days)
         items = [c for c in items if (not municipality or c.municipality == municipality)
                  and (not unit or c.unit_id == unit)]
         breached = Counter(c.clock for c in items if c.days_left < 0)
