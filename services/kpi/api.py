@@ -97,10 +97,13 @@ def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], 
 def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRouter:
     api = APIRouter(prefix="/api/kpi", tags=["kpi"])
 
-    def dataset(q: Query) -> Dataset:
-        """Only the cases and calls whose active window overlaps the period asked for (domain/window.py)."""
+    def dataset(q: Query, figure: str = "") -> Dataset:
+        """Only the cases (or, for the phone figure, the calls) whose active window overlaps the period asked
+        for (domain/window.py): the cost follows the period, not the years of history."""
         with Session(rt.db.engine) as s:
-            return Dataset(load_cases(s, q.start, q.end), load_calls(s, q.start, q.end), defs)
+            if figure == "calls":
+                return Dataset([], load_calls(s, q.start, q.end), defs)
+            return Dataset(load_cases(s, q.start, q.end), [], defs)
 
     def today() -> date:
         return local_date(rt.clock.now())
@@ -146,7 +149,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
         allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
             ("line",) if figure == "calls" else DIMENSIONS
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, allowed)
-        return respond(compute(dataset(q), q, figure), q, format, suppress, meta(figure), defs)
+        return respond(compute(dataset(q, figure), q, figure), q, format, suppress, meta(figure), defs)
 
     @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
     def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
