@@ -17,6 +17,7 @@ from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
+from services.kpi.domain.equal_care import equal_care
 from services.kpi.domain.definitions import BASES, Definitions, RuleSet
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.periods import GRAINS, bounds
@@ -24,7 +25,7 @@ from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
 from services.kpi.printable import quarterly_html
 from services.kpi.domain.views import CaseView
-from services.kpi.projection import input_counts, known_units, load_calls, load_cases
+from services.kpi.projection import data_span, input_counts, known_units, load_calls, load_cases
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
@@ -81,6 +82,16 @@ def to_csv(t: Table, suppress_below: int) -> str:
     return buf.getvalue()
 
 
+def equal_care_csv(rows: list[dict[str, Any]], by: str, suppress_below: int) -> str:
+    buf = io.StringIO()
+    cols = [c for c in rows[0] if c != "suppressed"] if rows else [by]
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for row in rows:
+        w.writerow({k: (f"<{suppress_below}" if k in row["suppressed"] else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
 def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], defs: Definitions) -> Any:
     if fmt not in ("json", "csv"):
         raise DomainError([field_error("format", "Format ska vara json eller csv.", "format must be json or csv.",
@@ -124,9 +135,11 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
         names = [*defs.measures, *FIGURES, "deviations"]
         with Session(rt.db.engine) as s:
             units = known_units(s, today() - timedelta(days=366), today())
+            first, last = data_span(s)
         return {"definitions_version": defs.version, "rules_version": rules.version, "today": str(today()),
                 "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS),
-                "municipalities": list(MUNICIPALITIES), "units": units}
+                "municipalities": list(MUNICIPALITIES), "units": units,
+                "data_from": str(first) if first else None, "data_to": str(last) if last else None}
 
     @api.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
     def deviations(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
@@ -150,6 +163,28 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
             ("line",) if figure == "calls" else DIMENSIONS
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, allowed)
         return respond(compute(dataset(q, figure), q, figure), q, format, suppress, meta(figure), defs)
+
+    @api.get("/equal-care", summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
+    def equal(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
+              by: str = "municipality", basis: str | None = None, unit: str | None = None, format: str = "json",
+              staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        q = build_query(today(), start, end, "month", None, unit, None, by, ("municipality", "sex"))
+        if basis and basis not in BASES:
+            raise DomainError([field_error("basis", "Bas ska vara cohort eller completed.",
+                                           "basis must be cohort or completed.", "enum")])
+        values = list(MUNICIPALITIES) if by == "municipality" else ["female", "male"]
+        rows = equal_care(dataset(q), q, by, values, basis, defs.suppress_below)
+        if format == "csv":
+            return PlainTextResponse(equal_care_csv(rows, by, defs.suppress_below), media_type="text/csv; charset=utf-8",
+                                     headers={"Content-Disposition": f'attachment; filename="equal_care_{by}.csv"'})
+        if format != "json":
+            raise DomainError([field_error("format", "Format ska vara json eller csv.", "format must be json or csv.",
+                                           "enum")])
+        return {"figure": "equal_care", "by": by, "from": str(q.start), "to": str(q.end),
+                "basis": basis or defs.measures["assessment_3d"].basis, "suppressed_below": defs.suppress_below,
+                "targets": {m: defs.measures[m].target for m in ("assessment_3d", "first_line_visit_7d",
+                                                                 "bup_first_visit_30d")},
+                "rows": rows}
 
     @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
     def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic_core import from_json, to_json
-from sqlalchemy import Text, bindparam, cast, delete, text
+from sqlalchemy import Text, bindparam, cast, delete, func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge
-from services.kpi.domain.window import call_day, case_window
+from services.kpi.domain.window import call_day, case_window, first_unit
 from services.kpi.store import CallFactsRow, CaseFactsRow, InputCountRow
 
 ROWS = {"case": (CaseFactsRow, CASE_OPS), "call": (CallFactsRow, CALL_OPS)}
@@ -30,6 +30,7 @@ def apply_facts(session: Session, bucket: str, key: str, facts: Facts, now: date
     if bucket == "case":
         row.known = after.get("ref") is not None  # type: ignore[union-attr]
         row.first_day, row.last_day = case_window(key, after)  # type: ignore[union-attr]
+        row.unit = first_unit(after)  # type: ignore[union-attr]
     else:
         row.day = call_day(after)  # type: ignore[union-attr]
     session.add(row)
@@ -71,10 +72,22 @@ def load_calls(session: Session, start: date | None = None, end: date | None = N
     return [(k, from_json(f)) for k, f in session.execute(stmt)]
 
 
+def data_span(session: Session) -> tuple[date | None, date | None]:
+    """The first and last day any case or call counts in (both indexed: two index lookups each)."""
+    c, k = CaseFactsRow.__table__, CallFactsRow.__table__  # type: ignore[attr-defined]
+    first = [session.execute(sa_select(func.min(c.c.first_day))).scalar(),
+             session.execute(sa_select(func.min(k.c.day))).scalar()]
+    last = [session.execute(sa_select(func.max(k.c.day))).scalar(),
+            session.execute(sa_select(func.max(c.c.first_day))).scalar()]
+    firsts, lasts = [d for d in first if d], [d for d in last if d]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
 def known_units(session: Session, start: date, end: date) -> list[str]:
-    """Units the cases of a period were booked into (for the dashboard's unit list)."""
-    return sorted({a["booked"][2]["unit"] for _, f in load_cases(session, start, end)
-                   for a in f.get("appts", {}).values() if "booked" in a})
+    """Units the cases of a period were first booked into (for the dashboard's unit list)."""
+    t = CaseFactsRow.__table__  # type: ignore[attr-defined]
+    stmt = sa_select(t.c.unit).distinct().where(t.c.first_day <= end, t.c.last_day >= start, t.c.unit.is_not(None))
+    return sorted(u for (u,) in session.execute(stmt))
 
 
 def clear_projections(session: Session) -> None:
@@ -108,14 +121,15 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
         if bucket == "case":
             row["kn"] = merged.get("ref") is not None
             row["d0"], row["d1"] = (_day(d, sqlite) for d in case_window(key, merged))
+            row["u"] = first_unit(merged)
         else:
             row["d0"] = _day(call_day(merged), sqlite)
         (inserts if old is None else updates).append(row)
     # one prepared statement per batch with the JSON already encoded: the ORM's per-row work costs more
     # than the whole fold on a rebuild
     facts_value = "CAST(:f AS JSON)" if not sqlite else ":f"
-    cols, vals = ("known, first_day, last_day, ", ":kn, :d0, :d1, ") if bucket == "case" else ("day, ", ":d0, ")
-    sets = "known = :kn, first_day = :d0, last_day = :d1, " if bucket == "case" else "day = :d0, "
+    cols, vals = ("known, first_day, last_day, unit, ", ":kn, :d0, :d1, :u, ") if bucket == "case" else ("day, ", ":d0, ")
+    sets = "known = :kn, first_day = :d0, last_day = :d1, unit = :u, " if bucket == "case" else "day = :d0, "
     if inserts:
         session.execute(text(f"INSERT INTO {table.name} ({name}, {cols}facts, updated_at) "
                              f"VALUES (:k, {vals}{facts_value}, :at)"), inserts)

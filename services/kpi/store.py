@@ -27,6 +27,7 @@ class CaseFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
     # the days the case can count in (domain/window.py): a query reads only the rows overlapping its period
     first_day: date | None = Field(default=None, index=True)
     last_day: date | None = Field(default=None, index=True)
+    unit: str | None = Field(default=None, max_length=80)  # the unit first booked into (the dashboard's unit list)
 
 
 class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]

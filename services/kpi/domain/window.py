@@ -78,3 +78,10 @@ def call_day(facts: Facts) -> date | None:
     steps = [v for k, v in facts.items() if k not in ("line", "seen") and v]
     t0 = facts.get("offered") or (min(steps) if steps else None)
     return local_date(t0) if t0 else None
+
+
+def first_unit(facts: Facts) -> str | None:
+    """The unit the case was first booked into (CaseView.unit), kept as a column for the unit list."""
+    booked = sorted((a["booked"][2]["starts"], k, a["booked"][2]["unit"])
+                    for k, a in facts.get("appts", {}).items() if "booked" in a)
+    return booked[0][2] if booked else None

@@ -48,7 +48,7 @@ def facts(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyp
 def windows(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The derived columns a figure query selects on: each case's active window, each call's day."""
     with Session(rt_db.engine) as s:
-        out: dict[str, Any] = {c: (row.first_day, row.last_day) for c in case_ids
+        out: dict[str, Any] = {c: (row.first_day, row.last_day, row.unit) for c in case_ids
                                if (row := s.get(CaseFactsRow, c)) is not None}
         out.update({r.call_id: r.day for r in s.exec(select(CallFactsRow))})
         return out
@@ -119,7 +119,7 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
     assert facts(open_store(rebuilt), mine) == live
     # the windows figures select on are the same whether built live (PostgreSQL) or by replay (SQLite)
     assert windows(open_store(rebuilt), mine) == live_windows
-    assert live_windows[late.case_id] == (date(2023, 2, 24), date(2023, 3, 9))  # paper written .. BUP visit
+    assert live_windows[late.case_id] == (date(2023, 2, 24), date(2023, 3, 9), "bup-umea")  # paper written .. BUP visit
     assert live_windows[f"call-{late.case_id}"] == date(2023, 3, 2)
     assert stats.outcomes["newer_schema"] >= 1
 
