@@ -9,6 +9,7 @@ from typing import Any
 from icalendar import Calendar
 
 from services.booking.service import refuse
+from services.chassis.errors import DomainError, field_error
 
 CSV_COLUMNS = ("starts_at", "duration_min", "profession", "visit_type", "digital")
 
@@ -24,7 +25,7 @@ def _csv(text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or set(CSV_COLUMNS[:1]) - set(reader.fieldnames):
         raise refuse("calendar", "bad_header", "Rad 1: rubrikraden saknar starts_at.", "Line 1: header lacks starts_at.")
-    rows = []
+    rows, errors = [], []
     for line, row in enumerate(reader, start=2):
         try:
             rows.append({"_line": line, "starts_at": datetime.fromisoformat(row["starts_at"]),
@@ -32,9 +33,11 @@ def _csv(text: str) -> list[dict[str, Any]]:
                          "profession": row.get("profession") or "psychologist",
                          "visit_type": row.get("visit_type") or "new_visit",
                          "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
-        except (ValueError, TypeError) as exc:
-            raise refuse("calendar", "bad_row", f"Rad {line}: kan inte läsas ({exc}).",
-                         f"Line {line}: cannot be read ({exc}).") from None
+        except (ValueError, TypeError) as exc:  # every unreadable line is named, not only the first
+            errors.append(field_error("calendar", f"Rad {line}: kan inte läsas ({exc}).",
+                                      f"Line {line}: cannot be read ({exc}).", "bad_row"))
+    if errors:
+        raise DomainError(errors)
     return rows
 
 

@@ -1,0 +1,150 @@
+"""Every word the workspace shows, Swedish first and English alongside; labels for the services' codes."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS = ("sv", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app": ("En väg in – arbetsyta", "En väg in – workspace"),
+    "skip": ("Hoppa till innehållet", "Skip to content"),
+    "signin": ("Logga in", "Sign in"),
+    "signout": ("Logga ut", "Sign out"),
+    "signin_local_note": ("Lokal inloggning för den inbyggda provmiljön. I drift loggar du in via regionens "
+                          "identitetstjänst (OIDC); den här sidan finns inte där.",
+                          "Local sign-in for the embedded test system. In production you sign in through the "
+                          "region's identity provider (OIDC); this page does not exist there."),
+    "signin_oidc": ("Inloggning sker via regionens identitetstjänst.", "Sign-in is through the region's identity provider."),
+    "role": ("Roll", "Role"), "unit": ("Enhet", "Unit"), "no_unit": ("Ingen enhet", "No unit"),
+    "signed_in_as": ("Inloggad som", "Signed in as"),
+    "language": ("Språk", "Language"), "other_lang": ("English", "Svenska"),
+    "nav_queue": ("Arbetskö", "Work queue"), "nav_paper": ("Registrera pappersremiss", "Register paper referral"),
+    "nav_unit": ("Enhetens vecka", "Unit's week"), "nav_meeting": ("Veckomöte KC–BUP", "Weekly KC–BUP meeting"),
+    "nav_board": ("Samordnartavla", "Coordinators' board"),
+    "incoming_calls": ("Inkommande samtal", "Incoming calls"),
+    "no_calls": ("Inga besvarade samtal väntar.", "No answered calls are waiting."),
+    "take_call": ("Ta samtalet", "Take the call"), "answered_at": ("Besvarat", "Answered"),
+    "line": ("Linje", "Line"), "queue_wait": ("Kötid", "Queue wait"),
+    "work_queue": ("Arbetskö: nya remisser och öppna ärenden", "Work queue: new referrals and open cases"),
+    "queue_intro": ("Äldsta klockan först. Löftet är medicinsk bedömning inom {days} dagar; kontaktdagen är dag 0.",
+                    "Oldest clock first. The promise is a medical assessment within {days} days; the contact day is day 0."),
+    "at_risk_count": ("{n} ärenden riskerar att missa löftet", "{n} cases risk missing the promise"),
+    "case": ("Ärende", "Case"), "channel": ("Kanal", "Channel"), "source": ("Avsändare", "Sender"),
+    "clock_start": ("Klockan startade", "Clock started"), "days_left": ("Dagar kvar", "Days left"),
+    "age": ("Ålder", "Age"), "sex": ("Kön", "Sex"), "municipality": ("Kommun", "Municipality"),
+    "status": ("Status", "Status"), "open": ("Öppna", "Open"),
+    "at_risk": ("Risk att missa löftet", "At risk"), "broken": ("Löftet brutet", "Promise broken"),
+    "on_track": ("I tid", "On track"), "empty_queue": ("Kön är tom.", "The queue is empty."),
+    "years": ("år", "years"),
+    "paper_title": ("Registrera pappersremiss", "Register a paper referral"),
+    "paper_intro": ("Klockan startar det datum som står på remissen, inte när den kom eller skannades.",
+                    "The clock starts on the date written on the referral, not when it arrived or was scanned."),
+    "identity_number": ("Barnets personnummer eller samordningsnummer", "Child's personal identity or co-ordination number"),
+    "identity_hint": ("ÅÅÅÅMMDD-NNNN", "YYYYMMDD-NNNN"),
+    "date_written": ("Datum på remissen", "Date written on the referral"),
+    "date_arrived": ("Ankomstdatum (stämpel)", "Date received (stamp)"),
+    "scan": ("Skannad remiss (PDF, PNG eller JPEG)", "Scanned referral (PDF, PNG or JPEG)"),
+    "sender": ("Vem skrev remissen", "Who wrote the referral"),
+    "reasons": ("Orsakskoder (valfritt, kommaseparerade)", "Reason codes (optional, comma-separated)"),
+    "contact_phone": ("Vårdnadshavarens mobilnummer (valfritt)", "Guardian's mobile number (optional)"),
+    "register": ("Registrera", "Register"),
+    "form_errors": ("Rätta det som är markerat nedan.", "Correct what is marked below."),
+    "case_opened": ("Ärendet är öppnat.", "The case is opened."),
+    "case_linked": ("Barnet hade redan ett öppet ärende. Kontakten är kopplad till det; inget nytt ärende skapades.",
+                    "The child already had an open case. The contact is linked to it; no new case was created."),
+    "case_signposted": ("Ärendet hänvisades direkt (vuxen eller utanför länet) och är avslutat.",
+                        "The case was signposted at once (adult or outside the county) and is closed."),
+    "refused": ("Åtkomst nekas", "Access refused"),
+    "no_personal": ("Din roll ser inga personuppgifter. Nyckeltalen finns på KPI-tavlan.",
+                    "Your role sees no personal data. The figures are on the KPI dashboard."),
+    "kpi_dashboard": ("KPI-tavlan", "KPI dashboard"),
+    "live": ("Uppdateras direkt", "Live"),
+    "error_title": ("Något gick fel", "Something went wrong"),
+    "scan_doc": ("Skannad remiss", "Scanned referral"),
+    "written": ("Skriven", "Written"), "arrived": ("Ankom", "Arrived"),
+    "call_title": ("Samtal", "Call"), "find_child": ("Hitta barnet eller öppna ärende", "Find the child or open a case"),
+    "find_child_intro": ("Har barnet redan ett öppet ärende visas det; inget nytt skapas.",
+                         "If the child already has an open case it is shown; no new one is created."),
+    "caller": ("Vem ringer", "Who is calling"), "contact_email": ("E-post (valfritt)", "E-mail (optional)"),
+    "preferred_channel": ("Hur vill familjen få besked", "How the family wants to hear from us"),
+    "find_or_open": ("Hitta eller öppna ärende", "Find or open case"), "summary": ("Sammanfattning", "Summary"),
+    "child": ("Barnet", "The child"), "assessed": ("Bedömd", "Assessed"), "contacts": ("Kontakter", "Contacts"),
+    "linked": ("kopplad", "linked"),
+    "unit_title": ("Enhetens vecka", "The unit's week"), "week_of": ("Vecka från", "Week from"),
+    "prev_week": ("Föregående vecka", "Previous week"), "next_week": ("Nästa vecka", "Next week"),
+    "no_slots": ("Inga tider den här veckan.", "No times this week."),
+    "free": ("ledig", "free"), "held": ("hålls", "held"), "booked": ("bokad", "booked"),
+    "digital": ("Digitalt", "Digital"), "profession": ("Yrke", "Profession"), "visit_type": ("Besökstyp", "Visit type"),
+    "import_title": ("Importera kalender", "Import calendar"),
+    "import_intro": ("iCalendar (.ics) eller CSV. Hela filen läses in eller inget: fel visas rad för rad.",
+                     "iCalendar (.ics) or CSV. The whole file is imported or nothing: errors are shown line by line."),
+    "calendar_file": ("Kalenderfil", "Calendar file"), "import": ("Importera", "Import"),
+    "imported": ("{n} tider importerades.", "{n} times were imported."),
+    "waiting_list": ("Väntelista", "Waiting list"), "waiting_intro": ("Barn som väntar på en tid här, äldsta klockan först. "
+                     "Varje barn på listan är ett larm om att tider saknas.", "Children waiting for a time here, oldest "
+                     "clock first. Each child on the list is an alert that times are missing."),
+    "no_waiting": ("Ingen väntar.", "Nobody is waiting."), "position": ("Plats", "Position"),
+    "level": ("Vårdnivå", "Care level"), "since": ("Väntar sedan", "Waiting since"),
+    "alerts": ("Larm: inga bokningsbara tider", "Alerts: no bookable times"),
+    "no_alerts": ("Inga nya larm sedan sidan öppnades.", "No new alerts since the page opened."),
+    "meeting_title": ("Veckomöte KC–BUP: lediga nybesökstider", "Weekly KC–BUP meeting: free new-visit times"),
+    "meeting_intro": ("Lediga nybesökstider per enhet och vecka, de kommande veckorna.",
+                      "Free new-visit times per unit and week, the coming weeks."),
+    "choose_unit": ("Välj enhet", "Choose unit"), "show": ("Visa", "Show"),
+    "time": ("Tid", "Time"), "total": ("Totalt", "Total"),
+}
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "channel": {"phone": ("Telefon", "Phone"), "edi": ("EDI-remiss", "EDI referral"),
+                "paper": ("Pappersremiss", "Paper referral"), "partner": ("Samverkanspartner", "Partner")},
+    "source": {"guardian": ("Vårdnadshavare", "Guardian"), "young_person": ("Den unga själv", "Young person"),
+               "healthcare": ("Hälso- och sjukvården", "Healthcare"),
+               "school_student_health": ("Elevhälsan", "School student health"),
+               "social_services": ("Socialtjänsten", "Social services"),
+               "partner_external": ("Samverkanspartner (extern)", "Partner (external)"),
+               "partner_internal": ("Samverkanspartner (intern)", "Partner (internal)"), "other": ("Annan", "Other")},
+    "sex": {"female": ("flicka", "girl"), "male": ("pojke", "boy"), "other": ("annat", "other"),
+            "unknown": ("okänt", "unknown")},
+    "role": {"call_handler": ("Samtalsmottagare", "Call handler"), "clinician": ("Legitimerad behandlare", "Clinician"),
+             "scheduler": ("Schemaläggare på enhet", "Unit scheduler"), "unit_head": ("Enhetschef", "Head of unit"),
+             "kc_head": ("Avdelningschef KC", "Head of contact centre"), "coordinator": ("Samordnare två vårdnivåer",
+                                                                                        "Two-level care coordinator"),
+             "kpi_analyst": ("KPI-analytiker", "KPI analyst"), "ops": ("Drift", "Operations")},
+    "msg_channel": {"sms": ("SMS", "SMS"), "email": ("E-post", "E-mail"),
+                    "digital_letter": ("Digital brevlåda", "Digital mailbox")},
+    "case_status": {"open": ("Öppet", "Open"), "closed": ("Avslutat", "Closed")},
+    "level": {"primary_care": ("Primärvård (hälsocentral)", "Primary care (health centre)"),
+              "bup": ("BUP", "Child and adolescent psychiatry (BUP)"),
+              "parenting_group": ("Föräldraskapsstöd (föräldragrupp)", "Parenting support (parent group)"),
+              "signposting": ("Hänvisning", "Signposting"), "urgent": ("Akut", "Urgent")},
+    "profession": {"psychologist": ("Psykolog", "Psychologist"), "counsellor": ("Kurator", "Counsellor"),
+                   "physician": ("Läkare", "Physician"),
+                   "psychiatric_nurse": ("Psykiatrisjuksköterska", "Psychiatric nurse")},
+    "visit_type": {"new_visit": ("Nybesök", "New visit"), "treatment_start": ("Behandlingsstart", "Treatment start"),
+                   "group_session": ("Grupptillfälle", "Group session"),
+                   "investigation_start": ("Utredningsstart", "Investigation start")},
+    "line": {"public_1177": ("1177 val 2", "1177 option 2"), "partner_external": ("Samverkan extern", "Partner external"),
+             "partner_internal": ("Samverkan intern", "Partner internal")},
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    i = 1 if lang == "en" else 0
+
+    def t(key: str, **kw: object) -> str:
+        text = TEXTS[key][i]
+        return text.format(**kw) if kw else text
+
+    return t
+
+
+def labeller(lang: str) -> Callable[[str, str | None], str]:
+    i = 1 if lang == "en" else 0
+
+    def label(kind: str, code: str | None) -> str:
+        if code is None:
+            return "–"
+        pair = LABELS.get(kind, {}).get(code)
+        return pair[i] if pair else code
+
+    return label
