@@ -17,8 +17,8 @@ from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
-from services.kpi.domain.definitions import Definitions, RuleSet
-from services.kpi.domain.figures import DIMENSIONS, FIGURES, Dataset, Query, compute
+from services.kpi.domain.definitions import BASES, Definitions, RuleSet
+from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.periods import GRAINS, bounds
 from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
@@ -27,6 +27,12 @@ from services.kpi.projection import input_counts, load_calls, load_cases
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
+BASIS_TEXT = {
+    "cohort": {"sv": "Kontaktkohort: klockor som startade i perioden", "en": "Contact cohort: clocks started in the period",
+               "share": "share_met_cohort"},
+    "completed": {"sv": "Genomförda: klockor som avslutades i perioden", "en": "Completed: clocks ended in the period",
+                  "share": "share_met"},
+}
 
 
 def _date(name: str, value: str | None, default: date, errors: list[dict[str, str]]) -> date:
@@ -100,8 +106,13 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     def meta(figure: str) -> dict[str, Any]:
         m = defs.measures.get(figure)
         if m:
-            return {"title_sv": m.title_sv, "title_en": m.title_en, "target": m.target, "limit_days": m.limit_days}
-        return {"target": defs.targets.get("calls_answered") if figure == "calls" else None}
+            return {"title_sv": m.title_sv, "title_en": m.title_en, "target": m.target, "limit_days": m.limit_days,
+                    "basis": m.basis, "share_column": SHARE_OF_BASIS[m.basis],
+                    "bases": {b: BASIS_TEXT[b] for b in BASES}}
+        if figure == "calls":
+            return {"target": defs.targets.get("calls_answered"),
+                    "offered_includes_queue_full": defs.offered_includes_queue_full}
+        return {"target": None}
 
     @api.get("/figures", summary="The figures available, with titles and targets.")
     def figures(staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:

@@ -15,7 +15,7 @@ function token() {
 }
 
 async function api(path, params = {}) {
-  const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
+  const qs = new URLSearchParams(Object.entries(params).filter(([k, v]) => v && k !== "basis"));  // basis is read here, not asked
   const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}});
   if (r.status === 401) { document.getElementById("login").hidden = false; throw new Error("Logga in / Sign in"); }
   if (!r.ok) {
@@ -27,7 +27,7 @@ async function api(path, params = {}) {
 
 function filters() {
   const f = Object.fromEntries(new FormData(form).entries());
-  return {from: f.from, to: f.to, grain: f.grain, municipality: f.municipality, unit: f.unit, sex: f.sex};
+  return {from: f.from, to: f.to, grain: f.grain, municipality: f.municipality, unit: f.unit, sex: f.sex, basis: f.basis};
 }
 
 function column(rows, name) { return rows.map(r => r[name]); }
@@ -53,15 +53,25 @@ function links(section, path, params, label = "", keep = false) {
 function section(name) { return document.querySelector(`section[data-figure="${name}"]`); }
 function note(name, text) { section(name).querySelector(".note").textContent = text; }
 
+// which reading a clock chart shows: the filter's choice, else the definition's default
+function basisOf(f, p) { return p.basis || f.basis; }
+function basisLabel(f, p) { const b = f.bases[basisOf(f, p)]; return `${b.sv} / ${b.en}`; }
+function showBasis(name, text) { section(name).querySelector(".basis").textContent = `Bas / Basis: ${text}`; }
+
 async function drawAssessment(p) {
   const f = await api("figures/assessment_3d", p);
   const periods = column(f.rows, "period");
+  const share = f.bases[basisOf(f, p)].share;
   barChart(section("assessment_3d").querySelector("svg"), periods,
-           [{name: "Andel inom 3 dagar / Share within 3 days", values: column(f.rows, "share_met")}],
+           [{name: "Andel inom 3 dagar / Share within 3 days", values: column(f.rows, share)}],
            {percent: true, target: f.target});
+  showBasis("assessment_3d", basisLabel(f, p));
   const last = f.rows[f.rows.length - 1] || {};
-  note("assessment_3d", `Genomförda / completed: ${sum(f.rows, "completed")}. Väntande vid periodens slut / waiting at period end: ` +
+  note("assessment_3d", `Kontakter / contacts: ${sum(f.rows, "started")} (inom 3 dagar / within 3 days ${sum(f.rows, "cohort_met")} ` +
+       `av avgjorda / of decided ${sum(f.rows, "cohort_base")}, ännu öppna / still open ${sum(f.rows, "cohort_pending")}). ` +
+       `Genomförda / completed: ${sum(f.rows, "completed")}. Väntande vid periodens slut / waiting at period end: ` +
        `${last.waiting ?? 0} (varav över 3 dagar / over 3 days: ${last.waiting_over_limit ?? 0}). Mål / target ${Math.round(f.target * 100)}%.`);
+  section("assessment_3d").dataset.share = share;
   links(section("assessment_3d"), "figures/assessment_3d", p);
 }
 
@@ -70,7 +80,9 @@ async function drawCalls(p) {
   barChart(section("calls").querySelector("svg"), column(f.rows, "period"), [
     {name: "Besvarade / Answered", values: column(f.rows, "share_answered")},
     {name: "Samma dag / Day 0", values: column(f.rows, "share_answered_day0")}], {percent: true, target: f.target});
-  note("calls", "Fylld kö / Queue full: " + f.rows.map(r => `${r.period} ${r.queue_full}`).join(", "));
+  note("calls", (f.offered_includes_queue_full ? "Samtal till fylld kö räknas som erbjudna / queue-full calls counted as offered. "
+                 : "Samtal till fylld kö räknas inte som erbjudna, de redovisas bredvid / queue-full calls are not offered calls, reported beside. ") +
+       "Fylld kö / Queue full: " + f.rows.map(r => `${r.period} ${r.queue_full}`).join(", "));
   links(section("calls"), "figures/calls", p);
 }
 
@@ -92,7 +104,8 @@ async function drawTriage(p) {
 async function drawWaits(p) {
   const figs = await Promise.all(Object.keys(WAITS).map(m => api(`figures/${m}`, p)));
   barChart(section("waits").querySelector("svg"), column(figs[0].rows, "period"),
-           figs.map((f, i) => ({name: Object.values(WAITS)[i], values: column(f.rows, "share_met")})), {percent: true});
+           figs.map((f, i) => ({name: Object.values(WAITS)[i], values: column(f.rows, f.bases[basisOf(f, p)].share)})), {percent: true});
+  showBasis("waits", basisLabel(figs[0], p));
   note("waits", figs.map((f, i) => {
     const last = f.rows[f.rows.length - 1] || {};
     return `${Object.values(WAITS)[i]}: väntar / waiting ${last.waiting ?? 0}, över gränsen / over ${last.waiting_over_limit ?? 0}, ` +
