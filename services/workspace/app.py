@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.workspace.backend import Backend
+from services.workspace.booking import build_booking
 from services.workspace.call import build_call
 from services.workspace.events import build_events
 from services.workspace.queue import build_queue
@@ -17,6 +18,7 @@ from services.workspace.sessions import HOME, Sessions
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.units import build_units
+from services.workspace.work import build_work
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
 
 STATIC = Path(__file__).parent / "static"
@@ -88,6 +90,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_units(web)):
+    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
+                   build_booking(web), build_units(web)):
         app.include_router(router)
     return settings, app
