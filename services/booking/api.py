@@ -157,12 +157,15 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
         slots, errors, now = [], [], rt.clock.now()
         for row in rows:
             line = row.pop("_line")
+            if "_error" in row:
+                errors.append(row["_error"])
+                continue
             try:
                 slot = SlotIn.model_validate(row)
             except ValidationError as exc:
                 fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-                errors.append(service.field_error("calendar", f"Rad {line}: ogiltigt värde i {fields}.",
-                                                  f"Line {line}: invalid value in {fields}.", "bad_row"))
+                errors.append(service.field_error("calendar", f"Rad {line}: ogiltigt värde i kolumnen {fields}.",
+                                                  f"Line {line}: invalid value in column {fields}.", "bad_row"))
                 continue
             errors += [service.field_error("calendar", f"Rad {line}: {sv}", f"Line {line}: {en}", code)
                        for _, code, sv, en in slot_problems(unit, slot, now)]

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import datetime
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from contracts.common import MUNICIPALITIES
+from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Refused
 from services.workspace.web import Web, redirect
 
@@ -46,7 +47,7 @@ def build_queue(web: Web) -> APIRouter:
     @router.get("/referrals/paper")
     async def paper_form(request: Request) -> Response:
         session = web.session(request)
-        return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": date.today().isoformat(),
+        return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
                                                                           "source": "school_student_health"}, {}))
 
     @router.post("/referrals/paper")

@@ -22,7 +22,7 @@ def build_units(web: Web) -> APIRouter:
         unit_id = session.staff.unit if session.staff.role in ("scheduler", "unit_head") else unit_id
         units = await web.backend.get(session, "booking", "/api/units")
         unit_id = unit_id or (units[0]["unit_id"] if units else None)
-        start = date.fromisoformat(week) if week else date.today()
+        start = date.fromisoformat(week) if week else datetime.now(STOCKHOLM).date()
         start -= timedelta(days=start.weekday())
         slots = await web.backend.get(session, "booking", f"/api/units/{unit_id}/slots",
                                       params={"from_date": start.isoformat(), "days": 7})

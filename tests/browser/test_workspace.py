@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -272,3 +273,52 @@ def test_a_risk_answer_shows_the_escalation_and_who_was_alerted(chromium: Browse
     alerts = ws.sent("sms")[before:]
     assert any(case_id in m["text"] for m in alerts)
     assert not any(pnr in m["text"] for m in alerts)
+
+
+def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(chromium: Browser,
+                                                                                ws: Workspace) -> None:
+    from kontakt.client import Journey, Staff
+
+    # other staff's work, done before: a child in Sorsele decided for primary care, with no time to be had
+    journey = Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in ws.system.ports.items()}, ws.issuer))
+    today = date.today()
+    pnr = personnummer(date(today.year - 8, 1, 20), random.Random(21), female=False)
+    phone = "+46705550177"
+    case_id = journey.edi_referral({"identity_number": pnr, "municipality": "Sorsele"},
+                                   {"phone": phone, "preferred_channel": "sms"}, today)["case_id"]
+    journey.advice(case_id)
+    journey.wait_for_triage_case(case_id)
+    journey.interview(case_id, "primary_care")
+    journey.decide(case_id)
+
+    page = sign_in(chromium, ws, "scheduler", unit="hc-sorsele")
+    expect(page.get_by_role("heading", name=re.compile("Sorsele sjukstuga"))).to_be_visible()
+    waiting = page.locator(f'#waiting tr[data-case="{case_id}"]')
+    expect(waiting).to_contain_text("Primärvård", timeout=20_000)
+    check_screen(page, "unit-week")
+
+    # a file with two bad lines is refused whole, each bad line named next to the field
+    import_calendar(page, "tider.csv", "starts_at,duration_min,profession,visit_type,digital\n"
+                                       "inte-ett-datum,45,psychologist,new_visit,false\n"
+                                       f"{stockholm_time(2, 9)},45,surgeon,new_visit,false\n")
+    errors = page.locator("#err-calendar")
+    expect(errors).to_contain_text("Rad 2")
+    expect(errors).to_contain_text("Rad 3")
+    assert page.get_by_label("Kalenderfil").get_attribute("aria-invalid") == "true"
+    check_screen(page, "calendar-import-errors")
+
+    # the right file: the new time goes to the waiting child at once
+    import_calendar(page, "tider.csv", "starts_at,duration_min,profession,visit_type,digital\n"
+                                       f"{stockholm_time(2, 9)},45,counsellor,new_visit,false\n")
+    expect(page.get_by_text("1 tider importerades.")).to_be_visible()
+    expect(page.locator(".slot").filter(has_text="09:00")).to_contain_text("bokad")
+    expect(page.locator(f'#waiting tr[data-case="{case_id}"]')).to_have_count(0, timeout=20_000)
+    check_screen(page, "unit-week-booked")
+    page.get_by_role("link", name="Veckomöte KC–BUP").click()
+    expect(page.get_by_role("row", name=re.compile("BUP Umeå"))).to_be_visible()
+    check_screen(page, "weekly-meeting")
+
+    deadline = time.monotonic() + 30
+    while not (sms := [m for m in ws.sent("sms") if m.get("to") == phone]) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert sms and "Sorsele" in sms[0]["text"]
