@@ -94,7 +94,11 @@ def _booked(d: dict[str, Any]) -> Facts:
             "starts": norm_ts(p["starts_at"]), "decided": norm_ts(p["decided_at"]),
             "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"]}
     booked_at = norm_ts(d["occurred_at"])
-    return {"appts": {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}}
+    appts: Facts = {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}
+    old = p.get("replaces")
+    if old:  # a re-booking releases the old appointment in the same fact: it counts as cancelled for the figures
+        appts[old["appointment_id"]] = {"status": [booked_at, d["event_id"], "cancelled", old["reason"], old["unit_id"]]}
+    return {"appts": appts}
 
 
 def _appt_status(kind: str) -> Callable[[dict[str, Any]], Facts]:

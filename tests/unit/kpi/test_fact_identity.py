@@ -66,3 +66,19 @@ def test_a_second_decision_at_another_time_is_still_counted() -> None:
     c.decided(at("2026-02-03", 12), "primary_care", supersedes="bup")
     twice = fold(c.events)[0][c.case_id]
     assert len(once["decisions"]) == 1 and len(twice["decisions"]) == 2
+
+
+def test_a_rebooking_fact_releases_the_old_appointment_in_the_figures_in_any_order() -> None:
+    c = CaseBuilder()
+    c.referral(at("2026-02-02", 9))
+    c.decided(at("2026-02-02", 12), "primary_care")
+    c.booked("A-OLD", at("2026-02-02", 12), at("2026-02-04", 10))
+    moved = c.booked("A-NEW", at("2026-02-02", 12), at("2026-02-12", 10), booked=at("2026-02-03", 9))
+    moved["payload"].update(rebooking_of="A-OLD", replaces={
+        "appointment_id": "A-OLD", "unit_id": "hc-ersboda", "unit_name": "Ersboda", "reason": "rebooked",
+        "starts_at": "2026-02-04T10:00:00+01:00"})
+    for events in (c.events, list(reversed(c.events))):
+        view = CaseView(c.case_id, fold(events)[0][c.case_id])
+        first = view.first_visit("primary_care")
+        assert first is not None and first.appointment_id == "A-NEW"
+        assert {a.appointment_id: a.status for a in view.appointments} == {"A-OLD": "cancelled", "A-NEW": None}
