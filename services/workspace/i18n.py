@@ -146,6 +146,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_groups": ("Inga grupper med lediga platser.", "No groups with free seats."),
     "free_seats": ("{n} lediga platser", "{n} free seats"), "book_seat": ("Boka plats", "Book a seat"),
     "due": ("planerat", "due"),
+    "day_0": ("mån", "Mon"), "day_1": ("tis", "Tue"), "day_2": ("ons", "Wed"), "day_3": ("tors", "Thu"),
+    "day_4": ("fre", "Fri"), "day_5": ("lör", "Sat"), "day_6": ("sön", "Sun"),
     "board_title": ("Samordnartavla: vård på två vårdnivåer", "Coordinators' board: two-level care"),
     "board_intro": ("Barn där samverkan mellan hälsocentral och BUP startats, frågor och insatser, vilka enheter som "
                     "använder den, och avvikelser att gå igenom inför styrgruppen.",
