@@ -47,26 +47,10 @@ def planned_topics() -> list[str]:
 
 
 async def create(bootstrap: str, topics: list[str], partitions: int, replication: int, min_isr: int) -> list[str]:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from services.chassis.topics import ensure_topics
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="en-vag-in-topic-init")
-    for attempt in range(30):  # the broker may still be starting
-        try:
-            await admin.start()
-            break
-        except Exception:  # noqa: BLE001 - any connection failure: wait and retry
-            if attempt == 29:
-                raise
-            await asyncio.sleep(2)
-    try:
-        existing = set(await admin.list_topics())
-        new = [NewTopic(t, num_partitions=partitions, replication_factor=replication,
-                        topic_configs={"min.insync.replicas": str(min_isr)}) for t in topics if t not in existing]
-        if new:
-            await admin.create_topics(new)
-        return [t.name for t in new]
-    finally:
-        await admin.close()
+    return await ensure_topics(bootstrap, topics, partitions=partitions, replication=replication, min_insync=min_isr,
+                               client_id="en-vag-in-topic-init")
 
 
 def main() -> None:

