@@ -31,14 +31,20 @@ def settings_class(service: str) -> type:
                 if issubclass(c, ServiceSettings) and c is not ServiceSettings and c.__module__ == module.__name__)
 
 
-def consumer_groups(service: str) -> list[str]:
-    """The consumer groups a service registers (building it touches only a scratch SQLite file)."""
+def group_topics(service: str) -> dict[str, tuple[str, ...]]:
+    """The consumer groups a service registers and the topics each consumes (building it touches only a
+    scratch SQLite file)."""
     app = importlib.import_module(f"services.{service}.app")
     with tempfile.TemporaryDirectory() as tmp:
         rt, _ = app.build(settings_class(service)(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/scratch.db",
                                                   consumer_group_prefix=""))
         rt.db.dispose()
-        return list(rt.consumers.groups)
+        return {group: rt.consumers.topics_of[group] for group in rt.consumers.groups}
+
+
+def consumer_groups(service: str) -> list[str]:
+    """The consumer groups a service registers."""
+    return list(group_topics(service))
 
 
 def planned_topics() -> list[str]:

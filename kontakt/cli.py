@@ -87,6 +87,25 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
 
 
 @app.command()
+def lag(bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                     help="The running system's broker.")) -> None:
+    """Consumer lag of every service's consumer groups (committed offsets read through the admin API)."""
+    import asyncio
+
+    from deploy.create_topics import SERVICES as ALL, group_topics
+    from services.chassis.lag import consumer_lag
+
+    table = Table(title=f"Consumer lag on {bootstrap}")
+    for column in ("service", "consumer group", "topics", "lag"):
+        table.add_column(column)
+    for service in ALL:
+        for group, topics in group_topics(service).items():
+            behind = asyncio.run(consumer_lag(bootstrap, group, list(topics)))
+            table.add_row(service, group, ", ".join(topics), str(sum(behind.values())))
+    console.print(table)
+
+
+@app.command()
 def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          days: int = typer.Option(30, help="How many days back from today to generate."),
          scale: float = typer.Option(1.0, help="Volume relative to the county's real flows."),

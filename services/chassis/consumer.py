@@ -119,6 +119,7 @@ class Consumers:
         self.backoff_max_s = backoff_max_s
         self.stats = ConsumerStats()
         self.groups: list[str] = []
+        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes (for lag)
 
     def apply(self, group: str, handler: Handler, event: Event, record: Any) -> bool:
         """Apply one event in one transaction with its inbox row. False if already applied."""
@@ -203,6 +204,7 @@ class Consumers:
         types = frozenset(handles) if handles is not None else None
         group = self.group_prefix + group
         self.groups.append(group)
+        self.topics_of[group] = tuple(dict.fromkeys(self.topics_of.get(group, ()) + topics))
 
         def register(handler: Handler) -> Handler:
             async def on_message(msg: KafkaMessage) -> None:
