@@ -163,6 +163,10 @@ class ApacheKafka:
             "num.io.threads": "2",
             "num.recovery.threads.per.data.dir": "1",
             "log.cleaner.dedupe.buffer.size": str(8 * 1024 * 1024),
+            # a node restarted after a crash re-registers only when its old registration expired (default 9 s),
+            # and a killed node's partitions move when its session ends: 4 s keeps both short on one machine
+            "broker.session.timeout.ms": "4000",
+            "broker.heartbeat.interval.ms": "1000",
             # the tests and `kontakt up` use session timeouts of 3-6 s (the broker's floor is 6 s by default)
             "group.min.session.timeout.ms": "1000",
         }
