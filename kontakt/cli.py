@@ -17,8 +17,10 @@ from kontakt.system import SERVICES, System
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
 db_app = typer.Typer(help="Database migrations per service.")
+dlq_app = typer.Typer(help="Dead-letter topics: send dead letters back once their cause is fixed.")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(db_app, name="db")
+app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +105,20 @@ def lag(bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_
             behind = asyncio.run(consumer_lag(bootstrap, group, list(topics)))
             table.add_row(service, group, ", ".join(topics), str(sum(behind.values())))
     console.print(table)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(group: str = typer.Argument(..., help="The consumer group, e.g. booking.cases."),
+                bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                              help="The broker (Apache Kafka: transactions).")) -> None:
+    """Send `<group>.dlq`'s records back to their original topics in Kafka transactions, exactly once."""
+    import asyncio
+
+    from kontakt.dlq import redrive
+
+    done = asyncio.run(redrive(bootstrap, group))
+    console.print(f"re-drove {done.records} dead letters of {group} in {done.transactions} transactions"
+                  + "".join(f"; {n} to {t}" for t, n in sorted((done.by_topic or {}).items())))
 
 
 @app.command()

@@ -74,6 +74,21 @@ def own_broker(tmp_path: Path) -> Iterator[Callable[..., ApacheKafka | EmbeddedB
         broker.stop()
 
 
+@pytest.fixture
+def apache_bootstrap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An Apache Kafka for a test that needs what only it has (transactions, a durable log): the session's
+    broker when that is Apache Kafka, else one started for this test."""
+    if TEST_BROKER == "apache" and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield request.getfixturevalue("kafka_bootstrap")
+        return
+    broker = ApacheKafka(tmp_path / "apache").start()
+    try:
+        asyncio.run(create(broker.bootstrap, planned_topics(), PARTITIONS, replication=1, min_isr=1))
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
 def _pg_available() -> bool:
     try:
         import psycopg

@@ -213,6 +213,7 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
+                isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
                 decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
                 max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",
