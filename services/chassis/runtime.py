@@ -50,7 +50,8 @@ class ServiceRuntime:
         self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
         self.migrations_dir = migrations_dir
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers, acks="all", enable_idempotence=settings.kafka_idempotence,
+            # FastStream takes a string as ONE address: "a:9092,b:9092,c:9092" (a cluster) must be split here
+            [h.strip() for h in settings.kafka_bootstrap_servers.split(",") if h.strip()], acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,  # "Received"/"Processed" per message is noise at INFO
