@@ -27,6 +27,7 @@ class System:
     broker_port: int = 9092
     bootstrap: str | None = None  # an external broker; None starts one of broker_kind
     broker_kind: str = "tansu"  # "tansu": embedded, in memory; "apache": local Apache Kafka, data kept in data_dir
+    controller_port: int = 0  # Apache Kafka's KRaft controller listener; 0: broker_port + 1 (9093, as in compose)
     ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     extra_env: dict[str, str] = field(default_factory=dict)
     services: list[str] = field(default_factory=lambda: list(SERVICES))
@@ -53,7 +54,7 @@ class System:
         if self.broker_kind == "apache":
             # the log directory under data_dir survives restarts, as a deployment's volume does
             self.broker = ApacheKafka(self.data_dir / "kafka", self.broker_port,
-                                      controller_port=self.broker_port + 1).start()
+                                      controller_port=self.controller_port or self.broker_port + 1).start()
         elif self.broker_kind == "tansu":
             self.broker = EmbeddedBroker(self.broker_port, log_path=self.data_dir / "broker.log").start()
         else:

@@ -68,7 +68,7 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     ports = {name: free_port() for name in SERVICES}
     policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
-                    broker_kind=TEST_BROKER, extra_env={
+                    broker_kind=TEST_BROKER, controller_port=free_port(), extra_env={
         "KONTAKT_SPAN_LOG": str(data_dir / "spans.jsonl"),
         "KONTAKT_LOG_FILE": str(data_dir / "app.log"),
         "NOTIFICATIONS_POLICY_FILE": str(policy),

@@ -41,7 +41,9 @@ def _tallies(rt) -> dict[str, int]:  # type: ignore[no-untyped-def]
 async def test_restart_of_the_system_keeps_every_consumer_in_step_with_its_producers(
         tmp_path: Path, issuer, kind: str) -> None:  # type: ignore[no-untyped-def]
     ports, broker_port = {name: free_port() for name in SERVICES}, free_port()
-    system = System(data_dir=tmp_path / "system", broker_port=broker_port, ports=ports, services=[], broker_kind=kind)
+    controller_port = free_port()
+    system = System(data_dir=tmp_path / "system", broker_port=broker_port, ports=ports, services=[], broker_kind=kind,
+                    controller_port=controller_port)
     forgets = kind == "tansu"
 
     def probe(role: str, restarted: bool):  # type: ignore[no-untyped-def]
@@ -65,7 +67,7 @@ async def test_restart_of_the_system_keeps_every_consumer_in_step_with_its_produ
         await asyncio.to_thread(system.stop)  # Tansu's memory is gone; Apache Kafka's log stays in data_dir
         # as a second `kontakt up`: on Tansu services re-publish their outboxes (KONTAKT_OUTBOX_REPUBLISH)
         system = System(data_dir=tmp_path / "system", broker_port=broker_port, ports=ports, services=[],
-                        broker_kind=kind)
+                        broker_kind=kind, controller_port=controller_port)
         await asyncio.to_thread(system.start)
         producer, consumer = probe("producer", True), probe("consumer", True)
         late = probe("late", True)  # was down before: it learns `first` from the outbox (Tansu) or the kept log
