@@ -19,6 +19,8 @@ from services.chassis.topics import ensure_topics
 from services.chassis.issuer import LocalIssuer
 
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
+# staff-facing apps over the services' public APIs; started when a port is given for them
+APPS: dict[str, int] = {"workspace": 8106}
 
 
 @dataclass
@@ -28,7 +30,7 @@ class System:
     bootstrap: str | None = None  # an external broker; None starts one of broker_kind
     broker_kind: str = "tansu"  # "tansu": embedded, in memory; "apache": local Apache Kafka, data kept in data_dir
     controller_port: int = 0  # Apache Kafka's KRaft controller listener; 0: broker_port + 1 (9093, as in compose)
-    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    ports: dict[str, int] = field(default_factory=lambda: {**SERVICES, **APPS})
     extra_env: dict[str, str] = field(default_factory=dict)
     services: list[str] = field(default_factory=lambda: list(SERVICES))
     broker: EmbeddedBroker | ApacheKafka | None = None
@@ -80,6 +82,10 @@ class System:
         })
         if self.broker is not None:  # idempotent producers on Apache Kafka; Tansu refuses them
             env["KAFKA_ENABLE_IDEMPOTENCE"] = "true" if isinstance(self.broker, ApacheKafka) else "false"
+        if name == "workspace":
+            env.update({f"WORKSPACE_{svc.upper()}_URL": f"http://127.0.0.1:{self.ports[svc]}" for svc in SERVICES})
+            # the embedded default signs people in with the local issuer (a page to pick role and unit)
+            env["WORKSPACE_LOCAL_SIGNIN"] = "true"
         if name == "notifications" and self.sinks is not None:
             http_port, smtp_port = self.sink_ports
             env.update({"NOTIFICATIONS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_port}/sms",
@@ -118,12 +124,18 @@ class System:
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
         return ready
 
+    @property
+    def apps(self) -> list[str]:
+        return [name for name in APPS if name in self.ports]
+
     def start(self) -> dict[str, float]:
         self.start_broker()
         self.start_sinks()
         for name in self.services:
             self.start_service(name)
-        return self.wait_ready()
+        for name in self.apps:
+            self.start_service(name)
+        return self.wait_ready([*self.services, *self.apps])
 
     def stop_service(self, name: str, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
         proc = self.procs.pop(name, None)
