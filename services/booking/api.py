@@ -187,7 +187,8 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
 
 def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
     @api.get("/cases/{case_id}/offers", summary="The earliest suitable times at the decided level, nearest first.")
-    def offers(case_id: str, limit: int = 5, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+    def offers(case_id: str, limit: int = Query(5, ge=1, le=50, description="How many times to offer."),
+               staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
         now = rt.clock.now()
         with rt.db.uow() as uow:
             case = service.case_or_refuse(uow, case_id)
@@ -347,7 +348,8 @@ def _views(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
                  "clock_start": r.clock_start, "since": r.since} for i, r in enumerate(rows)]
 
     @api.get("/meeting/free-new-visits", summary="Weekly KC–BUP meeting: free new-visit times per unit and week.")
-    def free_new_visits(weeks: int = 4, staff: Staff = require("kc_head", "clinician", *SCHEDULERS)) -> dict[str, Any]:
+    def free_new_visits(weeks: int = Query(4, ge=1, le=26, description="Weeks ahead, from this week."),
+                        staff: Staff = require("kc_head", "clinician", *SCHEDULERS)) -> dict[str, Any]:
         now = rt.clock.now()
         until = now + timedelta(weeks=max(1, min(weeks, 12)))
         with rt.db.uow() as uow:

@@ -5,9 +5,9 @@ import csv
 import io
 from collections import Counter
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query as Q
+from fastapi import APIRouter, Path as P, Query as Q
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlmodel import Session
 
@@ -186,12 +186,15 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
                                                                  "bup_first_visit_30d")},
                 "rows": rows}
 
-    @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
-    def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
+    @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).",
+             response_class=HTMLResponse, responses={200: {"content": {"text/csv": {}}, "description":
+                                                          "A printable HTML page, or CSV with format=csv."}})
+    def quarterly(quarter: str = P(pattern=r"^\d{4}-Q[1-4]$", description="The quarter, YYYY-Qn.",
+                                   examples=["2023-Q1"]),
+                  format: Literal["html", "csv"] = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
         try:
             first, last = bounds(quarter)
-            assert "-Q" in quarter
-        except (ValueError, AssertionError):
+        except (ValueError, OverflowError):
             raise DomainError([field_error("quarter", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.",
                                            "pattern")]) from None
         q = Query(first, last, today(), "quarter", by="unit")

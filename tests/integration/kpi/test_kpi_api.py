@@ -98,6 +98,10 @@ async def test_quarterly_report_per_unit_and_rule_as_csv_and_printable_page(serv
         assert page.headers["content-type"].startswith("text/html")
         assert "hc-ersboda" in page.text and "Första besök i första linjen efter mer än 7 dagar" in page.text
         assert (await http.get("/api/kpi/reports/quarterly/2023-13", headers=auth)).status_code == 422
+        # a year too large for a date once overflowed into a 500; now the path rule refuses it, naming the field
+        huge = await http.get("/api/kpi/reports/quarterly/999999999999999999999999999999", headers=auth)
+        assert huge.status_code == 422 and huge.headers["content-type"] == "application/problem+json"
+        assert huge.json()["errors"][0]["field"] == "quarter" and huge.json()["errors"][0]["location"] == "path"
 
 
 async def test_clock_watch_raises_guarantee_at_risk_once_before_the_breach_and_board_read_is_audited(
