@@ -157,9 +157,32 @@ def token(role: str, unit: str = typer.Option("", help="Care unit of the staff m
           subject: str = typer.Option("", help="Pseudonymous staff id."),
           data_dir: Path = typer.Option(Path(".kontakt"))) -> None:
     """Print a bearer token from the embedded local issuer (for curl and the staff apps)."""
+    from services.chassis.auth import ROLES
     from services.chassis.issuer import LocalIssuer
 
+    if role not in ROLES:
+        typer.echo(f"Okänd roll {role!r}; giltiga roller: {', '.join(ROLES)}. | "
+                   f"Unknown role {role!r}; valid roles: {', '.join(ROLES)}.", err=True)
+        raise typer.Exit(2)
     typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None))
+
+
+@app.command()
+def trace(case_id: str = typer.Argument(..., help="The case id, e.g. C-4Q7T2M9KZ3XW."),
+          data_dir: Path = typer.Option(Path(".kontakt"), help="The running system's data directory."),
+          traces_dir: Path = typer.Option(None, help="Where the span files are; default DATA_DIR/traces.")) -> None:
+    """Print a case's trace across the five services as a tree with timings, and the hop where time went."""
+    from kontakt.traces import load_case_spans, render
+
+    folder = traces_dir or data_dir / "traces"
+    if not folder.is_dir():
+        typer.echo(f"No span files in {folder}: is the system running on the embedded default (`make up`)?", err=True)
+        raise typer.Exit(1)
+    spans = load_case_spans(folder, case_id)
+    for line in render(case_id, spans):
+        typer.echo(line)
+    if not spans:
+        raise typer.Exit(1)
 
 
 @contracts_app.command("export")

@@ -34,7 +34,7 @@ from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
 from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
-from services.chassis.telemetry import setup_logging, setup_tracing, shutdown_tracing
+from services.chassis.telemetry import adopt_library_loggers, setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
 
@@ -136,6 +136,7 @@ class ServiceRuntime:
                                                       client_id=f"en-vag-in-{self.name}-dlq")
         await self.dead_letters.producer.start()
         await self.broker.start()
+        adopt_library_loggers()
         self.relay.start()
         tasks = [asyncio.create_task(f()) for f in self._background]
         self.ready = True

@@ -61,6 +61,18 @@ def setup_logging(service: str, log_file: Path | None = None, level: int = loggi
         root.addHandler(h)
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    adopt_library_loggers()
+
+
+def adopt_library_loggers() -> None:
+    """FastStream and uvicorn bring their own (coloured, plain-text) handlers: route them through ours instead,
+    so every log file is JSON lines. Called again after the broker starts, as FastStream adds some late."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in ("faststream", "uvicorn"):
+            logger = logging.getLogger(name)
+            for h in list(logger.handlers):
+                logger.removeHandler(h)
+            logger.propagate = True
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -80,6 +92,8 @@ class JsonLinesSpanExporter(SpanExporter):
                     "name": s.name, "trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}",
                     "parent_id": f"{parent.span_id:016x}" if parent else None,
                     "service": s.resource.attributes.get("service.name"),
+                    "kind": s.kind.name, "start_ns": s.start_time, "end_ns": s.end_time,
+                    "status": s.status.status_code.name,
                     "attributes": {k: str(v) for k, v in (s.attributes or {}).items()},
                 }) + "\n")
         return SpanExportResult.SUCCESS

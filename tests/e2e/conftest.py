@@ -29,8 +29,9 @@ class RunningSystem:
         return httpx.Client(base_url=self.url(service), headers={"Authorization": f"Bearer {token}"}, timeout=20)
 
     @property
-    def span_log(self) -> Path:
-        return self.data_dir / "spans.jsonl"
+    def span_logs(self) -> list[Path]:
+        """The embedded default's span files, one per service (kontakt/system.py sets them when no collector)."""
+        return sorted((self.data_dir / "traces").glob("*.jsonl"))
 
     def sent(self, kind: str) -> list[dict]:  # type: ignore[type-arg]
         """What the stand-in gateways delivered: kind is sms, letters or mail."""
@@ -69,7 +70,6 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
                     broker_kind=TEST_BROKER, controller_port=free_port(), extra_env={
-        "KONTAKT_SPAN_LOG": str(data_dir / "spans.jsonl"),
         "KONTAKT_LOG_FILE": str(data_dir / "app.log"),
         "NOTIFICATIONS_POLICY_FILE": str(policy),
     })

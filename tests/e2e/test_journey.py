@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -53,7 +55,7 @@ def audit_actions(rs: RunningSystem, service: str, case_id: str) -> list[str]:
 
 
 def spans(rs: RunningSystem) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in rs.span_log.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for f in rs.span_logs for line in f.read_text().splitlines() if line.strip()]
 
 
 def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journey: Journey) -> None:
@@ -102,9 +104,26 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     assert "fastapi.endpoint" in names  # staff requests on the case (advice, interview, decision) join it
     assert {"intake.cases.v1 publish", "intake.cases.v1 process", "triage.assessments.v1 process"} <= names
     print(f"\n[trace] case {case_id}: {len(hops)} spans in one trace across {sorted({sp['service'] for sp in hops})}")
+    # ops read it with `kontakt trace CASE_ID`: a tree with timings across the services, and where time went
+    shown = subprocess.run([sys.executable, "-m", "kontakt.cli", "trace", case_id, "--data-dir",
+                            str(running_system.data_dir)], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    print(shown.stdout)
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"Case {case_id}: trace {case_trace}")
+    for service in ("intake", "triage", "booking", "notifications", "kpi"):
+        assert any(f"[{service}]" in line and " ms" in line for line in lines[1:]), service
+    assert any(line.startswith(("├─ ", "└─ ")) for line in lines) and any("│  " in line or "   └─" in line
+                                                                          for line in lines)
+    assert any(line.startswith("Most time between hops: ") for line in lines)
+
+    # logs: one format, JSON lines, in every service's log file
+    for log in sorted(running_system.log_dir.glob("*.log")):
+        for n, line in enumerate(log.read_text(errors="replace").splitlines(), 1):
+            assert line.startswith("{") and json.loads(line)["msg"] is not None, f"{log.name}:{n}: {line[:120]}"
 
     # privacy: nothing identifying anywhere
-    files = [running_system.span_log, running_system.data_dir / "app.log",
+    files = [*running_system.span_logs, running_system.data_dir / "app.log",
              *sorted(running_system.log_dir.glob("*.log"))]
     digits = pnr.replace("-", "")
     n, found = scan(running_system.system.bootstrap or "", files,
