@@ -27,6 +27,8 @@ from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
+from services.chassis.limits import BodyLimit, route_limits
+from services.chassis.openapi import api_routes, install_openapi
 from services.chassis.outbox import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
@@ -72,6 +74,7 @@ class ServiceRuntime:
         self.started_at = time.monotonic()
         self.ready = False
         self._background: list[Callable[[], Any]] = []
+        self.openapi_models: tuple[type, ...] = ()  # extra schemas the OpenAPI document names (e.g. form parts)
 
     # -- publishing ---------------------------------------------------------------------------
     def _declare_publishers(self) -> dict[str, Any]:
@@ -202,6 +205,9 @@ class ServiceRuntime:
 
         for r in routers:
             app.include_router(r)
+        # outermost of ours: refuses an oversized body before any route or form parser reads it
+        app.add_middleware(BodyLimit, default_bytes=self.settings.max_body_bytes, overrides=route_limits(api_routes(app)))
+        install_openapi(app, self.settings.max_body_bytes, self.openapi_models)
         return app
 
 

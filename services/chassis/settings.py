@@ -62,6 +62,8 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     stall_after_s: float = 120.0
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body of a route that does not "
+                                "declare its own (JSON forms); larger -> 413.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
