@@ -48,6 +48,17 @@ class StageStartedIn(_In):
     decided_at: PlausibleDatetime | None = Field(None, description="Only if the decision was not reported.")
 
 
+STAGES = ("investigation", "treatment")
+
+
+def _stage(stage: str) -> BupStage:
+    """The stage in the path, checked here (after the body) so one error shape names it."""
+    if stage not in STAGES:
+        raise DomainError([field_error("stage", "Steget ska vara investigation eller treatment.",
+                                       "stage must be investigation or treatment.", "enum")])
+    return stage  # type: ignore[return-value]
+
+
 def _bup_case(uow: UnitOfWork, case_id: str) -> BookingCase:
     case = uow.session.get(BookingCase, case_id)
     if case is None or case.level != "bup":
@@ -69,32 +80,32 @@ def build_stage_api(rt: ServiceRuntime) -> APIRouter:
 
     @api.post("/cases/{case_id}/stages/{stage}/decided", status_code=201,
               summary="The unit decided on an in-depth investigation or treatment: the stage's wait starts.")
-    def decided(stage: BupStage, body: StageDecidedIn, case_id: str = Path(pattern=CASE_ID),
+    def decided(stage: str, body: StageDecidedIn, case_id: str = Path(pattern=CASE_ID),
                 staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
         now = rt.clock.now()
         ev = BupStageDecided.new(case_id=case_id, occurred_at=now, payload=BupStageDecidedPayload(
-            stage=stage, unit_id=body.unit_id, decided_at=body.decided_at))
+            stage=_stage(stage), unit_id=body.unit_id, decided_at=body.decided_at))
         return publish(staff, case_id, ev, "record-bup-stage-decided")
 
     @api.post("/cases/{case_id}/stages/{stage}/excluded", status_code=201,
               summary="The stage's wait is excluded from the within-limit share (PvV, MoV, SoV) and counted apart.")
-    def excluded(stage: BupStage, body: StageExcludedIn, case_id: str = Path(pattern=CASE_ID),
+    def excluded(stage: str, body: StageExcludedIn, case_id: str = Path(pattern=CASE_ID),
                  staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
         now = rt.clock.now()
         ev = BupStageWaitExcluded.new(case_id=case_id, occurred_at=now, payload=BupStageWaitExcludedPayload(
-            stage=stage, unit_id=body.unit_id, code=body.code, at=body.at))
+            stage=_stage(stage), unit_id=body.unit_id, code=body.code, at=body.at))
         return publish(staff, case_id, ev, "record-bup-stage-excluded")
 
     @api.post("/cases/{case_id}/stages/{stage}/started", status_code=201,
               summary="The in-depth investigation or treatment started: the stage's wait ends.")
-    def started(stage: BupStage, body: StageStartedIn, case_id: str = Path(pattern=CASE_ID),
+    def started(stage: str, body: StageStartedIn, case_id: str = Path(pattern=CASE_ID),
                 staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
         if body.decided_at is not None and body.decided_at > body.started_at:
             raise DomainError([field_error("decided_at", "Beslutet kan inte ligga efter starten.",
                                            "The decision cannot be after the start.", "range")])
         now = rt.clock.now()
         ev = BupStageStarted.new(case_id=case_id, occurred_at=now, payload=BupStageStartedPayload(
-            stage=stage, unit_id=body.unit_id, started_at=body.started_at, decided_at=body.decided_at))
+            stage=_stage(stage), unit_id=body.unit_id, started_at=body.started_at, decided_at=body.decided_at))
         return publish(staff, case_id, ev, "record-bup-stage-started")
 
     return api
