@@ -31,9 +31,26 @@ from services.chassis.outbox import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
 from services.chassis.tracing import CaseTraceMiddleware
+from services.chassis.workers import FileLock
 from services.chassis.telemetry import setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
+
+
+class ParallelStartBroker(KafkaBroker):
+    """A KafkaBroker whose subscribers join their consumer groups at the same time.
+
+    FastStream starts subscribers one after another, and each `start()` waits for its group's
+    partition assignment (a join round on the broker, about half the session timeout on Tansu):
+    a service with six groups took six rounds to be ready. Joining concurrently takes one.
+    """
+
+    async def start(self) -> None:
+        await self.connect()
+        await asyncio.gather(*(sub.start() for sub in self.subscribers))
+        for pub in self.publishers:
+            await pub.start()
+        self.running = True
 
 
 class ServiceRuntime:
@@ -48,7 +65,7 @@ class ServiceRuntime:
         self.clock = clock or SystemClock(settings.clock_offset_file)
         self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
         self.migrations_dir = migrations_dir
-        self.broker = KafkaBroker(
+        self.broker = ParallelStartBroker(
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
@@ -62,7 +79,11 @@ class ServiceRuntime:
                                    group_prefix=settings.consumer_group_prefix,
                                    max_poll_interval_ms=settings.consumer_max_poll_interval_ms)
         self.publishers = self._declare_publishers()
-        self.relay = OutboxRelay(self.db, self._publish_row)
+        # with several HTTP workers, rows committed by the others do not wake this process's relay: poll briefly
+        self.relay = OutboxRelay(self.db, self._publish_row, idle_s=0.05 if settings.http_workers > 1 else 0.5)
+        self._lease = FileLock(settings.data_dir / "locks" / f"{self.name}.pipeline.lock")
+        self.pipeline_running = False
+        self._pipeline_tasks: list[asyncio.Task[Any]] = []
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
@@ -114,18 +135,24 @@ class ServiceRuntime:
         s = self.settings
         setup_logging(self.name, s.log_file)
         setup_tracing(self.name, s.otlp_endpoint, s.span_log)
-        await asyncio.to_thread(self.migrate)
-        if s.outbox_republish_on_start:
-            n = await asyncio.to_thread(self.relay.mark_all_unsent)
-            log.info("embedded broker restarted: re-publishing %d outbox events", n)
-        self.dead_letters.producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
-                                                      client_id=f"en-vag-in-{self.name}-dlq")
-        await self.dead_letters.producer.start()
-        await self.broker.start()
-        self.relay.start()
-        tasks = [asyncio.create_task(f()) for f in self._background]
+        shared = s.http_workers > 1
+        if shared:  # several worker processes (workers.py): one migrates at a time, one runs the pipeline
+            migrating = FileLock(s.data_dir / "locks" / f"{self.name}.migrate.lock")
+            await asyncio.to_thread(migrating.acquire, True)
+            try:
+                await asyncio.to_thread(self.migrate)
+            finally:
+                migrating.release()
+        else:
+            await asyncio.to_thread(self.migrate)
+        tasks: list[asyncio.Task[Any]] = []
+        if not shared or self._lease.acquire(blocking=False):
+            await self._start_pipeline(republish=s.outbox_republish_on_start)
+        else:
+            tasks.append(asyncio.create_task(self._take_over_when_free(), name="pipeline-lease"))
         self.ready = True
-        log.info("%s ready on %s:%s", self.name, s.http_host, s.http_port)
+        log.info("%s ready on %s:%s%s", self.name, s.http_host, s.http_port,
+                 "" if self.pipeline_running else " (HTTP only; another worker runs the pipeline)")
         try:
             yield
         finally:
@@ -133,15 +160,45 @@ class ServiceRuntime:
             log.info("%s stopping: finishing in-flight work", self.name)
             for t in tasks:
                 t.cancel()
-            await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
-            await self.relay.stop()
-            await self.dead_letters.producer.stop()
+            await self._stop_pipeline()
+            self._lease.release()
             shutdown_tracing()
             self.db.dispose()
             log.info("%s stopped", self.name)
 
+    async def _start_pipeline(self, republish: bool) -> None:
+        """Outbox relay, dead-letter producer, consumers and background tasks."""
+        s = self.settings
+        if republish:
+            n = await asyncio.to_thread(self.relay.mark_all_unsent)
+            log.info("embedded broker restarted: re-publishing %d outbox events", n)
+        self.dead_letters.producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
+                                                      client_id=f"en-vag-in-{self.name}-dlq")
+        await self.dead_letters.producer.start()
+        await self.broker.start()
+        self.relay.start()
+        self._pipeline_tasks = [asyncio.create_task(f()) for f in self._background]
+        self.pipeline_running = True
+
+    async def _stop_pipeline(self) -> None:
+        if not self.pipeline_running:
+            return
+        for t in self._pipeline_tasks:
+            t.cancel()
+        await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
+        await self.relay.stop()
+        await self.dead_letters.producer.stop()
+        self.pipeline_running = False
+
+    async def _take_over_when_free(self) -> None:
+        """A follower worker: run the pipeline once the worker holding the lease has gone."""
+        while not self._lease.acquire(blocking=False):
+            await asyncio.sleep(1.0)
+        log.warning("%s: this worker takes over the event pipeline", self.name)
+        await self._start_pipeline(republish=False)
+
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        checks: dict[str, Any] = {"started": self.ready}
+        checks: dict[str, Any] = {"started": self.ready, "runs_pipeline": self.pipeline_running}
         try:
             with Session(self.db.engine) as sess:
                 sess.exec(text("SELECT 1"))  # type: ignore[call-overload]
