@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from contracts.envelope import Event
 from contracts.registry import NewerSchemaVersion, UnknownEventType, dead_letter_topic, parse_event
 from services.chassis.db import Database, UnitOfWork
+from services.chassis.outbox import EventTooLarge
 from services.chassis.tables import InboxRow
 
 log = logging.getLogger("kontakt.consumer")
@@ -157,7 +158,7 @@ class Consumers:
                 attempt += 1
                 try:
                     applied = await asyncio.to_thread(self.apply, group, handler, event, record)
-                except PermanentError as exc:
+                except (PermanentError, EventTooLarge) as exc:  # retrying cannot make it fit
                     await self.dead_letters.send(group, record, str(exc), attempts=attempt)
                     self.stats.dead_lettered[group] += 1
                     return "dead_lettered"

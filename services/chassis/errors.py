@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from services.chassis.outbox import EventTooLarge
+
 _SV = {
     "missing": "Uppgiften saknas.",
     "string_too_short": "Texten är för kort.",
@@ -39,6 +41,15 @@ def field_error(field: str, sv: str, en: str, code: str = "invalid") -> dict[str
     return {"field": field, "code": code, "sv": sv, "en": en}
 
 
+def event_too_large_error(exc: EventTooLarge) -> dict[str, str]:
+    return field_error(
+        exc.field or "body",
+        f"Uppgifterna är för stora för att skickas vidare ({exc.size} byte, högst {exc.limit}); "
+        f"fältet {exc.field} är störst. Korta det och försök igen.",
+        f"The data is too large to pass on ({exc.size} bytes, at most {exc.limit}); field {exc.field} is the "
+        "largest. Shorten it and try again.", "too_large")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -57,6 +68,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"errors": exc.errors}, status_code=exc.status)
+
+    @app.exception_handler(EventTooLarge)
+    async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+        # the request would create an event the broker can never carry: refused, nothing was stored
+        return await _domain(request, DomainError([event_too_large_error(exc)], status=413))
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, __: OperationalError) -> JSONResponse:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -22,7 +23,7 @@ from sqlmodel import Session, select
 from contracts.registry import ALL_EVENTS
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail
-from services.chassis.auth import TokenVerifier
+from services.chassis.auth import Staff, TokenVerifier, require
 from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
@@ -46,11 +47,13 @@ class ServiceRuntime:
         self.title = title or self.name
         self.description = description
         self.clock = clock or SystemClock(settings.clock_offset_file)
-        self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
+        self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas],
+                           max_event_bytes=settings.kafka_max_message_bytes)
         self.migrations_dir = migrations_dir
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
+            max_request_size=settings.kafka_max_message_bytes + 64 * 1024,  # the guard counts; headroom for framing
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,  # "Received"/"Processed" per message is noise at INFO
         )
@@ -189,9 +192,36 @@ class ServiceRuntime:
         def metrics() -> str:
             return self.metrics_text()
 
+        app.include_router(ops_router(self))
+
         for r in routers:
             app.include_router(r)
         return app
+
+
+class RedriveIn(BaseModel):
+    ids: list[int] | None = Field(None, description="Outbox row ids to re-drive; none means every parked row.",
+                                  examples=[[17, 18]])
+
+
+def ops_router(rt: ServiceRuntime) -> APIRouter:
+    """Parked outbox rows: what the broker refused for good, and putting them back in line after a fix."""
+    router = APIRouter(prefix="/ops/outbox", tags=["ops"])
+
+    @router.get("/parked", summary="Outbox rows set aside because the broker refused them for good. Roles: ops.")
+    def parked(staff: Staff = require("ops")) -> dict[str, Any]:
+        rows = rt.relay.parked_rows()
+        return {"parked": [{"id": r.id, "event_id": r.event_id, "event_type": r.event_type, "topic": r.topic,
+                            "key": r.key, "bytes": len(r.payload), "created_at": r.created_at,
+                            "parked_at": r.parked_at, "reason": r.parked_reason} for r in rows]}
+
+    @router.post("/redrive", summary="Put parked rows back in line (after a fix). Roles: ops.")
+    def redrive(body: RedriveIn, staff: Staff = require("ops")) -> dict[str, int]:
+        n = rt.relay.redrive(body.ids)
+        log.info("ops %s re-drove %d parked outbox rows", staff.subject, n)
+        return {"redriven": n}
+
+    return router
 
 
 class _ServiceAsyncAPI(AsyncAPI):

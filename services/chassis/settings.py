@@ -30,6 +30,14 @@ class ServiceSettings(BaseSettings):
                                       "Idempotent producer; on for real Kafka, off for Tansu.")  # type: ignore[assignment]
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
                                             "Consumer session timeout; a group join waits about half of it.")  # type: ignore[assignment]
+    kafka_max_message_bytes: int = _shared(
+        "KAFKA_MAX_MESSAGE_BYTES", 1_000_000,
+        "Largest event (key, value, headers) a service may publish: a request that would create a larger one is "
+        "refused with 413, and a consumer dead-letters a larger record. Keep it below the broker's "
+        "message.max.bytes.")  # type: ignore[assignment]
+    kafka_max_fetch_bytes: int = _shared(
+        "KAFKA_MAX_FETCH_BYTES", 16 * 1024 * 1024,
+        "Largest record a consumer fetches and the dead-letter producer carries on intact.")  # type: ignore[assignment]
     clock_offset_file: Path | None = _shared("KONTAKT_CLOCK_FILE", None,
                                              "Demo only: a JSON file {offset_s} shifting the service clock.")  # type: ignore[assignment]
     otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")  # type: ignore[assignment]
