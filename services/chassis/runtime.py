@@ -63,7 +63,9 @@ class ServiceRuntime:
                                    backoff_max_s=settings.consumer_backoff_max_s,
                                    session_timeout_ms=settings.kafka_session_timeout_ms,
                                    group_prefix=settings.consumer_group_prefix,
-                                   max_poll_interval_ms=settings.consumer_max_poll_interval_ms)
+                                   max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
+                                   max_record_bytes=settings.kafka_max_message_bytes,
+                                   max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
         self.relay = OutboxRelay(self.db, self._publish_row)
         self.db.on_commit(self.relay.wake)
@@ -122,7 +124,9 @@ class ServiceRuntime:
             n = await asyncio.to_thread(self.relay.mark_all_unsent)
             log.info("embedded broker restarted: re-publishing %d outbox events", n)
         self.dead_letters.producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
-                                                      client_id=f"en-vag-in-{self.name}-dlq")
+                                                      client_id=f"en-vag-in-{self.name}-dlq",
+                                                      # carries on whatever a consumer fetched, headers added
+                                                      max_request_size=s.kafka_max_fetch_bytes + 1024 * 1024)
         await self.dead_letters.producer.start()
         await self.broker.start()
         self.relay.start()

@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     stall_after_s: float = 120.0
+    # when the pipeline counts as degraded (GET /health/pipeline answers 503; see docs/operations.md)
+    relay_stall_after_s: float = 60.0  # rows wait and the relay has sent nothing for this long
+    outbox_max_age_s: float = 300.0  # the oldest unsent (not parked) row is older than this
+    consumer_no_progress_after_s: float = 120.0  # a group has lag and has applied nothing for this long
+    dead_letter_window_s: float = 900.0  # a dead letter was written within this window
 
     def resolved_database_url(self) -> str:
         if self.database_url:
