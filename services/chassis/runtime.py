@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
 from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, func, text
 from sqlalchemy.exc import OperationalError
@@ -28,6 +30,7 @@ from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
+from services.chassis.health import PipelineState, gauge_lines, look, pipeline_body
 from services.chassis.outbox import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
@@ -73,6 +76,7 @@ class ServiceRuntime:
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
                                       settings.auth_jwks_file or settings.data_dir / "keys" / "jwks.json")
         self.started_at = time.monotonic()
+        self.http_metrics = CollectorRegistry(auto_describe=True)
         self.ready = False
         self._background: list[Callable[[], Any]] = []
 
@@ -163,7 +167,15 @@ class ServiceRuntime:
         ok = self.ready and checks["database"] == "ok" and not stalled
         return ok, checks
 
-    def metrics_text(self) -> str:
+    async def pipeline(self) -> PipelineState:
+        return await look(self.settings, self.relay, self.consumers, self.started_at)
+
+    async def metrics_text(self) -> str:
+        state = await self.pipeline()
+        return self._counter_text() + "\n".join(gauge_lines(self.name, state, self.relay, self.consumers)) + "\n" \
+            + generate_latest(self.http_metrics).decode()
+
+    def _counter_text(self) -> str:
         st = self.consumers.stats
         lines = []
         for name, counter in (("applied", st.applied), ("duplicates", st.duplicates), ("skipped", st.skipped),
@@ -182,19 +194,35 @@ class ServiceRuntime:
         app.state.verifier = self.verifier
         install_error_handlers(app)
         app.add_middleware(CaseTraceMiddleware)
+        # HTTP rate, errors and duration per route; its own registry, so several services share a process in tests
+        Instrumentator(registry=self.http_metrics, excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
 
         @app.get("/health/live", tags=["ops"], summary="Liveness: the process answers.")
         def live() -> dict[str, str]:
             return {"status": "alive"}
 
-        @app.get("/health/ready", tags=["ops"], summary="Readiness: broker, database, consumers not stalled.")
-        def ready() -> JSONResponse:
-            ok, checks = self.readiness()
-            return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+        @app.get("/health/ready", tags=["ops"],
+                 summary="Readiness: started, database reachable, no consumer stuck in one message (503 otherwise). "
+                         "The pipeline's own state is in `pipeline` but does not change the status: use "
+                         "/health/pipeline for that.")
+        async def ready() -> JSONResponse:
+            ok, checks = await asyncio.to_thread(self.readiness)
+            state = await self.pipeline()
+            return JSONResponse({"status": "ready" if ok else "not ready", **checks,
+                                 "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons},
+                                status_code=200 if ok else 503)
+
+        @app.get("/health/pipeline", tags=["ops"],
+                 summary="Whether events flow: 200 'flowing', or 503 'degraded' with the reasons (parked outbox "
+                         "rows, relay stalled, old unsent rows, consumer lag without progress, new dead letters). "
+                         "For alerts and load balancers that must see it.")
+        async def pipeline() -> JSONResponse:
+            state = await self.pipeline()
+            return JSONResponse(pipeline_body(state), status_code=503 if state.reasons else 200)
 
         @app.get("/metrics", tags=["ops"], summary="Prometheus metrics.", response_class=PlainTextResponse)
-        def metrics() -> str:
-            return self.metrics_text()
+        async def metrics() -> str:
+            return await self.metrics_text()
 
         app.include_router(ops_router(self))
 

@@ -76,8 +76,17 @@ async def test_row_the_broker_refuses_for_good_is_parked_other_cases_flow_and_it
                                   headers={"Authorization": f"Bearer {issuer.token('ops')}"})).json()["parked"]
             refused = await c.get("/ops/outbox/parked",
                                   headers={"Authorization": f"Bearer {issuer.token('clinician')}"})
+            health = await c.get("/health/pipeline")
+            ready = await c.get("/health/ready")
+            metrics = (await c.get("/metrics")).text
         assert [p["event_id"] for p in listed] == [str(stuck.event_id)] and listed[0]["bytes"] > 400_000
         assert refused.status_code == 403
+        # health tells the truth: the service serves (ready) but its pipeline is degraded, with the reason
+        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert any(r.startswith("outbox_parked: 1") for r in health.json()["reasons"])
+        assert ready.status_code == 200 and ready.json()["pipeline"] == "degraded"
+        assert 'kontakt_outbox_parked{service="intake"} 1' in metrics
+        assert 'kontakt_outbox_parked_total{service="intake"} 1' in metrics
 
     # the fix: the limit is raised (a new deploy); ops re-drive the parked row and the case catches up in order
     fixed = build(probe_settings(kafka_max_message_bytes=600_000))
@@ -92,5 +101,8 @@ async def test_row_the_broker_refuses_for_good_is_parked_other_cases_flow_and_it
                           .where(OutboxRow.sent_at.is_(None))).one() == 0  # type: ignore[union-attr]
         sent = {r.event_id: r.sent_at for r in _outbox(fixed)}
         assert sent[str(stuck.event_id)] <= sent[str(behind.event_id)]  # type: ignore[operator]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fixed.app), base_url="http://p") as c:
+            flowing = await c.get("/health/pipeline")
+        assert flowing.status_code == 200, flowing.text
     report("outbox parking", other_cases_applied=len(others), parked=1, waited_behind_it=1, redriven=1,
            stuck_case_applied=2)
