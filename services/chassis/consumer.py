@@ -179,6 +179,26 @@ class Consumers:
             self.after_commit(event)
         return True
 
+    def consumed_topics(self) -> set[str]:
+        topics: set[str] = set()
+        for _group, sub in self.subscribers:
+            if getattr(sub, "consumer", None) is not None:
+                topics |= set(sub.consumer.subscription())
+        return topics
+
+    async def rewind(self) -> int:
+        """Every group back to the start of each partition it holds (the broker forgot our offsets);
+        the inbox turns what was already applied into duplicates. Returns the partitions rewound."""
+        n = 0
+        for group, sub in self.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None or not (tps := consumer.assignment()):
+                continue
+            await consumer.seek_to_beginning(*tps)
+            n += len(tps)
+            log.warning("%s rewound to the start of %d partitions", group, len(tps))
+        return n
+
     async def lag(self) -> dict[tuple[str, str, int], int]:
         """Records behind the end of each assigned partition, per (group, topic, partition)."""
         out: dict[tuple[str, str, int], int] = {}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
@@ -22,11 +23,13 @@ from sqlalchemy import MetaData, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from contracts.registry import ALL_EVENTS
+from contracts.registry import ALL_EVENTS, dead_letter_topic
+from contracts.topics import PARTITIONS
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail
 from services.chassis.auth import Staff, TokenVerifier, require
 from services.chassis.clock import Clock, SystemClock
+from services.chassis.broker_watch import BrokerWatch, ensure_topics, partition_counts
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
@@ -71,6 +74,8 @@ class ServiceRuntime:
                                    max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
         self.relay = OutboxRelay(self.db, self._publish_row)
+        self.broker_watch = BrokerWatch(lambda: self.dead_letters.producer.client, self._heal_forgetful_broker,
+                                        settings.broker_watch_interval_s)
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
@@ -98,6 +103,31 @@ class ServiceRuntime:
 
     async def _publish_row(self, row: OutboxRow) -> None:
         await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers))
+
+    async def _heal_forgetful_broker(self, previous: str, current: str) -> None:
+        """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
+        bootstrap = self.settings.kafka_bootstrap_servers
+        owned = sorted(self.publishers) + [dead_letter_topic(g) for g in self.consumers.groups]
+        made = await ensure_topics(bootstrap, owned, PARTITIONS)
+        n = await asyncio.to_thread(self.relay.mark_all_unsent)
+        self.relay.wake()
+        log.warning("new broker %s: topics %s; re-publishing %d outbox events", current, made, n)
+        consumed = self.consumers.consumed_topics()
+        if consumed:
+            # the owners re-make the topics we read; rewind once they are right and the group has settled
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            await admin.start()
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    counts = await partition_counts(admin, consumed)
+                    if all(c == PARTITIONS for c in counts.values()):
+                        break
+                    await asyncio.sleep(0.5)
+            finally:
+                await admin.close()
+            await asyncio.sleep(self.settings.kafka_session_timeout_ms / 1000)  # let the rebalance finish
+            await self.consumers.rewind()
 
     # -- wiring ---------------------------------------------------------------------------------
     def include(self, router: KafkaRouter) -> None:
@@ -132,9 +162,13 @@ class ServiceRuntime:
                                                       # carries on whatever a consumer fetched, headers added
                                                       max_request_size=s.kafka_max_fetch_bytes + 1024 * 1024)
         await self.dead_letters.producer.start()
+        if s.broker_watch_interval_s > 0:
+            await self.broker_watch.check()  # the cluster we start on
         await self.broker.start()
         self.relay.start()
         tasks = [asyncio.create_task(f()) for f in self._background]
+        if s.broker_watch_interval_s > 0:
+            tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
         self.ready = True
         log.info("%s ready on %s:%s", self.name, s.http_host, s.http_port)
         try:

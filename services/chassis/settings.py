@@ -55,6 +55,11 @@ class ServiceSettings(BaseSettings):
 
     outbox_republish_on_start: bool = _shared("KONTAKT_OUTBOX_REPUBLISH", False,
                                               "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
+    broker_watch_interval_s: float = _shared(
+        "KONTAKT_BROKER_WATCH_S", 0.0,
+        "Embedded broker only (`kontakt up` sets 2): how often to check the broker's cluster id; a change (it "
+        "restarted empty) makes the service re-create its topics, re-publish its outbox and re-read from the "
+        "start. 0 (the default, for a durable broker) turns it off.")  # type: ignore[assignment]
     consumer_group_prefix: str = ""  # tests give each run its own groups
     consumer_max_attempts: int = 5
     consumer_max_poll_interval_ms: int = 300_000
