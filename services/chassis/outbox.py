@@ -105,6 +105,7 @@ class OutboxRelay:
         self.idle_s = idle_s
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self.lock = asyncio.Lock()  # held for a cycle; healing a forgetful broker holds it to keep sends out
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self.last_cycle: datetime | None = None
@@ -186,6 +187,10 @@ class OutboxRelay:
             otel_context.detach(token)
 
     async def drain_once(self) -> int:
+        async with self.lock:
+            return await self._drain()
+
+    async def _drain(self) -> int:
         rows = await asyncio.to_thread(self._fetch)
         if not rows:
             self.last_advance = time.monotonic()
@@ -228,8 +233,12 @@ class OutboxRelay:
             except Exception as exc:  # broker or database away: keep rows, try again later
                 self.last_error = type(exc).__name__
                 log.warning("outbox relay cycle failed: %s; retrying in %.1fs", type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                self._wake.clear()
+                try:  # a wake (a commit, a healed broker) cuts the wait short
+                    await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                    backoff = 0.2
+                except TimeoutError:
+                    backoff = min(backoff * 2, 10.0)
                 continue
             self._wake.clear()
             try:

@@ -108,8 +108,11 @@ class ServiceRuntime:
         """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
         bootstrap = self.settings.kafka_bootstrap_servers
         owned = sorted(self.publishers) + [dead_letter_topic(g) for g in self.consumers.groups]
-        made = await ensure_topics(bootstrap, owned, PARTITIONS)
-        n = await asyncio.to_thread(self.relay.mark_all_unsent)
+        async with self.relay.lock:  # no send of ours may auto-create a topic while we make it
+            made = await ensure_topics(bootstrap, owned, PARTITIONS)
+            # the producer may have cached a topic auto-created meanwhile with the broker's default count
+            await self.broker.config.producer._producer.producer.client.force_metadata_update()  # noqa: SLF001
+            n = await asyncio.to_thread(self.relay.mark_all_unsent)
         self.relay.wake()
         log.warning("new broker %s: topics %s; re-publishing %d outbox events", current, made, n)
         consumed = self.consumers.consumed_topics()
