@@ -20,6 +20,15 @@ class _Booking(Event):
     producer: Literal["booking"] = F("Publisher.", "booking")
 
 
+class ReplacedAppointment(Payload):
+    """The appointment a re-booking moved away from: released in the same transaction as the new booking."""
+    appointment_id: str = F("The old appointment's id.", "A-3K9P2Q")
+    unit_id: str = F("Its unit.", "hc-mariehem")
+    unit_name: str = F("Its unit's display name.", "Mariehems hälsocentral")
+    starts_at: AwareDatetime = F("Its start: the time that is no longer booked.", "2022-11-29T13:00:00+01:00")
+    reason: Literal["rebooked", "care_level_changed"] = F("Why it moved.", "rebooked")
+
+
 class AppointmentBookedPayload(Payload):
     appointment_id: str = F("Appointment id.", "A-5R2T7Y")
     unit_id: str = F("Unit id.", "bup-umea")
@@ -36,6 +45,10 @@ class AppointmentBookedPayload(Payload):
     wait_days: int = F("Calendar days from decision to visit.", 13, ge=0)
     patient_chosen_wait: bool = F("The family declined an earlier offered time (excluded from the guarantee share).", False)
     rebooking_of: str | None = F("Appointment this one replaces.", None)
+    replaces: ReplacedAppointment | None = F(
+        "The appointment this one replaces, with its time: a re-booking is this one fact (no AppointmentCancelled "
+        "is published for the old one), so the family gets one message naming the new time and the old one.",
+        None, default=None)
     booked_by: Literal["contact_centre", "health_centre", "unit"] = F("Who booked.", "contact_centre")
 
 

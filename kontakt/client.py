@@ -27,7 +27,8 @@ ACUTE_RISK = {"risk_self_harm": 3, "risk_suicidal": 3}
 
 def personnummer(born: date, rng: random.Random, female: bool) -> str:
     """A checksum-valid personnummer (YYYYMMDD-NNNC) for generated children; the sex digit is odd for male."""
-    serial = rng.randint(0, 99) * 10 + (rng.choice([0, 2, 4, 6, 8]) if female else rng.choice([1, 3, 5, 7, 9]))
+    # the serial's last digit is the sex; the serial 000 does not exist (intake rightly refuses it)
+    serial = rng.randint(1, 99) * 10 + (rng.choice([0, 2, 4, 6, 8]) if female else rng.choice([1, 3, 5, 7, 9]))
     digits = f"{born:%y%m%d}{serial:03d}"
     total = 0
     for i, ch in enumerate(digits):

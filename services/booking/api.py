@@ -1,11 +1,11 @@
 """HTTP API of the booking service: the booking screen during the call, and units' schedulers."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, File, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from contracts.booking import EasierEveryday, Exchange, Recommend, Satisfaction
@@ -42,6 +42,12 @@ class HoldIn(_In):
 class ConfirmIn(_In):
     patient_chosen_wait: bool = Field(False, description="The family declined an earlier offered time.")
     slot_id: str | None = Field(None, max_length=60, description="The time the screen shows; refused if the token holds another.")
+
+
+class RebookIn(_In):
+    hold_token: str = Field(max_length=40, description="A hold on the new time (POST /api/holds) for the same case.")
+    slot_id: str | None = Field(None, max_length=60, description="The time the screen shows; refused if the token holds another.")
+    patient_chosen_wait: bool = Field(False, description="The family declined an earlier offered time.")
 
 
 class CancelIn(_In):
@@ -87,9 +93,8 @@ def build_api(rt: ServiceRuntime, ref: Reference) -> APIRouter:
     return api
 
 
-def add_slot(rt: ServiceRuntime, ref: Reference, unit_id: str, body: SlotIn, staff: Staff) -> Slot:
-    unit = _unit_or_refuse(ref, unit_id)
-    now = rt.clock.now()
+def slot_problems(unit: Any, body: SlotIn, now: datetime) -> list[tuple[str, str, str, str]]:
+    """(field, code, sv, en) for each reason the unit cannot open this time."""
     errors = []
     if body.starts_at <= now:
         errors.append(("starts_at", "in_past", "Tiden har redan varit.", "The time is in the past."))
@@ -97,6 +102,13 @@ def add_slot(rt: ServiceRuntime, ref: Reference, unit_id: str, body: SlotIn, sta
         errors.append(("profession", "not_at_unit", "Enheten har inte den yrkesgruppen.", "The unit has no such profession."))
     if body.digital and not unit.digital_visits:
         errors.append(("digital", "no_digital", "Enheten erbjuder inte digitala besök.", "The unit offers no digital visits."))
+    return errors
+
+
+def add_slot(rt: ServiceRuntime, ref: Reference, unit_id: str, body: SlotIn, staff: Staff) -> Slot:
+    unit = _unit_or_refuse(ref, unit_id)
+    now = rt.clock.now()
+    errors = slot_problems(unit, body, now)
     if errors:
         raise service.DomainError([service.field_error(f, sv, en, c) for f, c, sv, en in errors])
     ends = body.starts_at + timedelta(minutes=body.duration_min)
@@ -130,20 +142,42 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
     def create_slot(unit_id: str, body: SlotIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, Any]:
         return _slot_view(add_slot(rt, ref, unit_id, body, staff))
 
+    @api.get("/units/{unit_id}/slots", summary="The unit's times in a period (a scheduler's week view).")
+    def list_slots(unit_id: str, from_date: date | None = None, days: int = Query(7, ge=1, le=31),
+                   staff: Staff = require(*SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+        _unit_or_refuse(ref, unit_id)
+        start_day = from_date or rt.clock.now().astimezone(STOCKHOLM).date()
+        start = datetime.combine(start_day, time(0), tzinfo=STOCKHOLM)
+        with Session(rt.db.engine) as s:
+            rows = s.exec(select(Slot).where(Slot.unit_id == unit_id, Slot.starts_at >= start,
+                                             Slot.starts_at < start + timedelta(days=days))
+                          .order_by(Slot.starts_at)).all()  # type: ignore[arg-type]
+        return [_slot_view(r) for r in rows]
+
     @api.post("/units/{unit_id}/slots/import", summary="Import times from an iCalendar or CSV file (all or nothing).")
     async def import_slots(unit_id: str, calendar: UploadFile = File(...),
                            staff: Staff = require(*SCHEDULERS)) -> dict[str, int]:
-        _unit_or_refuse(ref, unit_id)
+        unit = _unit_or_refuse(ref, unit_id)
         rows = parse_calendar(calendar.filename or "", await calendar.read())
-        # validate every row before storing any: a bad file is refused whole
-        slots = []
+        # validate every row before storing any: a bad file is refused whole, naming every bad line
+        slots, errors, now = [], [], rt.clock.now()
         for row in rows:
             line = row.pop("_line")
+            if "_error" in row:
+                errors.append(row["_error"])
+                continue
             try:
-                slots.append(SlotIn.model_validate(row))
-            except ValueError as exc:
-                raise service.refuse("calendar", "bad_row", f"Rad {line}: ogiltig tid.",
-                                     f"Line {line}: invalid time ({str(exc).splitlines()[-1].strip()}).") from None
+                slot = SlotIn.model_validate(row)
+            except ValidationError as exc:
+                fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+                errors.append(service.field_error("calendar", f"Rad {line}: ogiltigt värde i kolumnen {fields}.",
+                                                  f"Line {line}: invalid value in column {fields}.", "bad_row"))
+                continue
+            errors += [service.field_error("calendar", f"Rad {line}: {sv}", f"Line {line}: {en}", code)
+                       for _, code, sv, en in slot_problems(unit, slot, now)]
+            slots.append(slot)
+        if errors:
+            raise service.DomainError(errors)
         created = 0
         for slot in slots:
             add_slot(rt, ref, unit_id, slot, staff)
@@ -192,6 +226,24 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             uow.commit()
         return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
                 "wait_days": appt.wait_days}
+
+    @api.post("/appointments/{appointment_id}/rebook", status_code=201,
+              summary="Move a booked appointment to a held new time: one transaction, one fact, one message.")
+    def rebook(appointment_id: str, body: RebookIn, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
+        now = rt.clock.now()
+        with rt.db.uow() as uow:
+            old = uow.session.get(Appointment, appointment_id)
+            if old is None:
+                raise service.refuse("appointment_id", "unknown", "Okänt besök.", "Unknown appointment.", 404)
+            appt = service.confirm(uow, ref, body.hold_token, now, body.patient_chosen_wait, slot_id=body.slot_id,
+                                   rebooking_of=appointment_id)
+            freed = uow.session.get(Slot, old.slot_id)
+            if freed is not None:  # the old time may be what a waiting child needs
+                service.offer_to_waiting(uow, ref, freed, now)
+            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, detail=appointment_id)
+            uow.commit()
+        return {"appointment_id": appt.appointment_id, "rebooking_of": appointment_id, "unit_id": appt.unit_id,
+                "starts_at": appt.starts_at, "wait_days": appt.wait_days}
 
     def _change(appointment_id: str, staff: Staff, action: str, body: CancelIn | None = None) -> dict[str, str]:
         now = rt.clock.now()

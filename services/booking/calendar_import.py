@@ -9,6 +9,7 @@ from typing import Any
 from icalendar import Calendar
 
 from services.booking.service import refuse
+from services.chassis.errors import field_error
 
 CSV_COLUMNS = ("starts_at", "duration_min", "profession", "visit_type", "digital")
 
@@ -24,17 +25,28 @@ def _csv(text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or set(CSV_COLUMNS[:1]) - set(reader.fieldnames):
         raise refuse("calendar", "bad_header", "Rad 1: rubrikraden saknar starts_at.", "Line 1: header lacks starts_at.")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line, row in enumerate(reader, start=2):
+        # an unreadable line is kept as its error, so the importer names every bad line, not only the first
         try:
-            rows.append({"_line": line, "starts_at": datetime.fromisoformat(row["starts_at"]),
-                         "duration_min": int(row.get("duration_min") or 45),
-                         "profession": row.get("profession") or "psychologist",
-                         "visit_type": row.get("visit_type") or "new_visit",
-                         "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
-        except (ValueError, TypeError) as exc:
-            raise refuse("calendar", "bad_row", f"Rad {line}: kan inte läsas ({exc}).",
-                         f"Line {line}: cannot be read ({exc}).") from None
+            starts_at = datetime.fromisoformat(row["starts_at"] or "")
+        except (ValueError, TypeError):
+            rows.append({"_line": line, "_error": field_error(
+                "calendar", f"Rad {line}: starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
+                f"Line {line}: the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00.",
+                "bad_row")})
+            continue
+        try:
+            duration = int(row.get("duration_min") or 45)
+        except (ValueError, TypeError):
+            rows.append({"_line": line, "_error": field_error(
+                "calendar", f"Rad {line}: längden ska vara ett antal minuter.",
+                f"Line {line}: the duration must be a number of minutes.", "bad_row")})
+            continue
+        rows.append({"_line": line, "starts_at": starts_at, "duration_min": duration,
+                     "profession": row.get("profession") or "psychologist",
+                     "visit_type": row.get("visit_type") or "new_visit",
+                     "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
     return rows
 
 

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from contracts.booking import (
@@ -22,12 +23,14 @@ from contracts.booking import (
     GroupSeatBookedPayload,
     NoBookableSlots,
     NoBookableSlotsPayload,
+    ReplacedAppointment,
     SearchedUnit,
 )
 from contracts.envelope import Event
 from services.booking import domain
 from services.booking.reference import Reference
 from services.booking.store import Appointment, BookingCase, GroupSeat, ParentGroup, Slot, WaitingEntry
+from services.chassis.clock import STOCKHOLM
 from services.chassis.db import UnitOfWork
 from services.chassis.errors import DomainError, field_error
 
@@ -93,14 +96,32 @@ def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: 
 
 
 def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, now: datetime, caused_by: Event | None,
-              *, booked_by: str = "contact_centre", chosen: bool = False, rebooking_of: str | None = None) -> Appointment:
+              *, booked_by: str = "contact_centre", chosen: bool = False, replaces: Appointment | None = None,
+              reason: str = "rebooked") -> Appointment:
+    """Insert the appointment (the one-live-per-case index refuses a second) and publish it as one fact.
+
+    With `replaces`, the old appointment is released in the same transaction and named in the same event,
+    so the family hears once: the new time, and that the old one is gone."""
     unit = ref.unit(slot.unit_id)
     assert unit is not None
     appt = Appointment(appointment_id=_id("A-"), case_id=case.case_id, slot_id=slot.slot_id, unit_id=unit.unit_id,
                        level=case.level or "", starts_at=slot.starts_at,
                        wait_days=domain.wait_days(case.decided_at or now, slot.starts_at), booked_at=now,
-                       patient_chosen_wait=chosen, rebooking_of=rebooking_of)
+                       patient_chosen_wait=chosen, rebooking_of=replaces.appointment_id if replaces else None)
+    replaced = None
+    if replaces is not None:
+        old_unit = ref.unit(replaces.unit_id)
+        replaced = ReplacedAppointment(appointment_id=replaces.appointment_id, unit_id=replaces.unit_id,
+                                       unit_name=old_unit.name if old_unit else replaces.unit_id,
+                                       starts_at=replaces.starts_at, reason=reason)  # type: ignore[arg-type]
+        release(uow, replaces, status="replaced", replaced_by=appt.appointment_id)
     uow.session.add(appt)
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:  # another transaction booked this child first: the index is the last word
+        if "case_id" not in str(exc.orig) and "one_live" not in str(exc.orig):
+            raise
+        raise already_booked(None) from None
     entry = uow.session.get(WaitingEntry, case.case_id)
     if entry is not None:
         uow.session.delete(entry)
@@ -111,12 +132,35 @@ def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, no
             unit_municipality=unit.municipality, level=case.level, visit_type=slot.visit_type,  # type: ignore[arg-type]
             profession=slot.profession, starts_at=slot.starts_at, digital=slot.digital,
             decided_at=case.decided_at or now, wait_days=appt.wait_days, patient_chosen_wait=chosen,
-            rebooking_of=rebooking_of, booked_by=booked_by)))  # type: ignore[arg-type]
+            rebooking_of=appt.rebooking_of, replaces=replaced, booked_by=booked_by)))  # type: ignore[arg-type]
     return appt
 
 
+def already_booked(live: Appointment | None) -> DomainError:
+    if live is None:
+        return refuse("case_id", "already_booked", "Barnet har redan en bokad tid.",
+                      "The child already has a booked time.", 409)
+    when = live.starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return refuse("case_id", "already_booked",
+                  f"Barnet har redan en bokad tid {when} ({live.unit_id}, {live.appointment_id}); "
+                  "flytta den med ombokning i stället.",
+                  f"The child already has a booked time {when} ({live.unit_id}, {live.appointment_id}); "
+                  "move it with a re-booking instead.", 409)
+
+
+def lock_case(uow: UnitOfWork, case_id: str) -> BookingCase:
+    """The case row, locked until commit on PostgreSQL: bookings of one child take turns."""
+    case = uow.session.get(BookingCase, case_id, with_for_update=True, populate_existing=True)
+    if case is None or case.level is None or case.decided_at is None:
+        raise refuse("case_id", "no_decision", "Ingen vårdnivå är beslutad för ärendet ännu.",
+                     "No care level has been decided for the case yet.", 409)
+    return case
+
+
 def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool,
-            slot_id: str | None = None) -> Appointment:
+            slot_id: str | None = None, rebooking_of: str | None = None) -> Appointment:
+    """Book the held time. A child with a live appointment is refused (with that time) unless this is the
+    deliberate re-booking of exactly that appointment, which moves it in this one transaction."""
     slot = uow.session.exec(select(Slot).where(Slot.hold_token == token)).first()
     if slot is None:
         raise refuse("hold_token", "unknown_hold", "Okänd eller redan använd hållning.", "Unknown or used hold.", 404)
@@ -125,18 +169,19 @@ def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: 
     if slot.hold_expires_at is None or slot.hold_expires_at <= now:
         raise refuse("hold_token", "hold_expired", "Hållningen har gått ut; tiden är tillbaka bland lediga.",
                      "The hold expired; the time is back in the pool.", 409)
+    case = lock_case(uow, slot.hold_case_id or "")
+    live = active_appointment(uow, case.case_id)
+    if rebooking_of is None and live is not None:
+        raise already_booked(live)
+    if rebooking_of is not None and (live is None or live.appointment_id != rebooking_of):
+        raise refuse("appointment_id", "not_live", "Besöket som ska flyttas är inte barnets bokade tid.",
+                     "The appointment to move is not the child's booked time.", 409)
     res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
         Slot.slot_id == slot.slot_id, Slot.state == "held", Slot.hold_token == token, Slot.hold_expires_at > now)
         .values(state="booked", hold_token=None, hold_expires_at=None))
     if res.rowcount != 1:
         raise refuse("hold_token", "slot_taken", "Tiden hann bokas av någon annan.", "The time was taken.", 409)
-    case = case_or_refuse(uow, slot.hold_case_id or "")
-    previous = active_appointment(uow, case.case_id)
-    rebooking_of = None
-    if previous is not None:  # a new time replaces the old one
-        cancel(uow, previous, now, by="contact_centre", reason="rebooked", caused_by=None)
-        rebooking_of = previous.appointment_id
-    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, rebooking_of=rebooking_of)
+    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, replaces=live)
 
 
 def active_appointment(uow: UnitOfWork, case_id: str) -> Appointment | None:
@@ -144,17 +189,26 @@ def active_appointment(uow: UnitOfWork, case_id: str) -> Appointment | None:
                                                       Appointment.status == "booked")).first()
 
 
+def release(uow: UnitOfWork, appt: Appointment, *, status: str, replaced_by: str | None = None) -> None:
+    """The appointment stops being live and its time goes back to the pool."""
+    appt.status, appt.replaced_by = status, replaced_by
+    uow.session.add(appt)
+    uow.session.exec(update(Slot).where(Slot.slot_id == appt.slot_id)  # type: ignore[call-overload]
+                     .values(state="free", hold_token=None, hold_case_id=None, hold_expires_at=None))
+    uow.session.flush()  # the live row is gone before a new one for the case is inserted
+
+
 def cancel(uow: UnitOfWork, appt: Appointment, now: datetime, *, by: str, reason: str | None,
            caused_by: Event | None) -> None:
     if appt.status == "cancelled":
         raise refuse("appointment_id", "already_cancelled", "Besöket är redan avbokat.",
                      "The appointment is already cancelled.", 409)
+    if appt.status == "replaced":
+        raise refuse("appointment_id", "replaced", f"Besöket är flyttat till en ny tid ({appt.replaced_by}).",
+                     f"The appointment was moved to a new time ({appt.replaced_by}).", 409)
     if appt.status != "booked":
         raise refuse("appointment_id", "not_booked", "Besöket är redan avslutat.", "The visit is already done.", 409)
-    appt.status = "cancelled"
-    uow.session.add(appt)
-    uow.session.exec(update(Slot).where(Slot.slot_id == appt.slot_id)  # type: ignore[call-overload]
-                     .values(state="free", hold_token=None, hold_case_id=None, hold_expires_at=None))
+    release(uow, appt, status="cancelled")
     uow.publish(AppointmentCancelled.new(case_id=appt.case_id, occurred_at=now, caused_by=caused_by,
                                          payload=AppointmentChangePayload(appointment_id=appt.appointment_id,
                                                                           unit_id=appt.unit_id, at=now, by=by,  # type: ignore[arg-type]
@@ -217,22 +271,23 @@ def place(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, cau
 
 
 def change_level(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime, caused_by: Event) -> None:
+    """A new level moves a live appointment to the first time within the new promise (one fact, one message
+    to the family); without such a time the old one is cancelled and the waiting-list routine runs."""
     previous = active_appointment(uow, case.case_id)
     if previous is None:
         place(uow, ref, case, now, caused_by)
         return
-    cancel(uow, previous, now, by="contact_centre", reason="care_level_changed", caused_by=caused_by)
-    if case.level not in domain.BOOKABLE:
-        return
-    ok = within_promise(ref, case, offers(uow, ref, case, now, limit=50))
+    ok = within_promise(ref, case, offers(uow, ref, case, now, limit=50)) if case.level in domain.BOOKABLE else []
     if not ok:
-        no_bookable_slots(uow, ref, case, now, caused_by)
+        cancel(uow, previous, now, by="contact_centre", reason="care_level_changed", caused_by=caused_by)
+        if case.level in domain.BOOKABLE:
+            no_bookable_slots(uow, ref, case, now, caused_by)
         return
     slot = uow.session.get(Slot, ok[0].slot_id)
     assert slot is not None
     slot.state = "booked"
     uow.session.add(slot)
-    book_slot(uow, ref, case, slot, now, caused_by, rebooking_of=previous.appointment_id)
+    book_slot(uow, ref, case, slot, now, caused_by, replaces=previous, reason="care_level_changed")
 
 
 def offer_to_waiting(uow: UnitOfWork, ref: Reference, slot: Slot, now: datetime) -> Appointment | None:
@@ -242,8 +297,11 @@ def offer_to_waiting(uow: UnitOfWork, ref: Reference, slot: Slot, now: datetime)
     unit = ref.unit(slot.unit_id)
     assert unit is not None
     for entry in uow.session.exec(select(WaitingEntry).order_by(WaitingEntry.clock_start)).all():  # type: ignore[arg-type]
-        case = uow.session.get(BookingCase, entry.case_id)
+        case = uow.session.get(BookingCase, entry.case_id, with_for_update=True)
         if case is None or not domain.serves(unit, entry.level, case.age_years):
+            continue
+        if active_appointment(uow, case.case_id) is not None:  # booked by phone meanwhile: no longer waiting
+            uow.session.delete(entry)
             continue
         if unit.unit_id not in entry.unit_ids and not slot.digital:
             continue

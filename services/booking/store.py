@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from services.chassis.db import new_base
@@ -44,8 +44,15 @@ class Slot(BookingBase, table=True):  # type: ignore[call-arg]
     hold_expires_at: datetime | None = None
 
 
+LIVE = "status = 'booked'"
+
+
 class Appointment(BookingBase, table=True):  # type: ignore[call-arg]
+    """A booked visit. At most one is live (status booked) per case: the database says so, not only the code."""
+
     __tablename__ = "appointments"
+    __table_args__ = (Index("uq_appointments_one_live_per_case", "case_id", unique=True,
+                            sqlite_where=text(LIVE), postgresql_where=text(LIVE)),)
     appointment_id: str = Field(primary_key=True, max_length=20)
     case_id: str = Field(index=True, max_length=20)
     slot_id: str = Field(index=True, max_length=20)
@@ -53,10 +60,11 @@ class Appointment(BookingBase, table=True):  # type: ignore[call-arg]
     level: str = Field(max_length=20)
     starts_at: datetime
     wait_days: int
-    status: str = Field(default="booked", max_length=12)  # booked, cancelled, attended, no_show
+    status: str = Field(default="booked", max_length=12)  # booked, cancelled, replaced, attended, no_show
     booked_at: datetime
     patient_chosen_wait: bool = False
     rebooking_of: str | None = Field(default=None, max_length=20)
+    replaced_by: str | None = Field(default=None, max_length=20)  # the re-booking that moved this one
 
 
 class WaitingEntry(BookingBase, table=True):  # type: ignore[call-arg]

@@ -25,12 +25,18 @@ class _Measure(_Strict):
     target: float = Field(ge=0, le=1)
     title_sv: str
     title_en: str
+    basis: Literal["cohort", "completed"] = "completed"
+
+
+class _Phone(_Strict):
+    offered_includes_queue_full: bool
 
 
 class _Definitions(_Strict):
     version: str = Field(min_length=1)
     measures: list[_Measure]
     targets: dict[str, float] = {}
+    phone: _Phone
     age_bands: list[tuple[int, int]]
     suppress_below: int = Field(ge=1)
     at_risk_days: int = Field(ge=0, le=7)
@@ -78,10 +84,10 @@ class _RuleSet(_Strict):
 
 def load_definitions(path: Path = DATA / "kpi_definitions.yaml") -> Definitions:
     d = _Definitions.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return Definitions(d.version, {m.id: Measure(m.id, m.limit_days, m.level, m.target, m.title_sv, m.title_en)
-                                   for m in d.measures},
+    return Definitions(d.version, {m.id: Measure(m.id, m.limit_days, m.level, m.target, m.title_sv, m.title_en,
+                                                 m.basis) for m in d.measures},
                        [tuple(b) for b in d.age_bands], d.suppress_below, d.at_risk_days,  # type: ignore[misc]
-                       d.parent_group_follow_up_days, dict(d.targets))
+                       d.parent_group_follow_up_days, dict(d.targets), d.phone.offered_includes_queue_full)
 
 
 def load_rules(path: Path = DATA / "deviation_rules.yaml") -> RuleSet:

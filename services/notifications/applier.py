@@ -54,12 +54,14 @@ class Applier:
 
     def on_AppointmentBooked(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
         ctx = plan.appointment_context(p)
-        if p.rebooking_of:
-            self._call_off(s, p.rebooking_of, replaced_by=p.appointment_id)
+        family_knew_old = True
+        if p.rebooking_of and s.get(Appointment, p.appointment_id) is None:
+            # one fact: the old time's unsent messages are called off and the family hears once
+            family_knew_old = not self._call_off(s, p.rebooking_of, replaced_by=p.appointment_id)
         if s.get(Appointment, p.appointment_id) is None:
             s.add(Appointment(appointment_id=p.appointment_id, case_id=ev.case_id, booked_event_id=str(ev.event_id),
                               context=ctx))
-        self._plan(s, ev, plan.plan_booked(p, now, self.policy), now)
+        self._plan(s, ev, plan.plan_booked(p, now, self.policy, family_knew_old=family_knew_old), now)
         self._stream(s, ev, "AppointmentBooked", [p.unit_id], {
             "appointment_id": p.appointment_id, "unit_id": p.unit_id, "unit_name": p.unit_name,
             "starts_at": p.starts_at.isoformat(), "digital": p.digital, "level": p.level, "visit_type": p.visit_type})

@@ -20,7 +20,8 @@ _APPOINTMENT = {"unit_name": "BUP Umeå", "unit_address": "Norrlands universitet
                 "starts_at": "2022-12-01T09:00:00+01:00", "digital": False}
 # contexts that every template must render with: the same keys the handlers put in a delivery's context
 SAMPLES: dict[str, dict[str, Any]] = {
-    "appointment_confirmation": _APPOINTMENT, "appointment_changed": _APPOINTMENT,
+    "appointment_confirmation": _APPOINTMENT,
+    "appointment_changed": {**_APPOINTMENT, "old_starts_at": "2022-11-29T13:00:00+01:00", "old_unit_name": "BUP Umeå"},
     "appointment_cancelled": _APPOINTMENT, "appointment_reminder": _APPOINTMENT,
     "group_welcome": {"unit_name": "Mariehems hälsocentral", "starts_on": "2023-04-12",
                       "location": "https://video.example/g/1", "digital": True},

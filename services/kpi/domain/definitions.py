@@ -13,6 +13,10 @@ class Measure:
     target: float
     title_sv: str
     title_en: str
+    basis: str = "completed"  # the share the dashboard shows by default: "cohort" or "completed"
+
+
+BASES = ("cohort", "completed")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class Definitions:
     at_risk_days: int
     parent_group_follow_up_days: int
     targets: dict[str, float] = field(default_factory=dict)
+    # a call turned away by a full queue counts as offered (older reading) or is reported beside
+    offered_includes_queue_full: bool = False
 
 
 @dataclass(frozen=True)

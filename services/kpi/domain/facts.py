@@ -2,6 +2,9 @@
 
 Live consumption and the batch replay both go through `facts_of`, so they cannot disagree.
 No direct identifiers survive: the child's patient reference is dropped here.
+Facts that are counted (contacts, decisions, collaborations, paper arrivals, searches without a time)
+are keyed by what makes them one business fact, never by event id: the same fact published again
+under a new event id merges into the same entry and counts once.
 """
 from __future__ import annotations
 
@@ -17,6 +20,11 @@ CALL_STEPS = {"CallOffered": "offered", "CallAnswered": "answered", "CallAbandon
               "QueueFull": "full", "CallbackScheduled": "cb_sched", "CallbackMade": "cb_made"}
 
 
+def fact_key(kind: str, *parts: Any) -> str:
+    """The identity of a counted fact: what happened, not which message said so."""
+    return "|".join([kind, *("" if x is None else str(x) for x in parts)])
+
+
 def _call(d: dict[str, Any]) -> Extracted:
     p = d["payload"]
     return "call", p["call_id"], {CALL_STEPS[d["event_type"]]: norm_ts(p["at"]), "line": p["line"]}
@@ -28,7 +36,8 @@ def _referral(d: dict[str, Any]) -> Facts:
     ref = {"channel": p["channel"], "source": p["source"], "school": bool(p["school_referral"]),
            "age": child["age_years"], "sex": child["sex"], "municipality": child["municipality"]}
     contact = {"at": clock, "channel": p["channel"], "school": bool(p["school_referral"])}
-    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {d["event_id"]: contact}}
+    # a case is opened by exactly one referral: its contact is the case's first
+    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact}}
 
 
 def _linked(d: dict[str, Any]) -> Facts:
@@ -36,12 +45,13 @@ def _linked(d: dict[str, Any]) -> Facts:
     linked = norm_ts(p["linked_clock_start"])
     contact = {"at": linked, "channel": p["linked_channel"],
                "school": p["linked_source"] == "school_student_health"}
-    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {d["event_id"]: contact}}
+    key = fact_key("linked", linked, p["linked_channel"], p["linked_source"], p.get("external_ref"))
+    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {key: contact}}
 
 
 def _paper(d: dict[str, Any]) -> Facts:
     p = d["payload"]
-    return {"paper": {d["event_id"]: {"written": p["date_written"], "arrived": p["date_arrived"]}}}
+    return {"paper": {fact_key("paper", p["date_written"], p["date_arrived"]): {"written": p["date_written"], "arrived": p["date_arrived"]}}}
 
 
 def _assessment(at_field: str, kind: str | None = None) -> Callable[[dict[str, Any]], Facts]:
@@ -64,16 +74,18 @@ def _closed(d: dict[str, Any]) -> Facts:
 
 def _decided(d: dict[str, Any]) -> Facts:
     p = d["payload"]
-    return {"decisions": {d["event_id"]: {"at": norm_ts(p["decided_at"]), "level": p["level"],
-                                          "guide": p["guide_level"], "overridden": bool(p["overridden"]),
-                                          "supersedes": p.get("supersedes_level")}}}
+    decided = norm_ts(p["decided_at"])
+    decision = {"at": decided, "level": p["level"], "guide": p["guide_level"], "overridden": bool(p["overridden"]),
+                "supersedes": p.get("supersedes_level")}
+    return {"decisions": {fact_key("decided", decided, p["level"]): decision}}
 
 
 def _collab(d: dict[str, Any]) -> Facts:
     p = d["payload"]
-    return {"collabs": {d["event_id"]: {"at": norm_ts(p["initiated_at"]), "question": p["question"],
-                                        "intervention": p["intervention"], "hc": p["health_centre_unit"],
-                                        "bup": p["bup_unit"]}}}
+    at = norm_ts(p["initiated_at"])
+    collab = {"at": at, "question": p["question"], "intervention": p["intervention"],
+              "hc": p["health_centre_unit"], "bup": p["bup_unit"]}
+    return {"collabs": {fact_key("collab", at, p["question"], p["health_centre_unit"], p["bup_unit"]): collab}}
 
 
 def _booked(d: dict[str, Any]) -> Facts:
@@ -82,7 +94,11 @@ def _booked(d: dict[str, Any]) -> Facts:
             "starts": norm_ts(p["starts_at"]), "decided": norm_ts(p["decided_at"]),
             "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"]}
     booked_at = norm_ts(d["occurred_at"])
-    return {"appts": {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}}
+    appts: Facts = {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}
+    old = p.get("replaces")
+    if old:  # a re-booking releases the old appointment in the same fact: it counts as cancelled for the figures
+        appts[old["appointment_id"]] = {"status": [booked_at, d["event_id"], "cancelled", old["reason"], old["unit_id"]]}
+    return {"appts": appts}
 
 
 def _appt_status(kind: str) -> Callable[[dict[str, Any]], Facts]:
@@ -122,8 +138,9 @@ EVALUATION_SCALES: dict[str, tuple[str, ...]] = {
 
 def _noslots(d: dict[str, Any]) -> Facts:
     p = d["payload"]
-    return {"noslots": {d["event_id"]: {"at": norm_ts(d["occurred_at"]), "level": p["level"],
-                                        "units": sorted(u["unit_id"] for u in p["units"])}}}
+    key = fact_key("noslots", norm_ts(p["searched_from"]), p["level"])
+    return {"noslots": {key: {"at": norm_ts(d["occurred_at"]), "level": p["level"],
+                              "units": sorted(u["unit_id"] for u in p["units"])}}}
 
 
 CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {

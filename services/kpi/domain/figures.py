@@ -7,25 +7,32 @@ from services.kpi.domain.care_figures import collaborations_figure, no_slots_fig
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
-from services.kpi.domain.spans import Span, span_counts, span_of
+from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
 
 __all__ = ["DIMENSIONS", "FIGURES", "Dataset", "Query", "compute", "measure_figure", "spans"]
 
 
+MEASURE_COLUMNS = ["completed", "met", "guarantee_base", "patient_chosen", "started", "cohort_met", "cohort_base",
+                   "cohort_pending", "cohort_patient_chosen", "cohort_stopped", "waiting", "waiting_over_limit"]
+SHARE_OF_BASIS = {"completed": "share_met", "cohort": "share_met_cohort"}
+
+
 def measure_figure(ds: Dataset, q: Query, measure_id: str) -> Table:
-    """Genomförda (completed in the period, share met) and väntande (waiting at its end) for one clock."""
+    """One clock read both ways: genomförda (ended in the period: `completed`, `met`, `share_met`), contact
+    cohort (started in the period: `started`, `cohort_met`, `share_met_cohort`) and väntande (waiting at its end)."""
     m = ds.defs.measures[measure_id]
-    cols = ["completed", "met", "guarantee_base", "patient_chosen", "waiting", "waiting_over_limit"]
-    t = new_table(measure_id, q, cols, cols, {"share_met": ("met", "guarantee_base")})
+    cols = MEASURE_COLUMNS
+    t = new_table(measure_id, q, cols, cols, {"share_met": ("met", "guarantee_base"),
+                                              "share_met_cohort": ("cohort_met", "cohort_base")})
+    periods = [(key, *q.closed_bounds(key)) for key in t.periods]
     for v in ds.selected(q):
         span = span_of(v, m)
         if span is None or (q.unit and span.unit != q.unit):
             continue
-        for key in t.periods:
-            first, last = q.closed_bounds(key)
-            t.add(key, ds.dim_value(v, q.by, span.unit), span_counts(span, m, first, last))
+        for key, counts in span_rows(span, m, periods, q.today):
+            t.add(key, ds.dim_value(v, q.by, span.unit), counts)
     return t
 
 
@@ -35,8 +42,13 @@ def spans(ds: Dataset, measure_id: str) -> list[tuple[CaseView, Span]]:
 
 
 def calls_figure(ds: Dataset, q: Query) -> Table:
-    """Phone accessibility: calls offered, answered (and on day 0, callbacks included), queue full."""
+    """Phone accessibility: calls offered, answered (and on day 0, callbacks included), queue full beside.
+
+    A call turned away by a full queue is not an offered call (the published figures' reading) unless
+    the definitions file says `offered_includes_queue_full: true`.
+    """
     cols = ["offered", "answered", "answered_day0", "queue_full", "abandoned", "callbacks_made"]
+    full_offered = ds.defs.offered_includes_queue_full
     t = new_table("calls", q, cols, (), {"share_answered": ("answered", "offered"),
                                       "share_answered_day0": ("answered_day0", "offered")})
     keys = set(t.periods)
@@ -45,8 +57,12 @@ def calls_figure(ds: Dataset, q: Query) -> Table:
         key = period_of(local_date(t0), q.grain)
         if key not in keys or not q.start <= local_date(t0) <= q.end:
             continue
+        dim = c.get("line") if q.by == "line" else None
+        if "full" in c and not full_offered:
+            t.add(key, dim, {"queue_full": 1})
+            continue
         reached = min(x for x in (c.get("answered"), c.get("cb_made"), "9999") if x)
-        t.add(key, c.get("line") if q.by == "line" else None, {
+        t.add(key, dim, {
             "offered": 1, "answered": int(reached != "9999"), "callbacks_made": int("cb_made" in c),
             "answered_day0": int(reached != "9999" and days_between(t0, reached) == 0),
             "queue_full": int("full" in c), "abandoned": int("abandoned" in c)})

@@ -1,8 +1,9 @@
 """Guarantee clocks of a case as spans (start, end, limit), and their period figures."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.definitions import Measure
@@ -51,9 +52,50 @@ def waiting_at(span: Span, day: date) -> bool:
     return span.stop is None or local_date(span.stop) > day
 
 
-def span_counts(span: Span, m: Measure, first: date, last: date) -> dict[str, int]:
-    """What one span adds to a period's row: completed (met or not, chosen apart) and waiting."""
-    out: dict[str, int] = {}
+def cohort_counts(span: Span, m: Measure, first: date, last: date, as_of: date) -> dict[str, int]:
+    """Contact-cohort reading: a clock that STARTED in the period, judged as of `as_of` (today).
+
+    Met or not once it ended, or once its deadline passed unmet; still within the limit = pending (out
+    of the share until it is decided); patient-chosen waits, and cases closed or signposted within
+    the limit without the clock ending, are counted apart and left out of the share.
+    """
+    start = local_date(span.start)
+    if not first <= start <= last:
+        return {}
+    out = {"started": 1}
+    if span.chosen:
+        return {**out, "cohort_patient_chosen": 1}
+    deadline = start + timedelta(days=m.limit_days)
+    end = local_date(span.end) if span.end is not None else None
+    if end is not None and end <= as_of:
+        return {**out, "cohort_base": 1, "cohort_met": int(end <= deadline)}
+    stop = local_date(span.stop) if span.stop is not None else None
+    if stop is not None and stop <= as_of:
+        return {**out, "cohort_base": 1, "cohort_met": 0} if stop > deadline else {**out, "cohort_stopped": 1}
+    if as_of > deadline:
+        return {**out, "cohort_base": 1, "cohort_met": 0}
+    return {**out, "cohort_pending": 1}
+
+
+def span_rows(span: Span, m: Measure, periods: list[tuple[str, date, date]],
+              as_of: date) -> Iterator[tuple[str, dict[str, int]]]:
+    """`span_counts` for each period (key, first day, last day) the span touches; the days are read once."""
+    start = local_date(span.start)
+    end = local_date(span.end) if span.end is not None else None
+    stop = local_date(span.stop) if span.stop is not None else None
+    for key, first, last in periods:
+        if last < start:
+            continue  # nothing happens to a clock before it starts
+        if end is not None and end < first and (stop is None or stop < first) and start < first:
+            continue  # over before this period began
+        out = span_counts(span, m, first, last, as_of)
+        if out:
+            yield key, out
+
+
+def span_counts(span: Span, m: Measure, first: date, last: date, as_of: date | None = None) -> dict[str, int]:
+    """What one span adds to a period's row: completed (met or not, chosen apart), cohort and waiting."""
+    out: dict[str, int] = cohort_counts(span, m, first, last, as_of or last)
     if completed_in(span, first, last):
         out["completed"] = 1
         if span.chosen:

@@ -39,10 +39,21 @@ def family_due(now: datetime, policy: NotificationPolicy) -> datetime:
     return next_allowed(now, policy.quiet_hours.start, policy.quiet_hours.end)
 
 
-def plan_booked(p: Any, now: datetime, policy: NotificationPolicy) -> list[Planned]:
-    """Confirmation (or change, for a rebooking) now-or-morning, and a reminder before the visit."""
-    ctx = appointment_context(p)
-    template = "appointment_changed" if p.rebooking_of else "appointment_confirmation"
+def changed_context(p: Any) -> dict[str, Any]:
+    """A re-booking's message names the new time and the old one that no longer applies."""
+    old = getattr(p, "replaces", None)
+    return {**appointment_context(p), "old_starts_at": old.starts_at.isoformat() if old else None,
+            "old_unit_name": old.unit_name if old else None}
+
+
+def plan_booked(p: Any, now: datetime, policy: NotificationPolicy, *, family_knew_old: bool = True) -> list[Planned]:
+    """Confirmation (or change, for a rebooking the family had heard of) now-or-morning, and a reminder.
+
+    `family_knew_old`: False when the replaced booking's confirmation never went out; the family then
+    gets a plain confirmation of the new time, not news of a change to a time they never heard of."""
+    changed = bool(p.rebooking_of) and family_knew_old
+    ctx = changed_context(p) if changed else appointment_context(p)
+    template = "appointment_changed" if changed else "appointment_confirmation"
     plans = [Planned(template, FAMILY, FAMILY, family_due(now, policy), context=ctx)]
     remind = reminder_at(p.starts_at, policy.reminder_hours_before, now)
     if remind is not None:

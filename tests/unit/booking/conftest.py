@@ -48,6 +48,22 @@ class Booking:
         assert r.status_code == 201, r.text
         return r.json()
 
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        """The outbox's events of one type, decoded, in order."""
+        import json
+
+        from sqlmodel import Session, select
+
+        from services.chassis.tables import OutboxRow
+        with Session(self.rt.db.engine) as s:
+            rows = s.exec(select(OutboxRow).where(OutboxRow.event_type == event_type).order_by(OutboxRow.id)).all()
+            return [json.loads(r.payload) for r in rows]
+
+    def book(self, case_id: str, slot_id: str) -> httpx.Response:
+        hold = self.call("POST", "/api/holds", json={"case_id": case_id, "slot_id": slot_id})
+        assert hold.status_code == 201, hold.text
+        return self.call("POST", f"/api/holds/{hold.json()['hold_token']}/confirm", json={})
+
     def outbox(self) -> list[tuple[str, str]]:
         from sqlmodel import Session, select
 

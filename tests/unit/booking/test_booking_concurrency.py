@@ -74,3 +74,65 @@ def test_parallel_attempts_on_few_slots_book_each_slot_exactly_once(pg_url: str,
     assert set(per_slot.values()) == {1}
     assert len({a.case_id for a in booked}) == 3
     rt.db.dispose()
+
+
+def test_parallel_confirmations_for_the_same_child_leave_exactly_one_live_appointment(pg_url: str, tmp_path: Path, issuer) -> None:  # type: ignore[no-untyped-def]
+    """Many staff confirm different held times for the same child at the same moment: one wins per child,
+    the rest are refused with the time already booked, and the family is told of one appointment."""
+    from services.chassis.tables import OutboxRow
+
+    clock = FixedClock(NOW)
+    rt, _ = build(BookingSettings(database_url=pg_url, data_dir=tmp_path, auth_jwks_file=issuer.jwks_file), clock=clock)
+    rt.migrate()
+    ref = load()
+    cases, per_case = 10, 6
+    with rt.db.uow() as uow:
+        for c in range(cases):
+            uow.session.add(BookingCase(case_id=f"C-SAMECHILD{c:03d}", patient_ref="P-" + "C" * 20, age_years=9,
+                                        sex="female", municipality="Umeå", clock_start=NOW, level="primary_care",
+                                        decided_at=NOW))
+            for k in range(per_case):
+                uow.session.add(Slot(slot_id=f"T-SC{c:02d}{k:02d}", unit_id="hc-teg",
+                                     starts_at=NOW + timedelta(days=1, minutes=60 * c + 5 * k),
+                                     ends_at=NOW + timedelta(days=1, minutes=60 * c + 5 * k + 4),
+                                     profession="psychologist", visit_type="new_visit"))
+        uow.commit()
+    tokens: dict[tuple[int, int], str] = {}
+    for c in range(cases):
+        for k in range(per_case):
+            with rt.db.uow() as uow:
+                case = uow.session.get(BookingCase, f"C-SAMECHILD{c:03d}")
+                tokens[c, k], _ = service.hold(uow, ref, case, f"T-SC{c:02d}{k:02d}", clock.now())  # type: ignore[arg-type]
+                uow.commit()
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(cases * per_case)
+
+    def staff_member(c: int, k: int) -> None:
+        start.wait()
+        try:
+            with rt.db.uow() as uow:
+                service.confirm(uow, ref, tokens[c, k], clock.now(), False)
+                uow.commit()
+            result = "booked"
+        except DomainError as exc:
+            result = exc.errors[0]["code"]
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=staff_member, args=(c, k)) for c in range(cases) for k in range(per_case)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with Session(rt.db.engine) as s:
+        live = Counter(a.case_id for a in s.exec(select(Appointment).where(Appointment.status == "booked")).all())
+        told = Counter(r.key for r in s.exec(select(OutboxRow).where(OutboxRow.event_type == "AppointmentBooked")).all())
+        booked_slots = len(s.exec(select(Slot).where(Slot.state == "booked")).all())
+    print(f"\n[one-live-appointment] cases={cases} confirmations={cases * per_case} outcomes={dict(outcomes)} "
+          f"live_per_case={sorted(set(live.values()))} booked_events_per_case={sorted(set(told.values()))}")
+    assert outcomes["booked"] == cases and outcomes["already_booked"] == cases * (per_case - 1)
+    assert len(live) == cases and set(live.values()) == {1}
+    assert set(told.values()) == {1} and len(told) == cases
+    assert booked_slots == cases  # the refused confirmations left their times unbooked
+    rt.db.dispose()

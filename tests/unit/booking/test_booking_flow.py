@@ -58,7 +58,7 @@ def test_no_slot_within_promise_publishes_no_bookable_slots_and_waiting_list_boo
     assert booking.call("GET", "/api/waiting-list").json() == []
 
 
-def test_cancelling_twice_is_refused_and_change_of_level_rebooks(booking) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_twice_is_refused_and_change_of_level_moves_the_appointment_as_one_fact(booking) -> None:  # type: ignore[no-untyped-def]
     booking.case("C-AAAAAAAAAAA5")
     slot = booking.slot("hc-alidhem", 1)
     hold = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA5", "slot_id": slot["slot_id"]}).json()
@@ -72,9 +72,17 @@ def test_cancelling_twice_is_refused_and_change_of_level_rebooks(booking) -> Non
         service.change_level(uow, booking.ref, case, booking.clock.now(), None)  # type: ignore[arg-type]
         uow.commit()
     types = [t for t, k in booking.outbox() if k == "C-AAAAAAAAAAA5"]
-    assert types == ["AppointmentBooked", "AppointmentCancelled", "AppointmentBooked"]
+    assert types == ["AppointmentBooked", "AppointmentBooked"]  # no cancellation before the move
+    moved = booking.events("AppointmentBooked")[-1]["payload"]
+    assert moved["rebooking_of"] == appt["appointment_id"] and moved["unit_id"] == "bup-umea"
+    assert moved["replaces"]["appointment_id"] == appt["appointment_id"]
+    assert moved["replaces"]["reason"] == "care_level_changed" and moved["replaces"]["unit_id"] == "hc-alidhem"
     r = booking.call("POST", f"/api/appointments/{appt['appointment_id']}/cancel", json={"by": "family"})
-    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "already_cancelled"
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "replaced"
+    live = booking.call("POST", f"/api/appointments/{moved['appointment_id']}/cancel", json={"by": "family"})
+    assert live.status_code == 200
+    again = booking.call("POST", f"/api/appointments/{moved['appointment_id']}/cancel", json={"by": "family"})
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "already_cancelled"
 
 
 def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[no-untyped-def]
@@ -93,6 +101,24 @@ def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[
                                                      b"DTSTART:20260310T080000Z\r\nDTEND:20260310T084500Z\r\n"
                                                      b"END:VEVENT\r\nEND:VCALENDAR\r\n")})
     assert good.status_code == 200 and good.json() == {"created": 1}
+
+
+def test_a_calendar_with_several_bad_lines_names_each_and_stores_nothing(booking) -> None:  # type: ignore[no-untyped-def]
+    later = (booking.clock.now() + timedelta(days=5)).isoformat()
+    past = (booking.clock.now() - timedelta(days=1)).isoformat()
+    csv = ("starts_at,duration_min,profession\n"
+           f"{later},45,psychologist\n"   # line 2: fine
+           "not-a-date,45,psychologist\n"  # line 3: unreadable time
+           f"{later},many,psychologist\n"  # line 4: unreadable duration
+           f"{later},45,surgeon\n"         # line 5: no such profession
+           f"{past},45,psychologist\n")    # line 6: in the past
+    r = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", files={"calendar": ("s.csv", csv.encode())})
+    assert r.status_code == 422, r.text
+    named = [e["sv"].split(":")[0] for e in r.json()["errors"]]
+    assert named == ["Rad 3", "Rad 4", "Rad 5", "Rad 6"]
+    assert all(e["field"] == "calendar" and e["en"].startswith("Line ") for e in r.json()["errors"])
+    week = booking.call("GET", "/api/units/hc-teg/slots", "scheduler", params={"days": 14})
+    assert week.status_code == 200 and week.json() == []  # line 2 was not stored either
 
 
 def test_malformed_calendar_is_refused_naming_the_line_and_nothing_is_stored(booking) -> None:  # type: ignore[no-untyped-def]

@@ -83,8 +83,8 @@ def test_calls_answered_on_day_zero_include_callbacks_and_queue_full_counts():
               + call("c3", [("CallOffered", at("2023-01-11", 16)), ("CallbackMade", at("2023-01-12", 9))])
               + call("c4", [("CallOffered", at("2023-01-12", 8)), ("QueueFull", at("2023-01-12", 8))]))
     r = row(figure(events, "calls", "2023-01-01", "2023-01-31"), "2023-01")
-    assert (r["offered"], r["answered"], r["answered_day0"], r["queue_full"]) == (4, 3, 2, 1)
-    assert (r["share_answered"], r["share_answered_day0"]) == (0.75, 0.5)
+    assert (r["offered"], r["answered"], r["answered_day0"], r["queue_full"]) == (3, 3, 2, 1)
+    assert (r["share_answered"], r["share_answered_day0"]) == (1.0, 0.6667)
 
 
 def test_triage_split_takes_the_first_decision_and_counts_signposting_from_advice():

@@ -104,7 +104,8 @@ def _instant(ts: str) -> str:
 
 
 def batch_calls(events: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
-    """(offered, answered on day 0, queue full) per month, straight from the call steps."""
+    """(offered, answered on day 0, queue full) per month, straight from the call steps; a call turned away
+    by a full queue is reported beside, not offered (the shipped definition)."""
     steps: dict[str, dict[str, str]] = {}
     for d in {e["event_id"]: e for e in events if e["event_type"].startswith(("Call", "Queue"))}.values():
         steps.setdefault(d["payload"]["call_id"], {})[d["event_type"]] = d["payload"]["at"]
@@ -112,9 +113,11 @@ def batch_calls(events: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]
     for s in steps.values():
         key = f"{local_date(s['CallOffered']):%Y-%m}"
         reached = [s[k] for k in ("CallAnswered", "CallbackMade") if k in s]
+        if "QueueFull" in s:
+            out[key][2] += 1
+            continue
         out[key][0] += 1
         out[key][1] += any(days_between(s["CallOffered"], r) == 0 for r in reached)
-        out[key][2] += "QueueFull" in s
     return {k: tuple(v) for k, v in out.items()}  # type: ignore[misc]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts.booking import (AppointmentBooked, AppointmentBookedPayload, AppointmentCancelled,
                                AppointmentChangePayload, GroupSeatBooked, GroupSeatBookedPayload, NoBookableSlots,
-                               NoBookableSlotsPayload, SearchedUnit)
+                               NoBookableSlotsPayload, ReplacedAppointment, SearchedUnit)
 from contracts.common import ChildProfile
 from contracts.envelope import Event, new_case_id
 from contracts.intake import ReferralReceived, ReferralReceivedPayload
@@ -36,12 +36,14 @@ def referral(vault_url: str, now: datetime, case_id: str | None = None, details:
 
 
 def booked(case_id: str, now: datetime, starts_in: timedelta = timedelta(days=5), appointment_id: str = "A-1",
-           digital: bool = False, rebooking_of: str | None = None, unit_id: str = "bup-umea") -> Event:
+           digital: bool = False, rebooking_of: str | None = None, unit_id: str = "bup-umea",
+           replaces: ReplacedAppointment | None = None) -> Event:
     return AppointmentBooked.new(case_id=case_id, occurred_at=now, recorded_at=now, payload=AppointmentBookedPayload(
         appointment_id=appointment_id, unit_id=unit_id, unit_name="BUP Umeå", unit_address="Norrlands universitetssjukhus",
         video_link="https://video.example/v/1" if digital else None, unit_municipality="Umeå", level="bup",
         visit_type="new_visit", profession="psychologist", starts_at=now + starts_in, digital=digital, decided_at=now,
-        wait_days=starts_in.days, rebooking_of=rebooking_of, patient_chosen_wait=False, booked_by="contact_centre"))
+        wait_days=starts_in.days, rebooking_of=rebooking_of, patient_chosen_wait=False, booked_by="contact_centre",
+        replaces=replaces))
 
 
 def cancelled(case_id: str, now: datetime, appointment_id: str = "A-1") -> Event:

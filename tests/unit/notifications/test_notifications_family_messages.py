@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from contracts.booking import ReplacedAppointment
 from tests.unit.notifications import events as ev
 from tests.unit.notifications.conftest import NOW, Notifications
 
@@ -120,3 +122,34 @@ async def test_rebooking_sends_a_change_not_a_cancellation(svc: Notifications):
     assert ("appointment_reminder", "cancelled") in templates
     assert not any(t == "appointment_cancelled" for t, _ in templates)
     assert svc.gateway.sms()[-1]["text"].startswith("Hej! Er tid är ändrad. Den nya tiden är 20 mar 2023")
+
+
+def _moved(case_id: str, old: str = "A-1") -> Any:
+    return ev.booked(case_id, NOW, starts_in=timedelta(days=6), appointment_id="A-2", rebooking_of=old,
+                     replaces=ReplacedAppointment(appointment_id=old, unit_id="bup-umea", unit_name="BUP Umeå",
+                                                  starts_at=NOW + timedelta(days=5), reason="rebooked"))
+
+
+async def test_a_rebooking_fact_is_one_message_naming_the_new_time_and_the_old_one(svc: Notifications):
+    ref = ev.referral(vault(svc), NOW)
+    svc.apply(ref)
+    svc.apply(ev.booked(ref.case_id, NOW))
+    await svc.send_due()
+    before = len(svc.gateway.sms())
+    svc.apply(_moved(ref.case_id))
+    await svc.send_due()
+    sent = svc.gateway.sms()[before:]
+    assert len(sent) == 1
+    assert "Den nya tiden är 20 mar 2023" in sent[0]["text"]
+    assert "Den tidigare tiden 19 mar 2023 kl. 10:00 hos BUP Umeå gäller inte längre" in sent[0]["text"]
+    assert not any(d.template == "appointment_cancelled" for d in svc.deliveries(ref.case_id))
+
+
+async def test_a_rebooking_before_the_first_confirmation_went_out_is_one_plain_confirmation(svc: Notifications):
+    ref = ev.referral(vault(svc), NOW)
+    svc.apply(ref)
+    svc.apply(ev.booked(ref.case_id, NOW))  # not sent yet
+    svc.apply(_moved(ref.case_id))
+    await svc.send_due()
+    sent = svc.gateway.sms()
+    assert len(sent) == 1 and "20 mar 2023" in sent[0]["text"] and "ändrad" not in sent[0]["text"]
