@@ -1,7 +1,7 @@
 """outbox: parked rows (set aside, with reason)
 
 Revision ID: 52242fd981c3
-Revises: d16f782da655
+Revises: 5b0e3c1d9a72
 Create Date: 2026-11-29 23:00:10.844261
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '52242fd981c3'
-down_revision = 'd16f782da655'
+down_revision = '5b0e3c1d9a72'
 branch_labels = None
 depends_on = None
 

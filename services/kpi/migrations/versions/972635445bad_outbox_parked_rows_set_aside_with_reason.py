@@ -1,7 +1,7 @@
 """outbox: parked rows (set aside, with reason)
 
 Revision ID: 972635445bad
-Revises: 6ca1fb35f5c5
+Revises: b7e1c2d4a915
 Create Date: 2026-11-29 23:00:16.691156
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '972635445bad'
-down_revision = '6ca1fb35f5c5'
+down_revision = 'b7e1c2d4a915'
 branch_labels = None
 depends_on = None
 
