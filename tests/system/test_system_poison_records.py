@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -54,6 +55,10 @@ def big(topic: str, doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 async def test_a_big_record_on_every_consumed_topic_is_dead_lettered_by_every_group_and_the_next_applied(
         five: Five) -> None:
     bootstrap = five.system.bootstrap or ""
+    running = {(svc, m.group(1)) for svc in five.system.ports
+               for labels in five.metric(svc, "kontakt_consumer_seconds_since_progress")
+               if (m := re.search(r'group="([^"]+)"', labels))}
+    assert running == {(svc, g) for g, (svc, _) in GROUPS.items()}  # every group of the five is covered here
     case = new_case_id()
     # first the case itself, so the groups that need it know the child; then what follows from it
     referral = event("ReferralReceived", case, contact=None)
