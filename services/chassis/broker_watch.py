@@ -44,7 +44,7 @@ async def partition_counts(admin: AIOKafkaAdminClient, topics: Iterable[str]) ->
     return counts
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int, attempts: int = 10) -> dict[str, str]:
+async def remake_topics(bootstrap: str, topics: Iterable[str], partitions: int, attempts: int = 10) -> dict[str, str]:
     """Each topic exists with `partitions` partitions; a topic with another count is deleted and made again.
     Returns what was done per topic (created, recreated, ok)."""
     topics = list(topics)

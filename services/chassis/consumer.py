@@ -160,6 +160,7 @@ class Consumers:
         self.stats = ConsumerStats()
         self.groups: list[str] = []
         self.subscribers: list[tuple[str, Any]] = []  # (group, FastStream subscriber): lag and re-seeking
+        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes
 
     def apply(self, group: str, handler: Handler, event: Event, record: Any) -> bool:
         """Apply one event in one transaction with its inbox row. False if already applied."""
@@ -283,6 +284,7 @@ class Consumers:
         types = frozenset(handles) if handles is not None else None
         group = self.group_prefix + group
         self.groups.append(group)
+        self.topics_of[group] = tuple(dict.fromkeys(self.topics_of.get(group, ()) + topics))
 
         def register(handler: Handler) -> Handler:
             async def on_message(msg: KafkaMessage) -> None:
@@ -291,6 +293,7 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             subscriber = router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
+                isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
                 decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
                 max_partition_fetch_bytes=self.max_fetch_bytes,
                 fetch_max_bytes=max(self.max_fetch_bytes, 50 * 1024 * 1024),

@@ -64,8 +64,9 @@ class Five:
 def five(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Five]:
     data_dir = tmp_path_factory.mktemp("five")
     system = System(data_dir=data_dir, broker_port=free_port(), ports={name: free_port() for name in SERVICES},
-                    sink_ports=(free_port(), free_port()),
-                    extra_env={"KONTAKT_LOG_FILE": str(data_dir / "app.log")})
+                    sink_ports=(free_port(), free_port()), broker_kind="tansu",  # whatever KONTAKT_TEST_BROKER says
+                    extra_env={"KONTAKT_LOG_FILE": str(data_dir / "app.log"),
+                               "KAFKA_ENABLE_IDEMPOTENCE": "false"})  # Tansu refuses idempotent producers
     try:
         system.start()
         yield Five(system, data_dir, LocalIssuer(data_dir / "keys"))
