@@ -275,7 +275,7 @@ class ServiceRuntime:
         return ok, checks
 
     async def pipeline(self) -> PipelineState:
-        if not self.pipeline_running:
+        if self.settings.http_workers > 1 and not self.pipeline_running:
             # a follower HTTP worker (workers.py): the relay that must advance is the lease holder's, not this idle one
             self.relay.last_advance = time.monotonic()
         return await look(self.settings, self.relay, self.consumers, self.started_at)
