@@ -6,8 +6,10 @@ production. Everything staff do is done by clicking and typing. Every screen is 
 """
 from __future__ import annotations
 
+import os
 import random
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -20,7 +22,9 @@ from kontakt.client import personnummer
 from tests.browser.conftest import Workspace, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `KONTAKT_SCREENSHOT_DIR=docs/screenshots` refreshes the committed pictures; otherwise they go to a temporary
+# directory, so a test run leaves the work tree clean.
+SHOTS = Path(os.environ.get("KONTAKT_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="workspace-shots-"))
 VIEWPORT = {"width": 1366, "height": 768}
 
 
