@@ -283,7 +283,11 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
                                                                                 ws: Workspace) -> None:
     from kontakt.client import Journey, Staff
 
-    # other staff's work, done before: a child in Sorsele decided for primary care, with no time to be had
+    page = sign_in(chromium, ws, "scheduler", unit="hc-sorsele")
+    expect(page.get_by_role("heading", name=re.compile("Sorsele sjukstuga"))).to_be_visible()
+    page.wait_for_timeout(500)  # the page's event stream is open
+
+    # meanwhile, at the contact centre: a child in Sorsele decided for primary care, with no time to be had
     journey = Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in ws.system.ports.items()}, ws.issuer))
     today = date.today()
     pnr = personnummer(date(today.year - 8, 1, 20), random.Random(21), female=False)
@@ -295,8 +299,8 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     journey.interview(case_id, "primary_care")
     journey.decide(case_id)
 
-    page = sign_in(chromium, ws, "scheduler", unit="hc-sorsele")
-    expect(page.get_by_role("heading", name=re.compile("Sorsele sjukstuga"))).to_be_visible()
+    # the unit sees the alert arrive and the child on its waiting list, without reloading
+    expect(page.locator("#alerts")).to_contain_text(case_id, timeout=20_000)
     waiting = page.locator(f'#waiting tr[data-case="{case_id}"]')
     expect(waiting).to_contain_text("Primärvård", timeout=20_000)
     check_screen(page, "unit-week")
