@@ -15,6 +15,7 @@ from contracts.common import CareLevel
 from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork
 from services.chassis.errors import DomainError, field_error
+from services.chassis.validation import FreeText
 from services.chassis.runtime import ServiceRuntime
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
@@ -40,7 +41,7 @@ class AnswersIn(_Body):
 
 class OverrideIn(_Body):
     level: CareLevel = Field(description="The clinician's level.", examples=["bup"])
-    reason: str = Field(max_length=1000, description="Mandatory reason for deviating from the guide.")
+    reason: FreeText(1000, 3) = Field(description="Mandatory reason for deviating from the guide.")  # type: ignore[valid-type]
 
 
 class CollaborationIn(_Body):
