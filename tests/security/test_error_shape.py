@@ -129,7 +129,7 @@ def test_every_json_body_route_names_a_wrong_field_in_both_languages(services) -
         if "application/json" not in op.get("requestBody", {}).get("content", {}):
             continue
         headers = {"Authorization": f"Bearer {issuer.token(roles_of(route)[0])}"}
-        r = apps[name][2].request(method, concrete(route.path), json={"no_such_field": 1}, headers=headers)
+        r = apps[name][2].request(method, concrete(route.path), json=[{"no_such_field": 1}], headers=headers)
         body = assert_problem(r, 422)
         assert body["errors"] and all(e["location"] == "body" for e in body["errors"])
         checked += 1
