@@ -20,6 +20,9 @@ class QuietHours(BaseModel):
     model_config = ConfigDict(frozen=True)
     start: time
     end: time
+    visit_margin_minutes: int = Field(ge=0, le=24 * 60)
+    silent_channels: tuple[Literal["email", "digital_letter"], ...] = Field(min_length=1)
+    early_sms_at: time
 
 
 class StreamKind(BaseModel):
@@ -54,6 +57,8 @@ class NotificationPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
     reminder_hours_before: int = Field(ge=1, le=24 * 14)
+    reminder_evening_at: time
+    reminder_min_gap_hours: int = Field(ge=0, le=72)
     quiet_hours: QuietHours
     channel_order: tuple[FamilyChannel, ...]
     stream: StreamPolicy
