@@ -252,10 +252,11 @@ class Demo:
             self.plan(self.current + timedelta(hours=self.rng.uniform(2, 48)), "cancellation",
                       lambda: self.j.cancel(booked["appointment_id"], "family", "family_request"))
         elif r < 0.12:
-            self.plan(visit + timedelta(hours=1), "no-show", lambda: self.j.mark(booked["appointment_id"], "no-show"))
+            self.plan(visit + timedelta(hours=1), "no-show",
+                      lambda: self.j.mark(booked["appointment_id"], "no-show", booked["unit_id"]))
         else:
             self.plan(visit + timedelta(hours=1), "attended",
-                      lambda: self.j.mark(booked["appointment_id"], "attended"))
+                      lambda: self.j.mark(booked["appointment_id"], "attended", booked["unit_id"]))
 
     def group_seat(self, case_id: str) -> None:
         groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
