@@ -77,6 +77,12 @@ class SeatIn(_In):
     booked_from: Literal["contact_centre", "health_centre"] = "contact_centre"
 
 
+def _ref(uow: Any, case_id: str) -> str | None:
+    """The child's pseudonymous reference, for the audit row."""
+    case = uow.session.get(BookingCase, case_id)
+    return case.patient_ref if case else None
+
+
 def _unit_or_refuse(ref: Reference, unit_id: str):  # type: ignore[no-untyped-def]
     unit = ref.unit(unit_id)
     if unit is None:
@@ -249,7 +255,7 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
         with rt.db.uow() as uow:
             appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait),
                                    slot_id=body.slot_id if body else None)
-            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id)
+            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id))
             uow.commit()
         return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
                 "wait_days": appt.wait_days}
@@ -267,7 +273,8 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             freed = uow.session.get(Slot, old.slot_id)
             if freed is not None:  # the old time may be what a waiting child needs
                 service.offer_to_waiting(uow, ref, freed, now)
-            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, detail=appointment_id)
+            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id),
+                            detail=appointment_id)
             uow.commit()
         return {"appointment_id": appt.appointment_id, "rebooking_of": appointment_id, "unit_id": appt.unit_id,
                 "starts_at": appt.starts_at, "wait_days": appt.wait_days}
@@ -288,7 +295,7 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
                     service.offer_to_waiting(uow, ref, slot, now)
             else:
                 service.mark(uow, appt, action, now)
-            rt.audit.within(uow.session, staff, action, case_id=appt.case_id)
+            rt.audit.within(uow.session, staff, action, case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id))
             uow.commit()
             return {"appointment_id": appointment_id, "status": appt.status}
 
@@ -357,7 +364,7 @@ def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
         with rt.db.uow() as uow:
             _group_unit_check(uow, staff, group_id)
             service.drop_out(uow, group_id, case_id, rt.clock.now())
-            rt.audit.within(uow.session, staff, "drop-out", case_id=case_id)
+            rt.audit.within(uow.session, staff, "drop-out", case_id=case_id, patient_ref=_ref(uow, case_id))
             uow.commit()
         return {"group_id": group_id, "case_id": case_id, "status": "dropped_out"}
 
@@ -377,7 +384,7 @@ def _evaluation_route(api: APIRouter, rt: ServiceRuntime) -> None:
         with rt.db.uow() as uow:
             _group_unit_check(uow, staff, group_id)
             service.evaluate(uow, group_id, case_id, body.model_dump(), rt.clock.now())
-            rt.audit.within(uow.session, staff, "record-evaluation", case_id=case_id)
+            rt.audit.within(uow.session, staff, "record-evaluation", case_id=case_id, patient_ref=_ref(uow, case_id))
             uow.commit()
         return {"group_id": group_id, "case_id": case_id, "status": "evaluated"}
 

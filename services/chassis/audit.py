@@ -6,14 +6,16 @@ every service mounts (`GET /api/audit/children/{patient_ref}`), which is itself 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from services.chassis.auth import Staff
+from services.chassis.auth import Staff, require
 from services.chassis.db import Database
 from services.chassis.tables import AuditRecord
 
@@ -60,3 +62,31 @@ class AuditTrail:
         return [{"at": r.at, "actor": r.actor, "role": r.role, "unit": r.care_unit, "action": r.action,
                  "case_id": r.case_id, "patient_ref": r.patient_ref, "outcome": r.outcome, "detail": r.detail}
                 for r in rows]
+
+
+def cases_by_ref(db: Database, model: Any) -> Callable[[str], list[str]]:
+    """A service's own case ids of a child, from a table with `case_id` and `patient_ref` columns."""
+    def find(patient_ref: str) -> list[str]:
+        with Session(db.engine) as s:
+            return list(s.exec(select(model.case_id).where(model.patient_ref == patient_ref)).all())
+    return find
+
+
+def audit_routes(trail: AuditTrail, service: str, cases_of_child: Callable[[str], list[str]]) -> APIRouter:
+    """The KC head's log review for one child in this service: who has seen it, when and why (itself audited)."""
+    api = APIRouter(prefix="/api/audit", tags=["audit"])
+
+    @api.get("/children/{patient_ref}", summary="Who has seen this child in this service, when and why (audited).",
+             description="Every audit record about the child: by its pseudonymous reference, or by one of its case "
+                         "ids (this service's own, and any given as `case_id`). `kontakt audit CHILD_REF` asks all "
+                         "five services and merges the answers.")
+    def child_report(patient_ref: str = PathParam(pattern=r"^P-[0-9A-Z]{8,38}$", examples=["P-4Q7T2M9KZ3XW8RB6N1HC"]),
+                     case_id: list[str] = Query([], max_length=50, description="More case ids of the child."),
+                     staff: Staff = require("kc_head")) -> dict[str, Any]:
+        cases = sorted(set(case_id) | set(cases_of_child(patient_ref)))
+        records = trail.report(patient_ref, cases)
+        trail.children(staff, "read-audit-report", [(c, patient_ref) for c in cases] or [(None, patient_ref)],
+                       detail=f"{len(records)} records")
+        return {"service": service, "patient_ref": patient_ref, "case_ids": cases, "records": records}
+
+    return api

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from contracts.registry import ALL_EVENTS
 from services.chassis import migrations
-from services.chassis.audit import AuditTrail
+from services.chassis.audit import AuditTrail, audit_routes
 from services.chassis.auth import TokenVerifier
 from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
@@ -65,6 +65,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, self._publish_row)
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
+        # the child's case ids this service knows (for the audit report); a service that stores the patient
+        # reference sets it in its composition root
+        self.cases_of_child: Callable[[str], list[str]] = lambda patient_ref: []
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
                                       settings.auth_jwks_file or settings.data_dir / "keys" / "jwks.json")
         self.started_at = time.monotonic()
@@ -191,6 +194,7 @@ class ServiceRuntime:
 
         for r in routers:
             app.include_router(r)
+        app.include_router(audit_routes(self.audit, self.name, lambda ref: self.cases_of_child(ref)))
         return app
 
 
