@@ -12,7 +12,12 @@ $(BIN)/kontakt: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(BIN)/kontakt
 
-install: $(BIN)/kontakt
+# the staff workspace's browser assets (htmx) and the browser tests' axe-core, exactly as package-lock.json says
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || bash scripts/ensure-system-deps.sh
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(BIN)/kontakt node_modules/.package-lock.json
 
 up: install
 	$(BIN)/kontakt up

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kontakt.kpi_cli import kpi_app
-from kontakt.system import SERVICES, System
+from kontakt.system import APPS, SERVICES, System
 
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
@@ -48,9 +48,9 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         console.print(f"[bold]En väg in[/] starting (data in {data_dir})…")
         bootstrap_used = system.start_broker()
         system.start_sinks()
-        for name in system.services:
+        for name in [*system.services, *system.apps]:
             system.start_service(name)
-        ready = system.wait_ready()
+        ready = system.wait_ready([*system.services, *system.apps])
         table = Table(title=f"En väg in is up in {time.monotonic() - t0:.1f}s")
         table.add_column("service")
         table.add_column("listens on")
@@ -58,7 +58,12 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         table.add_row("broker (Kafka protocol)", bootstrap_used, "")
         for name in SERVICES:
             table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (/docs)", f"{ready[name]:.1f}s")
+        for name in system.apps:
+            table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (staff workspace)", f"{ready[name]:.1f}s")
         console.print(table)
+        if "workspace" in system.apps:
+            console.print(f"Staff workspace: [bold]http://127.0.0.1:{system.ports['workspace']}/[/] "
+                          "(local sign-in: pick a role and unit; embedded default only)")
         console.print(f"Messages to families land in {data_dir}/sent/ (stand-in SMS gateway, mailbox and SMTP "
                       f"relay on 127.0.0.1:{system.sink_ports[0]} and :{system.sink_ports[1]}).")
         console.print(f"Dashboard (signed in as KPI analyst for 8 hours): {dashboard_url(data_dir, system.ports['kpi'])}")
@@ -98,6 +103,7 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
     if fig.failed:
         console.print(f"[yellow]{len(fig.failed)} acts were refused, e.g. {fig.failed[:3]}[/]")
     console.print(f"Dashboard: {dashboard_url(data_dir, SERVICES['kpi'])}")
+    console.print(f"Staff workspace: http://127.0.0.1:{APPS['workspace']}/")
 
 
 @app.command()

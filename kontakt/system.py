@@ -17,6 +17,8 @@ from kontakt.broker import EmbeddedBroker, create_topics, wait_for_port
 from services.chassis.issuer import LocalIssuer
 
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
+# staff-facing apps over the services' public APIs; started when a port is given for them
+APPS: dict[str, int] = {"workspace": 8106}
 
 
 @dataclass
@@ -24,7 +26,7 @@ class System:
     data_dir: Path
     broker_port: int = 9092
     bootstrap: str | None = None  # an external broker; None starts the embedded one
-    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    ports: dict[str, int] = field(default_factory=lambda: {**SERVICES, **APPS})
     extra_env: dict[str, str] = field(default_factory=dict)
     services: list[str] = field(default_factory=lambda: list(SERVICES))
     broker: EmbeddedBroker | None = None
@@ -66,6 +68,10 @@ class System:
             "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         })
+        if name == "workspace":
+            env.update({f"WORKSPACE_{svc.upper()}_URL": f"http://127.0.0.1:{self.ports[svc]}" for svc in SERVICES})
+            # the embedded default signs people in with the local issuer (a page to pick role and unit)
+            env["WORKSPACE_LOCAL_SIGNIN"] = "true"
         if name == "notifications" and self.sinks is not None:
             http_port, smtp_port = self.sink_ports
             env.update({"NOTIFICATIONS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_port}/sms",
@@ -104,12 +110,18 @@ class System:
             raise TimeoutError(f"not ready after {timeout}s: {', '.join(pending)}")
         return ready
 
+    @property
+    def apps(self) -> list[str]:
+        return [name for name in APPS if name in self.ports]
+
     def start(self) -> dict[str, float]:
         self.start_broker()
         self.start_sinks()
         for name in self.services:
             self.start_service(name)
-        return self.wait_ready()
+        for name in self.apps:
+            self.start_service(name)
+        return self.wait_ready([*self.services, *self.apps])
 
     def stop_service(self, name: str, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
         proc = self.procs.pop(name, None)

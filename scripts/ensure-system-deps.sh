@@ -10,6 +10,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
 
+if ! command -v npm >/dev/null 2>&1; then
+  echo "installing Node.js and npm (the workspace's htmx and the tests' axe-core come from npm)…"
+  apt_install nodejs npm
+fi
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "installing PostgreSQL…"
   apt_install postgresql

@@ -1,10 +1,10 @@
 """HTTP API of the booking service: the booking screen during the call, and units' schedulers."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
@@ -100,8 +100,8 @@ def build_api(rt: ServiceRuntime, ref: Reference) -> APIRouter:
     return api
 
 
-def slot_problems(unit: Any, body: SlotIn, now: Any) -> list[tuple[str, str, str, str]]:
-    """What is wrong with a new time at `unit`: (field, code, sv, en) for each problem."""
+def slot_problems(unit: Any, body: SlotIn, now: datetime) -> list[tuple[str, str, str, str]]:
+    """(field, code, sv, en) for each reason the unit cannot open this time."""
     errors = []
     if body.starts_at <= now:
         errors.append(("starts_at", "in_past", "Tiden har redan varit.", "The time is in the past."))
@@ -199,6 +199,20 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
               openapi_extra=OWN_UNIT)
     def create_slot(unit_id: str, body: SlotIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, Any]:
         return _slot_view(add_slot(rt, ref, unit_id, body, staff))
+
+    @api.get("/units/{unit_id}/slots", summary="The unit's times in a period (a scheduler's week view).",
+             openapi_extra=OWN_UNIT)
+    def list_slots(unit_id: str, from_date: date | None = None, days: int = Query(7, ge=1, le=31),
+                   staff: Staff = require(*SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+        _unit_or_refuse(ref, unit_id)
+        require_unit(staff, unit_id)
+        start_day = from_date or rt.clock.now().astimezone(STOCKHOLM).date()
+        start = datetime.combine(start_day, time(0), tzinfo=STOCKHOLM)
+        with Session(rt.db.engine) as s:
+            rows = s.exec(select(Slot).where(Slot.unit_id == unit_id, Slot.starts_at >= start,
+                                             Slot.starts_at < start + timedelta(days=days))
+                          .order_by(Slot.starts_at)).all()  # type: ignore[arg-type]
+        return [_slot_view(r) for r in rows]
 
     @api.post("/units/{unit_id}/slots/import", openapi_extra=OWN_UNIT,
               summary="Import times from an iCalendar or CSV file: all or nothing, bounded in size and rows.",

@@ -44,7 +44,6 @@ def _csv(text: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         raise refuse("calendar", "bad_header", "Rad 1: rubrikraden saknar starts_at.", "Line 1: header lacks starts_at.")
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
-    line = 1
     while True:
         try:
             row = next(reader)
@@ -55,13 +54,20 @@ def _csv(text: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
             break  # the reader cannot find its place after a broken quote
         line = reader.line_num
         try:
-            rows.append({"_line": line, "starts_at": datetime.fromisoformat((row.get("starts_at") or "").strip()),
-                         "duration_min": int(row.get("duration_min") or 45),
-                         "profession": (row.get("profession") or "psychologist").strip(),
-                         "visit_type": (row.get("visit_type") or "new_visit").strip(),
-                         "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
-        except (ValueError, TypeError) as exc:
-            errors.append(bad_line(line, f"kan inte läsas ({exc}).", f"cannot be read ({exc})."))
+            starts_at = datetime.fromisoformat((row.get("starts_at") or "").strip())
+        except (ValueError, TypeError):
+            errors.append(bad_line(line, "starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
+                                   "the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00."))
+            continue
+        try:
+            duration = int(row.get("duration_min") or 45)
+        except (ValueError, TypeError):
+            errors.append(bad_line(line, "längden ska vara ett antal minuter.", "the duration must be a number of minutes."))
+            continue
+        rows.append({"_line": line, "starts_at": starts_at, "duration_min": duration,
+                     "profession": (row.get("profession") or "psychologist").strip(),
+                     "visit_type": (row.get("visit_type") or "new_visit").strip(),
+                     "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
     return rows, errors
 
 

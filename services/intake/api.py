@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, File, Form, Header, Response, UploadFile
+from fastapi import APIRouter, Body, File, Form, Header, Query, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -112,6 +112,12 @@ def _call_routes(api: APIRouter, calls: Calls) -> None:
               "a retried step answers 200 with the first event id).")
     def call_step(step: CallStepIn, staff: Staff = require("ops")) -> JSONResponse:
         return _answer(calls.record(step))
+
+    @api.get("/calls", summary="Answered calls and callbacks that no case has taken yet, newest first (call ids "
+             "and times only: no caller identity exists here).")
+    def waiting_calls(hours: int = Query(12, ge=1, le=72, description="How far back to look."),
+                      staff: Staff = require(*CASE_WORKERS)) -> list[dict[str, Any]]:
+        return calls.waiting(hours)
 
     @api.get("/calls/{call_id}", summary="The steps of a call in time order (no personal data).")
     def call(call_id: str, staff: Staff = require(*CASE_WORKERS, "ops")) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 from services.chassis.runtime import ServiceRuntime
 from services.intake.domain.telephony import step_event
 from services.intake.forms import CallStepIn
-from services.intake.store import CallStepRow, call_steps
+from services.intake.store import CallStepRow, answered_calls_without_case, call_steps
 
 
 @dataclass
@@ -45,3 +46,18 @@ class Calls:
         with Session(self.rt.db.engine) as s:
             rows = sorted(call_steps(s, call_id), key=lambda r: r.at)
         return [{"step": r.step, "at": r.at.isoformat(), "line": r.line} for r in rows]
+
+    def waiting(self, hours: int) -> list[dict[str, Any]]:
+        """Answered calls (or callbacks) of the last `hours` that no case has taken: what a call handler picks up.
+        Call ids and times only: the platform reports no caller identity, and none is kept."""
+        since = self.rt.clock.now() - timedelta(hours=hours)
+        with Session(self.rt.db.engine) as s:
+            rows = answered_calls_without_case(s, since)
+            seen: dict[str, dict[str, Any]] = {}
+            for r in rows:
+                if r.call_id not in seen:
+                    first = min(x.at for x in call_steps(s, r.call_id))
+                    seen[r.call_id] = {"call_id": r.call_id, "line": r.line, "step": r.step,
+                                       "answered_at": r.at.isoformat(), "first_step_at": first.isoformat(),
+                                       "queue_wait_s": int((r.at - first).total_seconds())}
+        return list(seen.values())

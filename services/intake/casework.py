@@ -85,6 +85,7 @@ class Casework:
 
     def summary(self, case: CaseRow, now: datetime) -> dict[str, Any]:
         return {"case_id": case.case_id, "patient_ref": case.patient_ref, "status": case.status,
+                "promise_days": self.rules.promise_days,
                 "channel": case.channel, "source": case.source, "clock_start": case.clock_start.isoformat(),
                 "age_years": case.age_years, "sex": case.sex, "municipality": case.municipality,
                 "triage_hint": case.triage_hint,

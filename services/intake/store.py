@@ -106,6 +106,15 @@ def call_steps(s: Session, call_id: str) -> list[CallStepRow]:
     return list(s.exec(select(CallStepRow).where(CallStepRow.call_id == call_id)))
 
 
+def answered_calls_without_case(s: Session, since: datetime, limit: int = 50) -> list[CallStepRow]:
+    """Calls answered or called back since `since` that no case has taken yet, newest first."""
+    taken = select(ContactRow.call_id).where(ContactRow.call_id.is_not(None))  # type: ignore[union-attr]
+    q = (select(CallStepRow).where(CallStepRow.step.in_(("CallAnswered", "CallbackMade")),  # type: ignore[attr-defined]
+                                   CallStepRow.at >= since, CallStepRow.call_id.not_in(taken))  # type: ignore[attr-defined]
+         .order_by(CallStepRow.at.desc()).limit(limit))  # type: ignore[attr-defined]
+    return list(s.exec(q))
+
+
 def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
     """Open cases not yet medically assessed, oldest clock start first."""
     q = (select(CaseRow).where(CaseRow.status == "open", CaseRow.assessed_at.is_(None))  # type: ignore[union-attr]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query as Q
@@ -17,13 +17,15 @@ from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
+from services.kpi.domain.equal_care import equal_care
 from services.kpi.domain.definitions import BASES, Definitions, RuleSet
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.periods import GRAINS, bounds
 from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
 from services.kpi.printable import quarterly_html
-from services.kpi.projection import input_counts, load_calls, load_cases
+from services.kpi.domain.views import CaseView
+from services.kpi.projection import data_span, input_counts, known_units, load_calls, load_cases
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
@@ -80,6 +82,16 @@ def to_csv(t: Table, suppress_below: int) -> str:
     return buf.getvalue()
 
 
+def equal_care_csv(rows: list[dict[str, Any]], by: str, suppress_below: int) -> str:
+    buf = io.StringIO()
+    cols = [c for c in rows[0] if c != "suppressed"] if rows else [by]
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for row in rows:
+        w.writerow({k: (f"<{suppress_below}" if k in row["suppressed"] else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
 def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], defs: Definitions) -> Any:
     if fmt not in ("json", "csv"):
         raise DomainError([field_error("format", "Format ska vara json eller csv.", "format must be json or csv.",
@@ -96,9 +108,13 @@ def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], 
 def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRouter:
     api = APIRouter(prefix="/api/kpi", tags=["kpi"])
 
-    def dataset() -> Dataset:
+    def dataset(q: Query, figure: str = "") -> Dataset:
+        """Only the cases (or, for the phone figure, the calls) whose active window overlaps the period asked
+        for (domain/window.py): the cost follows the period, not the years of history."""
         with Session(rt.db.engine) as s:
-            return Dataset(load_cases(s), load_calls(s), defs)
+            if figure == "calls":
+                return Dataset([], load_calls(s, q.start, q.end), defs)
+            return Dataset(load_cases(s, q.start, q.end), [], defs)
 
     def today() -> date:
         return local_date(rt.clock.now())
@@ -117,11 +133,13 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     @api.get("/figures", summary="The figures available, with titles and targets.")
     def figures(staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
         names = [*defs.measures, *FIGURES, "deviations"]
-        ds = dataset()
-        units = sorted({a.unit for v in ds.views for a in v.appointments})
+        with Session(rt.db.engine) as s:
+            units = known_units(s, today() - timedelta(days=366), today())
+            first, last = data_span(s)
         return {"definitions_version": defs.version, "rules_version": rules.version, "today": str(today()),
                 "figures": {n: meta(n) for n in names}, "dimensions": list(DIMENSIONS),
-                "municipalities": list(MUNICIPALITIES), "units": units}
+                "municipalities": list(MUNICIPALITIES), "units": units,
+                "data_from": str(first) if first else None, "data_to": str(last) if last else None}
 
     @api.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
     def deviations(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
@@ -130,7 +148,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
                    staff: Staff = require(*FIGURE_ROLES)) -> Any:
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, ("unit",))
         titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in rules.rules}
-        return respond(deviations_figure(dataset(), q, rules), q, format, suppress,
+        return respond(deviations_figure(dataset(q), q, rules), q, format, suppress,
                        {"rules_version": rules.version, "rules": titles}, defs)
 
     @api.get("/figures/{figure}", summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
@@ -144,7 +162,29 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
         allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
             ("line",) if figure == "calls" else DIMENSIONS
         q = build_query(today(), start, end, grain, municipality, unit, sex, by, allowed)
-        return respond(compute(dataset(), q, figure), q, format, suppress, meta(figure), defs)
+        return respond(compute(dataset(q, figure), q, figure), q, format, suppress, meta(figure), defs)
+
+    @api.get("/equal-care", summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
+    def equal(start: str | None = Q(None, alias="from"), end: str | None = Q(None, alias="to"),
+              by: str = "municipality", basis: str | None = None, unit: str | None = None, format: str = "json",
+              staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        q = build_query(today(), start, end, "month", None, unit, None, by, ("municipality", "sex"))
+        if basis and basis not in BASES:
+            raise DomainError([field_error("basis", "Bas ska vara cohort eller completed.",
+                                           "basis must be cohort or completed.", "enum")])
+        values = list(MUNICIPALITIES) if by == "municipality" else ["female", "male"]
+        rows = equal_care(dataset(q), q, by, values, basis, defs.suppress_below)
+        if format == "csv":
+            return PlainTextResponse(equal_care_csv(rows, by, defs.suppress_below), media_type="text/csv; charset=utf-8",
+                                     headers={"Content-Disposition": f'attachment; filename="equal_care_{by}.csv"'})
+        if format != "json":
+            raise DomainError([field_error("format", "Format ska vara json eller csv.", "format must be json or csv.",
+                                           "enum")])
+        return {"figure": "equal_care", "by": by, "from": str(q.start), "to": str(q.end),
+                "basis": basis or defs.measures["assessment_3d"].basis, "suppressed_below": defs.suppress_below,
+                "targets": {m: defs.measures[m].target for m in ("assessment_3d", "first_line_visit_7d",
+                                                                 "bup_first_visit_30d")},
+                "rows": rows}
 
     @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
     def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:
@@ -155,7 +195,7 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
             raise DomainError([field_error("quarter", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.",
                                            "pattern")]) from None
         q = Query(first, last, today(), "quarter", by="unit")
-        t = deviations_figure(dataset(), q, rules)
+        t = deviations_figure(dataset(q), q, rules)
         if format == "csv":
             return respond(t, q, "csv", True, {}, defs)
         return HTMLResponse(quarterly_html(quarter, t, rules, defs.suppress_below))
@@ -164,7 +204,9 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
     def clocks(horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None, unit: str | None = None,
                staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
         now_day = today()
-        items = board(dataset().views, defs.measures.values(), now_day, horizon_days)
+        with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
+            views = [CaseView(k, f) for k, f in load_cases(s, start=now_day)]
+        items = board(views, defs.measures.values(), now_day, horizon_days)
         items = [c for c in items if (not municipality or c.municipality == municipality)
                  and (not unit or c.unit_id == unit)]
         breached = Counter(c.clock for c in items if c.days_left < 0)

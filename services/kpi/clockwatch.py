@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -22,7 +23,8 @@ def scan_once(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> int:
     now = rt.clock.now()
     today = local_date(now)
     with rt.db.uow() as uow:
-        views = [CaseView(k, f) for k, f in load_cases(uow.session)]
+        # running clocks, and cases with something still to come (a week's slack for a scan missed)
+        views = [CaseView(k, f) for k, f in load_cases(uow.session, start=today - timedelta(days=7))]
         clocks = at_risk(board(views, defs.measures.values(), today, defs.at_risk_days))
         raised = sum(raise_alert(uow, c, now) for c in clocks)
         done = tagged(uow.session)

@@ -17,7 +17,8 @@ from services.kpi.store import AlertRow, CaseFactsRow, DeviationRow
 def kpi_metrics_text(rt: ServiceRuntime, defs: Definitions) -> str:
     today = local_date(rt.clock.now())
     with Session(rt.db.engine) as s:
-        ds = Dataset(load_cases(s), load_calls(s), defs)
+        month = today.replace(day=1)
+        ds = Dataset(load_cases(s, month, today), load_calls(s, month, today), defs)
         counts = input_counts(s)
         known = s.exec(select(CaseFactsRow.known, func.count()).group_by(CaseFactsRow.known)).all()
         tagged = s.exec(select(DeviationRow.rule_id, func.count()).group_by(DeviationRow.rule_id)).all()

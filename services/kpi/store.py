@@ -24,6 +24,10 @@ class CaseFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     known: bool = Field(default=False, index=True)  # its ReferralReceived has been seen
     updated_at: datetime
+    # the days the case can count in (domain/window.py): a query reads only the rows overlapping its period
+    first_day: date | None = Field(default=None, index=True)
+    last_day: date | None = Field(default=None, index=True)
+    unit: str | None = Field(default=None, max_length=80)  # the unit first booked into (the dashboard's unit list)
 
 
 class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
@@ -33,6 +37,7 @@ class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
     call_id: str = Field(primary_key=True, max_length=80)
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime
+    day: date | None = Field(default=None, index=True)  # the day of its first step: the day it counts in
 
 
 class DeviationRow(KpiBase, table=True):  # type: ignore[call-arg]

@@ -15,7 +15,7 @@ from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
 from services.notifications.domain.planning import FAMILY, notification_id
 from services.notifications.policy import StreamPolicy
-from services.notifications.store import Delivery, FamilyContact
+from services.notifications.store import Delivery, FamilyContact, StreamEvent
 from services.notifications.stream import events_for
 
 STAFF_ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "ops")
@@ -31,6 +31,8 @@ class DeliveryView(BaseModel):
     case_id: str | None
     template: str
     recipient_kind: str
+    recipient_ref: str | None = Field(None, description="Who was alerted, for staff messages: the pseudonymous "
+                                      "staff ref (e.g. the clinician on duty). Never given for families.")
     channel: str | None
     status: str = Field(description="pending | sending | sent | failed | cancelled")
     attempts: int
@@ -42,7 +44,8 @@ class DeliveryView(BaseModel):
 
     @classmethod
     def of(cls, row: Delivery) -> DeliveryView:
-        return cls.model_validate(row, from_attributes=True)
+        view = cls.model_validate(row, from_attributes=True)
+        return view if row.recipient_kind != FAMILY else view.model_copy(update={"recipient_ref": None})
 
 
 class ResendRequest(BaseModel):
@@ -94,6 +97,13 @@ def build_api(rt: ServiceRuntime, stream_policy: StreamPolicy, poll_s: float, pi
             rt.audit.within(s, staff, "resend-notification", case_id=row.case_id, detail=f"{nid}: {body.reason}"[:400])
             uow.commit()
         return DeliveryView.of(copy)
+
+    @api.get("/stream/head", summary="The stream's latest sequence number: a staff app that has just read the "
+             "current state opens the stream with it as `Last-Event-ID`, to get only what happens next.")
+    def stream_head(staff: Staff = require(*STAFF_ROLES)) -> dict[str, int]:
+        with Session(rt.db.engine) as s:
+            head = s.exec(select(func.max(StreamEvent.seq))).one()
+        return {"seq": int(head or 0)}
 
     @api.get("/stream", summary="Server-Sent Events: case events for the caller's role and unit.",
              description="Resume with the `Last-Event-ID` header (or `last_event_id`): events after it, in order, "

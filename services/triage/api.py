@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from contracts.common import CareLevel
 from services.chassis.auth import Staff, require
@@ -18,7 +18,7 @@ from services.chassis.runtime import ServiceRuntime
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
 from services.triage.policy import Policy
-from services.triage.store import Interview, TriageCase, answers_of, waiting_cases
+from services.triage.store import CareDecision, Interview, TriageCase, answers_of, waiting_cases
 
 CASE_ID = r"^C-[0-9A-Z]{12}$"
 
@@ -102,6 +102,25 @@ def _reads(api: APIRouter, rt: ServiceRuntime, policy: Policy) -> None:
             raise DomainError([field_error("instrument_id", "Okänt formulär.", "Unknown instrument.", "unknown")], 404)
         return inst.model_dump(mode="json")
 
+    @api.get("/cases/{case_id}", summary="Where the case stands in triage: the case, its interview (if begun) "
+             "and its latest care-level decision (if any). Audited.")
+    def read_case(case_id: str, staff: Staff = require("clinician", "call_handler", "kc_head", "coordinator")) -> dict:
+        with Session(rt.db.engine) as s:
+            case = s.get(TriageCase, case_id)
+            if case is None:
+                rt.audit.record(staff, "read-triage-case", case_id=case_id, outcome="not_found")
+                raise DomainError([field_error("case_id", "Ärendet har inte nått bedömningen än.",
+                                               "The case has not reached triage yet.", "not_found")], 404)
+            iv = s.exec(select(Interview).where(Interview.case_id == case_id)).first()
+            decision = s.exec(select(CareDecision).where(CareDecision.case_id == case_id)
+                              .order_by(col(CareDecision.seq).desc())).first()
+            view = {**_case_view(case),
+                    "interview": {"interview_id": iv.interview_id, "completed_at": iv.completed_at,
+                                  "escalated_flags": iv.escalated_flags} if iv else None,
+                    "decision": _decision_view(decision) if decision else None}
+        rt.audit.record(staff, "read-triage-case", case_id=case_id, patient_ref=case.patient_ref)
+        return view
+
     @api.get("/interviews/{interview_id}", summary="The saved state of an interview, to resume it.")
     def get_interview(interview_id: str, staff: Staff = require("clinician")) -> dict:
         with Session(rt.db.engine) as s, refusals():
@@ -117,8 +136,11 @@ def _reads(api: APIRouter, rt: ServiceRuntime, policy: Policy) -> None:
             p = decisions.proposal_for(s, policy, case_id)
             case = s.get(TriageCase, case_id)
         rt.audit.record(staff, "read-proposal", case_id=case_id, patient_ref=case.patient_ref if case else None)
+        texts = {r.id: r.text.model_dump() for r in policy.guide.rules}
         return {"level": p.level, "rules_version": p.rules_version, "lower_levels_rejected": p.lower_levels_rejected,
-                "fired": [{"rule_id": f.rule_id, "level": f.level, "because": f.because} for f in p.fired]}
+                "fired": [{"rule_id": f.rule_id, "level": f.level, "because": f.because, "text": texts.get(f.rule_id)}
+                          for f in p.fired],
+                "default_reason": None if p.fired else policy.guide.default_reason.model_dump()}
 
 
 def _change(rt: ServiceRuntime, staff: Staff, action: str, case_id: str | None):  # type: ignore[no-untyped-def]

@@ -1,23 +1,30 @@
 """A KPI service with a year of deterministic figures, served over HTTP for a real headless Chromium."""
 from __future__ import annotations
 
+import json
 import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from contracts.registry import parse_event
+from kontakt.system import APPS, SERVICES, System
 from services.chassis.clock import FixedClock
+from services.chassis.issuer import LocalIssuer
 from services.kpi.app import build
 from services.kpi.handlers import project
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
+from tests.e2e.conftest import quiet_hours_away_from_now
 from tests.unit.kpi.builders import CaseBuilder, at, call
 
 CHROMIUM = "/usr/bin/chromium"
@@ -90,3 +97,62 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, issuer) -> Iterator[
 
 
 BASELINE = Path(__file__).parent / "baseline" / "dashboard.png"
+
+
+# -- the staff workspace over the whole system -------------------------------------------------------------
+
+@dataclass
+class Workspace:
+    """The five services, the workspace and the message sinks as processes, once for the session."""
+
+    system: System
+    data_dir: Path
+    issuer: LocalIssuer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.system.ports['workspace']}"
+
+    def api(self, service: str, role: str, unit: str | None = None) -> httpx.Client:
+        """What the outside world does (the call platform, an EDI sender); never what staff do in the UI."""
+        token = self.issuer.token(role, unit=unit)
+        return httpx.Client(base_url=f"http://127.0.0.1:{self.system.ports[service]}",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=20)
+
+    def sent(self, kind: str) -> list[dict]:  # type: ignore[type-arg]
+        f = self.data_dir / "sent" / f"{kind}.jsonl"
+        return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    data_dir = tmp_path_factory.mktemp("workspace-system")
+    ports = {name: free_port() for name in [*SERVICES, *APPS]}
+    policy = quiet_hours_away_from_now(data_dir)
+    system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
+                    extra_env={"NOTIFICATIONS_POLICY_FILE": str(policy)})
+    try:
+        system.start()
+        yield Workspace(system, data_dir, LocalIssuer(data_dir / "keys"))
+    finally:
+        system.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Page) -> list[dict]:  # type: ignore[type-arg]
+    """WCAG 2.1 A and AA rules of axe-core, run in the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
+        .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))""")
+    return list(result)

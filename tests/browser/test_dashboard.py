@@ -14,12 +14,18 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page():  # type: ignore[no-untyped-def]
+def browser():  # type: ignore[no-untyped-def]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm")
-        yield pg
-        browser.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm")
+    yield context.new_page()
+    context.close()
 
 
 def bars(page: Page, chart: str) -> list[tuple[str, str, float]]:
@@ -61,6 +67,8 @@ def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseli
 
     shares = bars(page, "assessment_3d")
     assert len(shares) == 12 and all(0 <= v <= 1 for _, _, v in shares)  # Jan-Dec 2023, one bar a month
+    # the default period starts at the first month with data, not a year of empty bars before it
+    assert page.input_value('input[name="from"]') == "2023-01"
     for chart in ("calls", "referrals_by_channel", "triage_split", "waits", "deviations"):
         assert bars(page, chart), f"{chart} drew no bars"
     assert int(page.locator('td[data-key="children"]').inner_text()) > 0
@@ -79,6 +87,16 @@ def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseli
     page.select_option('select[name="basis"]', "")
     page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 3")
 
+    # equal care: all 15 municipalities side by side, girls and boys, the same figures as the API's
+    place = page.locator('table[data-by="municipality"] tr[data-value]')
+    assert place.count() == 15
+    umea = page.locator('table[data-by="municipality"] tr[data-value="Umeå"] td[data-key="assessment_3d"]').inner_text()
+    eq = page.evaluate("""async () => (await (await fetch('/api/kpi/equal-care?from=2023-01&to=2023-12&by=municipality',
+        {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
+    assert umea == f"{round(next(r for r in eq if r['municipality'] == 'Umeå')['assessment_3d'] * 100)}%"
+    assert page.locator('table[data-by="municipality"] tr[data-value="Malå"] td[data-key="assessment_3d"]').inner_text() == "–"
+    assert page.locator('table[data-by="sex"] tr[data-value]').count() == 2
+
     before = bars(page, "referrals_by_channel")
     page.select_option('select[name="municipality"]', "Sorsele")
     page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 4")
@@ -92,3 +110,30 @@ def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseli
         BASELINE.write_bytes(shot)
         pytest.fail(f"baseline screenshot written to {BASELINE}; review it, commit it and run again")
     assert diff_ratio(page, shot, BASELINE.read_bytes()) < 0.02
+
+
+def test_a_slow_answer_for_an_older_filter_never_overwrites_the_newer_one(page: Page, dashboard_url: str,
+                                                                       issuer) -> None:  # type: ignore[no-untyped-def]
+    """Sorsele is asked first and answered slowly; Lycksele is asked next. The screen must end on Lycksele."""
+    page.add_init_script("""(() => {
+        const real = window.fetch;
+        window.fetch = async (url, opts) => {
+            if (String(url).includes("Sorsele")) await new Promise(ok => setTimeout(ok, 1500));
+            return real(url, opts);  // an aborted request rejects here instead of answering late
+        };
+    })();""")
+    page.goto(f"{dashboard_url}/dashboard#token={issuer.token('kpi_analyst')}")
+    page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 1", timeout=15_000)
+    page.select_option('select[name="municipality"]', "Sorsele")
+    page.select_option('select[name="municipality"]', "Lycksele")
+    page.wait_for_function("Number(document.body.dataset.loaded || 0) >= 2")
+    page.wait_for_timeout(2500)  # well past the slow Sorsele answers
+    assert loads(page) == 2  # the Sorsele refresh never finished: it was aborted
+    shown = sorted((s, c, float(v)) for s, c, v in bars(page, "referrals_by_channel"))
+    api = page.evaluate("""async () => (await (await fetch(
+        '/api/kpi/figures/referrals_by_channel?from=2023-01&to=2023-12&municipality=Lycksele',
+        {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
+    channels = {"edi": "EDI", "paper": "Papper / Paper", "phone": "Telefon / Phone", "partner": "Samverkan / Partner"}
+    expected = sorted((name, r["period"], float(r[k])) for r in api for k, name in channels.items() if r[k])
+    assert [b for b in shown if b[2]] == expected
+    assert page.locator("#status").inner_text().startswith("Uppdaterad")

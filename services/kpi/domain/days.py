@@ -24,8 +24,14 @@ def norm_ts(value: str) -> str:
 
 def local_date(ts: str | datetime) -> date:
     """The Swedish calendar day of an instant (what the family and the guarantee count in)."""
-    dt = parse_ts(ts) if isinstance(ts, str) else ts
-    return dt.astimezone(STOCKHOLM).date()
+    if isinstance(ts, str):
+        return _local_date_of(ts)
+    return ts.astimezone(STOCKHOLM).date()
+
+
+@lru_cache(maxsize=65536)  # figures ask for the same stored instants many times over
+def _local_date_of(ts: str) -> date:
+    return parse_ts(ts).astimezone(STOCKHOLM).date()
 
 
 def days_between(start: str | datetime, end: str | datetime) -> int:

@@ -7,7 +7,7 @@ from services.kpi.domain.care_figures import collaborations_figure, no_slots_fig
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
-from services.kpi.domain.spans import Span, span_counts, span_of
+from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
 
@@ -26,13 +26,13 @@ def measure_figure(ds: Dataset, q: Query, measure_id: str) -> Table:
     cols = MEASURE_COLUMNS
     t = new_table(measure_id, q, cols, cols, {"share_met": ("met", "guarantee_base"),
                                               "share_met_cohort": ("cohort_met", "cohort_base")})
+    periods = [(key, *q.closed_bounds(key)) for key in t.periods]
     for v in ds.selected(q):
         span = span_of(v, m)
         if span is None or (q.unit and span.unit != q.unit):
             continue
-        for key in t.periods:
-            first, last = q.closed_bounds(key)
-            t.add(key, ds.dim_value(v, q.by, span.unit), span_counts(span, m, first, last, q.today))
+        for key, counts in span_rows(span, m, periods, q.today):
+            t.add(key, ds.dim_value(v, q.by, span.unit), counts)
     return t
 
 

@@ -1,6 +1,7 @@
 """Guarantee clocks of a case as spans (start, end, limit), and their period figures."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -74,6 +75,22 @@ def cohort_counts(span: Span, m: Measure, first: date, last: date, as_of: date) 
     if as_of > deadline:
         return {**out, "cohort_base": 1, "cohort_met": 0}
     return {**out, "cohort_pending": 1}
+
+
+def span_rows(span: Span, m: Measure, periods: list[tuple[str, date, date]],
+              as_of: date) -> Iterator[tuple[str, dict[str, int]]]:
+    """`span_counts` for each period (key, first day, last day) the span touches; the days are read once."""
+    start = local_date(span.start)
+    end = local_date(span.end) if span.end is not None else None
+    stop = local_date(span.stop) if span.stop is not None else None
+    for key, first, last in periods:
+        if last < start:
+            continue  # nothing happens to a clock before it starts
+        if end is not None and end < first and (stop is None or stop < first) and start < first:
+            continue  # over before this period began
+        out = span_counts(span, m, first, last, as_of)
+        if out:
+            yield key, out
 
 
 def span_counts(span: Span, m: Measure, first: date, last: date, as_of: date | None = None) -> dict[str, int]:

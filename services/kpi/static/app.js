@@ -14,9 +14,14 @@ function token() {
   return sessionStorage.getItem("kpi-token");
 }
 
-async function api(path, params = {}) {
-  const qs = new URLSearchParams(Object.entries(params).filter(([k, v]) => v && k !== "basis"));  // basis is read here, not asked
-  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}});
+// The requests of the latest filter change: a newer change aborts them, so a slow stale answer never
+// overwrites the figures of the filters now on screen.
+let current = new AbortController();
+
+async function api(path, params = {}, signal = current.signal) {
+  const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
+  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}, signal});
+  if (signal.aborted) throw new DOMException("superseded", "AbortError");
   if (r.status === 401) { document.getElementById("login").hidden = false; throw new Error("Logga in / Sign in"); }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
@@ -40,7 +45,7 @@ function links(section, path, params, label = "", keep = false) {
     a.href = "#"; a.textContent = `${label}${fmt.toUpperCase()}`; a.dataset.path = path;
     a.onclick = async (ev) => {
       ev.preventDefault();
-      const body = await api(path, {...params, format: fmt});
+      const body = await api(path, {...params, format: fmt}, new AbortController().signal);
       const blob = new Blob([fmt === "json" ? JSON.stringify(body, null, 2) : body], {type: fmt === "json" ? "application/json" : "text/csv"});
       const url = URL.createObjectURL(blob);
       const dl = Object.assign(document.createElement("a"), {href: url, download: `${path.split("/").pop()}.${fmt}`});
@@ -169,17 +174,68 @@ async function drawClocks(p) {
   section("clocks").querySelector(".note").textContent = `Redan överskridna / already breached: ${over}`;
 }
 
+const SEX = {female: "Flickor / Girls", male: "Pojkar / Boys", other: "Annat / Other", unknown: "Okänt / Unknown"};
+
+function pctCell(tr, value, target, key) {
+  const td = tr.insertCell(); td.className = "num"; td.dataset.key = key;
+  if (value === null || value === undefined) { td.textContent = "–"; td.title = "För få / too few to show"; return; }
+  td.textContent = `${Math.round(value * 100)}%`;
+  if (target) td.classList.add(value >= target ? "ok" : value >= target - 0.15 ? "warn" : "bad");
+}
+
+function numCell(tr, value, key, below) {
+  const td = tr.insertCell(); td.className = "num"; td.dataset.key = key;
+  td.textContent = value === null || value === undefined ? `<${below}` : value;
+}
+
+async function drawEqualCare(p) {
+  // side by side for the whole period: not split by municipality or sex filters, which it replaces
+  const params = {from: p.from, to: p.to, unit: p.unit, basis: p.basis};
+  const [place, sex] = await Promise.all([api("equal-care", {...params, by: "municipality"}),
+                                          api("equal-care", {...params, by: "sex"})]);
+  const basis = place.basis, t = place.targets;
+  for (const [f, dim, labels] of [[place, "municipality", null], [sex, "sex", SEX]]) {
+    const table = section("equal_care").querySelector(`table[data-by="${dim}"]`);
+    table.innerHTML = `<tr><th>${dim === "sex" ? "Kön / Sex" : "Kommun / Municipality"}</th><th>Kontakter / Contacts</th>` +
+      "<th>Bedömd inom 3 d / Assessed ≤ 3 d</th><th>1:a linjen ≤ 7 d / First line ≤ 7 d</th><th>BUP ≤ 30 d</th>" +
+      "<th>Väntar 1:a linjen / Waiting first line</th><th>Väntar BUP / Waiting BUP</th><th>Till HC / To HC</th><th>Till BUP / To BUP</th></tr>";
+    for (const r of f.rows) {
+      const tr = table.insertRow(); tr.dataset.value = r[dim];
+      tr.insertCell().textContent = labels ? (labels[r[dim]] || r[dim]) : r[dim];
+      numCell(tr, r.contacts, "contacts", f.suppressed_below);
+      pctCell(tr, r.assessment_3d, t.assessment_3d, "assessment_3d");
+      pctCell(tr, r.first_line_visit_7d, t.first_line_visit_7d, "first_line_visit_7d");
+      pctCell(tr, r.bup_first_visit_30d, t.bup_first_visit_30d, "bup_first_visit_30d");
+      numCell(tr, r.waiting_first_line, "waiting_first_line", f.suppressed_below);
+      numCell(tr, r.waiting_bup, "waiting_bup", f.suppressed_below);
+      pctCell(tr, r.share_primary_care, null, "share_primary_care");
+      pctCell(tr, r.share_bup, null, "share_bup");
+    }
+  }
+  const b = basis === "cohort" ? "kontaktkohort / contact cohort" : "genomförda / completed";
+  section("equal_care").querySelector(".basis").textContent =
+    `Bas för 3 dagar / Basis for 3 days: ${b}. Hela perioden / whole period ${place.from} – ${place.to}. ` +
+    `Celler med färre än ${place.suppressed_below} barn visas inte / cells under ${place.suppressed_below} children are not shown.`;
+  links(section("equal_care"), "equal-care", {...params, by: "municipality"});
+}
+
 function sum(rows, key) { return rows.reduce((s, r) => s + (r[key] || 0), 0); }
 
 async function refresh() {
+  current.abort();  // the previous filters' requests are stale now
+  current = new AbortController();
+  const mine = current;
   const p = filters();
   statusLine.textContent = "Hämtar / Loading…";
   try {
+    // every chart draws only after all answers for these filters are in, so nothing stale is drawn
     await Promise.all([drawAssessment(p), drawCalls(p), drawReferrals(p), drawTriage(p), drawWaits(p), drawGroups(p),
-                       drawDeviations(p), drawClocks(p)]);
+                       drawDeviations(p), drawClocks(p), drawEqualCare(p)]);
+    if (mine.signal.aborted) return;
     statusLine.textContent = `Uppdaterad / Updated ${new Date().toLocaleTimeString("sv-SE")}`;
     document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
   } catch (e) {
+    if (e.name === "AbortError" || mine.signal.aborted) return;  // superseded by a newer filter change
     statusLine.textContent = e.message;
   }
 }
@@ -199,9 +255,14 @@ async function init() {
   if (!meta) return;
   const sel = form.elements.municipality;
   if (sel.options.length === 1) for (const m of meta.municipalities) sel.add(new Option(m, m));
+  // default period: the last 12 months, but not before the first month with data (no rows of empty bars)
   const today = meta.today;
   if (!form.elements.to.value) form.elements.to.value = today.slice(0, 7);
-  if (!form.elements.from.value) form.elements.from.value = `${Number(today.slice(0, 4)) - 1}-${today.slice(5, 7)}`;
+  if (!form.elements.from.value) {
+    const d = new Date(`${today.slice(0, 7)}-01T00:00:00Z`); d.setUTCMonth(d.getUTCMonth() - 11);
+    const yearAgo = d.toISOString().slice(0, 7), first = (meta.data_from || today).slice(0, 7);
+    form.elements.from.value = first > yearAgo && first <= today.slice(0, 7) ? first : yearAgo;
+  }
   const units = document.getElementById("units");
   for (const u of meta.units) units.appendChild(new Option(u, u));
   form.onchange = refresh;

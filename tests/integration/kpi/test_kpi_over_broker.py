@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from contracts.kpi import DEVIATIONS_TOPIC
 from contracts.registry import EVENT_TYPES
@@ -20,7 +20,7 @@ from services.kpi.app import build
 from services.kpi.projection import input_counts
 from services.kpi.replay import replay
 from services.kpi.settings import KpiSettings
-from services.kpi.store import CaseFactsRow
+from services.kpi.store import CallFactsRow, CaseFactsRow
 from tests.unit.kpi.builders import CaseBuilder, at, call
 from tests.waiting import wait_until
 
@@ -43,6 +43,15 @@ async def send(bootstrap: str, events: list[dict[str, Any]]) -> None:
 def facts(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     with Session(rt_db.engine) as s:
         return {c: row.facts for c in case_ids if (row := s.get(CaseFactsRow, c)) is not None}
+
+
+def windows(rt_db, case_ids: set[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The derived columns a figure query selects on: each case's active window, each call's day."""
+    with Session(rt_db.engine) as s:
+        out: dict[str, Any] = {c: (row.first_day, row.last_day, row.unit) for c in case_ids
+                               if (row := s.get(CaseFactsRow, c)) is not None}
+        out.update({r.call_id: r.day for r in s.exec(select(CallFactsRow))})
+        return out
 
 
 def scenario() -> tuple[list[CaseBuilder], list[dict[str, Any]]]:
@@ -90,6 +99,7 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
         while len(tags := await tags_of_late()) < 3 and loop.time() < deadline:
             await asyncio.sleep(0.2)  # the outbox relay publishes after commit
         live = facts(rt.db, mine)
+        live_windows = windows(rt.db, mine)
         with Session(rt.db.engine) as s:
             counts = input_counts(s)
     assert counts["unknown_case"] >= 1 and counts["out_of_order"] >= 1
@@ -107,6 +117,10 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
     from services.kpi.replay import open_store
 
     assert facts(open_store(rebuilt), mine) == live
+    # the windows figures select on are the same whether built live (PostgreSQL) or by replay (SQLite)
+    assert windows(open_store(rebuilt), mine) == live_windows
+    assert live_windows[late.case_id] == (date(2023, 2, 24), date(2023, 3, 9), "bup-umea")  # paper written .. BUP visit
+    assert live_windows[f"call-{late.case_id}"] == date(2023, 3, 2)
     assert stats.outcomes["newer_schema"] >= 1
 
 

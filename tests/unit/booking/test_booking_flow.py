@@ -103,6 +103,25 @@ def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[
     assert good.status_code == 200 and good.json() == {"created": 1}
 
 
+def test_a_calendar_with_several_bad_lines_names_each_and_stores_nothing(booking) -> None:  # type: ignore[no-untyped-def]
+    later = (booking.clock.now() + timedelta(days=5)).isoformat()
+    past = (booking.clock.now() - timedelta(days=1)).isoformat()
+    csv = ("starts_at,duration_min,profession\n"
+           f"{later},45,psychologist\n"   # line 2: fine
+           "not-a-date,45,psychologist\n"  # line 3: unreadable time
+           f"{later},many,psychologist\n"  # line 4: unreadable duration
+           f"{later},45,surgeon\n"         # line 5: no such profession
+           f"{past},45,psychologist\n")    # line 6: in the past
+    r = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
+                     files={"calendar": ("s.csv", csv.encode())})
+    assert r.status_code == 422, r.text
+    named = [e["sv"].split(":")[0] for e in r.json()["errors"]]
+    assert named == ["Rad 3", "Rad 4", "Rad 5", "Rad 6"]
+    assert all(e["field"] == "calendar" and e["en"].startswith("Line ") for e in r.json()["errors"])
+    week = booking.call("GET", "/api/units/hc-teg/slots", "scheduler", unit="hc-teg", params={"days": 14})
+    assert week.status_code == 200 and week.json() == []  # line 2 was not stored either
+
+
 def test_malformed_calendar_is_refused_naming_the_line_and_nothing_is_stored(booking) -> None:  # type: ignore[no-untyped-def]
     bad_ics = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
                            files={"calendar": ("s.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"

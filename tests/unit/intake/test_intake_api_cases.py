@@ -129,6 +129,25 @@ async def test_callback_opens_case_clocked_at_the_first_call(intake):  # type: i
     assert (ev.payload.channel, ev.payload.source, ev.payload.clock_start) == ("partner", "social_services", T0)
 
 
+async def test_answered_calls_without_a_case_are_listed_for_call_handlers(intake_any_db):  # type: ignore[no-untyped-def]
+    intake = intake_any_db
+    steps = {"c-ans": [("CallOffered", T0), ("CallAnswered", T0 + timedelta(minutes=3))],
+             "c-taken": [("CallOffered", T0), ("CallAnswered", T0 + timedelta(minutes=1))],
+             "c-lost": [("CallOffered", T0), ("CallAbandoned", T0 + timedelta(minutes=2))],
+             "c-old": [("CallOffered", T0 - timedelta(hours=20)), ("CallAnswered", T0 - timedelta(hours=20))]}
+    for call_id, seq in steps.items():
+        for step, at in seq:
+            assert (await intake.post("/api/telephony/events", _step(call_id, step, at), role="ops")).status_code == 201
+    r = await intake.post("/api/cases/from-call", {"call_id": "c-taken", "source": "guardian",
+                                                   "child": {"identity_number": CHILD, "municipality": "Umeå"}})
+    assert r.status_code == 201, r.text
+    listed = (await intake.get("/api/calls")).json()
+    assert [c["call_id"] for c in listed] == ["c-ans"]  # not taken, not unanswered, not older than 12 hours
+    assert listed[0]["queue_wait_s"] == 180 and listed[0]["line"] == "public_1177"
+    assert "c-old" in [c["call_id"] for c in (await intake.get("/api/calls?hours=24")).json()]
+    assert (await intake.get("/api/calls", role="kpi_analyst")).status_code == 403
+
+
 async def test_future_call_time_and_unknown_step_are_refused(intake):  # type: ignore[no-untyped-def]
     r = await intake.post("/api/telephony/events", _step("c-5", "CallOffered", T0 + timedelta(days=1)), role="ops")
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "future"

@@ -51,8 +51,19 @@ async def test_interview_flow_over_http_with_roles_and_audited_reads(api, issuer
     assert (await client.post(f"/api/interviews/{iv}/complete", headers=auth(issuer))).status_code == 200
     r = await client.get(f"/api/cases/{case_id}/proposal", headers=auth(issuer))
     assert r.json()["level"] == "parenting_group" and len(audited(rt, "read-proposal")) == 1
+    reasons = [f for f in r.json()["fired"] if f["level"] == "parenting_group"]
+    assert reasons and all(f["text"]["sv"] and f["text"]["en"] and f["text"]["sv"] != f["text"]["en"] for f in reasons)
+    r = await client.get(f"/api/cases/{case_id}", headers=auth(issuer, "call_handler"))
+    assert r.json()["interview"]["interview_id"] == iv and r.json()["interview"]["completed_at"]
+    assert r.json()["decision"] is None
     r = await client.post(f"/api/cases/{case_id}/decision", headers=auth(issuer))
     assert (r.json()["level"], r.json()["overridden"]) == ("parenting_group", False)
+    r = await client.get(f"/api/cases/{case_id}", headers=auth(issuer, "call_handler"))
+    assert r.json()["decision"]["level"] == "parenting_group"
+    assert [a.case_id for a in audited(rt, "read-triage-case")] == [case_id, case_id]
+    r = await client.get("/api/cases/C-ZZZZZZZZZZZZ", headers=auth(issuer))
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "not_found"
+    assert (await client.get(f"/api/cases/{case_id}", headers=auth(issuer, "kpi_analyst"))).status_code == 403
     assert [e.event_type for e in outbox(rt, case_id)] == ["InterviewCompleted", "InterviewAssessmentRecorded",
                                                            "CareLevelDecided"]
 
@@ -95,7 +106,7 @@ def test_every_triage_route_declares_roles_and_none_lets_a_kpi_analyst_in(api): 
             found = getattr(dep.call, "roles", None)
             stack.extend(dep.dependencies)
         roles[f"{sorted(route.methods)[0]} {route.path}"] = found  # type: ignore[attr-defined]
-    assert len(roles) == 11 and all(roles.values()), roles
+    assert len(roles) == 12 and all(roles.values()), roles
     assert not [r for r, allowed in roles.items() if "kpi_analyst" in allowed]
     writes = {r: allowed for r, allowed in roles.items() if not r.startswith("GET")}
     assert all(set(allowed) <= {"clinician", "coordinator"} for allowed in writes.values())

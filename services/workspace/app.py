@@ -1,0 +1,96 @@
+"""Composition root of the staff workspace: settings, the services' client, sessions, pages, static files."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.workspace.backend import Backend
+from services.workspace.booking import build_booking
+from services.workspace.call import build_call
+from services.workspace.events import build_events
+from services.workspace.queue import build_queue
+from services.workspace.sessions import HOME, Sessions
+from services.workspace.settings import WorkspaceSettings
+from services.workspace.signin import build_signin
+from services.workspace.units import build_units
+from services.workspace.work import build_work
+from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
+
+STATIC = Path(__file__).parent / "static"
+# Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
+    """The npm packages' files the pages load, served from the local node_modules (`npm ci` in `make install`)."""
+    v = settings.vendor_dir
+    return {"htmx.min.js": str(v / "htmx.org/dist/htmx.min.js"), "sse.js": str(v / "htmx-ext-sse/dist/sse.min.js")}
+
+
+def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings, FastAPI]:
+    settings = settings or WorkspaceSettings()
+    backend = Backend(settings.urls(), settings.upstream_timeout_s)
+    web = Web(settings, Sessions(settings.session_idle_s), backend, make_templates())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await backend.aclose()
+
+    app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.web = web
+    vendor = vendor_files(settings)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers["Cache-Control"] = "no-store"  # pages with personal data stay out of the disk cache
+        return response
+
+    @app.exception_handler(SignInNeeded)
+    async def _signin(request: Request, _: SignInNeeded) -> Response:
+        return redirect(request, "/signin")
+
+    @app.exception_handler(NotForRole)
+    async def _not_for_role(request: Request, _: NotForRole) -> Response:
+        session = web.sessions.get(request.cookies.get("evi_session"))
+        return web.render(request, "refused.html", session, status=403)
+
+    @app.get("/")
+    async def home(request: Request) -> Response:
+        session = web.sessions.get(request.cookies.get("evi_session"))
+        return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/health/ready")
+    async def ready() -> JSONResponse:
+        missing = [name for name, path in vendor.items() if not Path(path).exists()]
+        body = {"status": "not ready" if missing else "ready", "missing_assets": missing}
+        return JSONResponse(body, status_code=503 if missing else 200)
+
+    @app.get("/vendor/{name}")
+    async def vendor_file(name: str) -> Response:
+        if name not in vendor:
+            return Response(status_code=404)
+        return FileResponse(vendor[name], media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
+                   build_booking(web), build_units(web)):
+        app.include_router(router)
+    return settings, app

@@ -1,0 +1,56 @@
+"""Server-side sessions: the bearer token stays here; the browser holds only an opaque, HttpOnly cookie."""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from services.chassis.auth import Staff
+
+COOKIE = "evi_session"
+
+# What each role may see in the workspace. The services decide again on every call (they hold the rules);
+# this only keeps the navigation honest so nobody is shown a door that will not open.
+PERSONAL_DATA_ROLES = ("call_handler", "clinician", "coordinator", "kc_head", "scheduler", "unit_head")
+HOME = {"call_handler": "/queue", "clinician": "/queue", "kc_head": "/queue", "coordinator": "/queue",
+        "scheduler": "/unit", "unit_head": "/unit", "kpi_analyst": "/no-personal-data", "ops": "/no-personal-data"}
+
+
+@dataclass
+class Session:
+    sid: str
+    token: str
+    staff: Staff
+    lang: str = "sv"
+    last_seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.staff.role in PERSONAL_DATA_ROLES
+
+
+class Sessions:
+    """In memory: one workspace process holds its sessions (a restart signs everyone out, on purpose)."""
+
+    def __init__(self, idle_s: int) -> None:
+        self.idle_s = idle_s
+        self._by_id: dict[str, Session] = {}
+
+    def open(self, token: str, staff: Staff, lang: str = "sv") -> Session:
+        s = Session(sid=secrets.token_urlsafe(32), token=token, staff=staff, lang=lang)
+        self._by_id[s.sid] = s
+        return s
+
+    def get(self, sid: str | None) -> Session | None:
+        s = self._by_id.get(sid or "")
+        if s is None:
+            return None
+        now = time.monotonic()
+        if now - s.last_seen > self.idle_s:
+            self._by_id.pop(s.sid, None)
+            return None
+        s.last_seen = now
+        return s
+
+    def close(self, sid: str | None) -> None:
+        self._by_id.pop(sid or "", None)

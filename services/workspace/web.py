@@ -1,0 +1,87 @@
+"""What every page needs: the signed-in session, rendering in the person's language, refusals shown kindly."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from services.chassis.clock import STOCKHOLM
+from services.workspace.backend import Backend, Refused
+from services.workspace.i18n import labeller, translator
+from services.workspace.sessions import COOKIE, HOME, Session, Sessions
+from services.workspace.settings import WorkspaceSettings
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class SignInNeeded(Exception):
+    """No (live) session: the person is sent to sign in."""
+
+
+class NotForRole(Exception):
+    """The page shows personal data and the role sees none."""
+
+
+def local_time(value: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "–"
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if len(str(value)) == 10:  # a date: no time zone to convert
+        return dt.strftime(fmt)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(STOCKHOLM).strftime(fmt)
+
+
+NAV = {
+    "call_handler": [("nav_queue", "/queue"), ("nav_paper", "/referrals/paper")],
+    "clinician": [("nav_queue", "/queue"), ("nav_paper", "/referrals/paper"), ("nav_meeting", "/meeting")],
+    "kc_head": [("nav_queue", "/queue"), ("nav_meeting", "/meeting"), ("nav_unit", "/unit")],
+    "coordinator": [("nav_queue", "/queue"), ("nav_paper", "/referrals/paper")],
+    "scheduler": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],
+    "unit_head": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],
+}
+
+
+@dataclass
+class Web:
+    settings: WorkspaceSettings
+    sessions: Sessions
+    backend: Backend
+    templates: Jinja2Templates
+
+    def session(self, request: Request, personal: bool = True) -> Session:
+        s = self.sessions.get(request.cookies.get(COOKIE))
+        if s is None:
+            raise SignInNeeded()
+        if personal and not s.sees_personal_data:
+            raise NotForRole()
+        return s
+
+    def render(self, request: Request, name: str, session: Session | None, status: int = 200,
+               **ctx: Any) -> HTMLResponse:
+        lang = session.lang if session else request.query_params.get("lang", "sv")
+        lang = lang if lang in ("sv", "en") else "sv"
+        base = {"t": translator(lang), "label": labeller(lang), "lang": lang, "session": session,
+                "staff": session.staff if session else None, "local_time": local_time,
+                "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
+                "home": HOME.get(session.staff.role, "/") if session else "/"}
+        return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
+
+    def errors_text(self, session: Session, refused: Refused) -> dict[str, str]:
+        """Field -> message in the person's language (Swedish by default)."""
+        return {f: (e.get("en") if session.lang == "en" else e.get("sv")) or "" for f, e in refused.by_field().items()}
+
+
+def redirect(request: Request, url: str) -> Response:
+    """A full-page move, for a normal request or an htmx one."""
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def make_templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=str(TEMPLATES))
