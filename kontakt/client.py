@@ -155,6 +155,15 @@ class Journey:
                                   json={"level": override[0], "reason": override[1]}))
         return ok(triage.post(f"/api/cases/{case_id}/decision"))
 
+    def collaboration_options(self) -> dict[str, Any]:
+        return ok(self.staff.client("triage", "coordinator").get("/api/collaborations", params={"since_days": 1}))
+
+    def collaborate(self, case_id: str, question: str, intervention: str, health_centre_unit: str,
+                    bup_unit: str) -> Any:
+        return ok(self.staff.client("triage", "coordinator").post(f"/api/cases/{case_id}/collaborations", json={
+            "question": question, "intervention": intervention, "health_centre_unit": health_centre_unit,
+            "bup_unit": bup_unit}))
+
     # -- booking --------------------------------------------------------------------------------
     def add_slot(self, unit_id: str, starts_at: datetime, profession: str = "psychologist",
                  visit_type: str = "new_visit", digital: bool = False, duration_min: int = 45) -> Any:

@@ -192,7 +192,7 @@ def _slot_view(s: Slot) -> dict[str, Any]:
 def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
     @api.get("/units", summary="The units the contact centre books into.",
              openapi_extra=county_wide("the county's reference data; no child in it"))
-    def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+    def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head", "coordinator")) -> list[dict[str, Any]]:
         return [u.model_dump() for u in ref.units]
 
     @api.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).",
@@ -214,7 +214,9 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
                           .order_by(Slot.starts_at)).all()  # type: ignore[arg-type]
         return [_slot_view(r) for r in rows]
 
-    @api.post("/units/{unit_id}/slots/import", openapi_extra=OWN_UNIT,
+    # the body limit lets a whole calendar file (and its multipart wrapping) reach the import's own size check
+    @api.post("/units/{unit_id}/slots/import",
+              openapi_extra={**OWN_UNIT, "x-max-body-bytes": rt.settings.import_max_bytes + 16 * 1024},  # type: ignore[attr-defined]
               summary="Import times from an iCalendar or CSV file: all or nothing, bounded in size and rows.",
               description="Every line is checked (format, profession, digital, past, overlaps with stored times and "
                           "with the file's other lines) before anything is stored; a refusal names each bad line. "

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 
 from services.chassis.clock import Clock
+from services.chassis.errors import problem_response
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
 from services.intake.api import build_api
@@ -15,6 +16,7 @@ from services.intake.calls import Calls
 from services.intake.casework import Casework
 from services.intake.documents import DocumentStore
 from services.intake.domain.problems import Invalid
+from services.intake.forms import PaperForm
 from services.intake.handlers import build_router
 from services.intake.rules import RULES_FILE, load_rules
 from services.intake.settings import IntakeSettings
@@ -36,11 +38,12 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)
     docs = DocumentStore(settings.resolved_documents_dir())
+    rt.openapi_models = (PaperForm,)
     app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs)])
 
     @app.exception_handler(Invalid)
-    async def _invalid(_: Request, exc: Invalid) -> JSONResponse:
-        return JSONResponse({"errors": exc.problems}, status_code=422)
+    async def _invalid(request: Request, exc: Invalid) -> JSONResponse:
+        return problem_response(request, 422, exc.problems)
 
     return rt, app
 
