@@ -22,6 +22,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/groups/{group_id}/seats/{case_id}/evaluation"): {"json": {
         "satisfaction": "nojd", "recommend": "sannolikt", "easier_everyday": "nej", "exchange": "bra_givande"}},
     ("get", "/api/waiting-list"): {"params": {"unit_id": HOME}},
+    ("post", "/api/bup/cases/{case_id}/stages/{stage}/decided"): {"json": {
+        "unit_id": HOME, "decided_at": "2026-03-06T14:00:00+01:00"}},
+    ("post", "/api/bup/cases/{case_id}/stages/{stage}/excluded"): {"json": {
+        "unit_id": HOME, "code": "pvv", "at": "2026-03-06T14:00:00+01:00"}},
+    ("post", "/api/bup/cases/{case_id}/stages/{stage}/started"): {"json": {
+        "unit_id": HOME, "started_at": "2026-03-06T14:00:00+01:00"}},
 }
 
 
@@ -59,7 +65,7 @@ def _world(booking: Any) -> dict[str, str]:
     seat = booking.call("POST", f"/api/groups/{group['group_id']}/seats", json={"case_id": "C-UNITACCESS01"})
     assert seat.status_code == 201, seat.text
     return {"unit_id": HOME, "appointment_id": appt["appointment_id"], "group_id": group["group_id"],
-            "case_id": "C-UNITACCESS01"}
+            "case_id": "C-UNITACCESS01", "stage": "treatment"}
 
 
 def test_every_unit_bound_route_refuses_a_token_for_another_unit(booking) -> None:  # type: ignore[no-untyped-def]
