@@ -22,6 +22,8 @@ from services.intake.rules import RULES_FILE, load_rules
 from services.intake.settings import IntakeSettings
 from services.intake.store import metadata
 from services.intake.takein import TakeIn
+from services.chassis.audit import cases_by_ref
+from services.intake.store import CaseRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,6 +33,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
+    rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
     rt.include(build_router(rt))
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)
