@@ -109,11 +109,15 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
 @app.command()
 def token(role: str, unit: str = typer.Option("", help="Care unit of the staff member."),
           subject: str = typer.Option("", help="Pseudonymous staff id."),
+          school: str = typer.Option("", help="School id (required for school_sender), e.g. sk-umea-01."),
           data_dir: Path = typer.Option(Path(".kontakt"))) -> None:
     """Print a bearer token from the embedded local issuer (for curl and the staff apps)."""
     from services.chassis.issuer import LocalIssuer
 
-    typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None))
+    if role == "school_sender" and not school:
+        raise typer.BadParameter("a school_sender token needs --school", param_hint="--school")
+    typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None,
+                                                    school=school or None))
 
 
 @contracts_app.command("export")

@@ -17,6 +17,7 @@ from services.intake.documents import DocumentStore
 from services.intake.domain.problems import Invalid
 from services.intake.handlers import build_router
 from services.intake.rules import RULES_FILE, load_rules
+from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_schools
 from services.intake.settings import IntakeSettings
 from services.intake.store import metadata
 from services.intake.takein import TakeIn
@@ -27,13 +28,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: IntakeSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or IntakeSettings()
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
+    schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.include(build_router(rt))
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)
     docs = DocumentStore(settings.resolved_documents_dir())
-    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs)])
+    limits = Limits(max_attachments=settings.school_max_attachments,
+                    max_attachment_bytes=settings.school_max_attachment_bytes,
+                    attempts_per_window=settings.school_attempts_per_10min, window_s=600.0,
+                    submissions_per_day=settings.school_submissions_per_day)
+    school_referrals = SchoolReferrals(takein, docs, schools, limits)
+    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs, school_referrals)])
 
     @app.exception_handler(Invalid)
     async def _invalid(_: Request, exc: Invalid) -> JSONResponse:
