@@ -3,7 +3,8 @@
 Deterministic for a seed. Calls with queue-full episodes, EDI and paper referrals in the 2022
 proportions (815 : 624) with school referrals peaking in spring and late autumn, advice, interviews,
 care-level decisions near the seeds' triage split, bookings, a unit without bookable times, parent
-groups, some cancellations and no-shows. The services' clocks are shifted together (the offset file
+groups, some cancellations and no-shows. Halfway through, a share of the schools (SCHOOLS_MOVING) stop
+sending paper and use the digital referral form instead, so the dashboard shows the shift. The services' clocks are shifted together (the offset file
 `kontakt up` gives them) so each act carries the time it would have had in that month.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ MUNICIPALITY_WEIGHTS = {"Umeå": 48, "Skellefteå": 26, "Lycksele": 4.5, "Vilhel
 # school referrals rise in April-May and November-December (DOMAIN.md)
 SCHOOL_SEASON = {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.6, 5: 1.7, 6: 0.5, 7: 0.2, 8: 0.6, 9: 1.0, 10: 1.1, 11: 1.5, 12: 1.4}
 SCARCE_UNIT = "hc-sorsele"  # a cottage hospital left without bookable times: the unit-head routine
+SCHOOLS_MOVING = 0.5  # share of schools that move to the digital form halfway through the period
 LEVELS = {"primary_care": 0.55, "bup": 0.30, "parenting_group": 0.10, "signposting": 0.05}
 FIRST_NAMES = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars", "Elin", "Oskar"]
 LAST_NAMES = ["Lindqvist", "Holmberg", "Nilsson", "Berglund", "Öberg", "Sundström", "Marklund", "Lundberg"]
@@ -44,7 +46,7 @@ class Act:
 class Figures:
     calls: int = 0
     queue_full: int = 0
-    cases: dict[str, int] = field(default_factory=lambda: {"phone": 0, "edi": 0, "paper": 0})
+    cases: dict[str, int] = field(default_factory=lambda: {"phone": 0, "edi": 0, "paper": 0, "school_form": 0})
     school: int = 0
     advice: int = 0
     interviews: int = 0
@@ -65,6 +67,9 @@ class Demo:
         self.acts: list[Act] = []
         self.fig = Figures()
         self._seq = 0
+        self.schools: list[str] = []
+        self.moving: set[str] = set()
+        self.switch_day = self.today
 
     # -- time -----------------------------------------------------------------------------------
     def set_clock(self, at: datetime) -> None:
@@ -98,6 +103,9 @@ class Demo:
     # -- the month ------------------------------------------------------------------------------
     def build(self) -> None:
         start = self.today - timedelta(days=self.days)
+        self.schools = sorted(s["id"] for s in self.j.schools())
+        self.moving = set(self.rng.sample(self.schools, round(len(self.schools) * SCHOOLS_MOVING)))
+        self.switch_day = start + timedelta(days=self.days // 2)
         self.plan(self.at(start - timedelta(days=1), 15), "unit schedules", lambda: self.schedules(start))
         self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
                   lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
@@ -153,6 +161,10 @@ class Demo:
             hour = self.rng.uniform(9, 15)
             written = day - timedelta(days=self.rng.choice([1, 2, 3, 3, 4, 5, 6]))
             school = self.rng.random() < 0.8
+            sender = self.rng.choice(self.schools) if school and self.schools else None
+            if sender in self.moving and written >= self.switch_day:  # sent when written, not posted
+                self.plan(self.at(written, hour), "school form", lambda w=written, k=sender: self.school_form(w, k))
+                continue
             self.plan(self.at(day, hour), "paper referral", lambda d=day, w=written, s=school: self.paper(d, w, s))
 
     def poisson(self, lam: float) -> int:
@@ -176,6 +188,13 @@ class Demo:
         self.fig.cases["paper"] += 1
         self.fig.school += school
         self.after_contact(opened["case_id"], day)
+
+    def school_form(self, day: date, school: str) -> None:
+        child, _ = self.child(day, school_age=True)
+        sent = self.j.school_referral(child, school, consent_on=day)
+        self.fig.cases["school_form"] += 1
+        self.fig.school += 1
+        self.after_contact(sent["case_id"], day)
 
     def after_contact(self, case_id: str, day: date, phone: bool = False, age: int | None = None) -> None:
         """Plan what the professionals do next with the case (advice, signposting or an interview)."""

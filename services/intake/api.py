@@ -134,6 +134,11 @@ def _school_routes(api: APIRouter, sr: SchoolReferrals) -> None:
     def school_referrals(staff: Staff = require("school_sender")) -> dict[str, Any]:
         return sr.for_school(staff)
 
+    @api.get("/school-referrals/{referral_id}", summary="One school referral by the school's reference, with its "
+             "case and the school's text, for the contact centre (audited read).")
+    def school_referral(referral_id: str, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+        return sr.by_reference(referral_id, staff)
+
     @api.get("/cases/{case_id}/school-referrals", summary="A case's school referrals with the school's question, "
              "what it tried, the consent and the sender (audited read).")
     def case_school_referrals(case_id: str, staff: Staff = require(*CASE_READERS)) -> list[dict[str, Any]]:

@@ -211,12 +211,22 @@ class SchoolReferrals:
              r.sender_ref == staff.subject, "status": status_of(c.status, c.assessed_at, c.passed_on_at)}
             for r, c in rows]}
 
+    def by_reference(self, referral_id: str, staff: Staff) -> dict[str, Any]:
+        """The contact centre finds a referral by the school's reference (when the school calls about it)."""
+        with Session(self.t.rt.db.engine) as s:
+            row = s.get(SchoolReferralRow, referral_id[:20])
+        if row is None:
+            self.t.rt.audit.record(staff, "read-school-referral", detail=referral_id[:20], outcome="not_found")
+            raise DomainError([field_error("referral_id", f"Remissen {referral_id[:20]} finns inte.",
+                                           f"Referral {referral_id[:20]} does not exist.", "not_found")], status=404)
+        return next(x for x in self.for_case(row.case_id, staff) if x["referral_id"] == row.referral_id)
+
     def for_case(self, case_id: str, staff: Staff) -> list[dict[str, Any]]:
         """The contact centre's read of a case's school referrals, with the school's text (audited)."""
         with Session(self.t.rt.db.engine) as s:
             rows = school_referrals_of_case(s, case_id)
         self.t.rt.audit.record(staff, "read-school-referral", case_id=case_id, detail=f"{len(rows)}")
-        return [{"referral_id": r.referral_id, "school": (sch.model_dump() if (sch := self.schools.by_id(r.school_id))
+        return [{"referral_id": r.referral_id, "case_id": r.case_id, "school": (sch.model_dump() if (sch := self.schools.by_id(r.school_id))
                                                           else {"id": r.school_id}),
                  "submitted_at": r.submitted_at.isoformat(), "linked": r.linked, "problem_areas": r.problem_areas,
                  "question": r.question, "tried_steps": r.tried_steps, "tried_text": r.tried_text,

@@ -7,8 +7,9 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from contracts.common import MUNICIPALITIES
 from services.chassis.auth import TokenVerifier
@@ -182,6 +183,16 @@ def build_school(web: Web) -> APIRouter:
         if mine is None:  # another school's reference, or none: the same answer either way
             return web.render(request, "school_refused.html", session, status=404, errors={})
         return web.render(request, "school_receipt.html", session, r=mine, school=data["school"])
+
+    @router.get("/cases/{case_id}")
+    async def case_panel(request: Request, case_id: str) -> Response:
+        """For the contact centre, on the case screen: the school's question, what it tried, consent, sender."""
+        session = web.session(request)
+        try:
+            referrals = await web.backend.get(session, "intake", f"/api/cases/{case_id}/school-referrals")
+        except Refused as exc:
+            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+        return web.render(request, "_school_case.html", session, referrals=referrals)
 
     return router
 

@@ -133,7 +133,8 @@ def test_a_slow_answer_for_an_older_filter_never_overwrites_the_newer_one(page: 
     api = page.evaluate("""async () => (await (await fetch(
         '/api/kpi/figures/referrals_by_channel?from=2023-01&to=2023-12&municipality=Lycksele',
         {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
-    channels = {"edi": "EDI", "paper": "Papper / Paper", "phone": "Telefon / Phone", "partner": "Samverkan / Partner"}
+    channels = {"edi": "EDI", "paper": "Papper / Paper", "phone": "Telefon / Phone", "partner": "Samverkan / Partner",
+                "school_form": "Skolformulär / School form"}
     expected = sorted((name, r["period"], float(r[k])) for r in api for k, name in channels.items() if r[k])
     assert [b for b in shown if b[2]] == expected
     assert page.locator("#status").inner_text().startswith("Uppdaterad")
