@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test demo docs schemas clean
+.PHONY: install up test demo docs schemas clean kafka
 
 $(BIN)/kontakt: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ install: $(BIN)/kontakt node_modules/.package-lock.json
 
 up: install
 	$(BIN)/kontakt up
+
+# Apache Kafka's jars from Maven Central into ~/.cache/kontakt (needs java 17+ and mvn; `make test` does it too)
+kafka: install
+	$(BIN)/python -m kontakt.apache_kafka fetch
 
 demo: install
 	$(BIN)/kontakt demo

@@ -95,14 +95,15 @@ async def produce(bootstrap: str, cases: int, offset: int) -> int:
 
 async def baseline(bootstrap: str, decode=json.loads) -> dict:  # type: ignore[no-untyped-def]
     from services.kpi.handlers import INPUT_TOPICS
+    from services.chassis.topics import partitions_of
     from services.kpi.replay import caught_up
 
     began = time.perf_counter()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
                                 max_partition_fetch_bytes=8 << 20, fetch_max_bytes=32 << 20)
     await consumer.start()
-    await consumer.topics()
-    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())]
+    partitions = await partitions_of(bootstrap, INPUT_TOPICS)
+    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in partitions.get(t, ())]
     consumer.assign(tps)
     await consumer.seek_to_beginning(*tps)
     n = 0

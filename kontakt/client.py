@@ -123,7 +123,7 @@ class Journey:
                 "question": "Eleven är mycket borta från skolan och säger att hon mår dåligt.",
                 "tried_steps": ["student_health_talks", "adapted_teaching"], "tried_text": "",
                 "consent": {"given": True, "by": "both_guardians", "how": "in_person", "on": consent_on.isoformat()},
-                "sender": {"name": "Demo Skolsköterska", "title": "school_nurse", "phone": "090-100 00"}}
+                "sender": {"name": "Demo Skolsköterska", "title": "school_nurse", "phone": "090-12 34 56"}}
         receipt = ok(self.staff.school_client(school).post(
             "/api/referrals/school", data={"referral": json.dumps(form)},
             headers={"Idempotency-Key": key or uuid.uuid4().hex}))
@@ -183,6 +183,15 @@ class Journey:
             return ok(triage.post(f"/api/cases/{case_id}/decision/override",
                                   json={"level": override[0], "reason": override[1]}))
         return ok(triage.post(f"/api/cases/{case_id}/decision"))
+
+    def collaboration_options(self) -> dict[str, Any]:
+        return ok(self.staff.client("triage", "coordinator").get("/api/collaborations", params={"since_days": 1}))
+
+    def collaborate(self, case_id: str, question: str, intervention: str, health_centre_unit: str,
+                    bup_unit: str) -> Any:
+        return ok(self.staff.client("triage", "coordinator").post(f"/api/cases/{case_id}/collaborations", json={
+            "question": question, "intervention": intervention, "health_centre_unit": health_centre_unit,
+            "bup_unit": bup_unit}))
 
     # -- booking --------------------------------------------------------------------------------
     def add_slot(self, unit_id: str, starts_at: datetime, profession: str = "psychologist",

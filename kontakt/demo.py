@@ -225,6 +225,15 @@ class Demo:
             self.group_seat(case_id)
         elif decided["level"] in ("primary_care", "bup", "urgent"):
             self.book(case_id)
+        if decided["level"] in ("primary_care", "bup") and self.rng.random() < 0.12:
+            self.collaborate(case_id)
+
+    def collaborate(self, case_id: str) -> None:
+        """Two-level care: a coordinator starts collaboration between a health centre and BUP for the child."""
+        options = self.j.collaboration_options()
+        hc = self.rng.choice([u["unit_id"] for u in self.units if u.get("level") == "first_line"] or ["hc-teg"])
+        self.j.collaborate(case_id, self.rng.choice(options["questions"]), self.rng.choice(options["interventions"]),
+                           hc, self.rng.choice(options["bup_units"]))
 
     # -- supply and bookings --------------------------------------------------------------------
     units: list[dict[str, Any]] = []

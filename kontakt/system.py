@@ -1,4 +1,4 @@
-"""Start and stop the whole system on the embedded default: broker, five service processes."""
+"""Start and stop the whole system: a broker (the embedded Tansu, or a local Apache Kafka), five service processes."""
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 
 from contracts.topics import ALL_TOPICS, PARTITIONS
-from kontakt.broker import EmbeddedBroker, create_topics, wait_for_port
+from kontakt.apache_kafka import ApacheKafka
+from kontakt.broker import EmbeddedBroker, wait_for_port
+from services.chassis.topics import ensure_topics
 from services.chassis.issuer import LocalIssuer
 
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
@@ -25,11 +27,13 @@ APPS: dict[str, int] = {"workspace": 8106}
 class System:
     data_dir: Path
     broker_port: int = 9092
-    bootstrap: str | None = None  # an external broker; None starts the embedded one
+    bootstrap: str | None = None  # an external broker; None starts one of broker_kind
+    broker_kind: str = "tansu"  # "tansu": embedded, in memory; "apache": local Apache Kafka, data kept in data_dir
+    controller_port: int = 0  # Apache Kafka's KRaft controller listener; 0: broker_port + 1 (9093, as in compose)
     ports: dict[str, int] = field(default_factory=lambda: {**SERVICES, **APPS})
     extra_env: dict[str, str] = field(default_factory=dict)
     services: list[str] = field(default_factory=lambda: list(SERVICES))
-    broker: EmbeddedBroker | None = None
+    broker: EmbeddedBroker | ApacheKafka | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sink_ports: tuple[int, int] = (8190, 8025)  # stand-in SMS/letter gateway (HTTP) and SMTP relay
     sinks: subprocess.Popen[bytes] | None = None
@@ -49,9 +53,17 @@ class System:
         if self.bootstrap:
             return self.bootstrap
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.broker = EmbeddedBroker(self.broker_port, log_path=self.data_dir / "broker.log").start()
+        if self.broker_kind == "apache":
+            # the log directory under data_dir survives restarts, as a deployment's volume does
+            self.broker = ApacheKafka(self.data_dir / "kafka", self.broker_port,
+                                      controller_port=self.controller_port or self.broker_port + 1).start()
+        elif self.broker_kind == "tansu":
+            self.broker = EmbeddedBroker(self.broker_port, log_path=self.data_dir / "broker.log").start()
+        else:
+            raise ValueError(f"broker must be tansu or apache, not {self.broker_kind!r}")
         self.bootstrap = self.broker.bootstrap
-        asyncio.run(create_topics(self.bootstrap, ALL_TOPICS, PARTITIONS))
+        # consumers subscribe to these at start; each service creates its own dead-letter topics
+        asyncio.run(ensure_topics(self.bootstrap, ALL_TOPICS, partitions=PARTITIONS))
         return self.bootstrap
 
     def env_for(self, name: str) -> dict[str, str]:
@@ -62,12 +74,14 @@ class System:
             "KONTAKT_DATA_DIR": str(self.data_dir.resolve()),
             "AUTH_JWKS_FILE": str(issuer.jwks_file.resolve()),
             # the embedded broker keeps nothing: every start re-publishes each service's outbox
-            "KONTAKT_OUTBOX_REPUBLISH": "true" if self.broker else "false",
+            "KONTAKT_OUTBOX_REPUBLISH": "true" if isinstance(self.broker, EmbeddedBroker) else "false",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
             "PYTHONUNBUFFERED": "1",
             "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         })
+        if self.broker is not None:  # idempotent producers on Apache Kafka; Tansu refuses them
+            env["KAFKA_ENABLE_IDEMPOTENCE"] = "true" if isinstance(self.broker, ApacheKafka) else "false"
         if name == "workspace":
             env.update({f"WORKSPACE_{svc.upper()}_URL": f"http://127.0.0.1:{self.ports[svc]}" for svc in SERVICES})
             # the embedded default signs people in with the local issuer (a page to pick role and unit)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System parts the test suite uses for real: PostgreSQL (installed and started if absent)
-# and Debian's Chromium for the dashboard's browser test. Idempotent; quiet when all is there.
+# System parts the test suite uses for real: PostgreSQL (installed and started if absent),
+# Debian's Chromium for the dashboard's browser test, and Apache Kafka (Java, Maven, its jars). Idempotent; quiet when all is there.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -34,4 +34,24 @@ pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start" >&2; exi
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing Chromium (Debian) for the dashboard's browser test…"
   apt_install chromium chromium-driver
+fi
+
+# Apache Kafka, the production broker the tests run on (KONTAKT_TEST_BROKER=apache): Java 17+ runs it,
+# Maven resolves its jars from Maven Central (deploy/kafka/pom.xml) into a cache folder, once.
+if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  echo "installing Java 17 and Maven (Debian: openjdk-17-jre-headless maven) for Apache Kafka…"
+  apt_install openjdk-17-jre-headless maven
+fi
+root="$(cd "$(dirname "$0")/.." && pwd)"
+kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root/deploy/kafka/pom.xml")
+kafka_lib="${KONTAKT_KAFKA_LIB:-${XDG_CACHE_HOME:-$HOME/.cache}/kontakt/kafka-$kafka_version/lib}"
+if [ ! -f "$kafka_lib/.complete" ]; then
+  echo "fetching Apache Kafka $kafka_version from Maven Central into $kafka_lib…"
+  staging="$(dirname "$kafka_lib")/lib-staging"
+  rm -rf "$staging"
+  mvn -q -B -f "$root/deploy/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$staging" -DincludeScope=runtime
+  echo "$kafka_version" > "$staging/.complete"
+  rm -rf "$kafka_lib"
+  mv "$staging" "$kafka_lib"
 fi

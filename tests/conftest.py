@@ -1,15 +1,18 @@
 """Shared fixtures: a real Kafka-protocol broker, PostgreSQL databases, a token issuer."""
 from __future__ import annotations
 
+import asyncio
 import os
-import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from contracts.topics import PARTITIONS
+from deploy.create_topics import create, planned_topics
+from kontakt.apache_kafka import ApacheKafka
 from kontakt.broker import EmbeddedBroker
 from services.chassis.issuer import LocalIssuer
 
@@ -18,35 +21,69 @@ os.environ.setdefault("KONTAKT_DATA_DIR", tempfile.mkdtemp(prefix="kontakt-test-
 # a consumer-group join on the broker waits about half the session timeout: keep it short in tests
 os.environ.setdefault("KAFKA_SESSION_TIMEOUT_MS", "3000")
 
+# KONTAKT_TEST_BROKER=apache|tansu: the broker every broker test talks to. Apache Kafka (the production
+# broker, default) runs with production settings: idempotent producers, acks=all, no auto-created topics.
+TEST_BROKER = os.environ.get("KONTAKT_TEST_BROKER", "apache")
+if TEST_BROKER not in ("apache", "tansu"):
+    raise pytest.UsageError(f"KONTAKT_TEST_BROKER must be apache or tansu, not {TEST_BROKER!r}")
+if TEST_BROKER == "apache":
+    os.environ.setdefault("KAFKA_ENABLE_IDEMPOTENCE", "true")  # Tansu refuses idempotent producers
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _docker_answers() -> bool:
-    if not shutil.which("docker"):
-        return False
-    try:
-        import docker  # type: ignore[import-untyped]
-
-        docker.from_env(timeout=2).ping()
-        return True
-    except Exception:
-        return False
+def start_broker(kind: str, data_dir: Path, advertised_port: int | None = None,
+                 port: int | None = None) -> ApacheKafka | EmbeddedBroker:
+    """A broker of `kind` on free ports: Apache Kafka (durable log in `data_dir`) or the embedded Tansu."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if kind == "apache":
+        return ApacheKafka(data_dir, port, advertised_port=advertised_port).start()
+    return EmbeddedBroker(port, log_path=data_dir / "broker.log", advertised_port=advertised_port).start()
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """KAFKA_BOOTSTRAP_SERVERS if set; else a testcontainers Kafka if Docker answers; else Tansu on a free port."""
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """KAFKA_BOOTSTRAP_SERVERS if set; else one broker of KONTAKT_TEST_BROKER's kind for the whole session.
+
+    Its topics are made as a deployment makes them (deploy/create_topics.py, compose's topic-init): the
+    contract topics and every consumer group's dead-letter topic; services create their own at start too.
+    """
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    if _docker_answers():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer() as kafka:
-            yield kafka.get_bootstrap_server()
-        return
-    broker = EmbeddedBroker().start()
+    broker = start_broker(TEST_BROKER, tmp_path_factory.mktemp("broker"))
     try:
+        asyncio.run(create(broker.bootstrap, planned_topics(), PARTITIONS, replication=1, min_isr=1))
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[Callable[..., ApacheKafka | EmbeddedBroker]]:
+    """A broker of the session's kind for one test that stops, freezes or cuts it off (not the shared one)."""
+    started: list[ApacheKafka | EmbeddedBroker] = []
+
+    def make(advertised_port: int | None = None, port: int | None = None) -> ApacheKafka | EmbeddedBroker:
+        broker = start_broker(TEST_BROKER, tmp_path / f"broker{len(started)}", advertised_port, port)
+        started.append(broker)
+        return broker
+
+    yield make
+    for broker in started:
+        broker.stop()
+
+
+@pytest.fixture
+def apache_bootstrap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An Apache Kafka for a test that needs what only it has (transactions, a durable log): the session's
+    broker when that is Apache Kafka, else one started for this test."""
+    if TEST_BROKER == "apache" and not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield request.getfixturevalue("kafka_bootstrap")
+        return
+    broker = ApacheKafka(tmp_path / "apache").start()
+    try:
+        asyncio.run(create(broker.bootstrap, planned_topics(), PARTITIONS, replication=1, min_isr=1))
         yield broker.bootstrap
     finally:
         broker.stop()

@@ -135,7 +135,7 @@ def _slot_view(s: Slot) -> dict[str, Any]:
 
 def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
     @api.get("/units", summary="The units the contact centre books into.")
-    def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+    def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head", "coordinator")) -> list[dict[str, Any]]:
         return [u.model_dump() for u in ref.units]
 
     @api.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).")

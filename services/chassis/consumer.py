@@ -119,6 +119,7 @@ class Consumers:
         self.backoff_max_s = backoff_max_s
         self.stats = ConsumerStats()
         self.groups: list[str] = []
+        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes (for lag)
 
     def apply(self, group: str, handler: Handler, event: Event, record: Any) -> bool:
         """Apply one event in one transaction with its inbox row. False if already applied."""
@@ -203,6 +204,7 @@ class Consumers:
         types = frozenset(handles) if handles is not None else None
         group = self.group_prefix + group
         self.groups.append(group)
+        self.topics_of[group] = tuple(dict.fromkeys(self.topics_of.get(group, ()) + topics))
 
         def register(handler: Handler) -> Handler:
             async def on_message(msg: KafkaMessage) -> None:
@@ -211,6 +213,7 @@ class Consumers:
             on_message.__name__ = f"{group}_{handler.__name__}"
             router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
+                isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
                 decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
                 max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",

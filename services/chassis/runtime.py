@@ -19,7 +19,7 @@ from sqlalchemy import MetaData, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from contracts.registry import ALL_EVENTS
+from contracts.registry import ALL_EVENTS, dead_letter_topic
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail
 from services.chassis.auth import TokenVerifier
@@ -27,9 +27,12 @@ from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
+from services.chassis.limits import BodyLimit, route_limits
+from services.chassis.openapi import api_routes, install_openapi
 from services.chassis.outbox import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
+from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
 from services.chassis.telemetry import setup_logging, setup_tracing, shutdown_tracing
 
@@ -49,7 +52,8 @@ class ServiceRuntime:
         self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
         self.migrations_dir = migrations_dir
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap_servers, acks="all", enable_idempotence=settings.kafka_idempotence,
+            # FastStream takes a string as ONE address: "a:9092,b:9092,c:9092" (a cluster) must be split here
+            [h.strip() for h in settings.kafka_bootstrap_servers.split(",") if h.strip()], acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,  # "Received"/"Processed" per message is noise at INFO
@@ -70,6 +74,7 @@ class ServiceRuntime:
         self.started_at = time.monotonic()
         self.ready = False
         self._background: list[Callable[[], Any]] = []
+        self.openapi_models: tuple[type, ...] = ()  # extra schemas the OpenAPI document names (e.g. form parts)
 
     # -- publishing ---------------------------------------------------------------------------
     def _declare_publishers(self) -> dict[str, Any]:
@@ -93,6 +98,10 @@ class ServiceRuntime:
     # -- wiring ---------------------------------------------------------------------------------
     def include(self, router: KafkaRouter) -> None:
         self.broker.include_router(router)
+
+    def topics_written(self) -> list[str]:
+        """Every topic this service publishes to: the ones it owns and its consumers' dead-letter topics."""
+        return [*self.publishers, *(dead_letter_topic(g) for g in self.consumers.groups)]
 
     def on_start(self, factory: Callable[[], Any]) -> None:
         """Register a coroutine factory to run as a background task while the service runs."""
@@ -118,7 +127,12 @@ class ServiceRuntime:
         if s.outbox_republish_on_start:
             n = await asyncio.to_thread(self.relay.mark_all_unsent)
             log.info("embedded broker restarted: re-publishing %d outbox events", n)
+        if s.kafka_create_topics:  # real Kafka creates no topic by itself (auto.create.topics.enable=false)
+            await ensure_topics(s.kafka_bootstrap_servers, self.topics_written(), partitions=s.kafka_topic_partitions,
+                                replication=s.kafka_replication_factor, min_insync=s.kafka_min_insync_replicas,
+                                client_id=f"en-vag-in-{self.name}-topics")
         self.dead_letters.producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
+                                                      enable_idempotence=s.kafka_idempotence,
                                                       client_id=f"en-vag-in-{self.name}-dlq")
         await self.dead_letters.producer.start()
         await self.broker.start()
@@ -191,6 +205,9 @@ class ServiceRuntime:
 
         for r in routers:
             app.include_router(r)
+        # outermost of ours: refuses an oversized body before any route or form parser reads it
+        app.add_middleware(BodyLimit, default_bytes=self.settings.max_body_bytes, overrides=route_limits(api_routes(app)))
+        install_openapi(app, self.settings.max_body_bytes, self.openapi_models)
         return app
 
 

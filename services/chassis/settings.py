@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.topics import PARTITIONS
+
 DATA_DIR_DEFAULT = Path(".kontakt")
 
 
@@ -28,6 +30,13 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = _shared("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka bootstrap.")  # type: ignore[assignment]
     kafka_idempotence: bool = _shared("KAFKA_ENABLE_IDEMPOTENCE", False,
                                       "Idempotent producer; on for real Kafka, off for Tansu.")  # type: ignore[assignment]
+    kafka_create_topics: bool = _shared("KAFKA_CREATE_TOPICS", True,
+                                        "Create the owned and dead-letter topics at start if absent.")  # type: ignore[assignment]
+    kafka_topic_partitions: int = _shared("KAFKA_TOPIC_PARTITIONS", PARTITIONS, "Partitions of a topic this service creates.")  # type: ignore[assignment]
+    kafka_replication_factor: int = _shared("KAFKA_REPLICATION_FACTOR", 1,
+                                            "Replication factor of a topic this service creates.")  # type: ignore[assignment]
+    kafka_min_insync_replicas: int = _shared("KAFKA_MIN_INSYNC_REPLICAS", 1,
+                                             "min.insync.replicas of a topic this service creates.")  # type: ignore[assignment]
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
                                             "Consumer session timeout; a group join waits about half of it.")  # type: ignore[assignment]
     clock_offset_file: Path | None = _shared("KONTAKT_CLOCK_FILE", None,
@@ -53,6 +62,8 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     stall_after_s: float = 120.0
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body of a route that does not "
+                                "declare its own (JSON forms); larger -> 413.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -10,10 +10,12 @@ from pydantic import ValidationError
 
 from services.chassis.auth import Staff, require
 from services.chassis.errors import DomainError, field_error
+from services.chassis.limits import LIMIT_KEY
 from services.intake import channels
 from services.intake.calls import Calls
 from services.intake.casework import Casework, close_events
 from services.intake.documents import DocumentStore
+from services.intake.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
 from services.intake.domain import advice
 from services.intake.forms import (AdviceIn, CallStepIn, CloseIn, FromCallForm, InterviewIn, PaperForm, ReferralForm,
                                    SchoolReferralForm, SignpostIn)
@@ -32,6 +34,34 @@ def _answer(result: tuple[dict[str, Any], bool]) -> JSONResponse:
                         headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
+FHIR_MAX_BYTES = 256 * 1024
+FORM_OVERHEAD_BYTES = 64 * 1024  # the `referral` part and the multipart boundaries around the scan
+FHIR_DESCRIPTION = f"""A FHIR R4 `Bundle` (`Content-Type: application/fhir+json`, at most {FHIR_MAX_BYTES // 1024} KiB).
+
+What intake reads from it:
+
+- exactly one `ServiceRequest`: `authoredOn` (the referral date; the 3-day clock starts here), `identifier[0].value`
+  or `id` (the sender's reference; a resend with the same one lands on the same case), `requester` (a reference to a
+  Practitioner, PractitionerRole or Organization in the bundle), `subject` (a reference to the bundle's Patient),
+  `reasonCode.coding.code` (codes only, e.g. ICD-10 `F41.1`; display texts are ignored);
+- exactly one `Patient`: `identifier` with `system` **{PERSONNUMMER_OID}** (personnummer) or
+  **{SAMORDNINGSNUMMER_OID}** (samordningsnummer), `address.district` (or `address.city`): the municipality of
+  residence, `contact[].telecom` (`phone`/`sms`: a phone number, stored as E.164; `email`) and `contact[].name.text`.
+
+Any other identifier system is ignored; a Patient without one of the two is refused (`Patient.identifier`)."""
+
+
+def _paper_form_schema(max_scan: int) -> dict[str, Any]:
+    """The multipart body as callers must send it: the `referral` part is a PaperForm in JSON."""
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["scan", "referral"], "properties": {
+            "scan": {"type": "string", "format": "binary", "maxLength": max_scan,
+                     "description": "The scanned referral: PDF, PNG or JPEG."},
+            "referral": {"$ref": "#/components/schemas/PaperForm"}}},
+        "encoding": {"referral": {"contentType": "application/json"},
+                     "scan": {"contentType": "application/pdf, image/png, image/jpeg"}}}}}}
+
+
 def _takein_routes(api: APIRouter, t: TakeIn, docs: DocumentStore) -> None:
     @api.post("/referrals", status_code=201, summary="An EDI referral in our JSON form, or a partner's referral.")
     def referral(form: ReferralForm, key: str | None = IdemKey,
@@ -39,20 +69,30 @@ def _takein_routes(api: APIRouter, t: TakeIn, docs: DocumentStore) -> None:
         return _answer(channels.from_form(t, form, staff, key))
 
     @api.post("/referrals/fhir", status_code=201, summary="An HL7 FHIR R4 referral Bundle (ServiceRequest, Patient, "
-              "requester). Answers with our case reference and status.")
+              "requester). Answers with our case reference and status.", description=FHIR_DESCRIPTION,
+              openapi_extra={LIMIT_KEY: FHIR_MAX_BYTES})
     def fhir(bundle: dict[str, Any] = Body(..., media_type="application/fhir+json"), key: str | None = IdemKey,
              staff: Staff = require("ops", *CASE_WORKERS)) -> JSONResponse:
         return _answer(channels.from_fhir(t, bundle, staff, key))
 
+    max_scan = t.rt.settings.max_scan_bytes  # type: ignore[attr-defined]
+
     @api.post("/referrals/paper", status_code=201, summary="Register a scanned paper referral (PDF/PNG/JPEG) "
-              "with its typed fields as JSON in the form field `referral`.")
-    def paper(scan: UploadFile = File(...), referral: str = Form(..., description="PaperForm as JSON."),
+              "with its typed fields as JSON in the form field `referral`.",
+              description=f"multipart/form-data with two parts: `scan`, the PDF, PNG or JPEG (at most {max_scan} "
+              "bytes), and `referral`, a JSON object of the PaperForm schema (the dates, the child, the contact).",
+              openapi_extra={LIMIT_KEY: max_scan + FORM_OVERHEAD_BYTES, **_paper_form_schema(max_scan)})
+    def paper(scan: UploadFile = File(...), referral: str = Form(..., description="A PaperForm as JSON."),
               key: str | None = IdemKey, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> JSONResponse:
         try:
             form = PaperForm.model_validate_json(referral)
         except ValidationError as exc:
-            raise RequestValidationError([{**e, "loc": ("referral", *e["loc"])} for e in exc.errors()]) from None
-        data = scan.file.read(t.rt.settings.max_scan_bytes + 1)  # type: ignore[attr-defined]
+            raise RequestValidationError([{**e, "loc": ("body", "referral", *e["loc"])} for e in exc.errors()]) from None
+        data = scan.file.read(max_scan + 1)
+        if len(data) > max_scan:
+            raise DomainError([field_error("scan", f"Filen är för stor (högst {max_scan // 1024} KiB).",
+                                           f"The file is too large (at most {max_scan // 1024} KiB).", "too_large")],
+                              status=413)
         return _answer(channels.from_paper(t, docs, form, data, staff, key))
 
     @api.post("/cases/from-call", status_code=201, summary="Open a case from an answered call or a callback.")
@@ -114,19 +154,25 @@ def _school_routes(api: APIRouter, sr: SchoolReferrals) -> None:
     def schools(staff: Staff = require(*CASE_READERS, "school_sender", "ops")) -> dict[str, Any]:
         return sr.schools.model_dump()
 
+    lim = sr.limits
+
     @api.post("/referrals/school", status_code=201, summary="A referral from a school's student health through the "
-              "digital form: the form as JSON in `referral`, PDF attachments in `attachments`. The school comes "
-              "from the sender's token; the 3-day clock starts now. Answers with a receipt (the school's reference, "
-              "never the case). 422 `no_consent` explains the alternatives; 429 when the sender sends too often.")
-    def school(referral: str = Form(..., max_length=20_000, description="SchoolReferralForm as JSON."),
+              "digital form: the form as JSON in `referral`, PDF attachments in `attachments`.",
+              description=f"multipart/form-data: `referral`, a JSON object of the SchoolReferralForm schema, and up to "
+              f"{lim.max_attachments} `attachments`, PDF files of at most {lim.max_attachment_bytes} bytes each "
+              "(checked by content). The school comes from the sender's token; the 3-day clock starts now. Answers "
+              "with a receipt (the school's reference, never the case). 422 `no_consent` names the alternatives; "
+              "429 when the sender sends too often.",
+              openapi_extra={LIMIT_KEY: lim.max_attachments * lim.max_attachment_bytes + FORM_OVERHEAD_BYTES})
+    def school(referral: str = Form(..., max_length=20_000, description="A SchoolReferralForm as JSON."),
                attachments: list[UploadFile] = File(default_factory=list),
                key: str | None = IdemKey, staff: Staff = require("school_sender")) -> JSONResponse:
         try:
             form = SchoolReferralForm.model_validate_json(referral)
         except ValidationError as exc:
-            raise RequestValidationError([{**e, "loc": ("referral", *e["loc"])} for e in exc.errors()]) from None
-        cap = sr.limits.max_attachment_bytes + 1
-        files = [(f.filename or "bilaga.pdf", f.file.read(cap)) for f in attachments[:sr.limits.max_attachments + 1]]
+            raise RequestValidationError([{**e, "loc": ("body", "referral", *e["loc"])} for e in exc.errors()]) from None
+        files = [(f.filename or "bilaga.pdf", f.file.read(lim.max_attachment_bytes + 1))
+                 for f in attachments[:lim.max_attachments + 1]]
         return _answer(sr.submit(form, files, staff, key))
 
     @api.get("/school-referrals", summary="The sender's school's referrals with their status only (received, "

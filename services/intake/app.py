@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 
 from services.chassis.clock import Clock
+from services.chassis.errors import problem_response
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
 from services.intake.api import build_api
@@ -15,6 +16,7 @@ from services.intake.calls import Calls
 from services.intake.casework import Casework
 from services.intake.documents import DocumentStore
 from services.intake.domain.problems import Invalid
+from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import build_router
 from services.intake.rules import RULES_FILE, load_rules
 from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_schools
@@ -35,6 +37,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)
     docs = DocumentStore(settings.resolved_documents_dir())
+    rt.openapi_models = (PaperForm, SchoolReferralForm)
     limits = Limits(max_attachments=settings.school_max_attachments,
                     max_attachment_bytes=settings.school_max_attachment_bytes,
                     attempts_per_window=settings.school_attempts_per_10min, window_s=600.0,
@@ -43,8 +46,8 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs, school_referrals)])
 
     @app.exception_handler(Invalid)
-    async def _invalid(_: Request, exc: Invalid) -> JSONResponse:
-        return JSONResponse({"errors": exc.problems}, status_code=422)
+    async def _invalid(request: Request, exc: Invalid) -> JSONResponse:
+        return problem_response(request, 422, exc.problems)
 
     return rt, app
 

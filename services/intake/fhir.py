@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from contracts.common import ContactDetails
 from services.intake.domain.problems import Invalid, problem
+from services.intake.forms import ContactIn
 
 PERSONNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.1"
 SAMORDNINGSNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.3"
@@ -97,15 +98,29 @@ def _municipality(patient: Any) -> str:
                "The Patient's municipality of residence is missing (address.district).", "missing")
 
 
+_CONTACT_FIELDS = {"name": "Patient.contact.name.text", "phone": "Patient.contact.telecom.phone",
+                   "email": "Patient.contact.telecom.email"}
+
+
 def _contact(patient: Any) -> ContactDetails | None:
+    """The first contact with a phone or e-mail, held to the same rules as the JSON form's contact."""
     for c in patient.contact or []:
         phone = next((t.value for t in c.telecom or [] if t.system in ("phone", "sms") and t.value), None)
         email = next((t.value for t in c.telecom or [] if t.system == "email" and t.value), None)
         name = c.name.text if c.name and c.name.text else None
         if phone or email:
-            return ContactDetails(name=name, phone=phone, email=email, address=None, preferred_channel="sms"
-                                  if phone else "email", language="sv", is_young_person=False)
+            try:
+                form = ContactIn(name=name, phone=phone, email=email, preferred_channel="sms" if phone else "email")
+            except ValidationError as exc:
+                raise Invalid([problem(_CONTACT_FIELDS.get(str(e["loc"][0]), "Patient.contact"), sv, en, code)
+                               for e, (sv, en, code) in ((e, _split(e)) for e in exc.errors())]) from None
+            return form.details()
     return None
+
+
+def _split(e: Any) -> tuple[str, str, str]:
+    sv, _, en = str(e.get("msg", "")).partition(" | ")
+    return (sv, en, str(e.get("type"))) if en else ("Ogiltigt värde.", sv, str(e.get("type")))
 
 
 def _reasons(sr: Any) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from contracts.common import ContactDetails, SignpostDestination, Source
 from contracts.intake import Line
-from services.chassis.validation import PlausibleDatetime
+from services.chassis.validation import Email, FreeText, PhoneNumber, PlausibleDatetime
 from services.intake.domain.telephony import Step
 
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
@@ -17,6 +17,24 @@ ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$"
 
 class _Form(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactIn(_Form):
+    """Guardian's or young person's contact as staff or a sender types it; sealed at once, never on the bus."""
+
+    name: FreeText(120) | None = Field(None, description="Name of the person to contact.",  # type: ignore[valid-type]
+                                       examples=["Anna Andersson"])
+    phone: PhoneNumber | None = Field(None, description="Mobile number, national (070-123 45 67) or international; "
+                                      "stored as E.164.", examples=["+46701234567"])
+    email: Email | None = Field(None, description="E-mail address.", examples=["anna@example.se"])
+    address: FreeText(200) | None = Field(None, description="Postal address: street, postcode and town.",  # type: ignore[valid-type]
+                                          examples=["Storgatan 1, 921 31 Lycksele"])
+    preferred_channel: Literal["sms", "email", "digital_letter"] = Field("sms", description="The contact's preference.")
+    language: Literal["sv", "en"] = Field("sv", description="Language of messages.")
+    is_young_person: bool = Field(False, description="The young person is the contact (wording for a young person).")
+
+    def details(self) -> ContactDetails:
+        return ContactDetails(**self.model_dump())
 
 
 class ChildIn(_Form):
@@ -28,7 +46,7 @@ class ChildIn(_Form):
 
 class _Referral(_Form):
     child: ChildIn
-    contact: ContactDetails | None = Field(None, description="Guardian's or young person's contact; sealed at once.")
+    contact: ContactIn | None = Field(None, description="Guardian's or young person's contact; sealed at once.")
     reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["anxiety"]])
     external_ref: str | None = Field(None, max_length=120, description="The sender's own reference.",
                                      examples=["sr-88412"])
@@ -93,10 +111,11 @@ class ConsentIn(_Form):
 
 
 class SenderIn(_Form):
-    name: str = Field(min_length=2, max_length=100, description="The sender, for the contact centre's questions.")
+    name: FreeText(100, min_length=2) = Field(description="The sender, for the contact centre's questions.")  # type: ignore[valid-type]
     title: SenderTitle
-    phone: str = Field(min_length=6, max_length=20, pattern=r"^\+?[0-9 \-]{6,20}$")
-    email: str | None = Field(None, max_length=120, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: PhoneNumber = Field(description="The sender's work phone, national or international.",
+                               examples=["090-123 45 67"])
+    email: Email | None = Field(None, description="The sender's work e-mail.", examples=["sara@skola.example.se"])
 
 
 class SchoolReferralForm(_Form):
@@ -104,10 +123,10 @@ class SchoolReferralForm(_Form):
 
     child: ChildIn
     problem_areas: list[ProblemArea] = Field(min_length=1, max_length=13)
-    question: str = Field(min_length=10, max_length=4000, description="The school's question to the contact "
-                                                                      "centre (kept in intake, never on the bus).")
+    question: FreeText(4000, min_length=10) = Field(  # type: ignore[valid-type]
+        description="The school's question to the contact centre (kept in intake, never on the bus).")
     tried_steps: list[TriedStep] = Field(min_length=1, max_length=9, description="What the school has tried.")
-    tried_text: str = Field("", max_length=2000, description="More on what was tried and how it went.")
+    tried_text: FreeText(2000) = Field("", description="More on what was tried and how it went.")  # type: ignore[valid-type]
     consent: ConsentIn
     sender: SenderIn
 
@@ -118,7 +137,7 @@ class FromCallForm(_Form):
     call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
     source: Source = Field("guardian", description="Who called: guardian, young person, or a partner.")
     child: ChildIn
-    contact: ContactDetails | None = None
+    contact: ContactIn | None = None
     reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20)
 
 

@@ -19,7 +19,7 @@ from services.intake.domain.cases import Actor, Contact, OpenCase, Outcome, take
 from services.intake.domain.child import Child, assess_child, resolve_municipality
 from services.intake.domain.identity import parse_identity
 from services.intake.domain.problems import Invalid, problem
-from services.intake.forms import ChildIn
+from services.intake.forms import ChildIn, ContactIn
 from services.intake.idempotency import remember, replay
 from services.intake.rules import IntakeRules
 from services.intake.store import CaseRow, ContactRow, OpenCaseRow, open_case_of
@@ -61,7 +61,7 @@ class TakeIn:
         child = assess_child(identity, municipality, contact_day, self.rules, field)
         return patient_ref(identity.number, self.rt.settings.pseudonym_key), child
 
-    def seal(self, ref: str, contact: ContactDetails | None) -> SealedContact | None:
+    def seal(self, ref: str, contact: ContactDetails | ContactIn | None) -> SealedContact | None:
         if contact is None:
             return None
         try:

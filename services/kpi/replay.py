@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 from services.chassis import migrations
 from services.chassis.db import Database
 from services.chassis.tables import chassis_metadata
+from services.chassis.topics import partitions_of
 from services.kpi.app import MIGRATIONS
 from services.kpi.batch import Aligner, Folder
 from services.kpi.handlers import INPUT_TOPICS
@@ -50,15 +51,15 @@ def open_store(settings: KpiSettings) -> Database:
     return db
 
 
-async def _assign(consumer: AIOKafkaConsumer, worker: int, workers: int) -> tuple[list[TopicPartition], int]:
+async def _assign(consumer: AIOKafkaConsumer, bootstrap: str, worker: int,
+                  workers: int) -> tuple[list[TopicPartition], int]:
     """This worker's share: partition numbers p with p % workers == worker, on every input topic.
 
     Producers key every event of a case by its case id with the same partitioner and partition
     count, so a case's events meet in one worker; the flush lock keeps even a stray key safe.
     """
-    await consumer.topics()
-    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())
-           if p % workers == worker]
+    partitions = await partitions_of(bootstrap, INPUT_TOPICS)
+    tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in partitions.get(t, ()) if p % workers == worker]
     consumer.assign(tps)
     if not tps:
         return tps, 0
@@ -92,7 +93,7 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
     await consumer.start()
     folder, events = Folder(), 0
     try:
-        tps, shared.totals[worker] = await _assign(consumer, worker, workers)
+        tps, shared.totals[worker] = await _assign(consumer, settings.kafka_bootstrap_servers, worker, workers)
         aligner = Aligner(consumer)
         while tps:
             batch = await consumer.getmany(timeout_ms=100, max_records=20_000)

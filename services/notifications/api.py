@@ -13,6 +13,7 @@ from contracts.envelope import CASE_ID_PATTERN
 from services.chassis.auth import Staff, require
 from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import FreeText
 from services.notifications.domain.planning import FAMILY, notification_id
 from services.notifications.policy import StreamPolicy
 from services.notifications.store import Delivery, StreamEvent
@@ -49,7 +50,7 @@ class DeliveryView(BaseModel):
 
 
 class ResendRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=200, description="Why it is sent again (audited).")
+    reason: FreeText(200, 3) = Field(description="Why it is sent again (audited).")  # type: ignore[valid-type]
 
 
 def _not_found() -> HTTPException:

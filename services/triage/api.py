@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -14,11 +15,12 @@ from contracts.common import CareLevel
 from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork
 from services.chassis.errors import DomainError, field_error
+from services.chassis.validation import FreeText
 from services.chassis.runtime import ServiceRuntime
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
 from services.triage.policy import Policy
-from services.triage.store import CareDecision, Interview, TriageCase, answers_of, waiting_cases
+from services.triage.store import CareDecision, Collaboration, Interview, TriageCase, answers_of, waiting_cases
 
 CASE_ID = r"^C-[0-9A-Z]{12}$"
 
@@ -39,7 +41,7 @@ class AnswersIn(_Body):
 
 class OverrideIn(_Body):
     level: CareLevel = Field(description="The clinician's level.", examples=["bup"])
-    reason: str = Field(max_length=1000, description="Mandatory reason for deviating from the guide.")
+    reason: FreeText(1000, 3) = Field(description="Mandatory reason for deviating from the guide.")  # type: ignore[valid-type]
 
 
 class CollaborationIn(_Body):
@@ -120,6 +122,24 @@ def _reads(api: APIRouter, rt: ServiceRuntime, policy: Policy) -> None:
                     "decision": _decision_view(decision) if decision else None}
         rt.audit.record(staff, "read-triage-case", case_id=case_id, patient_ref=case.patient_ref)
         return view
+
+    @api.get("/collaborations", summary="Two-level care: children with collaboration initiated (newest first), and "
+             "the questions, interventions and BUP units the guide allows. Audited per listed case.")
+    def list_collaborations(since_days: int = Query(120, ge=1, le=800),
+                            staff: Staff = require("coordinator", "kc_head", "clinician")) -> dict:
+        since = rt.clock.now() - timedelta(days=since_days)
+        with rt.db.uow() as uow:
+            rows = uow.session.exec(select(Collaboration).where(Collaboration.initiated_at >= since)
+                                    .order_by(col(Collaboration.initiated_at).desc())).all()
+            for r in rows:
+                rt.audit.within(uow.session, staff, "list-collaborations", case_id=r.case_id)
+            uow.commit()
+            items = [{"case_id": r.case_id, "question": r.question, "intervention": r.intervention,
+                      "health_centre_unit": r.health_centre_unit, "bup_unit": r.bup_unit,
+                      "initiated_at": r.initiated_at} for r in rows]
+        tlc = policy.guide.two_level_care
+        return {"questions": list(tlc.questions), "interventions": list(tlc.interventions),
+                "bup_units": list(tlc.bup_units), "collaborations": items}
 
     @api.get("/interviews/{interview_id}", summary="The saved state of an interview, to resume it.")
     def get_interview(interview_id: str, staff: Staff = require("clinician")) -> dict:

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.workspace.backend import Backend
+from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
 from services.workspace.events import build_events
@@ -92,6 +93,6 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_school(web)):
+                   build_booking(web), build_units(web), build_board(web), build_school(web)):
         app.include_router(router)
     return settings, app

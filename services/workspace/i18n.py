@@ -148,6 +148,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_groups": ("Inga grupper med lediga platser.", "No groups with free seats."),
     "free_seats": ("{n} lediga platser", "{n} free seats"), "book_seat": ("Boka plats", "Book a seat"),
     "due": ("planerat", "due"),
+    "day_0": ("mån", "Mon"), "day_1": ("tis", "Tue"), "day_2": ("ons", "Wed"), "day_3": ("tors", "Thu"),
+    "day_4": ("fre", "Fri"), "day_5": ("lör", "Sat"), "day_6": ("sön", "Sun"),
+    "board_title": ("Samordnartavla: vård på två vårdnivåer", "Coordinators' board: two-level care"),
+    "board_intro": ("Barn där samverkan mellan hälsocentral och BUP startats, frågor och insatser, vilka enheter som "
+                    "använder den, och avvikelser att gå igenom inför styrgruppen.",
+                    "Children where collaboration between health centre and BUP has started, questions and "
+                    "interventions, which units use it, and deviations to review for the steering group."),
+    "collaborations": ("Startad samverkan", "Collaboration initiated"),
+    "no_collaborations": ("Ingen samverkan startad de senaste månaderna.", "No collaboration started in recent months."),
+    "question": ("Frågeställning", "Question"), "intervention": ("Insats", "Intervention"),
+    "health_centre": ("Hälsocentral", "Health centre"), "initiated": ("Startad", "Initiated"),
+    "units_using": ("Enheter som använder samverkan", "Units using collaboration"),
+    "deviations_review": ("Avvikelser att gå igenom (per kvartal och enhet)", "Deviations to review (per quarter and unit)"),
+    "deviations_unavailable": ("Avvikelserna kan inte visas för din roll eller just nu.",
+                               "The deviations cannot be shown for your role or right now."),
+    "no_deviations": ("Inga avvikelser.", "No deviations."),
+    "col_period": ("Period", "Period"), "col_unit": ("Enhet", "Unit"), "col_total": ("Totalt", "Total"),
+    "start_collaboration": ("Starta samverkan två vårdnivåer", "Start two-level care collaboration"),
+    "collaboration_started": ("Samverkan är startad.", "Collaboration is started."),
     "seat_booked": ("Platsen i föräldragruppen är bokad.", "The seat in the parent group is booked."),
 }
 

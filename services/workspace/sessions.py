@@ -12,7 +12,7 @@ COOKIE = "evi_session"
 # What each role may see in the workspace. The services decide again on every call (they hold the rules);
 # this only keeps the navigation honest so nobody is shown a door that will not open.
 PERSONAL_DATA_ROLES = ("call_handler", "clinician", "coordinator", "kc_head", "scheduler", "unit_head")
-HOME = {"call_handler": "/queue", "clinician": "/queue", "kc_head": "/queue", "coordinator": "/queue",
+HOME = {"call_handler": "/queue", "clinician": "/queue", "kc_head": "/queue", "coordinator": "/board",
         "scheduler": "/unit", "unit_head": "/unit", "kpi_analyst": "/no-personal-data", "ops": "/no-personal-data",
         "school_sender": "/skola"}
 

@@ -24,6 +24,7 @@ from services.kpi.app import build
 from services.kpi.handlers import project
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
+from tests.conftest import TEST_BROKER
 from tests.e2e.conftest import quiet_hours_away_from_now
 from tests.unit.kpi.builders import CaseBuilder, at, call
 
@@ -130,6 +131,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ports = {name: free_port() for name in [*SERVICES, *APPS]}
     policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
+                    broker_kind=TEST_BROKER, controller_port=free_port(),
                     extra_env={"NOTIFICATIONS_POLICY_FILE": str(policy)})
     try:
         system.start()

@@ -57,7 +57,7 @@ def fill_form(page: Page, pnr: str) -> None:
     page.get_by_label("Mer om insatserna").fill("Samtal varje vecka sedan september.")
     page.get_by_label("Ditt namn").fill("Sara Skolsköterska")
     page.get_by_label("Din yrkesroll").select_option("school_nurse")
-    page.get_by_label("Telefon").fill("090-123 45")
+    page.get_by_label("Telefon").fill("090-12 34 56")
 
 
 def test_a_school_nurse_sends_a_referral_and_follows_its_status(chromium: Browser, ws: Workspace) -> None:

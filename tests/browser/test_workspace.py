@@ -322,3 +322,31 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     while not (sms := [m for m in ws.sent("sms") if m.get("to") == phone]) and time.monotonic() < deadline:
         time.sleep(0.3)
     assert sms and "Sorsele" in sms[0]["text"]
+
+
+def test_a_coordinator_starts_two_level_care_and_sees_it_on_the_board_in_either_language(chromium: Browser,
+                                                                                        ws: Workspace) -> None:
+    today = date.today()
+    pnr = personnummer(date(today.year - 11, 3, 30), random.Random(31), female=True)
+    case_id = ws.api("intake", "ops").post("/api/referrals", json={
+        "channel": "edi", "source": "healthcare", "authored_on": today.isoformat(), "external_ref": "sr-ws-tlc",
+        "child": {"identity_number": pnr, "municipality": "Umeå"}}).json()["case_id"]
+    page = sign_in(chromium, ws, "coordinator")
+    expect(page.get_by_role("heading", name="Samordnartavla: vård på två vårdnivåer")).to_be_visible()
+    page.goto(f"{ws.url}/cases/{case_id}")
+    expect(page.get_by_text("Intervjun görs av en legitimerad behandlare.")).to_be_visible(timeout=20_000)
+    panel = page.locator("#collaboration-panel")
+    panel.get_by_label("Hälsocentral").select_option("hc-teg")
+    panel.get_by_label("BUP").select_option("bup-umea")
+    panel.get_by_role("button", name="Starta samverkan två vårdnivåer").click()
+    expect(panel.get_by_text("Samverkan är startad.")).to_be_visible()
+
+    page.get_by_role("link", name="Samordnartavla").click()
+    row = page.locator(f'tr[data-case="{case_id}"]')
+    expect(row).to_contain_text("hc-teg")
+    expect(row).to_contain_text("bup-umea")
+    check_screen(page, "coordinators-board")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Coordinators' board: two-level care")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    check_screen(page, "coordinators-board-en")

@@ -70,6 +70,24 @@ def test_infrastructure_is_all_there() -> None:
     assert env["KAFKA_NUM_PARTITIONS"] == PARTITIONS
 
 
+def test_the_tests_run_the_same_apache_kafka_version_as_compose() -> None:
+    from kontakt.apache_kafka import kafka_version
+
+    assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+    assert kafka_version().startswith("4.")  # KRaft only, the protocol versions aiokafka 0.14 speaks
+
+
+@pytest.mark.parametrize("service", list(SERVICES))
+def test_a_service_creates_topics_as_topic_init_does(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in _env(service).items():
+        monkeypatch.setenv(name, value)
+    settings = settings_class(service)()
+    init = {k: _interpolate(v) for k, v in COMPOSE["services"]["topic-init"]["environment"].items()}
+    assert settings.kafka_create_topics is True
+    assert (settings.kafka_topic_partitions, settings.kafka_replication_factor, settings.kafka_min_insync_replicas) == (
+        int(init["KAFKA_TOPIC_PARTITIONS"]), int(init["KAFKA_REPLICATION_FACTOR"]), int(init["KAFKA_MIN_INSYNC_REPLICAS"]))
+
+
 @pytest.mark.parametrize("service", list(SERVICES))
 def test_each_service_runs_its_own_module_from_the_one_dockerfile(service: str) -> None:
     spec = COMPOSE["services"][service]

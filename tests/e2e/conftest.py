@@ -1,4 +1,5 @@
-"""The five services as separate processes on their own embedded broker, with span and log capture."""
+"""The five services as separate processes on a broker of their own (KONTAKT_TEST_BROKER's kind), with span and
+log capture."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import pytest
 from kontakt.broker import free_port
 from kontakt.system import SERVICES, System
 from services.chassis.issuer import LocalIssuer
+from tests.conftest import TEST_BROKER
 
 
 @dataclass
@@ -66,7 +68,7 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     ports = {name: free_port() for name in SERVICES}
     policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
-                    extra_env={
+                    broker_kind=TEST_BROKER, controller_port=free_port(), extra_env={
         "KONTAKT_SPAN_LOG": str(data_dir / "spans.jsonl"),
         "KONTAKT_LOG_FILE": str(data_dir / "app.log"),
         "NOTIFICATIONS_POLICY_FILE": str(policy),

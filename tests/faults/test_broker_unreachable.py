@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kontakt.broker import EmbeddedBroker, free_port
+from kontakt.broker import free_port
 from tests.faults.harness import applied_counts, report, topic_counts
 from tests.faults.proxy import TcpProxy
 from tests.probe_service import ProbeSettings, build
@@ -16,10 +16,11 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.broker
 
 
-async def test_referrals_accepted_while_broker_is_cut_flow_exactly_once_after(tmp_path: Path, issuer, unique):  # type: ignore[no-untyped-def]
+async def test_referrals_accepted_while_broker_is_cut_flow_exactly_once_after(tmp_path: Path, issuer, unique,
+                                                                              own_broker):  # type: ignore[no-untyped-def]
     broker_port = free_port()
     proxy = TcpProxy(broker_port).start()
-    broker = EmbeddedBroker(broker_port, advertised_port=proxy.port).start()
+    broker = own_broker(advertised_port=proxy.port, port=broker_port)
     settings = ProbeSettings(kafka_bootstrap_servers=f"127.0.0.1:{proxy.port}", data_dir=tmp_path,
                              auth_jwks_file=issuer.jwks_file, consumer_group_prefix=f"t-{unique}-")
     rt = build(settings)

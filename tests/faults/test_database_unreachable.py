@@ -41,6 +41,7 @@ async def test_database_outage_gives_503_and_consumer_resumes_without_skipping(
                 r = await c.post("/close", headers=headers)
                 assert r.status_code == 503
                 assert r.json()["errors"][0]["en"].startswith("The database is unreachable")
+                assert r.headers["content-type"] == "application/problem+json" and r.json()["status"] == 503
                 assert r.headers["retry-after"] == "5"
 
                 cases = [new_case_id() for _ in range(5)]

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 from sqlmodel import Session, func, select
 
 from contracts.intake import CASES_TOPIC
-from kontakt.broker import EmbeddedBroker, create_topics, free_port
+from kontakt.broker import create_topics
 from services.chassis.outbox import OutboxRelay
 from services.chassis.tables import InboxRow, OutboxRow
 from tests.integration.chassis.conftest import applied, closed, produce, records_of
@@ -52,10 +52,10 @@ async def test_rolled_back_unit_of_work_publishes_nothing_and_committed_one_publ
 
 
 async def test_event_committed_while_the_broker_does_not_answer_is_published_when_it_answers_again(
-        probe_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        probe_settings, own_broker) -> None:  # type: ignore[no-untyped-def]
     # a broker of its own, frozen with SIGSTOP: it keeps its log, answers nothing, and the test does
     # not disturb the broker the rest of the session shares
-    broker = EmbeddedBroker(free_port(), log_path=tmp_path / "broker.log").start()
+    broker = own_broker()
     try:
         await create_topics(broker.bootstrap, [CASES_TOPIC], partitions=1)
         rt = build(probe_settings(kafka_bootstrap_servers=broker.bootstrap))

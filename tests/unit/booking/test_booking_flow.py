@@ -26,6 +26,7 @@ def test_hold_then_confirm_books_once_and_publishes_appointment_booked(booking) 
     assert hold.status_code == 201
     other = booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAA2", "slot_id": slot["slot_id"]})
     assert other.status_code == 409 and other.json()["errors"][0]["code"] == "slot_taken"
+    assert other.headers["content-type"] == "application/problem+json" and other.json()["status"] == 409
     done = booking.call("POST", f"/api/holds/{hold.json()['hold_token']}/confirm", json={})
     assert done.status_code == 201 and done.json()["wait_days"] == 2
     assert ("AppointmentBooked", "C-AAAAAAAAAAA2") in booking.outbox()

@@ -173,9 +173,14 @@ async def test_paper_arrival_before_writing_is_refused(intake):  # type: ignore[
 async def test_paper_scan_of_wrong_type_or_oversize_is_refused_and_not_stored(intake):  # type: ignore[no-untyped-def]
     r = await _paper(intake, paper_form(CHILD), data=b"MZ\x90\x00 not a pdf", name="remiss.pdf")
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "unsupported_type"
-    big = PNG + b"\x00" * (intake.rt.settings.max_scan_bytes)
+    big = PNG + b"\x00" * (intake.rt.settings.max_scan_bytes)  # over the scan limit, within the route's body limit
     r = await _paper(intake, paper_form(CHILD), data=big, name="scan.png")
-    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "too_large"
+    assert r.status_code == 413 and r.json()["errors"][0] == {
+        "field": "scan", "location": "body", "code": "too_large", "sv": r.json()["errors"][0]["sv"],
+        "en": f"The file is too large (at most {intake.rt.settings.max_scan_bytes // 1024} KiB)."}
+    huge = big + b"\x00" * (128 * 1024)  # over the route's body limit: refused before the form is parsed
+    r = await _paper(intake, paper_form(CHILD), data=huge, name="scan.png")
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
     assert _cases(intake) == 0 and outbox(intake.rt.db.engine) == []
     assert not intake.rt.settings.resolved_documents_dir().exists()
 

@@ -93,6 +93,12 @@ async def test_bad_input_answers_422_in_swedish_and_english(api, issuer):  # typ
                           json={"question": "other", "intervention": "consultation",
                                 "health_centre_unit": "hc-teg", "bup_unit": "bup-umea"})
     assert r.status_code == 200 and [e.event_type for e in outbox(rt, case_id)] == ["CollaborationInitiated"]
+    board = (await client.get("/api/collaborations", headers=auth(issuer, "coordinator"))).json()
+    assert [(c["case_id"], c["question"], c["health_centre_unit"]) for c in board["collaborations"]] == [
+        (case_id, "other", "hc-teg")]
+    assert "other" in board["questions"] and "bup-umea" in board["bup_units"]
+    assert [a.case_id for a in audited(rt, "list-collaborations")] == [case_id]
+    assert (await client.get("/api/collaborations", headers=auth(issuer, "kpi_analyst"))).status_code == 403
 
 
 def test_every_triage_route_declares_roles_and_none_lets_a_kpi_analyst_in(api):  # type: ignore[no-untyped-def]
@@ -106,7 +112,7 @@ def test_every_triage_route_declares_roles_and_none_lets_a_kpi_analyst_in(api): 
             found = getattr(dep.call, "roles", None)
             stack.extend(dep.dependencies)
         roles[f"{sorted(route.methods)[0]} {route.path}"] = found  # type: ignore[attr-defined]
-    assert len(roles) == 12 and all(roles.values()), roles
+    assert len(roles) == 13 and all(roles.values()), roles
     assert not [r for r, allowed in roles.items() if "kpi_analyst" in allowed]
     writes = {r: allowed for r, allowed in roles.items() if not r.startswith("GET")}
     assert all(set(allowed) <= {"clinician", "coordinator"} for allowed in writes.values())
