@@ -26,6 +26,7 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
     "child_identity": ("Barnets personnummer eller samordningsnummer *",
                        "Child's personal identity or co-ordination number *"),
     "question_h": ("Frågeställning", "The question"),
+    "problem_areas_h": ("Problemområden", "Problem areas"),
     "problem_areas": ("Problemområden (välj minst ett) *", "Problem areas (choose at least one) *"),
     "question": ("Skolans frågeställning och vad ni ser *", "The school's question and what you see *"),
     "chars_max": ("högst {n} tecken", "at most {n} characters"),

@@ -13,7 +13,8 @@ from services.chassis.issuer import LocalIssuer
 from services.intake.app import build
 from services.intake.settings import IntakeSettings
 
-ROLE_FOR = {"/api/telephony/events": "ops", "/api/referrals": "ops", "/api/referrals/fhir": "ops"}
+ROLE_FOR = {"/api/telephony/events": "ops", "/api/referrals": "ops", "/api/referrals/fhir": "ops",
+            "/api/referrals/school": "school_sender", "/api/school-referrals": "school_sender"}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,8 @@ def test_intake_api_never_answers_500(intake_api, intake_issuer: LocalIssuer) ->
     for result, mode in [(r, m) for r in intake_api.get_all_operations() for m in GenerationMode]:
         operation = result.ok()
         role = ROLE_FOR.get(operation.path, "clinician")
-        token = intake_issuer.token(role, licensed=True)
+        token = intake_issuer.token(role, licensed=True,
+                                    school="sk-umea-ersbodaskolan" if role == "school_sender" else None)
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None,
