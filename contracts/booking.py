@@ -159,5 +159,52 @@ class NoBookableSlots(_Booking):
     payload: NoBookableSlotsPayload = F("The evidence.")
 
 
+# BUP's later stages, reported by the BUP unit (the national waiting-times report: fördjupad utredning and
+# behandling, each waited for from the decision after the first assessment; DOMAIN.md "Counting bases").
+BupStage = Literal["investigation", "treatment"]
+WaitExclusion = Literal["pvv", "mov", "sov"]
+
+
+class BupStageDecidedPayload(Payload):
+    stage: BupStage = F("The stage decided after the first assessment: investigation (fördjupad utredning) or "
+                        "treatment (behandling).", "investigation")
+    unit_id: str = F("BUP unit.", "bup-umea")
+    decided_at: AwareDatetime = F("When the unit decided the stage is needed; the stage's wait runs from here.",
+                                  "2023-03-06T14:00:00+01:00")
+
+
+class BupStageDecided(_Booking):
+    """A BUP unit decided that the child needs an in-depth investigation or treatment: a new wait starts."""
+    event_type: Literal["BupStageDecided"] = F("Event name.", "BupStageDecided")
+    payload: BupStageDecidedPayload = F("The decision.")
+
+
+class BupStageWaitExcludedPayload(Payload):
+    stage: BupStage = F("The stage whose wait is excluded.", "investigation")
+    unit_id: str = F("BUP unit.", "bup-umea")
+    code: WaitExclusion = F("Region code: pvv = patient-chosen wait (offered a time within the limit and declined), "
+                            "mov = medically caused wait, sov = special-reason wait.", "pvv")
+    at: AwareDatetime = F("When it was recorded.", "2023-03-20T10:00:00+01:00")
+
+
+class BupStageWaitExcluded(_Booking):
+    """The wait for a BUP stage is excluded from the within-limit share (PvV, MoV or SoV) and counted apart."""
+    event_type: Literal["BupStageWaitExcluded"] = F("Event name.", "BupStageWaitExcluded")
+    payload: BupStageWaitExcludedPayload = F("The exclusion.")
+
+
+class BupStageStartedPayload(Payload):
+    stage: BupStage = F("The stage that started.", "investigation")
+    unit_id: str = F("BUP unit.", "bup-umea")
+    started_at: AwareDatetime = F("When the investigation or treatment started.", "2023-04-03T09:00:00+02:00")
+    decided_at: AwareDatetime | None = F("The decision the wait ran from, when BupStageDecided was not sent.", None)
+
+
+class BupStageStarted(_Booking):
+    """A BUP unit started the in-depth investigation or the treatment: the stage's wait ends."""
+    event_type: Literal["BupStageStarted"] = F("Event name.", "BupStageStarted")
+    payload: BupStageStartedPayload = F("The start.")
+
+
 EVENTS = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
-          GroupDroppedOut, GroupEvaluated, NoBookableSlots]
+          GroupDroppedOut, GroupEvaluated, NoBookableSlots, BupStageDecided, BupStageWaitExcluded, BupStageStarted]

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from importlib import resources
 from pathlib import Path
 
@@ -48,18 +49,22 @@ class EmbeddedBroker:
         self.advertised_port = advertised_port or self.port  # a proxy in front (fault tests) advertises itself
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
+        self.cluster_id = ""
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> EmbeddedBroker:
+        self.cluster_id = f"kontakt-{uuid.uuid4().hex[:12]}"
         url = f"tcp://127.0.0.1:{self.port}"
         advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
-             "--storage-engine", "memory://tansu/"],
+             "--storage-engine", "memory://tansu/",
+             # a new id each start: services see the broker forgot everything and heal (broker_watch.py)
+             "--cluster-id", self.cluster_id],
             stdout=out, stderr=out, start_new_session=True)
         wait_for_port("127.0.0.1", self.port)
         return self

@@ -17,9 +17,11 @@ from kontakt.system import APPS, SERVICES, System
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
 db_app = typer.Typer(help="Database migrations per service.")
+outbox_app = typer.Typer(help="Outbox rows the broker refused for good (parked): list them, re-drive them.")
 dlq_app = typer.Typer(help="Dead-letter topics: send dead letters back once their cause is fixed.")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(db_app, name="db")
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
 console = Console()
@@ -209,6 +211,45 @@ def db_revision(service: str, message: str = typer.Option(..., "-m")) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{tmp}/scratch.db", rt.db.metadatas)
         migrations.revision(db, mod.MIGRATIONS, message)
+
+
+def _ops_client(service: str, data_dir: Path, url: str):  # type: ignore[no-untyped-def]
+    import httpx
+
+    from services.chassis.issuer import LocalIssuer
+
+    if service not in SERVICES:
+        console.print(f"[red]unknown service {service}; one of {', '.join(SERVICES)}[/]")
+        raise typer.Exit(2)
+    token = LocalIssuer(data_dir / "keys").token("ops")
+    return httpx.Client(base_url=url or f"http://127.0.0.1:{SERVICES[service]}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+@outbox_app.command("parked")
+def outbox_parked(service: str, data_dir: Path = typer.Option(Path(".kontakt")),
+                  url: str = typer.Option("", help="The service's base URL (default: the local one).")) -> None:
+    """List SERVICE's parked outbox rows with the broker's reason."""
+    with _ops_client(service, data_dir, url) as client:
+        rows = client.get("/ops/outbox/parked").raise_for_status().json()["parked"]
+    table = Table(title=f"{service}: {len(rows)} parked outbox rows")
+    for col in ("id", "event", "topic", "key", "bytes", "parked at", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["event_type"], r["topic"], r["key"], str(r["bytes"]), str(r["parked_at"]),
+                      r["reason"] or "")
+    console.print(table)
+
+
+@outbox_app.command("redrive")
+def outbox_redrive(service: str, ids: list[int] = typer.Option([], "--id", help="A row id (repeatable); "
+                                                                "none re-drives every parked row."),
+                   data_dir: Path = typer.Option(Path(".kontakt")),
+                   url: str = typer.Option("", help="The service's base URL (default: the local one).")) -> None:
+    """Put SERVICE's parked outbox rows back in line after the cause is fixed (order per case holds)."""
+    with _ops_client(service, data_dir, url) as client:
+        n = client.post("/ops/outbox/redrive", json={"ids": ids or None}).raise_for_status().json()["redriven"]
+    console.print(f"{service}: {n} parked rows back in line")
 
 
 if __name__ == "__main__":

@@ -11,15 +11,12 @@ shared `transactional.id`. Needs Apache Kafka (the embedded Tansu has no transac
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts.registry import dead_letter_topic
 from services.chassis.topics import partitions_of
-
-log = logging.getLogger("kontakt.dlq")
 
 DLQ_HEADER_PREFIX = "x-dlq-"
 

@@ -1,11 +1,12 @@
 """`kontakt kpi ...`: tools of the KPI service (replay of projections)."""
 import asyncio
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-kpi_app = typer.Typer(help="KPI projections: replay from the start of the topics.")
+kpi_app = typer.Typer(help="KPI projections: replay from the start of the topics; the national monthly report.")
 
 
 @kpi_app.command("replay")
@@ -28,3 +29,35 @@ def replay_command(chunk: int = typer.Option(25_000, help="Cases and calls folde
     console.print(f"Replayed {stats.events:,} events in {stats.seconds:.1f} s ({stats.rate:,.0f} events/s).")
     for outcome, n in sorted(stats.outcomes.items()):
         console.print(f"  {outcome}: {n:,}")
+
+
+@kpi_app.command("report")
+def report_command(month: str = typer.Option(..., "--month", help="The month to report, YYYY-MM."),
+                   out: Path | None = typer.Option(None, "--out", help="Write the CSV here instead of to stdout.")) -> None:
+    """The national monthly waiting-times report (CSV; field mapping in docs/national-report.md)."""
+    from sqlmodel import Session
+
+    from services.kpi.domain.national import month_key, national_csv, national_report
+    from services.kpi.domain.periods import bounds
+    from services.kpi.domain.query import Dataset
+    from services.kpi.projection import load_calls, load_cases
+    from services.kpi.replay import open_store
+    from services.kpi.rules import load_definitions
+    from services.kpi.settings import KpiSettings
+
+    if month_key(month) is None:
+        raise typer.BadParameter("Månad anges som ÅÅÅÅ-MM. / Month is YYYY-MM.", param_hint="--month")
+    settings = KpiSettings()
+    db = open_store(settings)
+    first, last = bounds(month)
+    try:
+        with Session(db.engine) as s:
+            ds = Dataset(load_cases(s, first, last), load_calls(s, first, last), load_definitions(settings.definitions_file))
+    finally:
+        db.dispose()
+    text = national_csv(national_report(ds, month))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        Console(stderr=True).print(f"Wrote {out} ({text.count(chr(10)) - 1} rows).")

@@ -75,6 +75,8 @@ class System:
             "AUTH_JWKS_FILE": str(issuer.jwks_file.resolve()),
             # the embedded broker keeps nothing: every start re-publishes each service's outbox
             "KONTAKT_OUTBOX_REPUBLISH": "true" if isinstance(self.broker, EmbeddedBroker) else "false",
+            # ... and may restart empty under running services: they notice (cluster id) and heal
+            "KONTAKT_BROKER_WATCH_S": "2" if isinstance(self.broker, EmbeddedBroker) else "0",
             f"{name.upper()}_HTTP_PORT": str(self.ports[name]),
             "PYTHONUNBUFFERED": "1",
             "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),

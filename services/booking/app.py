@@ -9,6 +9,7 @@ from faststream.specification import AsyncAPI
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
 from services.booking.api import build_api
+from services.booking.bup_stages import build_stage_api
 from services.booking.handlers import build_router
 from services.booking.reference import load as load_reference
 from services.booking.settings import BookingSettings
@@ -23,7 +24,7 @@ def build(settings: BookingSettings | None = None, clock: Clock | None = None) -
                         description=(__doc__ or "").strip())
     ref = load_reference(settings.units_file)
     rt.include(build_router(rt, ref))
-    app = rt.create_app([build_api(rt, ref)])
+    app = rt.create_app([build_api(rt, ref), build_stage_api(rt)])
     return rt, app
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from aiokafka import errors as kafka_errors
 from faststream import AckPolicy
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
@@ -20,9 +21,12 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from contracts.envelope import Event
 from contracts.registry import NewerSchemaVersion, UnknownEventType, dead_letter_topic, parse_event
 from services.chassis.db import Database, UnitOfWork
+from services.chassis.outbox import EventTooLarge
 from services.chassis.tables import InboxRow
 
 log = logging.getLogger("kontakt.consumer")
+_TOO_LARGE = (kafka_errors.MessageSizeTooLargeError, kafka_errors.RecordTooLargeError,
+              kafka_errors.RecordListTooLargeError)
 
 Handler = Callable[[Event, UnitOfWork], None]
 
@@ -41,6 +45,7 @@ class ConsumerStats:
     db_waits: Counter[str] = field(default_factory=Counter)
     in_flight_since: dict[str, float] = field(default_factory=dict)
     last_progress: dict[str, float] = field(default_factory=dict)
+    last_dead_letter: dict[str, float] = field(default_factory=dict)
 
     def stalled(self, after_s: float) -> list[str]:
         now = time.monotonic()
@@ -74,6 +79,24 @@ def check_headers(headers: Iterable[tuple[str, bytes]] | None) -> None:
             raise PermanentError(f"header {name!r} is not UTF-8") from exc
 
 
+def check_record(record: Any, max_bytes: int | None) -> None:
+    """A value larger than any of our producers may send is foreign or broken: never applied."""
+    size = len(record.value or b"")
+    if max_bytes is not None and size > max_bytes:
+        raise PermanentError(f"record of {size} bytes is larger than the largest event a producer may send "
+                             f"({max_bytes})")
+
+
+def check_key(record: Any, event: Event) -> None:
+    """The Kafka key must be the event's case id (call id for case-less telephony): a wrong or missing key
+    puts the event on another partition than its case, so applying it could reorder the case. The reason
+    names no value: a buggy producer's key could be anything."""
+    if record.key is None:
+        raise PermanentError("record has no key; events are keyed by their case id (telephony: call id)")
+    if record.key != event.key.encode():
+        raise PermanentError("record key does not match the event's case id (telephony: call id)")
+
+
 def decode(value: bytes | None) -> Event:
     if value is None:
         raise PermanentError("null value (tombstone) on an event topic")
@@ -84,13 +107,28 @@ def decode(value: bytes | None) -> Event:
 
 
 class DeadLetters:
-    """Publishes the original bytes and headers plus the reason to `<consumer>.dlq`."""
+    """Publishes the original bytes and headers plus the reason to `<consumer>.dlq`.
+
+    The producer is sized to carry the largest record a consumer fetches; should the broker still refuse
+    it, the dead letter goes without its value (its size and reason in headers) so the partition moves on."""
 
     def __init__(self) -> None:
         self.producer: Any = None  # an AIOKafkaProducer with acks=all, set at start
 
     async def send(self, group: str, record: Any, reason: str, attempts: int) -> None:
-        headers = list(record.headers or ()) + [
+        headers = self._headers(group, record, reason, attempts)
+        topic = dead_letter_topic(group)
+        try:
+            await self.producer.send_and_wait(topic, value=record.value, key=record.key, headers=headers)
+        except _TOO_LARGE as exc:
+            log.error("dead letter of %s[%s]@%s too large for %s (%s): sent without its value", record.topic,
+                      record.partition, record.offset, topic, type(exc).__name__)
+            headers.append(("x-dlq-value-dropped-bytes", str(len(record.value or b"")).encode()))
+            await self.producer.send_and_wait(topic, value=None, key=record.key, headers=headers)
+
+    @staticmethod
+    def _headers(group: str, record: Any, reason: str, attempts: int) -> list[tuple[str, bytes]]:
+        return list(record.headers or ()) + [
             ("x-dlq-reason", reason.encode("utf-8", "replace")[:1000]),
             ("x-dlq-consumer", group.encode()),
             ("x-dlq-original-topic", record.topic.encode()),
@@ -98,7 +136,6 @@ class DeadLetters:
             ("x-dlq-original-offset", str(record.offset).encode()),
             ("x-dlq-attempts", str(attempts).encode()),
         ]
-        await self.producer.send_and_wait(dead_letter_topic(group), value=record.value, key=record.key, headers=headers)
 
 
 class Consumers:
@@ -106,7 +143,10 @@ class Consumers:
 
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
                  backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000, group_prefix: str = "",
-                 max_poll_interval_ms: int = 300_000) -> None:
+                 max_poll_interval_ms: int = 300_000, max_record_bytes: int | None = None,
+                 max_fetch_bytes: int = 16 * 1024 * 1024) -> None:
+        self.max_record_bytes = max_record_bytes  # larger values are dead-lettered unread
+        self.max_fetch_bytes = max_fetch_bytes  # the largest record fetched (and dead-lettered) whole
         self.max_poll_interval_ms = max_poll_interval_ms
         # test-only fault injection: called after a handler's transaction committed, before the offset is
         self.after_commit: Callable[[Event], None] | None = None
@@ -119,7 +159,8 @@ class Consumers:
         self.backoff_max_s = backoff_max_s
         self.stats = ConsumerStats()
         self.groups: list[str] = []
-        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes (for lag)
+        self.subscribers: list[tuple[str, Any]] = []  # (group, FastStream subscriber): lag and re-seeking
+        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes
 
     def apply(self, group: str, handler: Handler, event: Event, record: Any) -> bool:
         """Apply one event in one transaction with its inbox row. False if already applied."""
@@ -139,17 +180,62 @@ class Consumers:
             self.after_commit(event)
         return True
 
+    def consumed_topics(self) -> set[str]:
+        topics: set[str] = set()
+        for _group, sub in self.subscribers:
+            if getattr(sub, "consumer", None) is not None:
+                topics |= set(sub.consumer.subscription())
+        return topics
+
+    async def rewind(self) -> int:
+        """Every group back to the start of each partition it holds (the broker forgot our offsets);
+        the inbox turns what was already applied into duplicates. Returns the partitions rewound."""
+        n = 0
+        for group, sub in self.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None or not (tps := consumer.assignment()):
+                continue
+            await consumer.seek_to_beginning(*tps)
+            n += len(tps)
+            log.warning("%s rewound to the start of %d partitions", group, len(tps))
+        return n
+
+    async def lag(self) -> dict[tuple[str, str, int], int]:
+        """Records behind the end of each assigned partition, per (group, topic, partition)."""
+        out: dict[tuple[str, str, int], int] = {}
+        for group, sub in self.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None:
+                continue
+            for tp in consumer.assignment():
+                end = consumer.highwater(tp)
+                if end is None:
+                    continue
+                try:
+                    pos = await asyncio.wait_for(consumer.position(tp), 1.0)
+                except Exception:  # rebalancing or broker away: no figure this time
+                    continue
+                out[(group, tp.topic, tp.partition)] = max(end - pos, 0)
+        return out
+
+    async def _dead_letter(self, group: str, record: Any, reason: str, attempts: int) -> str:
+        await self.dead_letters.send(group, record, reason, attempts=attempts)
+        self.stats.dead_lettered[group] += 1
+        self.stats.last_dead_letter[group] = time.monotonic()
+        log.warning("dead-lettered %s[%s]@%s for %s after %d attempt(s): %s", record.topic, record.partition,
+                    record.offset, group, attempts, reason)
+        return "dead_lettered"
+
     async def process(self, group: str, handler: Handler, types: frozenset[str] | None, record: Any) -> str:
         self.stats.in_flight_since[group] = time.monotonic()
         try:
             try:
                 check_headers(record.headers)
+                check_record(record, self.max_record_bytes)
                 event = decode(record.value)
+                check_key(record, event)
             except PermanentError as exc:
-                await self.dead_letters.send(group, record, str(exc), attempts=1)
-                self.stats.dead_lettered[group] += 1
-                log.warning("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, exc)
-                return "dead_lettered"
+                return await self._dead_letter(group, record, str(exc), attempts=1)
             if types is not None and event.event_type not in types:
                 self.stats.skipped[group] += 1
                 return "skipped"
@@ -158,10 +244,8 @@ class Consumers:
                 attempt += 1
                 try:
                     applied = await asyncio.to_thread(self.apply, group, handler, event, record)
-                except PermanentError as exc:
-                    await self.dead_letters.send(group, record, str(exc), attempts=attempt)
-                    self.stats.dead_lettered[group] += 1
-                    return "dead_lettered"
+                except (PermanentError, EventTooLarge) as exc:  # retrying cannot make it fit
+                    return await self._dead_letter(group, record, str(exc), attempts=attempt)
                 except (OperationalError, InterfaceError) as exc:
                     # the database is away: not the message's fault. Pause this partition and keep
                     # trying (never dead-letter for an outage); nothing is skipped.
@@ -174,11 +258,7 @@ class Consumers:
                 except Exception as exc:  # transient until proven otherwise: retry, then dead-letter
                     if attempt >= self.max_attempts:
                         reason = f"handler failed {attempt} times: {type(exc).__name__}: {str(exc)[:300]}"
-                        await self.dead_letters.send(group, record, reason, attempts=attempt)
-                        self.stats.dead_lettered[group] += 1
-                        log.error("dead-lettered %s after %d attempts: %s", event.event_type, attempt,
-                                  type(exc).__name__)
-                        return "dead_lettered"
+                        return await self._dead_letter(group, record, reason, attempts=attempt)
                     self.stats.retries[group] += 1
                     delay = min(self.backoff_base_s * 2 ** (attempt - 1), self.backoff_max_s)
                     log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s", group, event.event_type,
@@ -211,14 +291,18 @@ class Consumers:
                 await self.process(group, handler, types, msg.raw_message)
 
             on_message.__name__ = f"{group}_{handler.__name__}"
-            router.subscriber(
+            subscriber = router.subscriber(
                 *topics, group_id=group, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
                 isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
                 decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
+                max_partition_fetch_bytes=self.max_fetch_bytes,
+                fetch_max_bytes=max(self.max_fetch_bytes, 50 * 1024 * 1024),
                 max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
                 heartbeat_interval_ms=max(100, self.session_timeout_ms // 10), title=f"{group}:{handler.__name__}",
                 description=description or (handler.__doc__ or "").strip(),
-            )(on_message)
+            )
+            subscriber(on_message)
+            self.subscribers.append((group, subscriber))
             return handler
 
         return register

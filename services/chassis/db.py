@@ -39,8 +39,10 @@ def make_engine(url: str) -> Engine:
 class UnitOfWork:
     """A session plus the events it will publish; rolls back unless `commit()` is called."""
 
-    def __init__(self, engine: Engine, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, engine: Engine, on_commit: Callable[[], None] | None = None,
+                 max_event_bytes: int | None = None) -> None:
         self._engine = engine
+        self._max_event_bytes = max_event_bytes
         self._on_commit = on_commit
         self.session: Session
         self.committed = False
@@ -57,11 +59,12 @@ class UnitOfWork:
         self.session.close()
 
     def publish(self, *events: Any) -> None:
-        """Queue events in the outbox, in this transaction."""
+        """Queue events in the outbox, in this transaction; an event too large for the broker is refused
+        (EventTooLarge) and the unit of work rolls back."""
         from services.chassis.outbox import outbox_row
 
         for ev in events:
-            self.session.add(outbox_row(ev))
+            self.session.add(outbox_row(ev, self._max_event_bytes))
 
     def commit(self) -> None:
         self.session.commit()
@@ -73,8 +76,9 @@ class UnitOfWork:
 class Database:
     """One service's database: engine, metadata and units of work."""
 
-    def __init__(self, url: str, metadatas: list[MetaData]) -> None:
+    def __init__(self, url: str, metadatas: list[MetaData], max_event_bytes: int | None = None) -> None:
         self.url = url
+        self.max_event_bytes = max_event_bytes  # the broker's message size: larger events are never stored
         self.metadatas = metadatas
         self.engine = make_engine(url)
         self._listeners: list[Callable[[], None]] = []
@@ -88,7 +92,7 @@ class Database:
             fn()
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self._notify)
+        return UnitOfWork(self.engine, self._notify, self.max_event_bytes)
 
     def create_all(self) -> None:
         for md in self.metadatas:

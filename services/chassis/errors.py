@@ -24,6 +24,8 @@ from starlette.exceptions import HTTPException
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("kontakt.errors")
 
+from services.chassis.outbox import EventTooLarge
+
 _SV = {
     "missing": "Uppgiften saknas.",
     "string_too_short": "Texten är för kort (minst {min_length} tecken).",
@@ -166,6 +168,15 @@ def _http_detail(exc: HTTPException) -> tuple[str | None, str | None, list[dict[
     return None, None, []
 
 
+def event_too_large_error(exc: EventTooLarge) -> dict[str, str]:
+    return field_error(
+        exc.field or "body",
+        f"Uppgifterna är för stora för att skickas vidare ({exc.size} byte, högst {exc.limit}); "
+        f"fältet {exc.field} är störst. Korta det och försök igen.",
+        f"The data is too large to pass on ({exc.size} bytes, at most {exc.limit}); field {exc.field} is the "
+        "largest. Shorten it and try again.", "too_large")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -179,6 +190,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         sv, en, errors = _http_detail(exc)
         return problem_response(request, exc.status_code, errors, sv, en, headers=exc.headers)
+
+    @app.exception_handler(EventTooLarge)
+    async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+        # the request would create an event the broker can never carry: refused, nothing was stored
+        return await _domain(request, DomainError([event_too_large_error(exc)], status=413))
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, __: OperationalError) -> JSONResponse:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
+from aiokafka import errors as kafka_errors
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from contracts.envelope import Event
@@ -36,12 +38,57 @@ def event_headers(ev: Event) -> dict[str, str]:
     return headers
 
 
-def outbox_row(ev: Event) -> OutboxRow:
-    return OutboxRow(
+# The broker refuses these for good: retrying the same row can never succeed, so it is parked.
+NON_RETRIABLE: tuple[type[BaseException], ...] = (
+    kafka_errors.MessageSizeTooLargeError, kafka_errors.RecordTooLargeError, kafka_errors.RecordListTooLargeError,
+    kafka_errors.InvalidTopicError, kafka_errors.TopicAuthorizationFailedError,
+    kafka_errors.CorruptRecordException, kafka_errors.UnsupportedForMessageFormatError,
+    kafka_errors.PolicyViolationError,
+)
+# what a record costs beyond key, value and headers (record batch and record framing), rounded up
+RECORD_OVERHEAD = 512
+
+
+class EventTooLarge(Exception):
+    """An event would exceed the broker's message size: it can never be published, so it is never stored."""
+
+    def __init__(self, event_type: str, size: int, limit: int, field: str) -> None:
+        super().__init__(f"{event_type} would be {size} bytes on the bus, more than {limit}; largest field {field}")
+        self.event_type, self.size, self.limit, self.field = event_type, size, limit, field
+
+
+def largest_field(value: Any, path: str = "") -> tuple[str, int]:
+    """The dotted path of the biggest leaf of a JSON-like value, and its size: what made an event too big."""
+    if isinstance(value, dict):
+        items: list[tuple[str, Any]] = [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return path, len(str(value).encode())
+    best = (path, 0)
+    for sub_path, sub in items:
+        found = largest_field(sub, sub_path)
+        if found[1] > best[1]:
+            best = found
+    return best
+
+
+def encoded_size(row: OutboxRow) -> int:
+    headers = sum(len(k.encode()) + len(str(v).encode()) for k, v in row.headers.items())
+    return len(row.payload) + len(row.key.encode()) + headers + RECORD_OVERHEAD
+
+
+def outbox_row(ev: Event, max_bytes: int | None = None) -> OutboxRow:
+    """The row for `ev`; refuses (EventTooLarge) an event the broker could never take."""
+    row = OutboxRow(
         event_id=str(ev.event_id), event_type=ev.event_type, topic=ev.TOPIC, key=ev.key,
         payload=ev.model_dump_json().encode(), headers=event_headers(ev),
         created_at=datetime.now(timezone.utc),
     )
+    if max_bytes is not None and (size := encoded_size(row)) > max_bytes:
+        field, _ = largest_field(ev.model_dump(mode="json"))
+        raise EventTooLarge(ev.event_type, size, max_bytes, field)
+    return row
 
 
 class OutboxRelay:
@@ -58,10 +105,13 @@ class OutboxRelay:
         self.idle_s = idle_s
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self.lock = asyncio.Lock()  # held for a cycle; healing a forgetful broker holds it to keep sends out
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self.last_cycle: datetime | None = None
         self.last_error: str | None = None
+        self.parked = 0  # rows this process set aside
+        self.last_advance = time.monotonic()  # when a row was last sent (or the relay found nothing to do)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
@@ -70,10 +120,51 @@ class OutboxRelay:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     def _fetch(self) -> list[OutboxRow]:
+        """Unsent rows in order, except parked ones and every later row of a parked row's key."""
         with Session(self.db.engine) as s:
-            rows = s.exec(select(OutboxRow).where(OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            blocked = select(OutboxRow.key).where(OutboxRow.parked_at.is_not(None),  # type: ignore[union-attr]
+                                                  OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            rows = s.exec(select(OutboxRow).where(OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+                                                  OutboxRow.key.not_in(blocked))  # type: ignore[attr-defined]
                           .order_by(OutboxRow.id).limit(self.batch_size)).all()
             return list(rows)
+
+    def _park(self, row_id: int, reason: str) -> None:
+        with Session(self.db.engine) as s:
+            s.exec(update(OutboxRow).where(OutboxRow.id == row_id)  # type: ignore[call-overload,arg-type]
+                   .values(parked_at=datetime.now(timezone.utc), parked_reason=reason[:400]))
+            s.commit()
+
+    def parked_rows(self) -> list[OutboxRow]:
+        with Session(self.db.engine) as s:
+            return list(s.exec(select(OutboxRow).where(OutboxRow.parked_at.is_not(None),  # type: ignore[union-attr]
+                                                       OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+                               .order_by(OutboxRow.id)).all())
+
+    def redrive(self, ids: list[int] | None = None) -> int:
+        """Put parked rows (all, or those with `ids`) back in line after a fix; order per key holds."""
+        with Session(self.db.engine) as s:
+            stmt = update(OutboxRow).where(OutboxRow.parked_at.is_not(None),  # type: ignore[union-attr]
+                                           OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            if ids is not None:
+                stmt = stmt.where(OutboxRow.id.in_(ids))  # type: ignore[union-attr]
+            res = s.exec(stmt.values(parked_at=None, parked_reason=None))  # type: ignore[call-overload]
+            s.commit()
+        self.wake()
+        return int(res.rowcount or 0)
+
+    def backlog(self) -> dict[str, float]:
+        """Unsent rows waiting (parked ones apart), parked rows, and the age of the oldest waiting row."""
+        with Session(self.db.engine) as s:
+            unsent = OutboxRow.sent_at.is_(None)  # type: ignore[union-attr]
+            waiting, oldest = s.exec(select(func.count(), func.min(OutboxRow.created_at))
+                                     .where(unsent, OutboxRow.parked_at.is_(None))).one()  # type: ignore[union-attr]
+            parked = s.exec(select(func.count()).select_from(OutboxRow)
+                            .where(unsent, OutboxRow.parked_at.is_not(None))).one()  # type: ignore[union-attr]
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
+        return {"waiting": int(waiting), "parked": int(parked), "oldest_age_s": max(age, 0.0)}
 
     def _mark(self, ids: list[int]) -> None:
         with Session(self.db.engine) as s:
@@ -96,18 +187,36 @@ class OutboxRelay:
             otel_context.detach(token)
 
     async def drain_once(self) -> int:
+        async with self.lock:
+            return await self._drain()
+
+    async def _drain(self) -> int:
         rows = await asyncio.to_thread(self._fetch)
         if not rows:
+            self.last_advance = time.monotonic()
             return 0
         done: list[int] = []
+        blocked: set[str] = set()
         try:
             for row in rows:
-                await self.publish_row(row)
+                if row.key in blocked:  # behind a row parked in this batch: per-case order
+                    continue
+                try:
+                    await self.publish_row(row)
+                except NON_RETRIABLE as exc:
+                    reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+                    await asyncio.to_thread(self._park, row.id, reason)  # type: ignore[arg-type]
+                    blocked.add(row.key)
+                    self.parked += 1
+                    log.error("outbox row %s (%s to %s) parked: %s; later events of its key wait",
+                              row.id, row.event_type, row.topic, reason)
+                    continue
                 done.append(row.id)  # type: ignore[arg-type]
         finally:
             if done:
                 await asyncio.to_thread(self._mark, done)
                 self.published += len(done)
+                self.last_advance = time.monotonic()
         return len(rows)
 
     async def run(self) -> None:
@@ -124,8 +233,12 @@ class OutboxRelay:
             except Exception as exc:  # broker or database away: keep rows, try again later
                 self.last_error = type(exc).__name__
                 log.warning("outbox relay cycle failed: %s; retrying in %.1fs", type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                self._wake.clear()
+                try:  # a wake (a commit, a healed broker) cuts the wait short
+                    await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                    backoff = 0.2
+                except TimeoutError:
+                    backoff = min(backoff * 2, 10.0)
                 continue
             self._wake.clear()
             try:

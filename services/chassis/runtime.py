@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Any, Union
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.specification import AsyncAPI
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_fastapi_instrumentator import Instrumentator
+from pydantic import BaseModel, Field
 from sqlalchemy import MetaData, func, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -22,11 +26,13 @@ from sqlmodel import Session, select
 from contracts.registry import ALL_EVENTS, dead_letter_topic
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail
-from services.chassis.auth import TokenVerifier
+from services.chassis.auth import Staff, TokenVerifier, require
 from services.chassis.clock import Clock, SystemClock
+from services.chassis.broker_watch import BrokerWatch, partition_counts, remake_topics
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
+from services.chassis.health import PipelineState, gauge_lines, look, pipeline_body
 from services.chassis.limits import BodyLimit, route_limits
 from services.chassis.openapi import api_routes, install_openapi
 from services.chassis.outbox import OutboxRelay
@@ -49,12 +55,14 @@ class ServiceRuntime:
         self.title = title or self.name
         self.description = description
         self.clock = clock or SystemClock(settings.clock_offset_file)
-        self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas])
+        self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas],
+                           max_event_bytes=settings.kafka_max_message_bytes)
         self.migrations_dir = migrations_dir
         self.broker = KafkaBroker(
             # FastStream takes a string as ONE address: "a:9092,b:9092,c:9092" (a cluster) must be split here
             [h.strip() for h in settings.kafka_bootstrap_servers.split(",") if h.strip()], acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
+            max_request_size=settings.kafka_max_message_bytes + 64 * 1024,  # the guard counts; headroom for framing
             middlewares=[KafkaTelemetryMiddleware()], logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,  # "Received"/"Processed" per message is noise at INFO
         )
@@ -64,14 +72,19 @@ class ServiceRuntime:
                                    backoff_max_s=settings.consumer_backoff_max_s,
                                    session_timeout_ms=settings.kafka_session_timeout_ms,
                                    group_prefix=settings.consumer_group_prefix,
-                                   max_poll_interval_ms=settings.consumer_max_poll_interval_ms)
+                                   max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
+                                   max_record_bytes=settings.kafka_max_message_bytes,
+                                   max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
         self.relay = OutboxRelay(self.db, self._publish_row)
+        self.broker_watch = BrokerWatch(lambda: self.dead_letters.producer.client, self._heal_forgetful_broker,
+                                        settings.broker_watch_interval_s)
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
                                       settings.auth_jwks_file or settings.data_dir / "keys" / "jwks.json")
         self.started_at = time.monotonic()
+        self.http_metrics = CollectorRegistry(auto_describe=True)
         self.ready = False
         self._background: list[Callable[[], Any]] = []
         self.openapi_models: tuple[type, ...] = ()  # extra schemas the OpenAPI document names (e.g. form parts)
@@ -94,6 +107,34 @@ class ServiceRuntime:
 
     async def _publish_row(self, row: OutboxRow) -> None:
         await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers))
+
+    async def _heal_forgetful_broker(self, previous: str, current: str) -> None:
+        """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
+        bootstrap = self.settings.kafka_bootstrap_servers
+        owned = sorted(self.publishers) + [dead_letter_topic(g) for g in self.consumers.groups]
+        async with self.relay.lock:  # no send of ours may auto-create a topic while we make it
+            made = await remake_topics(bootstrap, owned, self.settings.kafka_topic_partitions)
+            # the producer may have cached a topic auto-created meanwhile with the broker's default count
+            await self.broker.config.producer._producer.producer.client.force_metadata_update()  # noqa: SLF001
+            n = await asyncio.to_thread(self.relay.mark_all_unsent)
+        self.relay.wake()
+        log.warning("new broker %s: topics %s; re-publishing %d outbox events", current, made, n)
+        consumed = self.consumers.consumed_topics()
+        if consumed:
+            # the owners re-make the topics we read; rewind once they are right and the group has settled
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            await admin.start()
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    counts = await partition_counts(admin, consumed)
+                    if all(c == self.settings.kafka_topic_partitions for c in counts.values()):
+                        break
+                    await asyncio.sleep(0.5)
+            finally:
+                await admin.close()
+            await asyncio.sleep(self.settings.kafka_session_timeout_ms / 1000)  # let the rebalance finish
+            await self.consumers.rewind()
 
     # -- wiring ---------------------------------------------------------------------------------
     def include(self, router: KafkaRouter) -> None:
@@ -133,11 +174,17 @@ class ServiceRuntime:
                                 client_id=f"en-vag-in-{self.name}-topics")
         self.dead_letters.producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
                                                       enable_idempotence=s.kafka_idempotence,
-                                                      client_id=f"en-vag-in-{self.name}-dlq")
+                                                      client_id=f"en-vag-in-{self.name}-dlq",
+                                                      # carries on whatever a consumer fetched, headers added
+                                                      max_request_size=s.kafka_max_fetch_bytes + 1024 * 1024)
         await self.dead_letters.producer.start()
+        if s.broker_watch_interval_s > 0:
+            await self.broker_watch.check()  # the cluster we start on
         await self.broker.start()
         self.relay.start()
         tasks = [asyncio.create_task(f()) for f in self._background]
+        if s.broker_watch_interval_s > 0:
+            tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
         self.ready = True
         log.info("%s ready on %s:%s", self.name, s.http_host, s.http_port)
         try:
@@ -170,7 +217,15 @@ class ServiceRuntime:
         ok = self.ready and checks["database"] == "ok" and not stalled
         return ok, checks
 
-    def metrics_text(self) -> str:
+    async def pipeline(self) -> PipelineState:
+        return await look(self.settings, self.relay, self.consumers, self.started_at)
+
+    async def metrics_text(self) -> str:
+        state = await self.pipeline()
+        return self._counter_text() + "\n".join(gauge_lines(self.name, state, self.relay, self.consumers)) + "\n" \
+            + generate_latest(self.http_metrics).decode()
+
+    def _counter_text(self) -> str:
         st = self.consumers.stats
         lines = []
         for name, counter in (("applied", st.applied), ("duplicates", st.duplicates), ("skipped", st.skipped),
@@ -189,19 +244,37 @@ class ServiceRuntime:
         app.state.verifier = self.verifier
         install_error_handlers(app)
         app.add_middleware(CaseTraceMiddleware)
+        # HTTP rate, errors and duration per route; its own registry, so several services share a process in tests
+        Instrumentator(registry=self.http_metrics, excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
 
         @app.get("/health/live", tags=["ops"], summary="Liveness: the process answers.")
         def live() -> dict[str, str]:
             return {"status": "alive"}
 
-        @app.get("/health/ready", tags=["ops"], summary="Readiness: broker, database, consumers not stalled.")
-        def ready() -> JSONResponse:
-            ok, checks = self.readiness()
-            return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+        @app.get("/health/ready", tags=["ops"],
+                 summary="Readiness: started, database reachable, no consumer stuck in one message (503 otherwise). "
+                         "The pipeline's own state is in `pipeline` but does not change the status: use "
+                         "/health/pipeline for that.")
+        async def ready() -> JSONResponse:
+            ok, checks = await asyncio.to_thread(self.readiness)
+            state = await self.pipeline()
+            return JSONResponse({"status": "ready" if ok else "not ready", **checks,
+                                 "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons},
+                                status_code=200 if ok else 503)
+
+        @app.get("/health/pipeline", tags=["ops"],
+                 summary="Whether events flow: 200 'flowing', or 503 'degraded' with the reasons (parked outbox "
+                         "rows, relay stalled, old unsent rows, consumer lag without progress, new dead letters). "
+                         "For alerts and load balancers that must see it.")
+        async def pipeline() -> JSONResponse:
+            state = await self.pipeline()
+            return JSONResponse(pipeline_body(state), status_code=503 if state.reasons else 200)
 
         @app.get("/metrics", tags=["ops"], summary="Prometheus metrics.", response_class=PlainTextResponse)
-        def metrics() -> str:
-            return self.metrics_text()
+        async def metrics() -> str:
+            return await self.metrics_text()
+
+        app.include_router(ops_router(self))
 
         for r in routers:
             app.include_router(r)
@@ -209,6 +282,31 @@ class ServiceRuntime:
         app.add_middleware(BodyLimit, default_bytes=self.settings.max_body_bytes, overrides=route_limits(api_routes(app)))
         install_openapi(app, self.settings.max_body_bytes, self.openapi_models)
         return app
+
+
+class RedriveIn(BaseModel):
+    ids: list[int] | None = Field(None, description="Outbox row ids to re-drive; none means every parked row.",
+                                  examples=[[17, 18]])
+
+
+def ops_router(rt: ServiceRuntime) -> APIRouter:
+    """Parked outbox rows: what the broker refused for good, and putting them back in line after a fix."""
+    router = APIRouter(prefix="/ops/outbox", tags=["ops"])
+
+    @router.get("/parked", summary="Outbox rows set aside because the broker refused them for good. Roles: ops.")
+    def parked(staff: Staff = require("ops")) -> dict[str, Any]:
+        rows = rt.relay.parked_rows()
+        return {"parked": [{"id": r.id, "event_id": r.event_id, "event_type": r.event_type, "topic": r.topic,
+                            "key": r.key, "bytes": len(r.payload), "created_at": r.created_at,
+                            "parked_at": r.parked_at, "reason": r.parked_reason} for r in rows]}
+
+    @router.post("/redrive", summary="Put parked rows back in line (after a fix). Roles: ops.")
+    def redrive(body: RedriveIn, staff: Staff = require("ops")) -> dict[str, int]:
+        n = rt.relay.redrive(body.ids)
+        log.info("ops %s re-drove %d parked outbox rows", staff.subject, n)
+        return {"redriven": n}
+
+    return router
 
 
 class _ServiceAsyncAPI(AsyncAPI):

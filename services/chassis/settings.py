@@ -39,6 +39,14 @@ class ServiceSettings(BaseSettings):
                                              "min.insync.replicas of a topic this service creates.")  # type: ignore[assignment]
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
                                             "Consumer session timeout; a group join waits about half of it.")  # type: ignore[assignment]
+    kafka_max_message_bytes: int = _shared(
+        "KAFKA_MAX_MESSAGE_BYTES", 1_000_000,
+        "Largest event (key, value, headers) a service may publish: a request that would create a larger one is "
+        "refused with 413, and a consumer dead-letters a larger record. Keep it below the broker's "
+        "message.max.bytes.")  # type: ignore[assignment]
+    kafka_max_fetch_bytes: int = _shared(
+        "KAFKA_MAX_FETCH_BYTES", 16 * 1024 * 1024,
+        "Largest record a consumer fetches and the dead-letter producer carries on intact.")  # type: ignore[assignment]
     clock_offset_file: Path | None = _shared("KONTAKT_CLOCK_FILE", None,
                                              "Demo only: a JSON file {offset_s} shifting the service clock.")  # type: ignore[assignment]
     otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")  # type: ignore[assignment]
@@ -56,12 +64,22 @@ class ServiceSettings(BaseSettings):
 
     outbox_republish_on_start: bool = _shared("KONTAKT_OUTBOX_REPUBLISH", False,
                                               "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
+    broker_watch_interval_s: float = _shared(
+        "KONTAKT_BROKER_WATCH_S", 0.0,
+        "Embedded broker only (`kontakt up` sets 2): how often to check the broker's cluster id; a change (it "
+        "restarted empty) makes the service re-create its topics, re-publish its outbox and re-read from the "
+        "start. 0 (the default, for a durable broker) turns it off.")  # type: ignore[assignment]
     consumer_group_prefix: str = ""  # tests give each run its own groups
     consumer_max_attempts: int = 5
     consumer_max_poll_interval_ms: int = 300_000
     consumer_backoff_base_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
     stall_after_s: float = 120.0
+    # when the pipeline counts as degraded (GET /health/pipeline answers 503; see docs/operations.md)
+    relay_stall_after_s: float = 60.0  # rows wait and the relay has sent nothing for this long
+    outbox_max_age_s: float = 300.0  # the oldest unsent (not parked) row is older than this
+    consumer_no_progress_after_s: float = 120.0  # a group has lag and has applied nothing for this long
+    dead_letter_window_s: float = 900.0  # a dead letter was written within this window
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body of a route that does not "
                                 "declare its own (JSON forms); larger -> 413.")
 

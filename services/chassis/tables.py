@@ -25,6 +25,9 @@ class OutboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
     headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     sent_at: datetime | None = Field(default=None, index=True)
+    # set aside: the broker refused the row for a reason retrying cannot fix; later rows of its key wait
+    parked_at: datetime | None = Field(default=None)
+    parked_reason: str | None = Field(default=None, max_length=400)
 
 
 class InboxRow(ChassisBase, table=True):  # type: ignore[call-arg]

@@ -18,6 +18,7 @@ from services.chassis.runtime import ServiceRuntime
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
 from services.kpi.domain.equal_care import equal_care
+from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
 from services.kpi.domain.definitions import BASES, Definitions, RuleSet
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.periods import GRAINS, bounds
@@ -114,6 +115,8 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
         with Session(rt.db.engine) as s:
             if figure == "calls":
                 return Dataset([], load_calls(s, q.start, q.end), defs)
+            if figure == "calls_and_cases":
+                return Dataset(load_cases(s, q.start, q.end), load_calls(s, q.start, q.end), defs)
             return Dataset(load_cases(s, q.start, q.end), [], defs)
 
     def today() -> date:
@@ -185,6 +188,19 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
                 "targets": {m: defs.measures[m].target for m in ("assessment_3d", "first_line_visit_7d",
                                                                  "bup_first_visit_30d")},
                 "rows": rows}
+
+    @api.get("/reports/national/{month}", summary="The national monthly waiting-times report for one month (CSV or JSON).")
+    def national(month: str, format: str = "csv", staff: Staff = require(*FIGURE_ROLES)) -> Any:
+        if month_key(month) is None:
+            raise DomainError([field_error("month", "Månad anges som ÅÅÅÅ-MM.", "Month is YYYY-MM.", "pattern")])
+        first, last = bounds(month)
+        q = Query(first, last, today())
+        rows = national_report(dataset(q, "calls_and_cases"), month)
+        if format == "json":
+            return {"report": "national_waiting_times", "month": month, "definitions_version": defs.version,
+                    "columns": COLUMNS, "rows": rows}
+        return PlainTextResponse(national_csv(rows), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="national_{month}.csv"'})
 
     @api.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).")
     def quarterly(quarter: str, format: str = "html", staff: Staff = require(*FIGURE_ROLES)) -> Any:

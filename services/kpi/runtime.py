@@ -29,5 +29,5 @@ class KpiRuntime(ServiceRuntime):
         self.consumers.dead_letters = self.dead_letters
         self.kpi_metrics: Callable[[], str] = lambda: ""
 
-    def metrics_text(self) -> str:
-        return super().metrics_text() + self.kpi_metrics()
+    async def metrics_text(self) -> str:
+        return await super().metrics_text() + self.kpi_metrics()

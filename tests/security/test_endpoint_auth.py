@@ -15,7 +15,7 @@ from services.chassis.issuer import LocalIssuer
 SERVICES = ["intake", "triage", "booking", "notifications", "kpi"]
 # open on purpose: probes, metrics for the scraper, API docs, and the dashboard's static page
 # (its data comes from role-checked APIs)
-PUBLIC = re.compile(r"^/(health/(live|ready)|metrics|docs.*|redoc.*|openapi\.json|dashboard(/[^/]+)?|static/.*)$")
+PUBLIC = re.compile(r"^/(health/(live|ready|pipeline)|metrics|docs.*|redoc.*|openapi\.json|dashboard(/[^/]+)?|static/.*)$")
 
 
 def declared_roles(route: APIRoute) -> tuple[str, ...] | None:

@@ -143,6 +143,24 @@ def _noslots(d: dict[str, Any]) -> Facts:
                               "units": sorted(u["unit_id"] for u in p["units"])}}}
 
 
+def _stage_decided(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"stages": {p["stage"]: {"decided": norm_ts(p["decided_at"]), "unit": p["unit_id"]}}}
+
+
+def _stage_excluded(d: dict[str, Any]) -> Facts:
+    p = d["payload"]  # the latest exclusion recorded stands: [when, code]
+    return {"stages": {p["stage"]: {"excl": [norm_ts(p["at"]), p["code"]], "unit": p["unit_id"]}}}
+
+
+def _stage_started(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    entry = {"started": norm_ts(p["started_at"]), "unit": p["unit_id"]}
+    if p.get("decided_at"):
+        entry["decided"] = norm_ts(p["decided_at"])
+    return {"stages": {p["stage"]: entry}}
+
+
 CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "ReferralReceived": _referral, "CaseLinked": _linked, "PaperReferralDigitised": _paper,
     "AdviceGiven": _assessment("given_at", "advice"), "MedicalAssessmentRecorded": _assessment("assessed_at"),
@@ -152,6 +170,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
     "GroupEvaluated": _evaluated,
     "NoBookableSlots": _noslots,
+    "BupStageDecided": _stage_decided, "BupStageWaitExcluded": _stage_excluded, "BupStageStarted": _stage_started,
 }
 USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)
 

@@ -79,6 +79,8 @@ CASE_OPS: Ops = {
     "signpost": MIN_BY, "closed": MIN, "decisions": UNION, "collabs": UNION, "noslots": UNION,
     "appts": {"booked": MIN_BY, "status": MAX_BY},
     "groups": {"seat": MIN_BY, "dropped": MIN, "evaluation": MIN_BY},
+    # BUP's later stages per stage name: earliest decision and start, latest exclusion [at, code]
+    "stages": {"decided": MIN, "started": MIN, "excl": MAX, "unit": MIN},
     "seen": MAX,
 }
 CALL_OPS: Ops = {

@@ -35,6 +35,12 @@ def _days(facts: Facts) -> Iterator[date]:
         yield date.fromisoformat(p["arrived"])
     for a in facts.get("appts", {}).values():
         yield from _appointment_days(a)
+    for st in facts.get("stages", {}).values():
+        for key in ("decided", "started"):
+            if st.get(key):
+                yield local_date(st[key])
+        if st.get("excl"):
+            yield local_date(st["excl"][0])
     for g in facts.get("groups", {}).values():
         if "seat" in g:
             yield local_date(g["seat"][0])
@@ -61,6 +67,8 @@ def clock_running(view: CaseView) -> bool:
         return False
     if view.clock and not view.assessed:
         return True
+    if any(st.get("decided") and not st.get("started") for st in view.facts.get("stages", {}).values()):
+        return True  # waiting for a BUP investigation or treatment
     level = view.current_level
     return level in CLOCK_LEVELS and view.first_visit(level) is None
 

@@ -33,6 +33,7 @@ async def test_poison_messages_are_dead_lettered_with_bytes_headers_and_reason_a
     schema_invalid["payload"]["reason"] = "no-such-reason"
     unknown = json.loads(closed(good.case_id).model_dump_json()) | {"event_type": "CaseReopened"}
     bad_header = closed(good.case_id)
+    other_case = closed()  # a valid event of another case, on this key's partition: would reorder its case
     poison = {
         "bad-json": (b'{"event_type": "CaseClosed", ', [("marker", f"{unique}:bad-json".encode())]),
         "schema-invalid": (json.dumps(schema_invalid).encode(), [("marker", f"{unique}:schema-invalid".encode())]),
@@ -41,12 +42,15 @@ async def test_poison_messages_are_dead_lettered_with_bytes_headers_and_reason_a
         "non-utf8-header": (bad_header.model_dump_json().encode(), [("marker", f"{unique}:non-utf8-header".encode()),
                                                                     ("traceparent", b"\xff\xfe\x80")]),
         "handler-fails": (refused.model_dump_json().encode(), [("marker", f"{unique}:handler-fails".encode())]),
+        "wrong-key": (other_case.model_dump_json().encode(), [("marker", f"{unique}:wrong-key".encode())]),
+        "null-key": (closed(good.case_id).model_dump_json().encode(), [("marker", f"{unique}:null-key".encode())]),
     }
+    keys = {"handler-fails": refused.case_id.encode(), "null-key": None}  # the rest share the good event's key
     FAIL_CASES.add(refused.case_id)  # type: ignore[arg-type]
     group = probe.consumers.groups[0]
     try:
         async with probe.lifespan(probe.app):
-            await produce(kafka_bootstrap, *[(value, key, headers) for value, headers in poison.values()],
+            await produce(kafka_bootstrap, *[(value, keys.get(m, key), headers) for m, (value, headers) in poison.items()],
                           (good.model_dump_json().encode(), key, [("marker", f"{unique}:good".encode())]))
             # the good message after all the poison is applied: nothing blocked the partition
             await wait_until(lambda: applied(probe, good.case_id) == 1)  # type: ignore[arg-type]
@@ -63,7 +67,7 @@ async def test_poison_messages_are_dead_lettered_with_bytes_headers_and_reason_a
     for marker, (value, headers) in poison.items():
         record = dead[marker]
         got = dict(record.headers)
-        assert record.value == value and record.key == key, marker
+        assert record.value == value and record.key == keys.get(marker, key), marker
         assert all(got[name] == raw for name, raw in headers), marker
         assert got["x-dlq-reason"], marker
         assert got["x-dlq-original-topic"] == b"intake.cases.v1"
@@ -78,3 +82,28 @@ async def test_poison_messages_are_dead_lettered_with_bytes_headers_and_reason_a
     # the poison shares the good event's case: only the good one counted
     assert applied(probe, refused.case_id) == 0 and applied(probe, good.case_id) == 1  # type: ignore[arg-type]
     assert b"not UTF-8" in dict(dead["non-utf8-header"].headers)["x-dlq-reason"]
+    assert b"key does not match" in dict(dead["wrong-key"].headers)["x-dlq-reason"]
+    assert b"no key" in dict(dead["null-key"].headers)["x-dlq-reason"]
+    assert applied(probe, other_case.case_id) == 0  # type: ignore[arg-type]
+
+
+async def test_record_larger_than_any_producer_may_send_is_dead_lettered_whole_and_the_next_applied(
+        probe_settings, kafka_bootstrap: str, unique: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.probe_service import build
+
+    probe = build(probe_settings(kafka_max_message_bytes=20_000))
+    big = closed()
+    key = big.case_id.encode()
+    good = closed(big.case_id)
+    padded = json.loads(big.model_dump_json()) | {"padding": "x" * 40_000}  # valid, but larger than the limit
+    group = probe.consumers.groups[0]
+    async with probe.lifespan(probe.app):
+        await produce(kafka_bootstrap, (json.dumps(padded).encode(), key, [("marker", f"{unique}:big".encode())]),
+                      (good.model_dump_json().encode(), key, []))
+        await wait_until(lambda: applied(probe, good.case_id) == 1)  # type: ignore[arg-type]
+        letters = await wait_until(lambda: asyncio.run(read_all(kafka_bootstrap, dead_letter_topic(group)))
+                                   and _ours(asyncio.run(read_all(kafka_bootstrap, dead_letter_topic(group))), unique))
+    (letter,) = letters["big"]
+    assert len(letter.value) > 40_000 and letter.key == key
+    assert b"larger than the largest event" in dict(letter.headers)["x-dlq-reason"]
+    assert applied(probe, big.case_id) == 1  # the case's good event only: the big one was never applied

@@ -105,27 +105,29 @@ async def test_relay_crash_between_send_and_mark_puts_the_event_twice_on_the_top
         await producer.stop()
     assert unsent(probe) == 1  # the crash left the row unsent: it will be sent again
 
-    after = closed()
+    after = closed(ev.case_id)  # a later event of the same case, so on the same partition
     async with probe.lifespan(probe.app):  # the restarted service's relay re-sends the row
         await wait_until(lambda: unsent(probe) == 0)
-        # a later event on the same partition: once it is applied, both copies have been consumed
+        # once the later event is applied, both copies of the first have been consumed
         await produce(kafka_bootstrap, (after.model_dump_json().encode(), ev.case_id.encode(), []))  # type: ignore[union-attr]
-        await wait_until(lambda: applied(probe, after.case_id) == 1)  # type: ignore[arg-type]
-    assert applied(probe, ev.case_id) == 1  # type: ignore[arg-type]
+        await wait_until(lambda: applied(probe, ev.case_id) >= 2)  # type: ignore[arg-type]
+    assert applied(probe, ev.case_id) == 2  # type: ignore[arg-type]  # the first once, the later one once
     copies = await records_of(kafka_bootstrap, CASES_TOPIC, {ev.case_id})  # type: ignore[arg-type]
-    assert [r.value for r in copies] == [ev.model_dump_json().encode()] * 2
+    first = ev.model_dump_json().encode()
+    assert [r.value for r in copies if r.value != after.model_dump_json().encode()] == [first] * 2
 
 
 async def test_the_same_event_delivered_twice_changes_state_once(probe, kafka_bootstrap: str) -> None:  # type: ignore[no-untyped-def]
-    ev, after = closed(), closed()
+    ev = closed()
+    after = closed(ev.case_id)  # a later event of the same case (same key, same partition)
     value = ev.model_dump_json().encode()
     key = ev.case_id.encode()  # type: ignore[union-attr]
     group = probe.consumers.groups[0]
     async with probe.lifespan(probe.app):
         await produce(kafka_bootstrap, (value, key, []), (value, key, []),
                       (after.model_dump_json().encode(), key, []))
-        await wait_until(lambda: applied(probe, after.case_id) == 1)  # type: ignore[arg-type]
-    assert applied(probe, ev.case_id) == 1  # type: ignore[arg-type]
+        await wait_until(lambda: applied(probe, ev.case_id) >= 2)  # type: ignore[arg-type]
+    assert applied(probe, ev.case_id) == 2  # type: ignore[arg-type]  # the twice-delivered one counted once
     with Session(probe.db.engine) as s:
         rows = s.exec(select(InboxRow).where(InboxRow.event_id == str(ev.event_id))).all()
     assert [(r.consumer, r.topic) for r in rows] == [(group, CASES_TOPIC)]
