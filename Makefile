@@ -26,8 +26,9 @@ up: install
 kafka: install
 	$(BIN)/python -m kontakt.apache_kafka fetch
 
+# `make demo` a month; `make demo DEMO_ARGS=--year` a full year
 demo: install
-	$(BIN)/kontakt demo
+	$(BIN)/kontakt demo $(DEMO_ARGS)
 
 test: install
 	bash scripts/ensure-system-deps.sh

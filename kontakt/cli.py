@@ -132,8 +132,12 @@ def dlq_redrive(group: str = typer.Argument(..., help="The consumer group, e.g. 
 def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          days: int = typer.Option(30, help="How many days back from today to generate."),
          scale: float = typer.Option(1.0, help="Volume relative to the county's real flows."),
-         data_dir: Path = typer.Option(Path(".kontakt"), help="The running system's data directory.")) -> None:
-    """Push a generated month through the public APIs of the running system (`kontakt up`)."""
+         data_dir: Path = typer.Option(Path(".kontakt"), help="The running system's data directory."),
+         year: bool = typer.Option(False, "--year", help="A full year (365 days): calls that open no case are "
+                                                          "published as intake's telephony events with their times."),
+         bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                       help="The system's broker, for --year (default: the embedded one).")) -> None:
+    """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
     import httpx
 
     from kontakt.demo import main as run_demo
@@ -145,7 +149,9 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
         except httpx.HTTPError:
             console.print(f"[red]{name} does not answer on {url}: start the system first with `make up`.[/]")
             raise typer.Exit(1) from None
-    fig = run_demo(data_dir, urls, seed, days, scale)
+    if year:
+        days = 365
+    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
     console.print(f"calls {fig.calls} (queue full {fig.queue_full}); cases {fig.cases} (school {fig.school}); "
                   f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
     if fig.failed:

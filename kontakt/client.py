@@ -148,11 +148,12 @@ class Journey:
 
         triage = self.staff.client("triage", "clinician")
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:  # asked at least once, also with timeout 0
             if any(c["case_id"] == case_id for c in ok(triage.get("/api/cases/waiting"))):
                 return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{case_id} never reached triage")
             time.sleep(0.2)
-        raise TimeoutError(f"{case_id} never reached triage")
 
     def interview(self, case_id: str, profile: str, acute_risk: bool = False,
                   on_risk_saved: Any = None) -> dict[str, Any]:
@@ -200,6 +201,21 @@ class Journey:
             "starts_at": starts_at.isoformat(), "duration_min": duration_min, "profession": profession,
             "visit_type": visit_type, "digital": digital}))
 
+    def import_slots(self, unit_id: str, rows: list[dict[str, Any]]) -> Any:
+        """Many times at once, as a scheduler imports a month's calendar (CSV; all or nothing)."""
+        lines = ["starts_at,duration_min,profession,visit_type,digital"]
+        lines += [f"{r['starts_at'].isoformat()},{r.get('duration_min', 45)},{r['profession']},"
+                  f"{r.get('visit_type', 'new_visit')},{str(r.get('digital', False)).lower()}" for r in rows]
+        return ok(self.staff.client("booking", "scheduler").post(
+            f"/api/units/{unit_id}/slots/import",
+            files={"calendar": ("month.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}))
+
+    def bup_stage(self, case_id: str, stage: str, what: str, unit_id: str, at: datetime, **extra: Any) -> Any:
+        """A BUP unit reports an investigation or treatment: `what` is decided, excluded or started."""
+        field = {"decided": "decided_at", "excluded": "at", "started": "started_at"}[what]
+        return ok(self.staff.client("booking", "clinician").post(
+            f"/api/bup/cases/{case_id}/stages/{stage}/{what}", json={"unit_id": unit_id, field: at.isoformat(), **extra}))
+
     def units(self) -> list[dict[str, Any]]:
         return ok(self.staff.client("booking", "scheduler").get("/api/units"))
 
@@ -216,8 +232,9 @@ class Journey:
                 continue
             return ok(r)
 
-    def book_first_offer(self, case_id: str, patient_chosen_wait: bool = False) -> dict[str, Any] | None:
-        offers = self.offers(case_id)
+    def book_first_offer(self, case_id: str, patient_chosen_wait: bool = False,
+                         timeout: float = 30.0) -> dict[str, Any] | None:
+        offers = self.offers(case_id, timeout)
         if not offers["offers"]:
             return None
         booking = self.staff.client("booking", "call_handler")

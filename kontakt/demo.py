@@ -1,11 +1,15 @@
-"""`kontakt demo`: a believable month for the county, pushed through the public APIs of the running system.
+"""`kontakt demo`: a believable month (or year) for the county, pushed through the public APIs of the running system.
 
 Deterministic for a seed. Calls with queue-full episodes, EDI and paper referrals in the 2022
 proportions (815 : 624) with school referrals peaking in spring and late autumn, advice, interviews,
 care-level decisions near the seeds' triage split, bookings, a unit without bookable times, parent
-groups, some cancellations and no-shows. Halfway through, a share of the schools (SCHOOLS_MOVING) stop
-sending paper and use the digital referral form instead, so the dashboard shows the shift. The services' clocks are shifted together (the offset file
-`kontakt up` gives them) so each act carries the time it would have had in that month.
+groups through the year, some cancellations and no-shows, and fewer bookable times in the summer. Halfway
+through, a share of the schools (SCHOOLS_MOVING) stop sending paper and use the digital referral form instead. The
+services' clocks are shifted together (the offset file `kontakt up` gives them) so each act carries the
+time it would have had. Each unit's times are imported month by month as its scheduler would (one calendar
+file per unit and month). With `calls_as_events` (`kontakt demo --year`), calls that open no case are
+published as intake's own telephony events with their real times (only the KPI service reads them) instead of
+one HTTP request per call step: that is most of a year's acts.
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ MUNICIPALITY_WEIGHTS = {"Umeå": 48, "Skellefteå": 26, "Lycksele": 4.5, "Vilhel
                         "Vännäs": 3.2, "Bjurholm": 0.8, "Nordmaling": 2.5, "Robertsfors": 2.3}
 # school referrals rise in April-May and November-December (DOMAIN.md)
 SCHOOL_SEASON = {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.6, 5: 1.7, 6: 0.5, 7: 0.2, 8: 0.6, 9: 1.0, 10: 1.1, 11: 1.5, 12: 1.4}
+# bookable times per month relative to the rest of the year: the summer is the weak spot (DOMAIN.md)
+SUPPLY_SEASON = {6: 0.6, 7: 0.3, 8: 0.6}
+GROUP_MONTHS = (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12)  # parent groups start every month but July
 SCARCE_UNIT = "hc-sorsele"  # a cottage hospital left without bookable times: the unit-head routine
 SCHOOLS_MOVING = 0.5  # share of schools that move to the digital form halfway through the period
 LEVELS = {"primary_care": 0.55, "bup": 0.30, "parenting_group": 0.10, "signposting": 0.05}
@@ -55,10 +62,15 @@ class Figures:
     failed: list[str] = field(default_factory=list)
 
 
+Publish = Callable[[list[Any]], None]  # contract events straight onto their owners' topics
+
+
 class Demo:
     def __init__(self, journey: Journey, clock_file: Path, seed: int, days: int, scale: float,
-                 today: date | None = None) -> None:
+                 today: date | None = None, publish: Publish | None = None) -> None:
         self.j = journey
+        self.publish = publish  # set: calls that open no case go as intake's telephony events
+        self.telephony: list[Any] = []
         self.clock_file = clock_file
         self.rng = random.Random(seed)
         self.days = days
@@ -106,7 +118,11 @@ class Demo:
         self.schools = sorted(s["id"] for s in self.j.schools())
         self.moving = set(self.rng.sample(self.schools, round(len(self.schools) * SCHOOLS_MOVING)))
         self.switch_day = start + timedelta(days=self.days // 2)
-        self.plan(self.at(start - timedelta(days=1), 15), "unit schedules", lambda: self.schedules(start))
+        blocks = self.months(start, self.today)
+        for i, (first, last) in enumerate(blocks):  # each month's calendar is imported the day before it
+            until = last + timedelta(weeks=6) if i == len(blocks) - 1 else last  # the last: six weeks ahead
+            self.plan(self.at(first - timedelta(days=1), 15), "unit schedules",
+                      lambda f=first, u=until: self.schedules(f, u))
         self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
                   lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
                                           profession=self.profession_of(SCARCE_UNIT)))
@@ -117,6 +133,16 @@ class Demo:
             self.plan_calls(day)
             self.plan_referrals(day)
 
+    @staticmethod
+    def months(start: date, end: date) -> list[tuple[date, date]]:
+        """The calendar months from `start` to `end` (the first and last cut to them)."""
+        out, first = [], start
+        while first <= end:
+            nxt = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+            out.append((first, min(end, nxt - timedelta(days=1))))
+            first = nxt
+        return out
+
     def plan_calls(self, day: date) -> None:
         monday = day.weekday() == 0
         n = int((60 if monday else 42) * self.scale)
@@ -126,7 +152,11 @@ class Demo:
             call_id = f"demo-{day:%Y%m%d}-{self.rng.randint(0, 10**8):08d}"
             t0 = self.at(day, hour)
             if full_episode and 8 <= hour < 9.5 and self.rng.random() < 0.5:
-                self.plan(t0, "queue full", lambda c=call_id, t=t0: self.call(c, [("CallOffered", t), ("QueueFull", t)]))
+                full = [("CallOffered", t0), ("QueueFull", t0)]
+                if self.publish is not None:
+                    self.as_events(call_id, full)
+                    continue
+                self.plan(t0, "queue full", lambda c=call_id, s=full: self.call(c, s))
                 continue
             wait = timedelta(minutes=self.rng.uniform(1, 25))
             answered = self.rng.random() < 0.84
@@ -138,7 +168,23 @@ class Demo:
                 if self.rng.random() < 0.8:
                     steps.append(("CallbackMade", t0 + wait + timedelta(hours=self.rng.uniform(0.5, 3))))
             opens_case = self.rng.random() < 0.09
+            if self.publish is not None and not opens_case:
+                self.as_events(call_id, steps)
+                continue
             self.plan(steps[-1][1], "call", lambda c=call_id, s=steps, o=opens_case, d=day: self.call(c, s, o, d))
+
+    def as_events(self, call_id: str, steps: list[tuple[str, datetime]], line: str = "public_1177") -> None:
+        """A call that opens no case, as the telephony events intake would publish for it (its own times)."""
+        from contracts import intake
+
+        if steps[0][1] > datetime.now(timezone.utc):
+            return  # would lie in the future
+        classes = {c.__name__: c for c in intake.EVENTS}
+        self.telephony += [classes[step].new(occurred_at=at, recorded_at=at,
+                                             payload=intake.CallPayload(call_id=call_id, line=line, at=at))
+                           for step, at in steps]
+        self.fig.calls += 1
+        self.fig.queue_full += any(s == "QueueFull" for s, _ in steps)
 
     def call(self, call_id: str, steps: list[tuple[str, datetime]], opens_case: bool = False,
              day: date | None = None) -> None:
@@ -215,8 +261,21 @@ class Demo:
     def count(self, what: str) -> None:
         setattr(self.fig, what, getattr(self.fig, what) + 1)
 
-    def interview(self, case_id: str, level: str) -> None:
-        self.j.wait_for_triage_case(case_id)
+    def later(self, label: str, run: Callable[[], Any], tries: int) -> bool:
+        """Try again a few minutes later in the demo's time when a service has not yet heard of the case over
+        the broker (nothing sleeps: thousands of other acts run meanwhile)."""
+        if tries >= 20:
+            return False
+        self.plan(self.current + timedelta(minutes=3), label, run)
+        return True
+
+    def interview(self, case_id: str, level: str, tries: int = 0) -> None:
+        try:
+            self.j.wait_for_triage_case(case_id, timeout=0.0 if tries < 19 else 30.0)
+        except TimeoutError:
+            if self.later("interview", lambda: self.interview(case_id, level, tries + 1), tries):
+                return
+            raise
         self.j.interview(case_id, level)
         self.fig.interviews += 1
         decided = self.j.decide(case_id)
@@ -242,35 +301,58 @@ class Demo:
         unit = next((u for u in self.units if u["unit_id"] == unit_id), None)
         return (unit or {}).get("professions", ["psychologist"])[0]
 
-    def schedules(self, start: date) -> None:
-        """Each unit's scheduler opens new-visit times for the month (Sorsele none); parent groups start."""
-        self.units = self.j.units()
+    def schedules(self, start: date, until: date) -> None:
+        """Each unit's scheduler imports its new-visit times from `start` to `until` (Sorsele none; fewer in the
+        summer); parent groups are set up to start in the month."""
+        self.units = self.units or self.j.units()
         for unit in self.units:
             if unit["unit_id"] == SCARCE_UNIT:
                 continue
-            specialist = unit.get("level") == "specialist"
-            per_week = 6 if specialist else 2
-            for week in range(self.days // 7 + 6):
-                for k in range(per_week):
-                    day = start + timedelta(days=7 * week + self.rng.randint(0, 4))
-                    hour = 8 + (k % 4) * 2 + self.rng.choice([0, 0.75])
-                    try:
-                        self.j.add_slot(unit["unit_id"], self.at(day, hour),
-                                        profession=self.rng.choice(unit.get("professions") or ["psychologist"]),
-                                        digital=bool(unit.get("digital_visits")) and self.rng.random() < 0.2)
-                    except RuntimeError:
-                        pass  # an overlap the random schedule drew: the scheduler would pick another time
-        for i, kind in enumerate(self.course_kinds()):
-            for week in (1, 3):
-                unit = self.rng.choice([u for u in self.units if u.get("level") == "first_line"])
-                self.j.add_group(unit["unit_id"], kind, start + timedelta(days=7 * week + i), seats=12, digital=True)
+            rows = self.slot_rows(unit, start, until)
+            if rows:
+                try:
+                    self.j.import_slots(unit["unit_id"], rows)
+                except RuntimeError as exc:  # a refused file is reported; the year goes on
+                    self.fig.failed.append(f"slots {unit['unit_id']}: {str(exc)[:200]}")
+        if start.month in GROUP_MONTHS:
+            first_line = [u for u in self.units if u.get("level") == "first_line"]
+            for i, kind in enumerate(self.course_kinds()):
+                for week in (1, 3):
+                    unit = self.rng.choice(first_line)
+                    self.j.add_group(unit["unit_id"], kind, start + timedelta(days=7 * week + i), seats=12, digital=True)
+
+    def slot_rows(self, unit: dict[str, Any], start: date, until: date) -> list[dict[str, Any]]:
+        """A unit's new-visit times on weekdays: per week 6 at BUP, 2 at a health centre, times the month's supply."""
+        per_week = 6 if unit.get("level") == "specialist" else 2
+        taken: set[tuple[date, float]] = set()
+        rows = []
+        monday = start - timedelta(days=start.weekday())
+        for week in range((until - monday).days // 7 + 1):
+            for k in range(per_week):
+                day = monday + timedelta(days=7 * week + self.rng.randint(0, 4))
+                if not start <= day <= until or self.rng.random() > SUPPLY_SEASON.get(day.month, 1.0):
+                    continue
+                hour = 8 + (k % 4) * 2 + self.rng.choice([0, 0.75])
+                if (day, hour) in taken or any(d == day and abs(h - hour) < 1 for d, h in taken):
+                    continue  # the scheduler would not put two times on top of each other
+                taken.add((day, hour))
+                rows.append({"starts_at": self.at(day, hour),
+                             "profession": self.rng.choice(unit.get("professions") or ["psychologist"]),
+                             "digital": bool(unit.get("digital_visits")) and self.rng.random() < 0.2})
+        return rows
 
     def course_kinds(self) -> list[str]:
         return ["parenting_3_12", "parenting_adhd", "parenting_anxiety", "parenting_teens_pilot"]
 
-    def book(self, case_id: str) -> None:
-        chosen = self.rng.random() < 0.04  # the family declines the first time offered
-        booked = self.j.book_first_offer(case_id, patient_chosen_wait=chosen)
+    def book(self, case_id: str, tries: int = 0, chosen: bool | None = None) -> None:
+        if chosen is None:
+            chosen = self.rng.random() < 0.04  # the family declines the first time offered
+        try:
+            booked = self.j.book_first_offer(case_id, patient_chosen_wait=chosen, timeout=0.0)
+        except RuntimeError as exc:
+            if "no_decision" in str(exc) and self.later("booking", lambda: self.book(case_id, tries + 1, chosen), tries):
+                return  # booking has not heard of the decision yet
+            raise
         if booked is None:
             return  # NoBookableSlots was published; the waiting list books it when a slot opens
         self.fig.booked += 1
@@ -284,6 +366,23 @@ class Demo:
         else:
             self.plan(visit + timedelta(hours=1), "attended",
                       lambda: self.j.mark(booked["appointment_id"], "attended"))
+            if booked["unit_id"].startswith("bup-"):
+                self.bup_stages(case_id, booked["unit_id"], visit)
+
+    def bup_stages(self, case_id: str, unit_id: str, first_visit: datetime) -> None:
+        """After BUP's first assessment: most go on to an in-depth investigation, some straight to treatment;
+        the unit reports the decision, sometimes a patient-chosen or medically caused wait, and the start."""
+        stage = "investigation" if self.rng.random() < 0.7 else "treatment"
+        decided = first_visit + timedelta(hours=3)
+        started = self.at((decided + timedelta(days=self.rng.randint(10, 60))).date(), 9)
+        self.plan(decided, "BUP stage decided", lambda: self.j.bup_stage(case_id, stage, "decided", unit_id, decided))
+        if self.rng.random() < 0.1:
+            code = self.rng.choice(["pvv", "pvv", "mov"])
+            at = decided + timedelta(days=7)
+            self.plan(at, "BUP wait excluded",
+                      lambda: self.j.bup_stage(case_id, stage, "excluded", unit_id, at, code=code))
+        self.plan(started, "BUP stage started",
+                  lambda: self.j.bup_stage(case_id, stage, "started", unit_id, started, decided_at=None))
 
     def group_seat(self, case_id: str) -> None:
         groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
@@ -305,6 +404,9 @@ class Demo:
 
     def run(self, progress: Callable[[int, int, str], None]) -> Figures:
         self.build()
+        if self.publish is not None and self.telephony:
+            progress(0, len(self.acts), f"{len(self.telephony)} call events")
+            self.publish(self.telephony)
         done = 0
         try:
             while self.acts:
@@ -327,14 +429,36 @@ class Demo:
 
 
 
-def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: float) -> Figures:
+def publisher(bootstrap: str) -> Publish:
+    """Publishes contract events on their owners' topics, keyed as the owners key them."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+
+    def publish(events: list[Any]) -> None:
+        async def go() -> None:
+            producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+            await producer.start()
+            try:
+                for ev in events:
+                    await producer.send(ev.TOPIC, ev.model_dump_json().encode(), key=ev.key.encode())
+                await producer.flush()
+            finally:
+                await producer.stop()
+        asyncio.run(go())
+    return publish
+
+
+def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: float,
+         bootstrap: str | None = None) -> Figures:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kontakt.client import Staff
     from services.chassis.issuer import LocalIssuer
 
     staff = Staff(urls, LocalIssuer(data_dir / "keys"))
-    demo = Demo(Journey(staff), data_dir / "clock.json", seed, days, scale)
+    demo = Demo(Journey(staff), data_dir / "clock.json", seed, days, scale,
+                publish=publisher(bootstrap) if bootstrap else None)
     with Progress(TextColumn("[bold]demo[/] {task.description:<18}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn()) as bar:
         task = bar.add_task("planning", total=None)

@@ -40,9 +40,26 @@ from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
 from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
+from services.chassis.workers import FileLock
 from services.chassis.telemetry import setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
+
+
+class ParallelStartBroker(KafkaBroker):
+    """A KafkaBroker whose subscribers join their consumer groups at the same time.
+
+    FastStream starts subscribers one after another, and each `start()` waits for its group's
+    partition assignment (a join round on the broker, about half the session timeout on Tansu):
+    a service with six groups took six rounds to be ready. Joining concurrently takes one.
+    """
+
+    async def start(self) -> None:
+        await self.connect()
+        await asyncio.gather(*(sub.start() for sub in self.subscribers))
+        for pub in self.publishers:
+            await pub.start()
+        self.running = True
 
 
 class ServiceRuntime:
@@ -58,7 +75,7 @@ class ServiceRuntime:
         self.db = Database(settings.resolved_database_url(), [chassis_metadata, *metadatas],
                            max_event_bytes=settings.kafka_max_message_bytes)
         self.migrations_dir = migrations_dir
-        self.broker = KafkaBroker(
+        self.broker = ParallelStartBroker(
             # FastStream takes a string as ONE address: "a:9092,b:9092,c:9092" (a cluster) must be split here
             [h.strip() for h in settings.kafka_bootstrap_servers.split(",") if h.strip()], acks="all", enable_idempotence=settings.kafka_idempotence,
             client_id=f"en-vag-in-{self.name}", graceful_timeout=30.0,
@@ -76,9 +93,13 @@ class ServiceRuntime:
                                    max_record_bytes=settings.kafka_max_message_bytes,
                                    max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
-        self.relay = OutboxRelay(self.db, self._publish_row)
+        # with several HTTP workers, rows committed by the others do not wake this process's relay: poll briefly
+        self.relay = OutboxRelay(self.db, self._publish_row, idle_s=0.05 if settings.http_workers > 1 else 0.5)
         self.broker_watch = BrokerWatch(lambda: self.dead_letters.producer.client, self._heal_forgetful_broker,
                                         settings.broker_watch_interval_s)
+        self._lease = FileLock(settings.data_dir / "locks" / f"{self.name}.pipeline.lock")
+        self.pipeline_running = False
+        self._pipeline_tasks: list[asyncio.Task[Any]] = []
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
@@ -164,8 +185,41 @@ class ServiceRuntime:
         s = self.settings
         setup_logging(self.name, s.log_file)
         setup_tracing(self.name, s.otlp_endpoint, s.span_log)
-        await asyncio.to_thread(self.migrate)
-        if s.outbox_republish_on_start:
+        shared = s.http_workers > 1
+        if shared:  # several worker processes (workers.py): one migrates at a time, one runs the pipeline
+            migrating = FileLock(s.data_dir / "locks" / f"{self.name}.migrate.lock")
+            await asyncio.to_thread(migrating.acquire, True)
+            try:
+                await asyncio.to_thread(self.migrate)
+            finally:
+                migrating.release()
+        else:
+            await asyncio.to_thread(self.migrate)
+        tasks: list[asyncio.Task[Any]] = []
+        if not shared or self._lease.acquire(blocking=False):
+            await self._start_pipeline(republish=s.outbox_republish_on_start)
+        else:
+            tasks.append(asyncio.create_task(self._take_over_when_free(), name="pipeline-lease"))
+        self.ready = True
+        log.info("%s ready on %s:%s%s", self.name, s.http_host, s.http_port,
+                 "" if self.pipeline_running else " (HTTP only; another worker runs the pipeline)")
+        try:
+            yield
+        finally:
+            self.ready = False
+            log.info("%s stopping: finishing in-flight work", self.name)
+            for t in tasks:
+                t.cancel()
+            await self._stop_pipeline()
+            self._lease.release()
+            shutdown_tracing()
+            self.db.dispose()
+            log.info("%s stopped", self.name)
+
+    async def _start_pipeline(self, republish: bool) -> None:
+        """Outbox relay, dead-letter producer, consumers and background tasks."""
+        s = self.settings
+        if republish:
             n = await asyncio.to_thread(self.relay.mark_all_unsent)
             log.info("embedded broker restarted: re-publishing %d outbox events", n)
         if s.kafka_create_topics:  # real Kafka creates no topic by itself (auto.create.topics.enable=false)
@@ -182,27 +236,30 @@ class ServiceRuntime:
             await self.broker_watch.check()  # the cluster we start on
         await self.broker.start()
         self.relay.start()
-        tasks = [asyncio.create_task(f()) for f in self._background]
+        self._pipeline_tasks = [asyncio.create_task(f()) for f in self._background]
         if s.broker_watch_interval_s > 0:
-            tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
-        self.ready = True
-        log.info("%s ready on %s:%s", self.name, s.http_host, s.http_port)
-        try:
-            yield
-        finally:
-            self.ready = False
-            log.info("%s stopping: finishing in-flight work", self.name)
-            for t in tasks:
-                t.cancel()
-            await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
-            await self.relay.stop()
-            await self.dead_letters.producer.stop()
-            shutdown_tracing()
-            self.db.dispose()
-            log.info("%s stopped", self.name)
+            self._pipeline_tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
+        self.pipeline_running = True
+
+    async def _stop_pipeline(self) -> None:
+        if not self.pipeline_running:
+            return
+        for t in self._pipeline_tasks:
+            t.cancel()
+        await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
+        await self.relay.stop()
+        await self.dead_letters.producer.stop()
+        self.pipeline_running = False
+
+    async def _take_over_when_free(self) -> None:
+        """A follower worker: run the pipeline once the worker holding the lease has gone."""
+        while not self._lease.acquire(blocking=False):
+            await asyncio.sleep(1.0)
+        log.warning("%s: this worker takes over the event pipeline", self.name)
+        await self._start_pipeline(republish=False)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        checks: dict[str, Any] = {"started": self.ready}
+        checks: dict[str, Any] = {"started": self.ready, "runs_pipeline": self.pipeline_running}
         try:
             with Session(self.db.engine) as sess:
                 sess.exec(text("SELECT 1"))  # type: ignore[call-overload]
@@ -218,6 +275,9 @@ class ServiceRuntime:
         return ok, checks
 
     async def pipeline(self) -> PipelineState:
+        if self.settings.http_workers > 1 and not self.pipeline_running:
+            # a follower HTTP worker (workers.py): the relay that must advance is the lease holder's, not this idle one
+            self.relay.last_advance = time.monotonic()
         return await look(self.settings, self.relay, self.consumers, self.started_at)
 
     async def metrics_text(self) -> str:

@@ -24,6 +24,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     http_host: str = "127.0.0.1"
     http_port: int = 8100
+    http_workers: int = 1  # uvicorn worker processes serving the HTTP API (see serve.py)
     database_url: str = ""  # empty -> SQLite file under data_dir
 
     data_dir: Path = _shared("KONTAKT_DATA_DIR", DATA_DIR_DEFAULT, "Where embedded state lives.")  # type: ignore[assignment]

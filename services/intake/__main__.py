@@ -4,4 +4,4 @@ from services.intake.app import build
 
 if __name__ == "__main__":
     rt, app = build()
-    serve(rt, app)
+    serve(rt, app, build)

@@ -16,7 +16,7 @@ from services.workspace.call import build_call
 from services.workspace.events import build_events
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
-from services.workspace.sessions import HOME, Sessions
+from services.workspace.sessions import COOKIE, HOME, Sessions
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.units import build_units
@@ -66,12 +66,12 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     @app.exception_handler(NotForRole)
     async def _not_for_role(request: Request, _: NotForRole) -> Response:
-        session = web.sessions.get(request.cookies.get("evi_session"))
+        session = web.sessions.get(request.cookies.get(COOKIE))
         return web.render(request, "refused.html", session, status=403)
 
     @app.get("/")
     async def home(request: Request) -> Response:
-        session = web.sessions.get(request.cookies.get("evi_session"))
+        session = web.sessions.get(request.cookies.get(COOKIE))
         return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
     @app.get("/health/live")

@@ -84,8 +84,7 @@ def build_queue(web: Web) -> APIRouter:
     async def no_personal_data(request: Request) -> Response:
         session = web.session(request, personal=False)
         kpi = web.settings.kpi_public_url or web.settings.kpi_url
-        return web.render(request, "no_personal.html", session, status=200 if not session.sees_personal_data else 200,
-                          kpi_url=f"{kpi}/dashboard")
+        return web.render(request, "no_personal.html", session, kpi_url=f"{kpi}/dashboard")
 
     return router
 

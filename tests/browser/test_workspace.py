@@ -6,8 +6,10 @@ production. Everything staff do is done by clicking and typing. Every screen is 
 """
 from __future__ import annotations
 
+import os
 import random
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -20,7 +22,9 @@ from kontakt.client import personnummer
 from tests.browser.conftest import Workspace, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `KONTAKT_SCREENSHOT_DIR=docs/screenshots` refreshes the committed pictures; otherwise they go to a temporary
+# directory, so a test run leaves the work tree clean.
+SHOTS = Path(os.environ.get("KONTAKT_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="workspace-shots-"))
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -279,7 +283,11 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
                                                                                 ws: Workspace) -> None:
     from kontakt.client import Journey, Staff
 
-    # other staff's work, done before: a child in Sorsele decided for primary care, with no time to be had
+    page = sign_in(chromium, ws, "scheduler", unit="hc-sorsele")
+    expect(page.get_by_role("heading", name=re.compile("Sorsele sjukstuga"))).to_be_visible()
+    page.wait_for_timeout(500)  # the page's event stream is open
+
+    # meanwhile, at the contact centre: a child in Sorsele decided for primary care, with no time to be had
     journey = Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in ws.system.ports.items()}, ws.issuer))
     today = date.today()
     pnr = personnummer(date(today.year - 8, 1, 20), random.Random(21), female=False)
@@ -291,8 +299,8 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     journey.interview(case_id, "primary_care")
     journey.decide(case_id)
 
-    page = sign_in(chromium, ws, "scheduler", unit="hc-sorsele")
-    expect(page.get_by_role("heading", name=re.compile("Sorsele sjukstuga"))).to_be_visible()
+    # the unit sees the alert arrive and the child on its waiting list, without reloading
+    expect(page.locator("#alerts")).to_contain_text(case_id, timeout=20_000)
     waiting = page.locator(f'#waiting tr[data-case="{case_id}"]')
     expect(waiting).to_contain_text("Primärvård", timeout=20_000)
     check_screen(page, "unit-week")
