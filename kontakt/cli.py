@@ -174,6 +174,62 @@ def token(role: str, unit: str = typer.Option("", help="Care unit of the staff m
                                                     school=school or None))
 
 
+def merge_audit(answers: dict[str, dict]) -> list[dict]:  # type: ignore[type-arg]
+    """The five services' audit reports for one child, as one list in time order, each row naming its service."""
+    rows = [{"service": name, **r} for name, a in answers.items() for r in a.get("records", [])]
+    return sorted(rows, key=lambda r: (str(r["at"]), r["service"]))
+
+
+def collect_audit(urls: dict[str, str], token: str, child_ref: str) -> tuple[list[str], list[dict]]:  # type: ignore[type-arg]
+    """Ask every service's audit report for the child; intake first, since it knows every case of the child,
+    which the others (kpi keeps no patient reference) are then asked about too."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    answers: dict[str, dict] = {}  # type: ignore[type-arg]
+    cases: list[str] = []
+    for name in sorted(urls, key=lambda n: n != "intake"):
+        try:
+            r = httpx.get(f"{urls[name]}/api/audit/children/{child_ref}", params={"case_id": cases},
+                          headers=headers, timeout=30)
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"{name} does not answer on {urls[name]} ({type(exc).__name__})") from None
+        if r.status_code == 404:
+            continue  # a part without an audit trail of its own (it keeps no personal data)
+        if r.status_code != 200:
+            raise RuntimeError(f"{name} refused: {r.status_code} {r.text[:300]}")
+        answers[name] = r.json()
+        cases = sorted(set(cases) | set(answers[name]["case_ids"]))
+    return cases, merge_audit(answers)
+
+
+@app.command()
+def audit(child_ref: str = typer.Argument(..., help="The child's pseudonymous reference (P-…)."),
+          data_dir: Path = typer.Option(Path(".kontakt"), help="The running system's data directory."),
+          as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table.")) -> None:
+    """Who has seen this child, when and why: every service's audit records, merged (as the KC head; audited)."""
+    from services.chassis.issuer import LocalIssuer
+
+    token = LocalIssuer(data_dir / "keys").token("kc_head", subject="S-KONTAKT-AUDIT")
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+    try:
+        cases, rows = collect_audit(urls, token, child_ref)
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, default=str))
+        return
+    table = Table(title=f"{child_ref}: {len(rows)} records, cases {', '.join(cases) or '-'}")
+    for col in ("at", "service", "actor", "role", "unit", "action", "case", "outcome", "detail"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["at"])[:19], r["service"], r["actor"], r["role"], r["unit"] or "-", r["action"],
+                      r["case_id"] or "-", r["outcome"], (r["detail"] or "")[:60])
+    console.print(table)
+
+
 @contracts_app.command("export")
 def contracts_export(force: bool = typer.Option(False, "--force", help="Overwrite a committed schema version "
                                                  "even when the change is incompatible.")) -> None:

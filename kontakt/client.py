@@ -197,7 +197,8 @@ class Journey:
     # -- booking --------------------------------------------------------------------------------
     def add_slot(self, unit_id: str, starts_at: datetime, profession: str = "psychologist",
                  visit_type: str = "new_visit", digital: bool = False, duration_min: int = 45) -> Any:
-        return ok(self.staff.client("booking", "scheduler").post(f"/api/units/{unit_id}/slots", json={
+        # a scheduler acts for one unit: the token carries it
+        return ok(self.staff.client("booking", "scheduler", unit=unit_id).post(f"/api/units/{unit_id}/slots", json={
             "starts_at": starts_at.isoformat(), "duration_min": duration_min, "profession": profession,
             "visit_type": visit_type, "digital": digital}))
 
@@ -246,16 +247,17 @@ class Journey:
         return ok(self.staff.client("booking", "call_handler").post(
             f"/api/appointments/{appointment_id}/cancel", json={"by": by, "reason": reason}))
 
-    def mark(self, appointment_id: str, outcome: str) -> Any:
-        """outcome: attended or no-show."""
-        return ok(self.staff.client("booking", "scheduler").post(f"/api/appointments/{appointment_id}/{outcome}"))
+    def mark(self, appointment_id: str, outcome: str, unit_id: str) -> Any:
+        """outcome: attended or no-show, recorded by the unit's scheduler."""
+        return ok(self.staff.client("booking", "scheduler", unit=unit_id).post(
+            f"/api/appointments/{appointment_id}/{outcome}"))
 
     def appointments(self, case_id: str) -> list[dict[str, Any]]:
         return ok(self.staff.client("booking", "call_handler").get(f"/api/cases/{case_id}/appointments"))
 
     def add_group(self, unit_id: str, course_kind: str, starts_on: date, seats: int = 12,
                   digital: bool = True) -> Any:
-        return ok(self.staff.client("booking", "scheduler").post("/api/groups", json={
+        return ok(self.staff.client("booking", "scheduler", unit=unit_id).post("/api/groups", json={
             "course_kind": course_kind, "unit_id": unit_id, "starts_on": starts_on.isoformat(), "seats": seats,
             "digital": digital}))
 
@@ -268,5 +270,5 @@ class Journey:
             "case_id": case_id, "parents": parents, "booked_from": booked_from}))
 
     def evaluate_group(self, group_id: str, case_id: str, answers: dict[str, str]) -> Any:
-        return ok(self.staff.client("booking", "scheduler").post(
+        return ok(self.staff.client("booking", "clinician").post(
             f"/api/groups/{group_id}/seats/{case_id}/evaluation", json=answers))

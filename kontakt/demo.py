@@ -362,10 +362,11 @@ class Demo:
             self.plan(self.current + timedelta(hours=self.rng.uniform(2, 48)), "cancellation",
                       lambda: self.j.cancel(booked["appointment_id"], "family", "family_request"))
         elif r < 0.12:
-            self.plan(visit + timedelta(hours=1), "no-show", lambda: self.j.mark(booked["appointment_id"], "no-show"))
+            self.plan(visit + timedelta(hours=1), "no-show",
+                      lambda: self.j.mark(booked["appointment_id"], "no-show", booked["unit_id"]))
         else:
             self.plan(visit + timedelta(hours=1), "attended",
-                      lambda: self.j.mark(booked["appointment_id"], "attended"))
+                      lambda: self.j.mark(booked["appointment_id"], "attended", booked["unit_id"]))
             if booked["unit_id"].startswith("bup-"):
                 self.bup_stages(case_id, booked["unit_id"], visit)
 

@@ -5,15 +5,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
 from contracts.booking import EasierEveryday, Exchange, Recommend, Satisfaction
 from services.booking import domain, service
-from services.booking.calendar_import import parse_calendar
+from services.booking.calendar_import import bad_line, parse_calendar
 from services.booking.reference import Profession, Reference
-from services.booking.store import Appointment, ParentGroup, Slot, WaitingEntry
-from services.chassis.auth import Staff, require
+from services.booking.store import Appointment, BookingCase, ParentGroup, Slot, WaitingEntry
+from services.chassis.auth import OWN_UNIT, Staff, acts_for, county_wide, require, require_unit
 from services.chassis.clock import STOCKHOLM
 from services.chassis.runtime import ServiceRuntime
 from services.chassis.validation import PlausibleDatetime
@@ -76,6 +77,12 @@ class SeatIn(_In):
     booked_from: Literal["contact_centre", "health_centre"] = "contact_centre"
 
 
+def _ref(uow: Any, case_id: str) -> str | None:
+    """The child's pseudonymous reference, for the audit row."""
+    case = uow.session.get(BookingCase, case_id)
+    return case.patient_ref if case else None
+
+
 def _unit_or_refuse(ref: Reference, unit_id: str):  # type: ignore[no-untyped-def]
     unit = ref.unit(unit_id)
     if unit is None:
@@ -105,27 +112,76 @@ def slot_problems(unit: Any, body: SlotIn, now: datetime) -> list[tuple[str, str
     return errors
 
 
+def clash(uow: Any, unit_id: str, body: SlotIn) -> Slot | None:
+    ends = body.starts_at + timedelta(minutes=body.duration_min)
+    return uow.session.exec(select(Slot).where(Slot.unit_id == unit_id, Slot.profession == body.profession,
+                                               Slot.starts_at < ends, Slot.ends_at > body.starts_at)).first()
+
+
+def store_slot(uow: Any, ref: Reference, unit_id: str, body: SlotIn, now: Any) -> Slot:
+    """Insert the time in the caller's unit of work and give it to a waiting child it suits."""
+    slot = Slot(slot_id=service._id("T-"), unit_id=unit_id, starts_at=body.starts_at,
+                ends_at=body.starts_at + timedelta(minutes=body.duration_min),
+                profession=body.profession, visit_type=body.visit_type, digital=body.digital)
+    uow.session.add(slot)
+    uow.session.flush()
+    service.offer_to_waiting(uow, ref, slot, now)
+    return slot
+
+
 def add_slot(rt: ServiceRuntime, ref: Reference, unit_id: str, body: SlotIn, staff: Staff) -> Slot:
     unit = _unit_or_refuse(ref, unit_id)
+    require_unit(staff, unit_id)
     now = rt.clock.now()
     errors = slot_problems(unit, body, now)
     if errors:
         raise service.DomainError([service.field_error(f, sv, en, c) for f, c, sv, en in errors])
-    ends = body.starts_at + timedelta(minutes=body.duration_min)
     with rt.db.uow() as uow:
-        clash = uow.session.exec(select(Slot).where(Slot.unit_id == unit_id, Slot.profession == body.profession,
-                                                    Slot.starts_at < ends, Slot.ends_at > body.starts_at)).first()
-        if clash is not None:
+        if clash(uow, unit_id, body) is not None:
             raise service.refuse("starts_at", "overlap", "Tiden överlappar en annan tid för samma yrkesgrupp.",
                                  "The time overlaps another one for the same profession.", 409)
-        slot = Slot(slot_id=service._id("T-"), unit_id=unit_id, starts_at=body.starts_at, ends_at=ends,
-                    profession=body.profession, visit_type=body.visit_type, digital=body.digital)
-        uow.session.add(slot)
-        uow.session.flush()
+        slot = store_slot(uow, ref, unit_id, body, now)
         rt.audit.within(uow.session, staff, "add-slot", detail=f"{unit_id} {slot.slot_id}")
-        service.offer_to_waiting(uow, ref, slot, now)
         uow.commit()
     return slot
+
+
+def import_slots(rt: ServiceRuntime, ref: Reference, unit_id: str, rows: list[dict[str, Any]],
+                 errors: list[dict[str, str]], staff: Staff) -> int:
+    """Every row validated (format, rules, overlaps with stored times and with each other); then all stored
+    in one transaction, or none, with every bad line named."""
+    unit = _unit_or_refuse(ref, unit_id)
+    now = rt.clock.now()
+    slots: list[tuple[int, SlotIn]] = []
+    for row in rows:
+        line = row.pop("_line")
+        try:
+            body = SlotIn.model_validate(row)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(x) for x in e["loc"]) for e in exc.errors())
+            errors.append(bad_line(line, f"ogiltigt värde i {fields}.", f"invalid {fields} ({exc.errors()[0]['msg']})."))
+            continue
+        errors += [bad_line(line, sv, en, code) for _, code, sv, en in slot_problems(unit, body, now)]
+        for other_line, other in slots:
+            if other.profession == body.profession and other.starts_at < body.starts_at + timedelta(
+                    minutes=body.duration_min) and body.starts_at < other.starts_at + timedelta(minutes=other.duration_min):
+                errors.append(bad_line(line, f"överlappar rad {other_line} för samma yrkesgrupp.",
+                                       f"overlaps line {other_line} for the same profession.", "overlap"))
+                break
+        slots.append((line, body))
+    with rt.db.uow() as uow:
+        for line, body in slots:
+            if clash(uow, unit_id, body) is not None:
+                errors.append(bad_line(line, "överlappar en befintlig tid för samma yrkesgrupp.",
+                                       "overlaps an existing time for the same profession.", "overlap"))
+        if errors:
+            errors.sort(key=lambda e: int(e["en"].split(":")[0].removeprefix("Line ")))
+            raise service.DomainError(errors, status=409 if all(e["code"] == "overlap" for e in errors) else 422)
+        for _, body in slots:
+            store_slot(uow, ref, unit_id, body, now)
+        rt.audit.within(uow.session, staff, "import-slots", detail=f"{unit_id} {len(slots)} times")
+        uow.commit()
+    return len(slots)
 
 
 def _slot_view(s: Slot) -> dict[str, Any]:
@@ -134,18 +190,22 @@ def _slot_view(s: Slot) -> dict[str, Any]:
 
 
 def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
-    @api.get("/units", summary="The units the contact centre books into.")
+    @api.get("/units", summary="The units the contact centre books into.",
+             openapi_extra=county_wide("the county's reference data; no child in it"))
     def units(staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head", "coordinator")) -> list[dict[str, Any]]:
         return [u.model_dump() for u in ref.units]
 
-    @api.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).")
+    @api.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).",
+              openapi_extra=OWN_UNIT)
     def create_slot(unit_id: str, body: SlotIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, Any]:
         return _slot_view(add_slot(rt, ref, unit_id, body, staff))
 
-    @api.get("/units/{unit_id}/slots", summary="The unit's times in a period (a scheduler's week view).")
+    @api.get("/units/{unit_id}/slots", summary="The unit's times in a period (a scheduler's week view).",
+             openapi_extra=OWN_UNIT)
     def list_slots(unit_id: str, from_date: date | None = None, days: int = Query(7, ge=1, le=31),
                    staff: Staff = require(*SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
         _unit_or_refuse(ref, unit_id)
+        require_unit(staff, unit_id)
         start_day = from_date or rt.clock.now().astimezone(STOCKHOLM).date()
         start = datetime.combine(start_day, time(0), tzinfo=STOCKHOLM)
         with Session(rt.db.engine) as s:
@@ -154,35 +214,24 @@ def _schedule_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None
                           .order_by(Slot.starts_at)).all()  # type: ignore[arg-type]
         return [_slot_view(r) for r in rows]
 
-    @api.post("/units/{unit_id}/slots/import", summary="Import times from an iCalendar or CSV file (all or nothing).")
-    async def import_slots(unit_id: str, calendar: UploadFile = File(...),
-                           staff: Staff = require(*SCHEDULERS)) -> dict[str, int]:
-        unit = _unit_or_refuse(ref, unit_id)
-        rows = parse_calendar(calendar.filename or "", await calendar.read())
-        # validate every row before storing any: a bad file is refused whole, naming every bad line
-        slots, errors, now = [], [], rt.clock.now()
-        for row in rows:
-            line = row.pop("_line")
-            if "_error" in row:
-                errors.append(row["_error"])
-                continue
-            try:
-                slot = SlotIn.model_validate(row)
-            except ValidationError as exc:
-                fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-                errors.append(service.field_error("calendar", f"Rad {line}: ogiltigt värde i kolumnen {fields}.",
-                                                  f"Line {line}: invalid value in column {fields}.", "bad_row"))
-                continue
-            errors += [service.field_error("calendar", f"Rad {line}: {sv}", f"Line {line}: {en}", code)
-                       for _, code, sv, en in slot_problems(unit, slot, now)]
-            slots.append(slot)
-        if errors:
-            raise service.DomainError(errors)
-        created = 0
-        for slot in slots:
-            add_slot(rt, ref, unit_id, slot, staff)
-            created += 1
-        return {"created": created}
+    # the body limit lets a whole calendar file (and its multipart wrapping) reach the import's own size check
+    @api.post("/units/{unit_id}/slots/import",
+              openapi_extra={**OWN_UNIT, "x-max-body-bytes": rt.settings.import_max_bytes + 16 * 1024},  # type: ignore[attr-defined]
+              summary="Import times from an iCalendar or CSV file: all or nothing, bounded in size and rows.",
+              description="Every line is checked (format, profession, digital, past, overlaps with stored times and "
+                          "with the file's other lines) before anything is stored; a refusal names each bad line. "
+                          "Too large (`BOOKING_IMPORT_MAX_BYTES`) or too many rows (`BOOKING_IMPORT_MAX_ROWS`): 413.")
+    async def import_calendar(unit_id: str, calendar: UploadFile = File(...),
+                              staff: Staff = require(*SCHEDULERS)) -> dict[str, int]:
+        _unit_or_refuse(ref, unit_id)
+        require_unit(staff, unit_id)
+        limit = rt.settings.import_max_bytes  # type: ignore[attr-defined]
+        data = await calendar.read(limit + 1)
+        if len(data) > limit:
+            raise service.refuse("calendar", "too_large", f"Filen är större än {limit // 1024} kB; dela upp den.",
+                                 f"The file is larger than {limit // 1024} kB; split it.", 413)
+        rows, errors = parse_calendar(calendar.filename or "", data, rt.settings.import_max_rows)  # type: ignore[attr-defined]
+        return {"created": await run_in_threadpool(import_slots, rt, ref, unit_id, rows, errors, staff)}
 
 
 def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
@@ -222,7 +271,7 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
         with rt.db.uow() as uow:
             appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait),
                                    slot_id=body.slot_id if body else None)
-            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id)
+            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id))
             uow.commit()
         return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
                 "wait_days": appt.wait_days}
@@ -240,7 +289,8 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             freed = uow.session.get(Slot, old.slot_id)
             if freed is not None:  # the old time may be what a waiting child needs
                 service.offer_to_waiting(uow, ref, freed, now)
-            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, detail=appointment_id)
+            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id),
+                            detail=appointment_id)
             uow.commit()
         return {"appointment_id": appt.appointment_id, "rebooking_of": appointment_id, "unit_id": appt.unit_id,
                 "starts_at": appt.starts_at, "wait_days": appt.wait_days}
@@ -251,6 +301,7 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             appt = uow.session.get(Appointment, appointment_id)
             if appt is None:
                 raise service.refuse("appointment_id", "unknown", "Okänt besök.", "Unknown appointment.", 404)
+            require_unit(staff, appt.unit_id)
             if action == "cancel":
                 service.cancel(uow, appt, now, by=(body.by if body else "family"),
                                reason=body.reason if body else None, caused_by=None)
@@ -260,34 +311,42 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
                     service.offer_to_waiting(uow, ref, slot, now)
             else:
                 service.mark(uow, appt, action, now)
-            rt.audit.within(uow.session, staff, action, case_id=appt.case_id)
+            rt.audit.within(uow.session, staff, action, case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id))
             uow.commit()
             return {"appointment_id": appointment_id, "status": appt.status}
 
-    @api.post("/appointments/{appointment_id}/cancel", summary="Cancel (by the family or the unit).")
+    @api.post("/appointments/{appointment_id}/cancel", summary="Cancel (by the family or the unit).",
+              openapi_extra=OWN_UNIT)
     def cancel(appointment_id: str, body: CancelIn, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
         return _change(appointment_id, staff, "cancel", body)
 
-    @api.post("/appointments/{appointment_id}/attended", summary="The child came.")
+    @api.post("/appointments/{appointment_id}/attended", summary="The child came.", openapi_extra=OWN_UNIT)
     def attended(appointment_id: str, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
         return _change(appointment_id, staff, "attended")
 
-    @api.post("/appointments/{appointment_id}/no-show", summary="The child did not come.")
+    @api.post("/appointments/{appointment_id}/no-show", summary="The child did not come.", openapi_extra=OWN_UNIT)
     def no_show(appointment_id: str, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
         return _change(appointment_id, staff, "no-show")
 
-    @api.get("/cases/{case_id}/appointments", summary="The case's appointments (audited).")
+    @api.get("/cases/{case_id}/appointments", openapi_extra=OWN_UNIT,
+             summary="The case's appointments (audited). A scheduler or unit head sees those at their own unit.")
     def appointments(case_id: str, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> list[dict[str, Any]]:
         with Session(rt.db.engine) as s:
             rows = s.exec(select(Appointment).where(Appointment.case_id == case_id)).all()
-        rt.audit.record(staff, "read-appointments", case_id=case_id)
-        return [r.model_dump() for r in rows]
+            case = s.get(BookingCase, case_id)
+        mine = [r for r in rows if acts_for(staff, r.unit_id)]
+        if rows and not mine:
+            require_unit(staff, rows[0].unit_id)
+        rt.audit.record(staff, "read-appointments", case_id=case_id, patient_ref=case.patient_ref if case else None,
+                        detail=f"{len(mine)} appointments")
+        return [r.model_dump() for r in mine]
 
 
 def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
-    @api.post("/groups", status_code=201, summary="Start a parent-group course.")
+    @api.post("/groups", status_code=201, summary="Start a parent-group course.", openapi_extra=OWN_UNIT)
     def create_group(body: GroupIn, staff: Staff = require(*SCHEDULERS)) -> dict[str, str]:
         _unit_or_refuse(ref, body.unit_id)
+        require_unit(staff, body.unit_id)
         if body.course_kind not in ref.course_kinds:
             raise service.refuse("course_kind", "unknown_kind", "Okänd kurstyp.", "Unknown course kind.")
         group_id = f"G-{body.starts_on:%Y%m%d}-{service._id('')}"
@@ -297,7 +356,8 @@ def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             uow.commit()
         return {"group_id": group_id}
 
-    @api.get("/groups", summary="Parent groups with free seats.")
+    @api.get("/groups", summary="Parent groups with free seats.",
+             openapi_extra=county_wide("the county's course catalogue with free seats; no child in it"))
     def groups(course_kind: str | None = None, staff: Staff = require(*BOOKERS, "scheduler")) -> list[dict[str, Any]]:
         with rt.db.uow() as uow:
             rows = service.open_groups(uow, rt.clock.now())
@@ -314,39 +374,57 @@ def _group_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             uow.commit()
         return {"group_id": group_id, "case_id": body.case_id}
 
-    @api.post("/groups/{group_id}/seats/{case_id}/drop-out", summary="The family left the group.")
+    @api.post("/groups/{group_id}/seats/{case_id}/drop-out", summary="The family left the group.",
+              openapi_extra=OWN_UNIT)
     def drop_out(group_id: str, case_id: str, staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
         with rt.db.uow() as uow:
+            _group_unit_check(uow, staff, group_id)
             service.drop_out(uow, group_id, case_id, rt.clock.now())
-            rt.audit.within(uow.session, staff, "drop-out", case_id=case_id)
+            rt.audit.within(uow.session, staff, "drop-out", case_id=case_id, patient_ref=_ref(uow, case_id))
             uow.commit()
         return {"group_id": group_id, "case_id": case_id, "status": "dropped_out"}
 
 
+def _group_unit_check(uow: Any, staff: Staff, group_id: str) -> None:
+    group = uow.session.get(ParentGroup, group_id)
+    if group is None:
+        raise service.refuse("group_id", "unknown_group", "Okänd grupp.", "Unknown group.", 404)
+    require_unit(staff, group.unit_id)
+
+
 def _evaluation_route(api: APIRouter, rt: ServiceRuntime) -> None:
     @api.post("/groups/{group_id}/seats/{case_id}/evaluation", status_code=201,
-              summary="The parents' answers on the four evaluation scales (once per family).")
+              summary="The parents' answers on the four evaluation scales (once per family).", openapi_extra=OWN_UNIT)
     def evaluation(group_id: str, case_id: str, body: EvaluationIn,
                    staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
         with rt.db.uow() as uow:
+            _group_unit_check(uow, staff, group_id)
             service.evaluate(uow, group_id, case_id, body.model_dump(), rt.clock.now())
-            rt.audit.within(uow.session, staff, "record-evaluation", case_id=case_id)
+            rt.audit.within(uow.session, staff, "record-evaluation", case_id=case_id, patient_ref=_ref(uow, case_id))
             uow.commit()
         return {"group_id": group_id, "case_id": case_id, "status": "evaluated"}
 
 
 def _views(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
-    @api.get("/waiting-list", summary="Cases waiting for a time, in clock order (audited).")
+    @api.get("/waiting-list", openapi_extra=OWN_UNIT,
+             summary="Cases waiting for a time, in clock order (audited, a row per child). A scheduler or unit head "
+                     "sees their own unit's list (`unit_id` defaults to it).")
     def waiting(unit_id: str | None = None,
                 staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
+        if unit_id is None and not acts_for(staff, None):
+            unit_id = staff.unit
+        require_unit(staff, unit_id)
         with Session(rt.db.engine) as s:
             rows = s.exec(select(WaitingEntry).order_by(WaitingEntry.clock_start)).all()  # type: ignore[arg-type]
-        rows = [r for r in rows if unit_id is None or unit_id in r.unit_ids]
-        rt.audit.record(staff, "read-waiting-list", detail=unit_id)
+            rows = [r for r in rows if unit_id is None or unit_id in r.unit_ids]
+            refs = {c.case_id: c.patient_ref for c in s.exec(select(BookingCase).where(
+                BookingCase.case_id.in_([r.case_id for r in rows])))}  # type: ignore[attr-defined]
+        rt.audit.children(staff, "read-waiting-list", [(r.case_id, refs.get(r.case_id)) for r in rows], detail=unit_id)
         return [{"position": i + 1, "case_id": r.case_id, "level": r.level, "municipality": r.municipality,
                  "clock_start": r.clock_start, "since": r.since} for i, r in enumerate(rows)]
 
-    @api.get("/meeting/free-new-visits", summary="Weekly KC–BUP meeting: free new-visit times per unit and week.")
+    @api.get("/meeting/free-new-visits", summary="Weekly KC–BUP meeting: free new-visit times per unit and week.",
+             openapi_extra=county_wide("counts of free times per unit for the county meeting; no child in it"))
     def free_new_visits(weeks: int = 4, staff: Staff = require("kc_head", "clinician", *SCHEDULERS)) -> dict[str, Any]:
         now = rt.clock.now()
         until = now + timedelta(weeks=max(1, min(weeks, 12)))

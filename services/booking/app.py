@@ -14,6 +14,8 @@ from services.booking.handlers import build_router
 from services.booking.reference import load as load_reference
 from services.booking.settings import BookingSettings
 from services.booking.store import metadata
+from services.chassis.audit import cases_by_ref
+from services.booking.store import BookingCase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,6 +24,7 @@ def build(settings: BookingSettings | None = None, clock: Clock | None = None) -
     settings = settings or BookingSettings()
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Booking",
                         description=(__doc__ or "").strip())
+    rt.cases_of_child = cases_by_ref(rt.db, BookingCase)
     ref = load_reference(settings.units_file)
     rt.include(build_router(rt, ref))
     app = rt.create_app([build_api(rt, ref), build_stage_api(rt)])

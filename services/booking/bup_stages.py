@@ -15,7 +15,7 @@ from contracts.booking import (BupStage, BupStageDecided, BupStageDecidedPayload
                                BupStageStartedPayload, BupStageWaitExcluded, BupStageWaitExcludedPayload,
                                WaitExclusion)
 from services.booking.store import BookingCase
-from services.chassis.auth import Staff, require
+from services.chassis.auth import OWN_UNIT, Staff, require, require_unit
 from services.chassis.db import UnitOfWork
 from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
@@ -71,6 +71,7 @@ def build_stage_api(rt: ServiceRuntime) -> APIRouter:
     api = APIRouter(prefix="/api/bup", tags=["bup stages"])
 
     def publish(staff: Staff, case_id: str, event: Any, action: str) -> dict[str, str]:
+        require_unit(staff, event.payload.unit_id)  # a unit reports its own stages
         with rt.db.uow() as uow:
             _bup_case(uow, case_id)
             uow.publish(event)
@@ -78,7 +79,7 @@ def build_stage_api(rt: ServiceRuntime) -> APIRouter:
             uow.commit()
         return {"case_id": case_id, "event": event.event_type, "event_id": str(event.event_id)}
 
-    @api.post("/cases/{case_id}/stages/{stage}/decided", status_code=201,
+    @api.post("/cases/{case_id}/stages/{stage}/decided", status_code=201, openapi_extra=OWN_UNIT,
               summary="The unit decided on an in-depth investigation or treatment: the stage's wait starts.")
     def decided(stage: str, body: StageDecidedIn, case_id: str = Path(pattern=CASE_ID),
                 staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
@@ -87,7 +88,7 @@ def build_stage_api(rt: ServiceRuntime) -> APIRouter:
             stage=_stage(stage), unit_id=body.unit_id, decided_at=body.decided_at))
         return publish(staff, case_id, ev, "record-bup-stage-decided")
 
-    @api.post("/cases/{case_id}/stages/{stage}/excluded", status_code=201,
+    @api.post("/cases/{case_id}/stages/{stage}/excluded", status_code=201, openapi_extra=OWN_UNIT,
               summary="The stage's wait is excluded from the within-limit share (PvV, MoV, SoV) and counted apart.")
     def excluded(stage: str, body: StageExcludedIn, case_id: str = Path(pattern=CASE_ID),
                  staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
@@ -96,7 +97,7 @@ def build_stage_api(rt: ServiceRuntime) -> APIRouter:
             stage=_stage(stage), unit_id=body.unit_id, code=body.code, at=body.at))
         return publish(staff, case_id, ev, "record-bup-stage-excluded")
 
-    @api.post("/cases/{case_id}/stages/{stage}/started", status_code=201,
+    @api.post("/cases/{case_id}/stages/{stage}/started", status_code=201, openapi_extra=OWN_UNIT,
               summary="The in-depth investigation or treatment started: the stage's wait ends.")
     def started(stage: str, body: StageStartedIn, case_id: str = Path(pattern=CASE_ID),
                 staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Units' schedules from files: iCalendar (VEVENT) or CSV; a malformed file is refused naming the line."""
+"""Units' schedules from files: iCalendar (VEVENT) or CSV, bounded in rows; every bad line is named."""
 from __future__ import annotations
 
 import csv
@@ -14,66 +14,88 @@ from services.chassis.errors import field_error
 CSV_COLUMNS = ("starts_at", "duration_min", "profession", "visit_type", "digital")
 
 
-def parse_calendar(filename: str, data: bytes) -> list[dict[str, Any]]:
+def bad_line(line: int, sv: str, en: str, code: str = "bad_row") -> dict[str, str]:
+    return field_error("calendar", f"Rad {line}: {sv}", f"Line {line}: {en}", code)
+
+
+def parse_calendar(filename: str, data: bytes, max_rows: int) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The rows of the file and the problems of its bad lines (all of them, not just the first)."""
     text = data.decode("utf-8-sig", "replace")
     if filename.lower().endswith(".ics") or text.lstrip().startswith("BEGIN:VCALENDAR"):
-        return _ics(text)
-    return _csv(text)
+        rows, errors = _ics(text)
+    else:
+        rows, errors = _csv(text)
+    if len(rows) + len(errors) > max_rows:
+        raise refuse("calendar", "too_many_rows", f"Filen har fler än {max_rows} tider; dela upp den.",
+                     f"The file has more than {max_rows} times; split it.", 413)
+    return rows, errors
 
 
-def _csv(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or set(CSV_COLUMNS[:1]) - set(reader.fieldnames):
+def _csv(text: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    # a bare carriage return (old Mac line ends, or a stray one) is a line end like any other
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        raise refuse("calendar", "bad_header", f"Rad 1: rubrikraden kan inte läsas ({exc}).",
+                     f"Line 1: the header cannot be read ({exc}).") from None
+    if header is None or set(CSV_COLUMNS[:1]) - set(header):
         raise refuse("calendar", "bad_header", "Rad 1: rubrikraden saknar starts_at.", "Line 1: header lacks starts_at.")
     rows: list[dict[str, Any]] = []
-    for line, row in enumerate(reader, start=2):
-        # an unreadable line is kept as its error, so the importer names every bad line, not only the first
+    errors: list[dict[str, str]] = []
+    while True:
         try:
-            starts_at = datetime.fromisoformat(row["starts_at"] or "")
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(bad_line(reader.line_num, f"kan inte läsas ({exc}).", f"cannot be read ({exc})."))
+            break  # the reader cannot find its place after a broken quote
+        line = reader.line_num
+        try:
+            starts_at = datetime.fromisoformat((row.get("starts_at") or "").strip())
         except (ValueError, TypeError):
-            rows.append({"_line": line, "_error": field_error(
-                "calendar", f"Rad {line}: starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
-                f"Line {line}: the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00.",
-                "bad_row")})
+            errors.append(bad_line(line, "starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
+                                   "the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00."))
             continue
         try:
             duration = int(row.get("duration_min") or 45)
         except (ValueError, TypeError):
-            rows.append({"_line": line, "_error": field_error(
-                "calendar", f"Rad {line}: längden ska vara ett antal minuter.",
-                f"Line {line}: the duration must be a number of minutes.", "bad_row")})
+            errors.append(bad_line(line, "längden ska vara ett antal minuter.", "the duration must be a number of minutes."))
             continue
         rows.append({"_line": line, "starts_at": starts_at, "duration_min": duration,
-                     "profession": row.get("profession") or "psychologist",
-                     "visit_type": row.get("visit_type") or "new_visit",
+                     "profession": (row.get("profession") or "psychologist").strip(),
+                     "visit_type": (row.get("visit_type") or "new_visit").strip(),
                      "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")})
-    return rows
+    return rows, errors
 
 
-def _ics(text: str) -> list[dict[str, Any]]:
+def _ics(text: str) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     try:
         cal = Calendar.from_ical(text)
     except ValueError as exc:
         raise refuse("calendar", "bad_ics", f"Filen är ingen giltig iCalendar ({exc}).",
                      f"Not a valid iCalendar file ({exc}).") from None
     lines = text.splitlines()
-    rows, seen = [], 0
-    for comp in cal.walk("VEVENT"):
-        seen += 1
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    for seen, comp in enumerate(cal.walk("VEVENT"), start=1):
         line = _line_of_event(lines, seen)
         try:  # icalendar parses leniently and raises on first access to a broken value
             start, duration = _times(comp)
         except ValueError as exc:
-            raise refuse("calendar", "bad_ics", f"Rad {line}: ogiltig tid ({exc}).",
-                         f"Line {line}: invalid time ({exc}).") from None
+            errors.append(bad_line(line, f"ogiltig tid ({exc}).", f"invalid time ({exc}).", "bad_ics"))
+            continue
         if start is None or not isinstance(start, datetime) or start.tzinfo is None:
-            raise refuse("calendar", "bad_row", f"Rad {line}: DTSTART saknas eller saknar tidszon.",
-                         f"Line {line}: DTSTART missing or without time zone.")
+            errors.append(bad_line(line, "DTSTART saknas eller saknar tidszon.",
+                                   "DTSTART missing or without time zone."))
+            continue
         rows.append({"_line": line, "starts_at": start, "duration_min": int(duration.total_seconds() // 60),
                      "profession": str(comp.get("X-PROFESSION", "psychologist")),
                      "visit_type": str(comp.get("X-VISIT-TYPE", "new_visit")),
                      "digital": str(comp.get("X-DIGITAL", "FALSE")).upper() == "TRUE"})
-    return rows
+    return rows, errors
 
 
 def _times(comp: Any) -> tuple[Any, timedelta]:

@@ -11,3 +11,5 @@ class BookingSettings(ServiceSettings):
     service_name: str = "booking"
     http_port: int = 8103
     units_file: Path | None = None  # the units reference file; default services/booking/data/units.yaml
+    import_max_bytes: int = 512 * 1024  # a calendar file larger than this is refused (413)
+    import_max_rows: int = 1000  # a calendar file with more times than this is refused (413)

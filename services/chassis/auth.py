@@ -16,6 +16,19 @@ ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coor
 # Their token must name the school (claim `school`), as a unit's staff's names the unit.
 SCHOOL_ROLES = ("school_sender",)
 LICENSED_ROLES = ("clinician",)
+# Roles bound to one unit by their token's `unit` claim: they act only on that unit's slots, appointments,
+# waiting list, groups and alerts. Every other role acts across units by its role, and that is declared
+# here: the contact centre (call handlers, clinicians, the KC head) books into all 43 units, coordinators
+# and KPI analysts follow the whole county, ops runs it.
+UNIT_SCOPED_ROLES = ("scheduler", "unit_head")
+CROSS_UNIT_ROLES = tuple(r for r in ROLES if r not in UNIT_SCOPED_ROLES)
+# OpenAPI extension on every route a unit-bound role may call: whether it acts on one unit's data (and
+# checks the token's unit) or is county-wide by nature (reference data, counts without children).
+OWN_UNIT = {"x-unit-scope": "own-unit"}
+
+
+def county_wide(reason: str) -> dict[str, str]:
+    return {"x-unit-scope": "county-wide", "x-unit-scope-reason": reason}
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,20 @@ def current_staff(request: Request, creds: HTTPAuthorizationCredentials | None =
         raise _unauthorised("Inloggningen har gått ut.", "Token expired.") from None
     except jwt.PyJWTError:
         raise _unauthorised("Ogiltig inloggning.", "Invalid token.") from None
+
+
+def acts_for(staff: Staff, unit_id: str | None) -> bool:
+    """Whether the caller may act on `unit_id`'s data: by role across units, or by the token's own unit."""
+    return staff.role not in UNIT_SCOPED_ROLES or (staff.unit is not None and staff.unit == unit_id)
+
+
+def require_unit(staff: Staff, unit_id: str | None) -> None:
+    """403 unless the caller may act on `unit_id` (a scheduler or unit head of another unit may not)."""
+    if not acts_for(staff, unit_id):
+        mine = staff.unit or "-"
+        raise HTTPException(status_code=403, detail={
+            "sv": f"Rollen {staff.role} vid enheten {mine} får bara göra detta för sin egen enhet, inte {unit_id}.",
+            "en": f"Role {staff.role} of unit {mine} may do this only for its own unit, not {unit_id}."})
 
 
 def require(*roles: str) -> Any:

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from contracts.registry import ALL_EVENTS, dead_letter_topic
 from services.chassis import migrations
-from services.chassis.audit import AuditTrail
+from services.chassis.audit import AuditTrail, audit_routes
 from services.chassis.auth import Staff, TokenVerifier, require
 from services.chassis.clock import Clock, SystemClock
 from services.chassis.broker_watch import BrokerWatch, partition_counts, remake_topics
@@ -102,6 +102,9 @@ class ServiceRuntime:
         self._pipeline_tasks: list[asyncio.Task[Any]] = []
         self.db.on_commit(self.relay.wake)
         self.audit = AuditTrail(self.db)
+        # the child's case ids this service knows (for the audit report); a service that stores the patient
+        # reference sets it in its composition root
+        self.cases_of_child: Callable[[str], list[str]] = lambda patient_ref: []
         self.verifier = TokenVerifier(settings.auth_issuer, settings.auth_audience, settings.auth_jwks_url,
                                       settings.auth_jwks_file or settings.data_dir / "keys" / "jwks.json")
         self.started_at = time.monotonic()
@@ -338,6 +341,7 @@ class ServiceRuntime:
 
         for r in routers:
             app.include_router(r)
+        app.include_router(audit_routes(self.audit, self.name, lambda ref: self.cases_of_child(ref)))
         # outermost of ours: refuses an oversized body before any route or form parser reads it
         app.add_middleware(BodyLimit, default_bytes=self.settings.max_body_bytes, overrides=route_limits(api_routes(app)))
         install_openapi(app, self.settings.max_body_bytes, self.openapi_models)

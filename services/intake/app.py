@@ -23,6 +23,8 @@ from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_
 from services.intake.settings import IntakeSettings
 from services.intake.store import metadata
 from services.intake.takein import TakeIn
+from services.chassis.audit import cases_by_ref
+from services.intake.store import CaseRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,6 +35,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
+    rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
     rt.include(build_router(rt))
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)

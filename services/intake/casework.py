@@ -115,7 +115,9 @@ class Casework:
         now = self.rt.clock.now()
         with Session(self.rt.db.engine) as s:
             cases = work_queue(s)
-        self.rt.audit.record(staff, "read-work-queue", detail=f"{len(cases)} cases")
+        # a row per child on the list: the region's log review asks "who looked at this child"
+        self.rt.audit.children(staff, "read-work-queue", [(c.case_id, c.patient_ref) for c in cases],
+                               detail=f"{len(cases)} cases")
         items = [self.summary(c, now) for c in cases]
         return {"as_of": now.isoformat(), "promise_days": self.rules.promise_days,
                 "at_risk": sum(1 for i in items if i["at_risk"]), "cases": items}

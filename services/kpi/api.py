@@ -227,7 +227,9 @@ def build_api(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> APIRoute
                  and (not unit or c.unit_id == unit)]
         breached = Counter(c.clock for c in items if c.days_left < 0)
         items = [c for c in items if c.days_left >= 0]  # the board is for what can still be saved
-        rt.audit.record(staff, "read-guarantee-clocks", detail=f"{len(items)} clocks")
+        # a row per child on the board (the KPI store keeps case ids only, no patient reference)
+        rt.audit.children(staff, "read-guarantee-clocks", [(c.case_id, None) for c in items],
+                          detail=f"{len(items)} clocks")
         return {"today": str(now_day), "horizon_days": horizon_days, "breached": dict(breached), "clocks": [
             {"case_id": c.case_id, "clock": c.clock, "started": str(c.started), "deadline": str(c.deadline),
              "days_left": c.days_left, "unit_id": c.unit_id,

@@ -16,7 +16,7 @@ from services.chassis.runtime import ServiceRuntime
 from services.chassis.validation import FreeText
 from services.notifications.domain.planning import FAMILY, notification_id
 from services.notifications.policy import StreamPolicy
-from services.notifications.store import Delivery, StreamEvent
+from services.notifications.store import Delivery, FamilyContact, StreamEvent
 from services.notifications.stream import events_for
 
 STAFF_ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "ops")
@@ -64,16 +64,19 @@ def build_api(rt: ServiceRuntime, stream_policy: StreamPolicy, poll_s: float, pi
     def history(case_id: CaseId, staff: Staff = require(*HISTORY_ROLES)) -> list[DeliveryView]:
         with Session(rt.db.engine) as s:
             rows = s.exec(select(Delivery).where(Delivery.case_id == case_id).order_by(Delivery.id)).all()
-        rt.audit.record(staff, "read-notification-history", case_id=case_id, detail=f"{len(rows)} messages")
+            ref = _patient_ref(s, case_id)
+        rt.audit.record(staff, "read-notification-history", case_id=case_id, patient_ref=ref,
+                        detail=f"{len(rows)} messages")
         return [DeliveryView.of(r) for r in rows]
 
     @api.get("/notifications/{nid}", summary="Delivery status of one notification.")
     def status(nid: str, staff: Staff = require(*HISTORY_ROLES)) -> DeliveryView:
         with Session(rt.db.engine) as s:
             row = s.exec(select(Delivery).where(Delivery.notification_id == nid)).first()
+            ref = _patient_ref(s, row.case_id) if row is not None else None
         if row is None:
             raise _not_found()
-        rt.audit.record(staff, "read-notification", case_id=row.case_id, detail=nid)
+        rt.audit.record(staff, "read-notification", case_id=row.case_id, patient_ref=ref, detail=nid)
         return DeliveryView.of(row)
 
     @api.post("/notifications/{nid}/resend", status_code=202, summary="Send a family message again (audited).")
@@ -114,6 +117,11 @@ def build_api(rt: ServiceRuntime, stream_policy: StreamPolicy, poll_s: float, pi
         return EventSourceResponse(events_for(rt.db, staff, stream_policy, start, poll_s), ping=int(ping_s))
 
     return api
+
+
+def _patient_ref(s: Session, case_id: str | None) -> str | None:
+    contact = s.get(FamilyContact, case_id) if case_id else None
+    return contact.patient_ref if contact else None
 
 
 def _check_resendable(row: Delivery) -> None:

@@ -21,6 +21,8 @@ from services.notifications.policy import POLICY_FILE, load_policy
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import metadata
 from services.notifications.templates import TEMPLATES_FILE, load_templates
+from services.chassis.audit import cases_by_ref
+from services.notifications.store import FamilyContact
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,6 +35,7 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
     templates = load_templates(s.templates_file or TEMPLATES_FILE)
     rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
                         description=(__doc__ or "").strip())
+    rt.cases_of_child = cases_by_ref(rt.db, FamilyContact)
     applier = Applier(rt.clock, policy, directory)
     rt.include(build_router(rt, applier))
     http = httpx.AsyncClient(timeout=s.channel_timeout_s)

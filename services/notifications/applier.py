@@ -33,14 +33,15 @@ class Applier:
         handler(event, event.payload, uow.session, self.clock.now())
 
     def _plan(self, s: Session, ev: Event, plans: list[plan.Planned], now: datetime) -> None:
+        # the notification id comes from the fact (appointment, rule and case, ...), not the event id: the same
+        # fact published again under a new event id finds its messages already planned
         add_deliveries(s, plans, case_id=ev.case_id, trigger_event_id=str(ev.event_id),
-                       trigger_type=ev.event_type, now=now)
+                       trigger_type=ev.event_type, now=now, id_source=plan.fact_key(ev))
 
     def _stream(self, s: Session, ev: Event, kind: str, units: list[str | None], data: dict[str, Any],
                 restricted: dict[str, Any] | None = None) -> None:
-        add_stream_event(s, source_key=str(ev.event_id), kind=kind, at=ev.occurred_at, case_id=ev.case_id,
-                         units=[u for u in units if u],
-                         data=data, restricted=restricted)
+        add_stream_event(s, source_key=f"{kind}:{plan.fact_digest(ev)}", kind=kind, at=ev.occurred_at,
+                         case_id=ev.case_id, units=[u for u in units if u], data=data, restricted=restricted)
 
     # -- families ----------------------------------------------------------------------------------------
     def on_ReferralReceived(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
@@ -69,9 +70,10 @@ class Applier:
     def on_AppointmentCancelled(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
         appt = s.get(Appointment, p.appointment_id)
         replaced = appt is not None and appt.replaced_by is not None
+        already = appt is not None and appt.cancelled  # the same cancellation again, under another event id
         unsent_confirmation = self._call_off(s, p.appointment_id)
         # a family told nothing yet, or told of the new time by a change message, needs no cancellation
-        if not replaced and not unsent_confirmation:
+        if not replaced and not unsent_confirmation and not already:
             ctx = appt.context if appt else {"unit_name": p.unit_id, "unit_address": None, "video_link": None,
                                              "starts_at": None, "digital": False}
             self._plan(s, ev, plan.plan_cancelled(ctx, now, self.policy), now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
@@ -22,7 +22,7 @@ from services.chassis.runtime import ServiceRuntime
 from services.notifications.channels import Channel, ChannelError
 from services.notifications.directory import StaffDirectory
 from services.notifications.domain.planning import plan_failure_alert
-from services.notifications.domain.timing import backoff, in_quiet_hours, next_allowed
+from services.notifications.domain.timing import backoff, early_morning, in_quiet_hours, next_allowed
 from services.notifications.ledger import add_deliveries, record_failed, record_sent
 from services.notifications.policy import NotificationPolicy
 from services.notifications.recipients import Recipient, Undeliverable, family_recipient, staff_recipient
@@ -104,6 +104,12 @@ class Dispatcher:
         n_routes = 1
         try:
             recipient = await asyncio.to_thread(self._recipient, row)
+            if row.silent and self._quiet(now):
+                recipient = replace(recipient, routes=[r for r in recipient.routes
+                                                       if r.channel in self.policy.quiet_hours.silent_channels])
+                if not recipient.routes:  # nothing silent: an SMS before the visit, not at the end of the quiet
+                    await asyncio.to_thread(self._defer_to_early_sms, row, now)
+                    return
             n_routes = len(recipient.routes)
             await self._send(row, recipient)
         except (Undeliverable, ChannelError) as exc:
@@ -112,9 +118,21 @@ class Dispatcher:
             log.exception("delivery %s failed unexpectedly", row.notification_id)
             await asyncio.to_thread(self._on_error, row, f"internal_{type(exc).__name__}", False, n_routes)
 
+    def _quiet(self, now: datetime) -> bool:
+        return in_quiet_hours(now, self.policy.quiet_hours.start, self.policy.quiet_hours.end)
+
     def _held_by_quiet_hours(self, row: Delivery, now: datetime) -> bool:
+        return self.templates.is_family(row.template) and not row.urgent and not row.silent and self._quiet(now)
+
+    def _defer_to_early_sms(self, row: Delivery, now: datetime) -> None:
+        """The family has no silent channel: send at `early_sms_at` on any channel (urgent from then on)."""
         q = self.policy.quiet_hours
-        return self.templates.is_family(row.template) and not row.urgent and in_quiet_hours(now, q.start, q.end)
+        due = early_morning(now, q.start, q.end, q.early_sms_at)
+        with Session(self.rt.db.engine) as s:
+            s.exec(update(Delivery).where(Delivery.id == row.id, Delivery.status == "sending")  # type: ignore[call-overload]
+                   .values(status="pending", due_at=due, lease_until=None, silent=False, urgent=True,
+                           attempts=row.attempts - 1))
+            s.commit()
 
     def _recipient(self, row: Delivery) -> Recipient:
         if row.recipient_kind != "family":

@@ -26,7 +26,8 @@ def add_deliveries(session: Session, plans: list[Planned], *, case_id: str | Non
             continue
         row = Delivery(notification_id=nid, case_id=case_id, trigger_event_id=trigger_event_id,
                        trigger_type=trigger_type, template=p.template, recipient_kind=p.recipient_kind,
-                       recipient_ref=p.recipient_ref, urgent=p.urgent, context=p.context, due_at=p.due_at,
+                       recipient_ref=p.recipient_ref, urgent=p.urgent, silent=p.silent, context=p.context,
+                       due_at=p.due_at,
                        created_at=now)
         session.add(row)
         added.append(row)

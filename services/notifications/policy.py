@@ -20,6 +20,10 @@ class QuietHours(BaseModel):
     model_config = ConfigDict(frozen=True)
     start: time
     end: time
+    # defaults for policy files written before these rules existed; the shipped file states them
+    visit_margin_minutes: int = Field(120, ge=0, le=24 * 60)
+    silent_channels: tuple[Literal["email", "digital_letter"], ...] = Field(("digital_letter", "email"), min_length=1)
+    early_sms_at: time = time(7, 0)
 
 
 class StreamKind(BaseModel):
@@ -54,6 +58,8 @@ class NotificationPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
     version: str
     reminder_hours_before: int = Field(ge=1, le=24 * 14)
+    reminder_evening_at: time = time(18, 0)
+    reminder_min_gap_hours: int = Field(6, ge=0, le=72)
     quiet_hours: QuietHours
     channel_order: tuple[FamilyChannel, ...]
     stream: StreamPolicy

@@ -53,6 +53,7 @@ class Delivery(NotificationsBase, table=True):  # type: ignore[call-arg]
     recipient_kind: str = Field(max_length=30)
     recipient_ref: str = Field(max_length=60)
     urgent: bool = False
+    silent: bool = False  # about a visit before the quiet hours end: goes at once, on a channel that wakes nobody
     context: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=20, index=True)  # pending|sending|sent|failed|cancelled
     due_at: datetime = Field(index=True)

@@ -13,6 +13,8 @@ from services.triage.handlers import build_router
 from services.triage.policy import load_policy
 from services.triage.settings import TriageSettings
 from services.triage.store import metadata
+from services.chassis.audit import cases_by_ref
+from services.triage.store import TriageCase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +25,7 @@ def build(settings: TriageSettings | None = None, clock: Clock | None = None) ->
     policy = load_policy(settings.instrument_dirs(), settings.main_instrument, settings.guide_file)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Triage",
                         description=(__doc__ or "").strip())
+    rt.cases_of_child = cases_by_ref(rt.db, TriageCase)
     rt.include(build_router(rt))
     app = rt.create_app([build_api(rt, policy)])
     app.state.policy = policy

@@ -124,6 +124,19 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
         assert actions <= recorded, (service, actions - recorded)
     assert "Anna" not in (running_system.data_dir / "app.log").read_text()
 
+    # the KC head's log review: `kontakt audit CHILD_REF` asks all five services for this child
+    from kontakt.cli import collect_audit
+
+    ref = running_system.client("intake", "clinician").get(f"/api/cases/{case_id}").json()["patient_ref"]
+    urls = {name: running_system.url(name) for name in running_system.system.ports}
+    cases, rows = collect_audit(urls, running_system.issuer.token("kc_head"), ref)
+    assert case_id in cases
+    seen = {(r["service"], r["action"]) for r in rows}
+    assert {("intake", "read-case"), ("booking", "book"), ("booking", "read-appointments"),
+            ("triage", "decide-care-level")} <= seen, seen
+    assert all(r["case_id"] in (case_id, None) or r["patient_ref"] == ref for r in rows)
+    print(f"\n[audit-per-child] {len(rows)} records about the child across {len({r['service'] for r in rows})} services")
+
 
 def deviation_tags(rs: RunningSystem, case_id: str) -> list[dict[str, Any]]:
     import asyncio

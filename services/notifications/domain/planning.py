@@ -2,20 +2,53 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.notifications.directory import StaffDirectory
-from services.notifications.domain.timing import next_allowed, reminder_at
+from services.notifications.domain.timing import next_allowed, reminder_time
 from services.notifications.policy import NotificationPolicy
 
 _B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 FAMILY = "family"
 
 
+def fact_key(ev: Any) -> str:
+    """The business identity of what an event says happened: the same fact under any event id gives the same key.
+
+    Appointment messages are keyed by the appointment (its confirmation, reminder, change and cancellation are
+    told once each); a seat by group and case; a risk by interview and time; a search without a time by case,
+    level and search start; a deviation by rule, case, unit and evidence; an at-risk clock by case, clock and
+    deadline. Anything else falls back to its event id."""
+    p, case = ev.payload, ev.case_id or "-"
+    match ev.event_type:
+        case "AppointmentBooked" | "AppointmentCancelled":
+            return f"appointment|{p.appointment_id}"
+        case "GroupSeatBooked":
+            return f"seat|{p.group_id}|{case}"
+        case "RiskEscalated":
+            return f"risk|{case}|{p.interview_id}|{p.raised_at.isoformat()}"
+        case "NoBookableSlots":
+            return f"noslots|{case}|{p.level}|{p.searched_from.isoformat()}"
+        case "DeviationTagged":
+            evidence = json.dumps(dict(p.evidence), sort_keys=True)
+            return f"deviation|{p.rule_id}|{case}|{p.unit_id or '-'}|{evidence}"
+        case "GuaranteeAtRisk":
+            return f"guarantee|{case}|{p.clock}|{p.deadline.isoformat()}"
+        case "ReferralReceived":
+            return f"case|{case}"
+    return f"event|{ev.event_id}"
+
+
+def fact_digest(ev: Any) -> str:
+    """`fact_key` in a fixed short form for keys with a length limit (stream events)."""
+    return hashlib.sha256(fact_key(ev).encode()).hexdigest()[:40]
+
+
 def notification_id(trigger_event_id: str, recipient_ref: str, template: str) -> str:
-    """Deterministic: the same event, recipient and message always give the same id (the unique key)."""
+    """Deterministic: the same fact (or event), recipient and message always give the same id (the unique key)."""
     n = int.from_bytes(hashlib.sha256(f"{trigger_event_id}|{recipient_ref}|{template}".encode()).digest()[:10], "big")
     return "N-" + "".join(_B32[(n >> (5 * i)) & 31] for i in range(16))
 
@@ -28,6 +61,7 @@ class Planned:
     due_at: datetime
     urgent: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    silent: bool = False  # may go during the quiet hours, but only on a channel that wakes nobody
 
 
 def appointment_context(p: Any) -> dict[str, Any]:
@@ -37,6 +71,16 @@ def appointment_context(p: Any) -> dict[str, Any]:
 
 def family_due(now: datetime, policy: NotificationPolicy) -> datetime:
     return next_allowed(now, policy.quiet_hours.start, policy.quiet_hours.end)
+
+
+def visit_due(now: datetime, starts_at: datetime | None, policy: NotificationPolicy) -> tuple[datetime, bool]:
+    """(when, silent) for a message about a visit: held to the morning, unless the visit starts before the
+    morning is of use to the family; then at once, silently (digital mailbox or e-mail)."""
+    q = policy.quiet_hours
+    due = family_due(now, policy)
+    if due > now and starts_at is not None and starts_at < due + timedelta(minutes=q.visit_margin_minutes):
+        return now, True
+    return due, False
 
 
 def changed_context(p: Any) -> dict[str, Any]:
@@ -54,15 +98,21 @@ def plan_booked(p: Any, now: datetime, policy: NotificationPolicy, *, family_kne
     changed = bool(p.rebooking_of) and family_knew_old
     ctx = changed_context(p) if changed else appointment_context(p)
     template = "appointment_changed" if changed else "appointment_confirmation"
-    plans = [Planned(template, FAMILY, FAMILY, family_due(now, policy), context=ctx)]
-    remind = reminder_at(p.starts_at, policy.reminder_hours_before, now)
+    due, silent = visit_due(now, p.starts_at, policy)
+    plans = [Planned(template, FAMILY, FAMILY, due, context=ctx, silent=silent)]
+    q = policy.quiet_hours
+    remind = reminder_time(p.starts_at, due, hours_before=policy.reminder_hours_before,
+                           evening_at=policy.reminder_evening_at, min_gap=timedelta(hours=policy.reminder_min_gap_hours),
+                           quiet_start=q.start, quiet_end=q.end)
     if remind is not None:
-        plans.append(Planned("appointment_reminder", FAMILY, FAMILY, family_due(remind, policy), context=ctx))
+        plans.append(Planned("appointment_reminder", FAMILY, FAMILY, remind, context=ctx))
     return plans
 
 
 def plan_cancelled(ctx: dict[str, Any], now: datetime, policy: NotificationPolicy) -> list[Planned]:
-    return [Planned("appointment_cancelled", FAMILY, FAMILY, family_due(now, policy), context=ctx)]
+    starts = ctx.get("starts_at")
+    due, silent = visit_due(now, datetime.fromisoformat(starts) if starts else None, policy)
+    return [Planned("appointment_cancelled", FAMILY, FAMILY, due, context=ctx, silent=silent)]
 
 
 def plan_group_seat(p: Any, now: datetime, policy: NotificationPolicy) -> list[Planned]:

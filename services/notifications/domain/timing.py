@@ -25,9 +25,27 @@ def next_allowed(now: datetime, start: time, end: time) -> datetime:
 
 
 def reminder_at(starts_at: datetime, hours_before: int, now: datetime) -> datetime | None:
-    """When to remind; None when the visit is already closer than that (the confirmation just went)."""
+    """`hours_before` the visit; None when that moment has passed."""
     at = starts_at - timedelta(hours=hours_before)
     return at if at > now else None
+
+
+def reminder_time(starts_at: datetime, confirmed_at: datetime, *, hours_before: int, evening_at: time,
+                  min_gap: timedelta, quiet_start: time, quiet_end: time) -> datetime | None:
+    """The reminder a family needs: `hours_before` the visit, else the evening before it, each moved out of the
+    quiet hours; the first that comes at least `min_gap` after the confirmation and before the visit, or None."""
+    day_before = starts_at.astimezone(STOCKHOLM).date() - timedelta(days=1)
+    for candidate in (starts_at - timedelta(hours=hours_before), datetime.combine(day_before, evening_at, STOCKHOLM)):
+        at = next_allowed(candidate, quiet_start, quiet_end)
+        if confirmed_at + min_gap <= at < starts_at:
+            return at
+    return None
+
+
+def early_morning(now: datetime, start: time, end: time, early: time) -> datetime:
+    """`early` on the morning that ends the current quiet period (or now, if that moment has passed)."""
+    morning = next_allowed(now, start, end).astimezone(STOCKHOLM)
+    return max(now, datetime.combine(morning.date(), early, tzinfo=STOCKHOLM))
 
 
 def backoff(attempts: int, base_s: float, max_s: float) -> timedelta:

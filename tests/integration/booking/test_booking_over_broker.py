@@ -63,7 +63,7 @@ async def test_decided_level_leads_to_appointment_booked_or_to_no_bookable_slots
     rt.migrate()
     bookable, unbookable = new_case_id(), new_case_id()
     auth = {"Authorization": f"Bearer {issuer.token('call_handler')}"}
-    sched = {"Authorization": f"Bearer {issuer.token('scheduler')}"}
+    sched = {"Authorization": f"Bearer {issuer.token('scheduler', unit='hc-mariehem')}"}
     try:
         async with rt.lifespan(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as c:
             r = await c.post("/api/units/hc-mariehem/slots", headers=sched, json={

@@ -23,12 +23,15 @@ class Booking:
         self.rt, self.app, self.clock, self.issuer = rt, app, clock, issuer
         self.ref = load()
 
-    def call(self, method: str, path: str, role: str = "call_handler", **kw: Any) -> httpx.Response:
+    def call(self, method: str, path: str, role: str = "call_handler", unit: str | None = None,
+             **kw: Any) -> httpx.Response:
         import asyncio
+
+        token = self.issuer.token(role, unit=unit)
 
         async def go() -> httpx.Response:
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://b") as c:
-                return await c.request(method, path, headers={"Authorization": f"Bearer {self.issuer.token(role)}"}, **kw)
+                return await c.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kw)
         return asyncio.run(go())
 
     def case(self, case_id: str, municipality: str = "Umeå", age: int = 10, level: str | None = "primary_care",
@@ -42,7 +45,7 @@ class Booking:
         return row
 
     def slot(self, unit_id: str, days: float, profession: str = "psychologist", digital: bool = False) -> dict[str, Any]:
-        r = self.call("POST", f"/api/units/{unit_id}/slots", "scheduler", json={
+        r = self.call("POST", f"/api/units/{unit_id}/slots", "scheduler", unit=unit_id, json={
             "starts_at": (self.clock.now() + timedelta(days=days)).isoformat(), "profession": profession,
             "digital": digital})
         assert r.status_code == 201, r.text

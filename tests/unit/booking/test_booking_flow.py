@@ -87,17 +87,17 @@ def test_cancelling_twice_is_refused_and_change_of_level_moves_the_appointment_a
 
 
 def test_bad_slots_are_refused_with_the_field(booking) -> None:  # type: ignore[no-untyped-def]
-    past = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", json={
+    past = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", unit="hc-teg", json={
         "starts_at": (booking.clock.now() - timedelta(hours=1)).isoformat()})
     assert past.status_code == 422 and past.json()["errors"][0]["code"] == "in_past"
     booking.slot("hc-teg", 1)
-    overlap = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", json={
+    overlap = booking.call("POST", "/api/units/hc-teg/slots", "scheduler", unit="hc-teg", json={
         "starts_at": (booking.clock.now() + timedelta(days=1, minutes=20)).isoformat()})
     assert overlap.status_code == 409 and overlap.json()["errors"][0]["code"] == "overlap"
-    bad_csv = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+    bad_csv = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
                            files={"calendar": ("s.csv", b"starts_at,duration_min\n2026-03-10T09:00:00+01:00,45\nnot-a-date,45\n")})
     assert bad_csv.status_code == 422 and "Line 3" in bad_csv.json()["errors"][0]["en"]
-    good = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+    good = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
                         files={"calendar": ("s.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
                                                      b"DTSTART:20260310T080000Z\r\nDTEND:20260310T084500Z\r\n"
                                                      b"END:VEVENT\r\nEND:VCALENDAR\r\n")})
@@ -113,17 +113,18 @@ def test_a_calendar_with_several_bad_lines_names_each_and_stores_nothing(booking
            f"{later},many,psychologist\n"  # line 4: unreadable duration
            f"{later},45,surgeon\n"         # line 5: no such profession
            f"{past},45,psychologist\n")    # line 6: in the past
-    r = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", files={"calendar": ("s.csv", csv.encode())})
+    r = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
+                     files={"calendar": ("s.csv", csv.encode())})
     assert r.status_code == 422, r.text
     named = [e["sv"].split(":")[0] for e in r.json()["errors"]]
     assert named == ["Rad 3", "Rad 4", "Rad 5", "Rad 6"]
     assert all(e["field"] == "calendar" and e["en"].startswith("Line ") for e in r.json()["errors"])
-    week = booking.call("GET", "/api/units/hc-teg/slots", "scheduler", params={"days": 14})
+    week = booking.call("GET", "/api/units/hc-teg/slots", "scheduler", unit="hc-teg", params={"days": 14})
     assert week.status_code == 200 and week.json() == []  # line 2 was not stored either
 
 
 def test_malformed_calendar_is_refused_naming_the_line_and_nothing_is_stored(booking) -> None:  # type: ignore[no-untyped-def]
-    bad_ics = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler",
+    bad_ics = booking.call("POST", "/api/units/hc-teg/slots/import", "scheduler", unit="hc-teg",
                            files={"calendar": ("s.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
                                                         b"DTSTART:20260310T080000Z\r\nDTEND:20260310T084500Z\r\n"
                                                         b"END:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART:tomorrow\r\n"
@@ -146,10 +147,10 @@ def test_another_holds_token_does_not_book_the_time_on_screen(booking) -> None: 
 
 
 def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-untyped-def]
-    open_one = booking.call("POST", "/api/groups", "scheduler", json={
+    open_one = booking.call("POST", "/api/groups", "scheduler", unit="hc-teg", json={
         "course_kind": "parenting_3_12", "unit_id": "hc-teg",
         "starts_on": (booking.clock.now() + timedelta(days=12)).date().isoformat(), "seats": 8}).json()
-    g = booking.call("POST", "/api/groups", "scheduler", json={
+    g = booking.call("POST", "/api/groups", "scheduler", unit="hc-mariehem", json={
         "course_kind": "parenting_3_12", "unit_id": "hc-mariehem",
         "starts_on": (booking.clock.now() + timedelta(days=10)).date().isoformat(), "seats": 2}).json()
     results = []
@@ -165,10 +166,10 @@ def test_group_capacity_is_never_exceeded(booking) -> None:  # type: ignore[no-u
     answers = {"satisfaction": "mycket_nojd", "recommend": "stor_sannolikhet", "easier_everyday": "ja_ofta",
                "exchange": "bra_givande"}
     path = f"/api/groups/{g['group_id']}/seats/C-AAAAAAAAAAG0/evaluation"
-    assert booking.call("POST", path, "scheduler", json=answers).status_code == 201
-    again = booking.call("POST", path, "scheduler", json=answers)
+    assert booking.call("POST", path, "scheduler", unit="hc-mariehem", json=answers).status_code == 201
+    again = booking.call("POST", path, "scheduler", unit="hc-mariehem", json=answers)
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "already_evaluated"
-    bad = booking.call("POST", path.replace("G0", "G2"), "scheduler", json={**answers, "satisfaction": "great"})
+    bad = booking.call("POST", path.replace("G0", "G2"), "scheduler", unit="hc-mariehem", json={**answers, "satisfaction": "great"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "satisfaction"
     assert [t for t, _ in booking.outbox()].count("GroupEvaluated") == 1
 

@@ -10,7 +10,7 @@ def test_a_bup_unit_reports_a_stage_decided_excluded_and_started_as_contract_eve
     assert r.status_code == 201, r.text
     assert booking.call("POST", f"{base}/excluded", "clinician", json={
         "unit_id": "bup-umea", "code": "pvv", "at": "2026-03-10T10:00:00+01:00"}).status_code == 201
-    assert booking.call("POST", f"{base}/started", "unit_head", json={
+    assert booking.call("POST", f"{base}/started", "unit_head", unit="bup-umea", json={
         "unit_id": "bup-umea", "started_at": "2026-04-20T09:00:00+02:00"}).status_code == 201
     kinds = [e for e, _ in booking.outbox()]
     assert kinds == ["BupStageDecided", "BupStageWaitExcluded", "BupStageStarted"]

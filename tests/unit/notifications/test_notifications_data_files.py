@@ -27,9 +27,12 @@ def edited(tmp_path: Path, source: Path, change) -> Path:  # type: ignore[no-unt
 
 
 def test_policy_rules_as_decided():
-    assert POLICY.version == "2026.1"
+    assert POLICY.version == "2026.2"
     assert POLICY.reminder_hours_before == 48
+    assert (POLICY.reminder_evening_at, POLICY.reminder_min_gap_hours) == (time(18, 0), 6)
     assert (POLICY.quiet_hours.start, POLICY.quiet_hours.end) == (time(21, 0), time(8, 0))
+    assert POLICY.quiet_hours.silent_channels == ("digital_letter", "email")
+    assert (POLICY.quiet_hours.visit_margin_minutes, POLICY.quiet_hours.early_sms_at) == (120, time(7, 0))
     assert POLICY.channel_order == ("sms", "email", "digital_letter")
     assert POLICY.stream.unit_scoped_roles == ("unit_head", "scheduler")
     assert POLICY.stream.kinds["RiskEscalated"].restricted_roles == ("clinician", "kc_head")

@@ -89,11 +89,16 @@ async def test_reminder_goes_48_hours_before_the_visit(svc: Notifications):
     assert len(texts) == 2 and texts[1].startswith("Påminnelse: ni har en tid hos BUP Umeå")
 
 
-async def test_visit_within_48_hours_gets_no_reminder(svc: Notifications):
+async def test_visit_within_48_hours_is_reminded_the_evening_before_and_one_within_hours_is_not(svc: Notifications):
     ref = ev.referral(vault(svc), NOW)
     svc.apply(ref)
     svc.apply(ev.booked(ref.case_id, NOW, starts_in=timedelta(hours=30)))
-    assert [d.template for d in svc.deliveries(ref.case_id)] == ["appointment_confirmation"]
+    [confirmation, reminder] = svc.deliveries(ref.case_id)
+    assert reminder.template == "appointment_reminder" and reminder.due_at == NOW.replace(hour=18)
+    soon = ev.referral(vault(svc), NOW)
+    svc.apply(soon)
+    svc.apply(ev.booked(soon.case_id, NOW, starts_in=timedelta(hours=5), appointment_id="A-5"))
+    assert [d.template for d in svc.deliveries(soon.case_id)] == ["appointment_confirmation"]
 
 
 async def test_cancellation_calls_off_the_reminder_and_tells_the_family(svc: Notifications):
