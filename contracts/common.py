@@ -12,13 +12,15 @@ Municipality = Literal[
 MUNICIPALITIES: tuple[str, ...] = Municipality.__args__  # type: ignore[attr-defined]
 
 Sex = Literal["female", "male", "other", "unknown"]
-Channel = Literal["phone", "edi", "paper", "partner"]
+# school_form: the digital referral form for schools' student health (the clock starts at submission).
+Channel = Literal["phone", "edi", "paper", "partner", "school_form"]
 Source = Literal[
     "guardian", "young_person", "healthcare", "school_student_health",
     "social_services", "partner_external", "partner_internal", "other",
 ]
 CareLevel = Literal["primary_care", "bup", "parenting_group", "signposting", "urgent"]
-Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops"]
+Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops",
+               "school_sender"]
 SignpostDestination = Literal[
     "social_services", "school", "parish", "association", "group", "adult_psychiatry",
     "adult_primary_care", "other_region",

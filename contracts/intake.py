@@ -65,11 +65,13 @@ class CallbackMade(_Telephony):
 
 
 class ReferralReceivedPayload(Payload):
-    channel: Channel = F("Way in: phone, EDI referral, paper referral or collaboration partner.", "edi")
+    channel: Channel = F("Way in: phone, EDI referral, paper referral, collaboration partner, or the schools' digital "
+                         "referral form (school_form: the clock starts at submission).", "edi")
     source: Source = F("Who made contact or sent the referral.", "healthcare")
     school_referral: bool = F("True for referrals from school student health (elevhälsan), for seasonality.", False)
     clock_start: AwareDatetime = F(
-        "Start of the 3-day clock: the call, or the date written/authored on the referral.", "2022-11-14T00:00:00+01:00")
+        "Start of the 3-day clock: the call, the date written/authored on the referral, or the moment a school's "
+        "digital referral was submitted.", "2022-11-14T00:00:00+01:00")
     sender_date: date | None = F("The sender's date (EDI authoredOn, or the date written on paper).", "2022-11-14")
     received_at: AwareDatetime = F("When the contact centre received it.", "2022-11-15T07:41:00+01:00")
     child: ChildProfile = F("The child, pseudonymised.", {"patient_ref": "P-4Q7T2M9KZ3XW8RB6N1HC", "age_years": 11,

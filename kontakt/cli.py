@@ -163,6 +163,7 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
 @app.command()
 def token(role: str, unit: str = typer.Option("", help="Care unit of the staff member."),
           subject: str = typer.Option("", help="Pseudonymous staff id."),
+          school: str = typer.Option("", help="School id (required for school_sender), e.g. sk-umea-01."),
           data_dir: Path = typer.Option(Path(".kontakt"))) -> None:
     """Print a bearer token from the embedded local issuer (for curl and the staff apps)."""
     from services.chassis.auth import ROLES
@@ -172,7 +173,10 @@ def token(role: str, unit: str = typer.Option("", help="Care unit of the staff m
         typer.echo(f"Okänd roll {role!r}; giltiga roller: {', '.join(ROLES)}. | "
                    f"Unknown role {role!r}; valid roles: {', '.join(ROLES)}.", err=True)
         raise typer.Exit(2)
-    typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None))
+    if role == "school_sender" and not school:
+        raise typer.BadParameter("a school_sender token needs --school", param_hint="--school")
+    typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None,
+                                                    school=school or None))
 
 
 @app.command()

@@ -53,6 +53,16 @@ class Staff:
                                               headers={"Authorization": f"Bearer {token}"})
         return self._clients[key]
 
+    def school_client(self, school: str) -> httpx.Client:
+        """A student health member of `school` (role school_sender, the school named in the token)."""
+        key = ("intake", "school_sender", school)
+        if key not in self._clients:
+            token = self.issuer.token("school_sender", school=school, subject=f"S-DEMO-{school.upper()}",
+                                      ttl_s=12 * 3600)
+            self._clients[key] = httpx.Client(base_url=self.urls["intake"], timeout=30,
+                                              headers={"Authorization": f"Bearer {token}"})
+        return self._clients[key]
+
     def close(self) -> None:
         for c in self._clients.values():
             c.close()
@@ -100,6 +110,25 @@ class Journey:
         return ok(self.staff.client("intake", "call_handler").post(
             "/api/referrals/paper", files={"scan": ("scan.pdf", scan, "application/pdf")},
             data={"referral": json.dumps(referral)}))
+
+    def schools(self) -> list[dict[str, Any]]:
+        return ok(self.staff.client("intake", "ops").get("/api/schools"))["schools"]
+
+    def school_referral(self, child: dict[str, Any], school: str, consent_on: date,
+                        problem_areas: list[str] | None = None, key: str | None = None) -> dict[str, Any]:
+        """A school's student health sends the digital form; answers the receipt and the contact centre's case."""
+        import json
+
+        form = {"child": child, "problem_areas": problem_areas or ["school_absence"],
+                "question": "Eleven är mycket borta från skolan och säger att hon mår dåligt.",
+                "tried_steps": ["student_health_talks", "adapted_teaching"], "tried_text": "",
+                "consent": {"given": True, "by": "both_guardians", "how": "in_person", "on": consent_on.isoformat()},
+                "sender": {"name": "Demo Skolsköterska", "title": "school_nurse", "phone": "090-12 34 56"}}
+        receipt = ok(self.staff.school_client(school).post(
+            "/api/referrals/school", data={"referral": json.dumps(form)},
+            headers={"Idempotency-Key": key or uuid.uuid4().hex}))
+        found = ok(self.staff.client("intake", "clinician").get(f"/api/school-referrals/{receipt['referral_id']}"))
+        return {**receipt, "case_id": found["case_id"]}
 
     def advice(self, case_id: str, topics: list[str] | None = None) -> Any:
         return ok(self.staff.client("intake", "clinician").post(f"/api/cases/{case_id}/advice",

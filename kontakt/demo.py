@@ -3,7 +3,8 @@
 Deterministic for a seed. Calls with queue-full episodes, EDI and paper referrals in the 2022
 proportions (815 : 624) with school referrals peaking in spring and late autumn, advice, interviews,
 care-level decisions near the seeds' triage split, bookings, a unit without bookable times, parent
-groups through the year, some cancellations and no-shows, and fewer bookable times in the summer. The
+groups through the year, some cancellations and no-shows, and fewer bookable times in the summer. Halfway
+through, a share of the schools (SCHOOLS_MOVING) stop sending paper and use the digital referral form instead. The
 services' clocks are shifted together (the offset file `kontakt up` gives them) so each act carries the
 time it would have had. Each unit's times are imported month by month as its scheduler would (one calendar
 file per unit and month). With `calls_as_events` (`kontakt demo --year`), calls that open no case are
@@ -34,6 +35,7 @@ SCHOOL_SEASON = {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.6, 5: 1.7, 6: 0.5, 7: 0.2, 8: 0.6,
 SUPPLY_SEASON = {6: 0.6, 7: 0.3, 8: 0.6}
 GROUP_MONTHS = (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12)  # parent groups start every month but July
 SCARCE_UNIT = "hc-sorsele"  # a cottage hospital left without bookable times: the unit-head routine
+SCHOOLS_MOVING = 0.5  # share of schools that move to the digital form halfway through the period
 LEVELS = {"primary_care": 0.55, "bup": 0.30, "parenting_group": 0.10, "signposting": 0.05}
 FIRST_NAMES = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars", "Elin", "Oskar"]
 LAST_NAMES = ["Lindqvist", "Holmberg", "Nilsson", "Berglund", "Öberg", "Sundström", "Marklund", "Lundberg"]
@@ -51,7 +53,7 @@ class Act:
 class Figures:
     calls: int = 0
     queue_full: int = 0
-    cases: dict[str, int] = field(default_factory=lambda: {"phone": 0, "edi": 0, "paper": 0})
+    cases: dict[str, int] = field(default_factory=lambda: {"phone": 0, "edi": 0, "paper": 0, "school_form": 0})
     school: int = 0
     advice: int = 0
     interviews: int = 0
@@ -77,6 +79,9 @@ class Demo:
         self.acts: list[Act] = []
         self.fig = Figures()
         self._seq = 0
+        self.schools: list[str] = []
+        self.moving: set[str] = set()
+        self.switch_day = self.today
 
     # -- time -----------------------------------------------------------------------------------
     def set_clock(self, at: datetime) -> None:
@@ -110,6 +115,9 @@ class Demo:
     # -- the month ------------------------------------------------------------------------------
     def build(self) -> None:
         start = self.today - timedelta(days=self.days)
+        self.schools = sorted(s["id"] for s in self.j.schools())
+        self.moving = set(self.rng.sample(self.schools, round(len(self.schools) * SCHOOLS_MOVING)))
+        self.switch_day = start + timedelta(days=self.days // 2)
         blocks = self.months(start, self.today)
         for i, (first, last) in enumerate(blocks):  # each month's calendar is imported the day before it
             until = last + timedelta(weeks=6) if i == len(blocks) - 1 else last  # the last: six weeks ahead
@@ -199,6 +207,10 @@ class Demo:
             hour = self.rng.uniform(9, 15)
             written = day - timedelta(days=self.rng.choice([1, 2, 3, 3, 4, 5, 6]))
             school = self.rng.random() < 0.8
+            sender = self.rng.choice(self.schools) if school and self.schools else None
+            if sender in self.moving and written >= self.switch_day:  # sent when written, not posted
+                self.plan(self.at(written, hour), "school form", lambda w=written, k=sender: self.school_form(w, k))
+                continue
             self.plan(self.at(day, hour), "paper referral", lambda d=day, w=written, s=school: self.paper(d, w, s))
 
     def poisson(self, lam: float) -> int:
@@ -222,6 +234,13 @@ class Demo:
         self.fig.cases["paper"] += 1
         self.fig.school += school
         self.after_contact(opened["case_id"], day)
+
+    def school_form(self, day: date, school: str) -> None:
+        child, _ = self.child(day, school_age=True)
+        sent = self.j.school_referral(child, school, consent_on=day)
+        self.fig.cases["school_form"] += 1
+        self.fig.school += 1
+        self.after_contact(sent["case_id"], day)
 
     def after_contact(self, case_id: str, day: date, phone: bool = False, age: int | None = None) -> None:
         """Plan what the professionals do next with the case (advice, signposting or an interview)."""

@@ -10,7 +10,11 @@ import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops")
+ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops",
+         "school_sender")
+# A school's student health staff: may send referrals for its own school and see their status, nothing else.
+# Their token must name the school (claim `school`), as a unit's staff's names the unit.
+SCHOOL_ROLES = ("school_sender",)
 LICENSED_ROLES = ("clinician",)
 # Roles bound to one unit by their token's `unit` claim: they act only on that unit's slots, appointments,
 # waiting list, groups and alerts. Every other role acts across units by its role, and that is declared
@@ -33,6 +37,7 @@ class Staff:
     role: str
     unit: str | None
     licensed: bool
+    school: str | None = None  # school_sender only: the school the person sends for (claim `school`)
 
 
 class TokenVerifier:
@@ -68,8 +73,12 @@ class TokenVerifier:
         role = claims["role"]
         if role not in ROLES:
             raise jwt.InvalidTokenError("unknown role")
+        school = claims.get("school")
+        if role in SCHOOL_ROLES and not (isinstance(school, str) and school):
+            raise jwt.InvalidTokenError("a school sender's token must name the school")
         return Staff(subject=str(claims["sub"]), role=role, unit=claims.get("unit"),
-                     licensed=bool(claims.get("licensed", role in LICENSED_ROLES)))
+                     licensed=bool(claims.get("licensed", role in LICENSED_ROLES)),
+                     school=school if role in SCHOOL_ROLES else None)
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -33,12 +33,14 @@ class LocalIssuer:
         self.jwks_file.write_text(json.dumps({"keys": [jwk]}))
 
     def token(self, role: str, *, subject: str | None = None, unit: str | None = None, licensed: bool | None = None,
-              ttl_s: int = 8 * 3600, now: float | None = None) -> str:
+              school: str | None = None, ttl_s: int = 8 * 3600, now: float | None = None) -> str:
         now = now if now is not None else time.time()
         claims = {"iss": self.issuer, "aud": self.audience, "sub": subject or f"S-{uuid.uuid4().hex[:8].upper()}",
                   "role": role, "iat": int(now), "exp": int(now + ttl_s)}
         if unit:
             claims["unit"] = unit
+        if school:
+            claims["school"] = school
         if licensed is not None:
             claims["licensed"] = licensed
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]

@@ -18,7 +18,8 @@ from services.intake.documents import DocumentStore
 from services.intake.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
 from services.intake.domain import advice
 from services.intake.forms import (AdviceIn, CallStepIn, CloseIn, FromCallForm, InterviewIn, PaperForm, ReferralForm,
-                                   SignpostIn)
+                                   SchoolReferralForm, SignpostIn)
+from services.intake.schools import SchoolReferrals
 from services.intake.takein import TakeIn
 
 IdemKey = Header(None, alias="Idempotency-Key", max_length=200,
@@ -147,6 +148,49 @@ def _case_routes(api: APIRouter, cw: Casework) -> None:
                               body.model_dump(), key))
 
 
+def _school_routes(api: APIRouter, sr: SchoolReferrals) -> None:
+    @api.get("/schools", summary="The schools whose student health may use the digital referral form (no "
+             "personal data).")
+    def schools(staff: Staff = require(*CASE_READERS, "school_sender", "ops")) -> dict[str, Any]:
+        return sr.schools.model_dump()
+
+    lim = sr.limits
+
+    @api.post("/referrals/school", status_code=201, summary="A referral from a school's student health through the "
+              "digital form: the form as JSON in `referral`, PDF attachments in `attachments`.",
+              description=f"multipart/form-data: `referral`, a JSON object of the SchoolReferralForm schema, and up to "
+              f"{lim.max_attachments} `attachments`, PDF files of at most {lim.max_attachment_bytes} bytes each "
+              "(checked by content). The school comes from the sender's token; the 3-day clock starts now. Answers "
+              "with a receipt (the school's reference, never the case). 422 `no_consent` names the alternatives; "
+              "429 when the sender sends too often.",
+              openapi_extra={LIMIT_KEY: lim.max_attachments * lim.max_attachment_bytes + FORM_OVERHEAD_BYTES})
+    def school(referral: str = Form(..., max_length=20_000, description="A SchoolReferralForm as JSON."),
+               attachments: list[UploadFile] = File(default_factory=list),
+               key: str | None = IdemKey, staff: Staff = require("school_sender")) -> JSONResponse:
+        try:
+            form = SchoolReferralForm.model_validate_json(referral)
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", "referral", *e["loc"])} for e in exc.errors()]) from None
+        files = [(f.filename or "bilaga.pdf", f.file.read(lim.max_attachment_bytes + 1))
+                 for f in attachments[:lim.max_attachments + 1]]
+        return _answer(sr.submit(form, files, staff, key))
+
+    @api.get("/school-referrals", summary="The sender's school's referrals with their status only (received, "
+             "assessed, passed_on, closed): never clinical content (audited read).")
+    def school_referrals(staff: Staff = require("school_sender")) -> dict[str, Any]:
+        return sr.for_school(staff)
+
+    @api.get("/school-referrals/{referral_id}", summary="One school referral by the school's reference, with its "
+             "case and the school's text, for the contact centre (audited read).")
+    def school_referral(referral_id: str, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+        return sr.by_reference(referral_id, staff)
+
+    @api.get("/cases/{case_id}/school-referrals", summary="A case's school referrals with the school's question, "
+             "what it tried, the consent and the sender (audited read).")
+    def case_school_referrals(case_id: str, staff: Staff = require(*CASE_READERS)) -> list[dict[str, Any]]:
+        return sr.for_case(case_id, staff)
+
+
 def _call_routes(api: APIRouter, calls: Calls) -> None:
     @api.post("/telephony/events", status_code=201, summary="A call step from the call platform (idempotent: "
               "a retried step answers 200 with the first event id).")
@@ -164,9 +208,10 @@ def _call_routes(api: APIRouter, calls: Calls) -> None:
         return {"call_id": call_id, "steps": calls.steps(call_id)}
 
 
-def build_api(t: TakeIn, cw: Casework, calls: Calls, docs: DocumentStore) -> APIRouter:
+def build_api(t: TakeIn, cw: Casework, calls: Calls, docs: DocumentStore, sr: SchoolReferrals) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["intake"])
     _takein_routes(api, t, docs)
+    _school_routes(api, sr)
     _case_routes(api, cw)
     _call_routes(api, calls)
     return api

@@ -16,9 +16,10 @@ from services.intake.calls import Calls
 from services.intake.casework import Casework
 from services.intake.documents import DocumentStore
 from services.intake.domain.problems import Invalid
-from services.intake.forms import PaperForm
+from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import build_router
 from services.intake.rules import RULES_FILE, load_rules
+from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_schools
 from services.intake.settings import IntakeSettings
 from services.intake.store import metadata
 from services.intake.takein import TakeIn
@@ -31,6 +32,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: IntakeSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or IntakeSettings()
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
+    schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
@@ -38,8 +40,13 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     vault = KeyVault(settings.resolved_keyvault_url(), "intake")
     takein = TakeIn(rt, rules, vault)
     docs = DocumentStore(settings.resolved_documents_dir())
-    rt.openapi_models = (PaperForm,)
-    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs)])
+    rt.openapi_models = (PaperForm, SchoolReferralForm)
+    limits = Limits(max_attachments=settings.school_max_attachments,
+                    max_attachment_bytes=settings.school_max_attachment_bytes,
+                    attempts_per_window=settings.school_attempts_per_10min, window_s=600.0,
+                    submissions_per_day=settings.school_submissions_per_day)
+    school_referrals = SchoolReferrals(takein, docs, schools, limits)
+    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs, school_referrals)])
 
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid) -> JSONResponse:

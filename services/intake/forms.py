@@ -92,6 +92,45 @@ class PaperForm(_Referral):
         return self
 
 
+ProblemArea = Literal["anxiety", "low_mood", "self_harm", "school_absence", "concentration", "behaviour", "eating",
+                      "sleep", "social_relations", "trauma", "substance_use", "neurodevelopmental", "other"]
+# The stepwise-care question the allocation guide asks: what has the school already done?
+TriedStep = Literal["student_health_talks", "school_nurse", "school_psychologist", "adapted_teaching",
+                    "special_support", "guardian_meetings", "social_services", "health_centre", "nothing_yet"]
+SenderTitle = Literal["school_nurse", "counsellor", "psychologist", "principal", "other"]
+ConsentBy = Literal["both_guardians", "one_guardian_sole_custody", "young_person"]
+ConsentHow = Literal["in_person", "phone", "written", "digital"]
+
+
+class ConsentIn(_Form):
+    given: bool = Field(description="The guardians (or a mature young person) agreed to the referral. "
+                                    "Without it nothing is sent.")
+    by: ConsentBy | None = Field(None, description="Who gave it.")
+    how: ConsentHow | None = Field(None, description="How it was given.")
+    on: date | None = Field(None, description="When it was given.", examples=["2026-11-20"])
+
+
+class SenderIn(_Form):
+    name: FreeText(100, min_length=2) = Field(description="The sender, for the contact centre's questions.")  # type: ignore[valid-type]
+    title: SenderTitle
+    phone: PhoneNumber = Field(description="The sender's work phone, national or international.",
+                               examples=["090-123 45 67"])
+    email: Email | None = Field(None, description="The sender's work e-mail.", examples=["sara@skola.example.se"])
+
+
+class SchoolReferralForm(_Form):
+    """A referral from a school's student health through the digital form (the school comes from the token)."""
+
+    child: ChildIn
+    problem_areas: list[ProblemArea] = Field(min_length=1, max_length=13)
+    question: FreeText(4000, min_length=10) = Field(  # type: ignore[valid-type]
+        description="The school's question to the contact centre (kept in intake, never on the bus).")
+    tried_steps: list[TriedStep] = Field(min_length=1, max_length=9, description="What the school has tried.")
+    tried_text: FreeText(2000) = Field("", description="More on what was tried and how it went.")  # type: ignore[valid-type]
+    consent: ConsentIn
+    sender: SenderIn
+
+
 class FromCallForm(_Form):
     """A staff member opens a case from an answered call or a callback."""
 

@@ -14,12 +14,17 @@ def build_router(rt: ServiceRuntime) -> KafkaRouter:
     router = KafkaRouter()
 
     @rt.consumers.subscribe(router, ASSESSMENTS_TOPIC, group="intake.assessments",
-                            handles={"InterviewAssessmentRecorded"})
-    def take_off_work_queue(event: Event, uow: UnitOfWork) -> None:
-        """A licensed interview assessed the case: it leaves intake's queue of cases awaiting assessment."""
+                            handles={"InterviewAssessmentRecorded", "CareLevelDecided"})
+    def follow_triage(event: Event, uow: UnitOfWork) -> None:
+        """A licensed interview assessed the case: it leaves intake's queue of cases awaiting assessment.
+        A care level was decided: the case was passed on (a school sees that status, nothing more)."""
         case = uow.session.get(CaseRow, event.case_id)
-        if case is not None and case.assessed_at is None:
+        if case is None:
+            return
+        if event.event_type == "InterviewAssessmentRecorded" and case.assessed_at is None:
             case.assessed_at = event.payload.assessed_at  # type: ignore[attr-defined]
-            uow.session.add(case)
+        elif event.event_type == "CareLevelDecided" and case.passed_on_at is None:
+            case.passed_on_at = event.payload.decided_at  # type: ignore[attr-defined]
+        uow.session.add(case)
 
     return router

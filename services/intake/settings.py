@@ -15,5 +15,13 @@ class IntakeSettings(ServiceSettings):
     documents_dir: Path | None = Field(None, description="Where scans are stored; default data_dir/intake-documents.")
     rules_file: Path | None = Field(None, description="Policy data file; default services/intake/data/intake_rules.yaml.")
 
+    schools_file: Path | None = Field(None, description="Schools that may use the referral form; default "
+                                                        "services/intake/data/schools.yaml.")
+    school_max_attachments: int = Field(5, ge=0, le=20, description="PDF attachments per school referral.")
+    school_max_attachment_bytes: int = Field(5 * 1024 * 1024, ge=1, description="Largest PDF attachment (bytes).")
+    school_attempts_per_10min: int = Field(20, ge=1, description="Form submissions (accepted or not) one sender "
+                                                                 "may make in 10 minutes.")
+    school_submissions_per_day: int = Field(30, ge=1, description="Accepted school referrals per sender per day.")
+
     def resolved_documents_dir(self) -> Path:
         return self.documents_dir or self.data_dir / "intake-documents"

@@ -29,6 +29,7 @@ class CaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
     municipality: str = Field(max_length=40)
     triage_hint: str = Field(max_length=20)
     assessed_at: datetime | None = None
+    passed_on_at: datetime | None = None  # triage decided a care level (CareLevelDecided)
     closed_at: datetime | None = None
     closed_reason: str | None = Field(default=None, max_length=20)
     sealed_contact: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -85,6 +86,31 @@ class DocumentRow(IntakeBase, table=True):  # type: ignore[call-arg]
     stored_at: datetime
 
 
+class SchoolReferralRow(IntakeBase, table=True):  # type: ignore[call-arg]
+    """A referral from a school's digital form: who sent it for which school, the consent, the school's text.
+
+    The free text (question, what was tried) and the sender's contact stay here, in intake's database: only
+    coded problem areas reach the bus. The school sees this row's status through its case, never its content.
+    """
+
+    __tablename__ = "school_referrals"
+    referral_id: str = Field(primary_key=True, max_length=20)
+    case_id: str = Field(index=True, max_length=20)
+    school_id: str = Field(index=True, max_length=60)
+    sender_ref: str = Field(index=True, max_length=120)
+    submitted_at: datetime = Field(index=True)
+    linked: bool
+    problem_areas: list = Field(sa_column=Column(JSON, nullable=False))
+    question: str = Field(max_length=4000)
+    tried_steps: list = Field(sa_column=Column(JSON, nullable=False))
+    tried_text: str = Field(max_length=2000)
+    consent_by: str = Field(max_length=30)
+    consent_how: str = Field(max_length=30)
+    consent_on: date
+    sender: dict = Field(sa_column=Column(JSON, nullable=False))
+    attachments: list = Field(sa_column=Column(JSON, nullable=False))
+
+
 class IdempotencyRow(IntakeBase, table=True):  # type: ignore[call-arg]
     """The answer given to a submission, so a retry with the same key gets the same case."""
 
@@ -124,3 +150,22 @@ def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
 
 def contacts_of(s: Session, case_id: str) -> list[ContactRow]:
     return list(s.exec(select(ContactRow).where(ContactRow.case_id == case_id).order_by(ContactRow.id)))  # type: ignore[arg-type]
+
+
+def school_referrals_of(s: Session, school_id: str, limit: int = 200) -> list[tuple[SchoolReferralRow, CaseRow]]:
+    """A school's referrals, newest first, each with its case (for the status only)."""
+    q = (select(SchoolReferralRow, CaseRow).where(SchoolReferralRow.school_id == school_id,
+                                                  SchoolReferralRow.case_id == CaseRow.case_id)
+         .order_by(SchoolReferralRow.submitted_at.desc()).limit(limit))  # type: ignore[attr-defined]
+    return [(r, c) for r, c in s.exec(q)]
+
+
+def school_referrals_of_case(s: Session, case_id: str) -> list[SchoolReferralRow]:
+    q = select(SchoolReferralRow).where(SchoolReferralRow.case_id == case_id).order_by(SchoolReferralRow.submitted_at)
+    return list(s.exec(q))  # type: ignore[arg-type]
+
+
+def submissions_since(s: Session, sender_ref: str, since: datetime) -> int:
+    q = select(SchoolReferralRow.referral_id).where(SchoolReferralRow.sender_ref == sender_ref,
+                                                    SchoolReferralRow.submitted_at >= since)
+    return len(list(s.exec(q)))

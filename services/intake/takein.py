@@ -1,6 +1,7 @@
 """Service layer for the ways in: build a pseudonymised contact, decide, store it with its events in one go."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -69,18 +70,21 @@ class TakeIn:
             return self.vault.seal(ref, contact.model_dump())
 
     def submit(self, contact: Contact, staff: Staff, key: str | None, req_hash: str,
-               extra: dict[str, Any] | None = None, rows: tuple[Any, ...] = ()) -> tuple[dict[str, Any], bool]:
-        """Store the decision, `rows` and the events atomically; (answer, replayed). A lost race is retried."""
+               extra: dict[str, Any] | None = None, rows: tuple[Any, ...] = (),
+               after: Callable[[Any, Outcome], None] | None = None) -> tuple[dict[str, Any], bool]:
+        """Store the decision, `rows` and the events atomically; (answer, replayed). A lost race is retried.
+        `after(session, outcome)` adds what depends on the case id to the same transaction."""
         for attempt in range(3):
             try:
-                return self._submit_once(contact, staff, key, req_hash, extra or {}, rows)
+                return self._submit_once(contact, staff, key, req_hash, extra or {}, rows, after)
             except IntegrityError:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     def _submit_once(self, contact: Contact, staff: Staff, key: str | None, req_hash: str,
-                     extra: dict[str, Any], rows: tuple[Any, ...]) -> tuple[dict[str, Any], bool]:
+                     extra: dict[str, Any], rows: tuple[Any, ...],
+                     after: Callable[[Any, Outcome], None] | None = None) -> tuple[dict[str, Any], bool]:
         now = self.rt.clock.now()
         with self.rt.db.uow() as uow:
             s = uow.session
@@ -96,6 +100,8 @@ class TakeIn:
             for extra_row in rows:  # e.g. the scan's document row; a re-used scan keeps its first row
                 if s.get(type(extra_row), inspect(type(extra_row)).primary_key_from_instance(extra_row)) is None:
                     s.add(extra_row)
+            if after is not None:
+                after(s, outcome)
             uow.publish(*outcome.events)
             answer = {"case_id": outcome.case_id, "case_reference": outcome.case_id, "status": outcome.status,
                       "clock_start": outcome.clock_start.isoformat(), "external_ref": contact.external_ref, **extra}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
+
 LANGS = ("sv", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -214,6 +216,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "line": {"public_1177": ("1177 val 2", "1177 option 2"), "partner_external": ("Samverkan extern", "Partner external"),
              "partner_internal": ("Samverkan intern", "Partner internal")},
 }
+
+# The school referral form keeps its words in its own module; they join the same tables here.
+TEXTS.update(SCHOOL_TEXTS)
+for _kind, _pairs in SCHOOL_LABELS.items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 
 
 def translator(lang: str) -> Callable[..., str]:

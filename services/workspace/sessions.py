@@ -13,7 +13,8 @@ COOKIE = "evi_session"
 # this only keeps the navigation honest so nobody is shown a door that will not open.
 PERSONAL_DATA_ROLES = ("call_handler", "clinician", "coordinator", "kc_head", "scheduler", "unit_head")
 HOME = {"call_handler": "/queue", "clinician": "/queue", "kc_head": "/queue", "coordinator": "/board",
-        "scheduler": "/unit", "unit_head": "/unit", "kpi_analyst": "/no-personal-data", "ops": "/no-personal-data"}
+        "scheduler": "/unit", "unit_head": "/unit", "kpi_analyst": "/no-personal-data", "ops": "/no-personal-data",
+        "school_sender": "/skola"}
 
 
 @dataclass

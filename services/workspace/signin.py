@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from services.chassis.auth import ROLES, TokenVerifier
+from services.chassis.auth import ROLES, SCHOOL_ROLES, TokenVerifier
 from services.chassis.issuer import LocalIssuer
 from services.workspace.sessions import COOKIE, HOME
 from services.workspace.web import Web, redirect
@@ -33,6 +33,9 @@ class LocalSignIn:
         return self._units
 
 
+STAFF_ROLES = tuple(r for r in ROLES if r not in SCHOOL_ROLES)  # school senders sign in at /skola/signin
+
+
 def build_signin(web: Web) -> APIRouter:
     router = APIRouter()
     local = LocalSignIn(web) if web.settings.local_signin else None
@@ -40,13 +43,13 @@ def build_signin(web: Web) -> APIRouter:
     @router.get("/signin")
     async def signin_page(request: Request) -> Response:
         units = await local.units() if local else []
-        return web.render(request, "signin.html", None, roles=ROLES, units=units, local=local is not None)
+        return web.render(request, "signin.html", None, roles=STAFF_ROLES, units=units, local=local is not None)
 
     @router.post("/signin")
     async def signin(request: Request, role: str = Form(...), unit: str = Form(""), lang: str = Form("sv")) -> Response:
-        if local is None or role not in ROLES:
+        if local is None or role not in STAFF_ROLES:
             units = await local.units() if local else []
-            return web.render(request, "signin.html", None, status=422, roles=ROLES, units=units,
+            return web.render(request, "signin.html", None, status=422, roles=STAFF_ROLES, units=units,
                               local=local is not None, error="role")
         token = local.issuer.token(role, unit=unit or None, subject=f"S-LOCAL-{role.upper()}")
         staff = local.verifier.verify(token)  # the same check every service makes

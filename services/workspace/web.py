@@ -43,6 +43,7 @@ NAV = {
     "coordinator": [("nav_board", "/board"), ("nav_queue", "/queue"), ("nav_paper", "/referrals/paper")],
     "scheduler": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],
     "unit_head": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],
+    "school_sender": [("nav_school_list", "/skola"), ("nav_school_new", "/skola/ny")],
 }
 
 

@@ -41,7 +41,8 @@ def year_of_events() -> list[dict]:
         c = CaseBuilder(f"C-{i:012d}")
         day = datetime(2023, 1, 2) + timedelta(days=int(i * 1.7))
         contact = at(day.strftime("%Y-%m-%d"), 8 + i % 9)
-        c.referral(contact, channel=("edi", "paper", "phone", "edi")[i % 4], sex=("female", "male")[rnd.random() < .48],
+        channel = "school_form" if i % 20 == 0 else ("edi", "paper", "phone", "edi")[i % 4]  # some schools use the form
+        c.referral(contact, channel=channel, sex=("female", "male")[rnd.random() < .48],
                    municipality=("Umeå", "Skellefteå", "Lycksele", "Sorsele")[i % 4], school=i % 5 == 0)
         if i % 4 == 1:
             c.paper(str(contact.date() - timedelta(days=rnd.randint(0, 6))), str(contact.date()))

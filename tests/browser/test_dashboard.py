@@ -69,7 +69,7 @@ def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseli
     assert len(shares) == 12 and all(0 <= v <= 1 for _, _, v in shares)  # Jan-Dec 2023, one bar a month
     # the default period starts at the first month with data, not a year of empty bars before it
     assert page.input_value('input[name="from"]') == "2023-01"
-    for chart in ("calls", "referrals_by_channel", "triage_split", "waits", "deviations"):
+    for chart in ("calls", "referrals_by_channel", "school_referrals", "triage_split", "waits", "deviations"):
         assert bars(page, chart), f"{chart} drew no bars"
     assert int(page.locator('td[data-key="children"]').inner_text()) > 0
     assert "C-ATRISK000001" in page.locator('table[data-chart="clocks"]').inner_text()
@@ -133,7 +133,8 @@ def test_a_slow_answer_for_an_older_filter_never_overwrites_the_newer_one(page: 
     api = page.evaluate("""async () => (await (await fetch(
         '/api/kpi/figures/referrals_by_channel?from=2023-01&to=2023-12&municipality=Lycksele',
         {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
-    channels = {"edi": "EDI", "paper": "Papper / Paper", "phone": "Telefon / Phone", "partner": "Samverkan / Partner"}
+    channels = {"edi": "EDI", "paper": "Papper / Paper", "phone": "Telefon / Phone", "partner": "Samverkan / Partner",
+                "school_form": "Skolformulär / School form"}
     expected = sorted((name, r["period"], float(r[k])) for r in api for k, name in channels.items() if r[k])
     assert [b for b in shown if b[2]] == expected
     assert page.locator("#status").inner_text().startswith("Uppdaterad")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
+from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
 from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
@@ -70,8 +71,8 @@ def calls_figure(ds: Dataset, q: Query) -> Table:
 
 
 def referrals_figure(ds: Dataset, q: Query) -> Table:
-    """Contacts by channel (EDI, paper, phone, partner) and school referrals, per period."""
-    cols = ["total", "edi", "paper", "phone", "partner", "school"]
+    """Contacts by channel (EDI, paper, phone, partner, the schools' digital form) and school referrals, per period."""
+    cols = ["total", "edi", "paper", "phone", "partner", "school_form", "school"]
     t = new_table("referrals_by_channel", q, cols, cols, {"share_edi": ("edi", "total")})
     keys = set(t.periods)
     for v in ds.selected(q):
@@ -109,7 +110,7 @@ def triage_figure(ds: Dataset, q: Query) -> Table:
 FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "calls": calls_figure, "referrals_by_channel": referrals_figure, "triage_split": triage_figure,
     "parent_groups": parent_groups_figure, "collaborations": collaborations_figure,
-    "no_bookable_slots": no_slots_figure,
+    "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
 }
 
 

@@ -5,7 +5,8 @@ const form = document.getElementById("filters");
 const statusLine = document.getElementById("status");
 const LEVELS = {primary_care: "Hälsocentral / HC", bup: "BUP", parenting_group: "Föräldragrupp / Parent group",
                 signposting: "Hänvisning / Signposting"};
-const CHANNELS = {edi: "EDI", paper: "Papper / Paper", phone: "Telefon / Phone", partner: "Samverkan / Partner"};
+const CHANNELS = {edi: "EDI", paper: "Papper / Paper", phone: "Telefon / Phone", partner: "Samverkan / Partner",
+                  school_form: "Skolformulär / School form"};
 const WAITS = {first_line_visit_7d: "Första linjen 7 d", bup_first_visit_30d: "BUP 30 d", care_guarantee_90d: "Vårdgaranti 90 d"};
 
 function token() {
@@ -97,6 +98,17 @@ async function drawReferrals(p) {
            Object.entries(CHANNELS).map(([k, name]) => ({name, values: column(f.rows, k)})), {stacked: true});
   note("referrals_by_channel", `Skolremisser / School referrals: ${sum(f.rows, "school")} av / of ${sum(f.rows, "total")}.`);
   links(section("referrals_by_channel"), "figures/referrals_by_channel", p);
+}
+
+async function drawSchool(p) {
+  const f = await api("figures/school_referrals", p);
+  barChart(section("school_referrals").querySelector("svg"), column(f.rows, "period"), [
+    {name: "Papper inom 3 dagar / Paper within 3 days", values: column(f.rows, "share_met_paper")},
+    {name: "Formulär inom 3 dagar / Form within 3 days", values: column(f.rows, "share_met_digital")}],
+    {percent: true});
+  note("school_referrals", "Skolremisser per kanal / School referrals by channel: " +
+       f.rows.map(r => `${r.period} papper/paper ${r.paper}, formulär/form ${r.digital}`).join("; "));
+  links(section("school_referrals"), "figures/school_referrals", p);
 }
 
 async function drawTriage(p) {
@@ -229,7 +241,7 @@ async function refresh() {
   statusLine.textContent = "Hämtar / Loading…";
   try {
     // every chart draws only after all answers for these filters are in, so nothing stale is drawn
-    await Promise.all([drawAssessment(p), drawCalls(p), drawReferrals(p), drawTriage(p), drawWaits(p), drawGroups(p),
+    await Promise.all([drawAssessment(p), drawCalls(p), drawReferrals(p), drawSchool(p), drawTriage(p), drawWaits(p), drawGroups(p),
                        drawDeviations(p), drawClocks(p), drawEqualCare(p)]);
     if (mine.signal.aborted) return;
     statusLine.textContent = `Uppdaterad / Updated ${new Date().toLocaleTimeString("sv-SE")}`;
