@@ -13,6 +13,7 @@ UNITS = ([{"unit_id": f"bup-{i}", "level": "specialist", "professions": ["psycho
           for i in range(3)]
          + [{"unit_id": f"hc-{i}", "level": "first_line", "professions": ["counsellor"], "digital_visits": i % 2 == 0}
             for i in range(20)])
+SCHOOLS = [{"id": f"sk-{i}", "name": f"Skola {i}", "municipality": "Umeå"} for i in range(10)]
 
 
 class Recorder:
@@ -24,6 +25,9 @@ class Recorder:
 
     def units(self) -> list[dict[str, Any]]:
         return UNITS
+
+    def schools(self) -> list[dict[str, Any]]:
+        return SCHOOLS
 
     def import_slots(self, unit_id: str, rows: list[dict[str, Any]]) -> None:
         self.slots += [(unit_id, r["starts_at"]) for r in rows]
