@@ -77,11 +77,12 @@ class KeyVault:
                                     created_at=datetime.now(timezone.utc))
                     s.add(row)
                 self._log(s, ref, "seal")
+                key = row.key  # read before the commit, which would expire the row and read it back
                 try:
                     s.commit()
                 except IntegrityError:  # the other writer created it first: read theirs
                     continue
-                return row.key
+                return key
         raise RuntimeError("could not create the person's key")
 
     def seal(self, ref: str, contact: dict[str, Any]) -> SealedContact:
