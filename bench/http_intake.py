@@ -1,7 +1,7 @@
 """Intake referral acceptance under 50 concurrent clients, against a bare FastAPI route doing one insert.
 
-    .venv/bin/python -m bench.http_intake [--clients 50] [--seconds 20] [--workers 2] [--database postgres|sqlite]
-        [--profile intake.speedscope.json [--gil]]
+    .venv/bin/python -m bench.http_intake [--clients 50] [--seconds 20] [--rounds 2] [--workers 2]
+        [--database postgres|sqlite] [--profile intake.speedscope.json [--gil]]
 
 Both servers run as their own processes on the same database kind, in the same run: the baseline is a
 FastAPI app with one sync route that inserts one row (no auth, no validation beyond a small model);
@@ -155,7 +155,8 @@ def _client_proc(url: str, token: str, clients: int, seconds: float, seed: int, 
     out.put(asyncio.run(_clients(url, token, clients, seconds, seed)))
 
 
-def load(url: str, token: str, clients: int, seconds: float, procs: int) -> dict[str, float]:
+def load(url: str, token: str, clients: int, seconds: float, procs: int) -> tuple[list[float], int]:
+    """Latencies of the answered requests and the number of errors, from `procs` client processes."""
     q: Any = mp.Queue()
     per = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
     workers = [mp.Process(target=_client_proc, args=(url, token, n, seconds, i, q)) for i, n in enumerate(per)]
@@ -169,10 +170,16 @@ def load(url: str, token: str, clients: int, seconds: float, procs: int) -> dict
         errors += err
     for w in workers:
         w.join()
-    latencies.sort()
-    q99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 100 else float("nan")
-    return {"rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000, "p99": q99 * 1000,
-            "errors": errors, "n": len(latencies)}
+    return latencies, errors
+
+
+def summary(rounds: list[tuple[list[float], int, float]], seconds: float) -> dict[str, float]:
+    """requests/s, p50, p99 (ms), errors and server CPU ms per answered request over all rounds."""
+    latencies = sorted(x for lat, _, _ in rounds for x in lat)
+    n = len(latencies)
+    q99 = statistics.quantiles(latencies, n=100)[98] if n > 100 else float("nan")
+    return {"rps": n / (seconds * len(rounds)), "p50": statistics.median(latencies) * 1000, "p99": q99 * 1000,
+            "errors": sum(e for _, e, _ in rounds), "n": n, "cpu_ms": sum(c for _, _, c in rounds) * 1000 / max(1, n)}
 
 
 def warm(url: str, token: str) -> None:
@@ -213,6 +220,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--client-procs", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of baseline then intake")
     ap.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     ap.add_argument("--workers", type=int, default=0, help="uvicorn workers for both servers (0: intake's default)")
     ap.add_argument("--profile", type=Path, default=None, help="py-spy record intake during the load (speedscope)")
@@ -243,20 +251,24 @@ def main() -> None:
             base_url, ours_url = f"http://127.0.0.1:{base_port}", f"http://127.0.0.1:{system.ports['intake']}"
             warm(base_url, token)
             warm(ours_url, token)
-            load_before = load_avg()
-            cpu0 = tree_cpu_s(baseline.pid)
-            base = load(base_url, token, args.clients, args.seconds, args.client_procs)
-            base["cpu_ms"] = (tree_cpu_s(baseline.pid) - cpu0) * 1000 / max(1, base["n"])
-            spy = None
-            if args.profile:
-                spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses",
-                                        "--pid", str(system.procs["intake"].pid), "--format", "speedscope",
-                                        "--output", str(args.profile), "--duration", str(int(args.seconds)),
-                                        *(["--gil"] if args.gil else [])], stdout=subprocess.DEVNULL)
             intake_pid = system.procs["intake"].pid
             cpu0 = tree_cpu_s(intake_pid)
-            ours = load(ours_url, token, args.clients, args.seconds, args.client_procs)
-            ours["cpu_ms"] = (tree_cpu_s(intake_pid) - cpu0) * 1000 / max(1, ours["n"])
+            time.sleep(5)
+            idle_ms_per_s = (tree_cpu_s(intake_pid) - cpu0) * 1000 / 5
+            load_before = load_avg()
+            spy = None
+            runs: dict[str, list[tuple[list[float], int, float]]] = {"base": [], "ours": []}
+            for round_no in range(args.rounds):  # alternating, so both see the same neighbours on average
+                for name, url, pid in (("base", base_url, baseline.pid), ("ours", ours_url, intake_pid)):
+                    if name == "ours" and round_no == 0 and args.profile:
+                        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                                                "--subprocesses", "--pid", str(pid), "--format", "speedscope",
+                                                "--output", str(args.profile), "--duration", str(int(args.seconds)),
+                                                *(["--gil"] if args.gil else [])], stdout=subprocess.DEVNULL)
+                    cpu0 = tree_cpu_s(pid)
+                    lat, err = load(url, token, args.clients, args.seconds, args.client_procs)
+                    runs[name].append((lat, err, tree_cpu_s(pid) - cpu0))
+            base, ours = summary(runs["base"], args.seconds), summary(runs["ours"], args.seconds)
             load_after = load_avg()
             if spy is not None:
                 spy.wait(60)
@@ -266,8 +278,9 @@ def main() -> None:
                 baseline.wait(20)
             system.stop()
             drop_databases([u for u in (intake_db, vault_db, baseline_db) if u.startswith("postgresql")])
-    print(f"{args.clients} concurrent clients for {args.seconds:.0f} s each, {args.database}, "
-          f"{workers} uvicorn worker(s) per server; load average before {load_before}, after {load_after}")
+    print(f"{args.clients} concurrent clients, {args.rounds} alternating round(s) of {args.seconds:.0f} s per server, "
+          f"{args.database}, {workers} uvicorn worker(s) per server; load average before {load_before}, after "
+          f"{load_after}; intake idle (relay, consumers) {idle_ms_per_s:.0f} ms CPU/s")
     for name, r in (("bare FastAPI + one insert", base), ("intake POST /api/referrals", ours)):
         print(f"{name:28s} {r['rps']:7.1f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms   "
               f"errors {r['errors']:.0f}   server CPU {r['cpu_ms']:5.2f} ms/request")
