@@ -140,8 +140,11 @@ async def _clients(url: str, token: str, clients: int, seconds: float, seed: int
                 try:
                     r = await http.post("/api/referrals", json=body)
                     ok = r.status_code in (200, 201)
-                except httpx.HTTPError:
+                    if not ok:
+                        print(f"error answer {r.status_code}: {r.text[:300]}", file=sys.stderr)
+                except httpx.HTTPError as exc:
                     ok = False
+                    print(f"request failed: {type(exc).__name__}", file=sys.stderr)
                 if ok:
                     latencies.append(time.perf_counter() - t0)
                 else:
