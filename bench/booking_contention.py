@@ -35,6 +35,7 @@ from services.chassis.tables import AuditRecord, OutboxRow
 from tests.unit.booking.conftest import NOW
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+LABELS = ("unguarded baseline", "ours")
 
 
 def fresh_db() -> str:
@@ -144,21 +145,18 @@ def main(n_staff: int, n_slots: int, rounds: int) -> None:
                                           data_dir=Path(tmp)), clock=clock)
             rt.migrate()
             ref = load()
-            figures = {}
+            totals = {label: [0, 0.0, 0.0, 0, 0] for label in LABELS}  # attempts, seconds, CPU s, bookings, doubles
             load_before = os.getloadavg()
-            for label in ("unguarded baseline", "ours"):
-                attempts = bookings = doubles = 0
-                elapsed = cpu = 0.0
-                for r in range(rounds):
+            for r in range(rounds):  # the two take turns round by round, so a change in the machine's load hits both
+                for label in LABELS:
                     slots, cases = seed(rt, n_slots, n_staff, r + (100 if label == "ours" else 0))
                     t0, c0 = time.perf_counter(), time.process_time()
-                    attempts += (run_ours(rt, ref, slots, cases) if label == "ours"
-                                 else run_unguarded(rt, slots, cases))
-                    elapsed += time.perf_counter() - t0
-                    cpu += time.process_time() - c0
+                    n = run_ours(rt, ref, slots, cases) if label == "ours" else run_unguarded(rt, slots, cases)
+                    t, c = time.perf_counter() - t0, time.process_time() - c0
                     b, d = count(rt, slots)
-                    bookings, doubles = bookings + b, doubles + d
-                figures[label] = (attempts / elapsed, 1000 * cpu / attempts, bookings, doubles)
+                    for i, v in enumerate((n, t, c, b, d)):
+                        totals[label][i] += v
+            figures = {label: (a / t, 1000 * c / a, b, d) for label, (a, t, c, b, d) in totals.items()}
             holds, books, events = trail(rt)
             rt.db.dispose()
     finally:

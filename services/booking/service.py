@@ -119,10 +119,9 @@ def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: 
     token = secrets.token_urlsafe(16)
     expires = now + timedelta(minutes=ref.hold_minutes)
     unlocked = select(Slot.slot_id).where(Slot.slot_id == slot_id, _free(now)).with_for_update(skip_locked=True)
-    res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
-        Slot.slot_id == unlocked.scalar_subquery(), _free(now))
-        .values(state="held", hold_token=token, hold_case_id=case.case_id, hold_expires_at=expires)
-        .execution_options(synchronize_session=False))
+    res = uow.session.exec(update(Slot).where(Slot.slot_id == unlocked.scalar_subquery(), _free(now))  # type: ignore[call-overload]
+                           .values(state="held", hold_token=token, hold_case_id=case.case_id, hold_expires_at=expires)
+                           .execution_options(synchronize_session=False))
     if res.rowcount != 1:
         raise slot_taken()
     for name, value in (("state", "held"), ("hold_token", token), ("hold_case_id", case.case_id),
@@ -214,10 +213,10 @@ def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: 
     the time the screen shows); only when it changes nothing is the row read to say why. A refusal after it
     (no decision, already booked) rolls the write back with the rest. Returns the appointment and the case
     (for the caller's audit row, without reading the case again)."""
-    cond = [Slot.hold_token == token, Slot.state == "held", Slot.hold_expires_at > now]  # type: ignore[operator]
-    if slot_id is not None:
-        cond.append(Slot.slot_id == slot_id)
-    slot = uow.session.exec(update(Slot).where(*cond)  # type: ignore[call-overload]
+    held = [Slot.hold_token == token, Slot.state == "held", Slot.hold_expires_at > now]  # type: ignore[operator]
+    if slot_id is not None:  # the time the screen shows
+        held.append(Slot.slot_id == slot_id)
+    slot = uow.session.exec(update(Slot).where(*held)  # type: ignore[call-overload]
                             .values(state="booked", hold_token=None, hold_expires_at=None).returning(Slot)
                             .execution_options(populate_existing=True)).scalars().first()
     if slot is None:
