@@ -65,6 +65,25 @@ def seed(rt, n_slots: int, n_staff: int, round_no: int) -> tuple[list[str], list
     return slots, cases
 
 
+def together(staff, args: list[tuple]) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """One thread per staff member; any error other than a refusal stops the bench (no figure from a broken run)."""
+    errors: list[BaseException] = []
+
+    def run(*a: object) -> None:
+        try:
+            staff(*a)
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=a) for a in args]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {len(args)} staff threads failed, e.g. {errors[0]!r}") from errors[0]
+
+
 def run_ours(rt, ref, slots: list[str], cases: list[str]) -> int:  # type: ignore[no-untyped-def]
     """Each staff member takes the offers in order; a refused hold (409 slot_taken) moves to the next."""
     attempts = Counter[str]()
@@ -85,11 +104,7 @@ def run_ours(rt, ref, slots: list[str], cases: list[str]) -> int:  # type: ignor
                 assert exc.status == 409, exc.errors
                 continue
 
-    threads = [threading.Thread(target=staff, args=(n, c)) for n, c in enumerate(cases)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together(staff, list(enumerate(cases)))
     return attempts["n"]
 
 
@@ -113,11 +128,7 @@ def run_unguarded(rt, slots: list[str], cases: list[str]) -> int:  # type: ignor
                 s.commit()
                 return
 
-    threads = [threading.Thread(target=staff, args=(c,)) for c in cases]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together(staff, [(c,) for c in cases])
     return attempts["n"]
 
 
