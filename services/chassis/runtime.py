@@ -302,10 +302,8 @@ class ServiceRuntime:
         return "\n".join(lines) + "\n"
 
     def create_app(self, routers: Sequence[APIRouter] = ()) -> FastAPI:
-        # FastAPI's own telemetry: the request's server span (its traceparent goes with the outbox rows), but not
-        # the two extra spans per request around the dependencies and the endpoint
         app = FastAPI(title=f"En väg in — {self.title}", description=self.description, lifespan=self.lifespan,
-                      version="1.0.0", telemetry={"operation_spans": False})
+                      version="1.0.0")
         app.state.runtime = self
         app.state.verifier = self.verifier
         install_error_handlers(app)
