@@ -96,27 +96,35 @@ def clear_projections(session: Session) -> None:
         session.exec(delete(model))  # type: ignore[call-overload]
 
 
-def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime) -> None:
-    """Fold a replay chunk's partial facts into the store: one read and one write per touched row.
+Merged = dict[str, tuple[Facts | None, Facts]]  # key -> (stored before, stored after)
 
-    Plain SQL statements, not ORM objects: this runs for every row of a rebuild.
+
+def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime) -> Merged:
+    """Fold partial facts per key into the store: one read and one write per touched row, for a replay
+    chunk or a live batch. Returns each key's facts before and after.
+
+    Plain SQL statements, not ORM objects: this runs for every row of a rebuild and every live batch.
+    The rows are read (and locked on PostgreSQL) in key order, so two batches never wait on each other
+    crosswise.
     """
     model, ops = ROWS[bucket]
     table = model.__table__  # type: ignore[attr-defined]
     name = table.c.case_id.name if bucket == "case" else table.c.call_id.name
     sqlite = session.get_bind().dialect.name == "sqlite"
     # the stored JSON as text, decoded here by pydantic-core's fast parser (not row by row by the driver)
-    chosen = text(f"SELECT {name}, CAST(facts AS TEXT) FROM {table.name} WHERE {name} IN :keys"
+    chosen = text(f"SELECT {name}, CAST(facts AS TEXT) FROM {table.name} WHERE {name} IN :keys ORDER BY {name}"
                   + ("" if sqlite else " FOR UPDATE")).bindparams(bindparam("keys", expanding=True))
-    keys = list(batch)
+    keys = sorted(batch)
     existing: dict[str, Facts] = {}
     for i in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
         existing.update((k, from_json(f)) for k, f in session.execute(chosen, {"keys": keys[i:i + 900]}))
     inserts, updates = [], []
+    out: Merged = {}
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now  # how SQLAlchemy writes DateTime there
     for key, facts in batch.items():
         old = existing.get(key)
         merged = facts if old is None else merge(old, facts, ops)
+        out[key] = (old, merged)
         row = {"k": key, "f": dumps(merged), "at": stamp}
         if bucket == "case":
             row["kn"] = merged.get("ref") is not None
@@ -136,6 +144,7 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
     if updates:
         session.execute(text(f"UPDATE {table.name} SET {sets}facts = {facts_value}, updated_at = :at "
                              f"WHERE {name} = :k"), updates)
+    return out
 
 
 def _day(d: date | None, sqlite: bool) -> date | str | None:
