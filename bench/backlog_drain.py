@@ -166,6 +166,8 @@ async def run(system: System, tmp: Path, target: int, args: argparse.Namespace) 
                 pass
         left = await lag(bootstrap, ends)
         samples.append((now, left))
+        if left and int(now) // 15 > int(samples[-2][0] if len(samples) > 1 else 0) // 15:
+            print(f"  {now:6.1f} s: lag {left:,}", flush=True)
         if lag_zero is None and left == 0:
             lag_zero = now
             print(f"  lag zero after {lag_zero:6.1f} s (load average {load(now)})", flush=True)
