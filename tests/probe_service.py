@@ -9,7 +9,7 @@ from faststream.kafka import KafkaRouter
 from pydantic_settings import SettingsConfigDict
 from sqlmodel import Field
 
-from contracts.envelope import Event, new_case_id
+from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
 from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork, new_base
@@ -39,8 +39,10 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
     rt = ServiceRuntime(settings, [ProbeBase.metadata], None, title="probe")
     router = KafkaRouter()
 
-    @rt.consumers.subscribe(router, CASES_TOPIC, group=group, handles={"CaseClosed"})
-    def count_closed(event: Event, uow: UnitOfWork) -> None:
+    closed = rt.consumers.group(router, CASES_TOPIC, name=group, description="Counts CaseClosed events per case.")
+
+    @closed.on(CaseClosed)
+    def count_closed(event: CaseClosed, uow: UnitOfWork) -> None:
         """Counts CaseClosed events per case."""
         if event.case_id in FAIL_CASES:
             raise RuntimeError("refused on purpose")
