@@ -22,6 +22,8 @@ ProbeBase = new_base("Probe")
 class Tally(ProbeBase, table=True):  # type: ignore[call-arg]
     case_id: str = Field(primary_key=True)
     applied: int = 0
+    last_occurred_at: datetime | None = None  # of the last event applied
+    out_of_order: int = 0  # events applied after a later one of the same case
 
 
 class ProbeSettings(ServiceSettings):
@@ -57,6 +59,10 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
             time.sleep(delay)
         row = uow.session.get(Tally, event.case_id) or Tally(case_id=event.case_id)
         row.applied += 1
+        last = row.last_occurred_at
+        if last is not None and last.replace(tzinfo=timezone.utc) > event.occurred_at:
+            row.out_of_order += 1
+        row.last_occurred_at = event.occurred_at
         uow.session.add(row)
 
     rt.include(router)
