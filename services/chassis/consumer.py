@@ -220,7 +220,13 @@ class ConsumerGroup:
         """Apply new events in one transaction: the batch handler once, or each event's handler in order,
         each in its own consume span in the trace its headers carry."""
         if self.batch_handler is not None:
-            self.batch_handler([event for event, _ in items], uow)
+            # one consume span per event, in the trace its headers carry, spanning the fold of the whole batch
+            spans = [_tracer.start_span(**_span_args(self.name, record)) for _, record in items]
+            try:
+                self.batch_handler([event for event, _ in items], uow)
+            finally:
+                for span in spans:
+                    span.end()
             return
         for event, record in items:
             with consume_span(self.name, record):
@@ -236,18 +242,21 @@ class _Delivered:
     headers: list[tuple[str, bytes]]
 
 
+def _span_args(group: str, record: Any) -> dict[str, Any]:
+    carrier = {k: v.decode("utf-8", "replace") for k, v in getattr(record, "headers", None) or ()
+               if k in ("traceparent", "tracestate")}
+    return {"name": f"{record.topic} process", "context": propagate.extract(carrier), "kind": SpanKind.CONSUMER,
+            "attributes": {"messaging.system": "kafka", "messaging.operation": "process",
+                           "messaging.destination.name": record.topic, "messaging.consumer.group.name": group,
+                           "messaging.destination.partition.id": str(record.partition),
+                           "messaging.kafka.offset": record.offset}}
+
+
 @contextmanager
 def consume_span(group: str, record: Any) -> Iterator[None]:
     """A CONSUMER span for one record, continuing the trace its headers carry (the case's trace), so what the
     handler publishes stays in it. FastStream's own span covers the whole fetched batch and only links them."""
-    carrier = {k: v.decode("utf-8", "replace") for k, v in getattr(record, "headers", None) or () if k in ("traceparent", "tracestate")}
-    parent = propagate.extract(carrier)
-    with _tracer.start_as_current_span(
-            f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.operation": "process",
-                        "messaging.destination.name": record.topic, "messaging.consumer.group.name": group,
-                        "messaging.destination.partition.id": str(record.partition),
-                        "messaging.kafka.offset": record.offset}):
+    with _tracer.start_as_current_span(**_span_args(group, record)):
         yield
 
 
