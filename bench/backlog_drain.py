@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaProducer, TopicPartition
 from sqlalchemy import Text, cast
 from sqlalchemy import select as sa_select
@@ -157,9 +158,8 @@ async def run(system: System, tmp: Path, target: int, args: argparse.Namespace) 
         now = time.monotonic() - t0
         if ready is None:
             try:
-                import httpx
-
-                if httpx.get(f"http://127.0.0.1:{system.ports['kpi']}/health/ready", timeout=1.0).status_code == 200:
+                url = f"http://127.0.0.1:{system.ports['kpi']}/health/ready"
+                if (await asyncio.to_thread(httpx.get, url, timeout=1.0)).status_code == 200:
                     ready = now
                     print(f"  ready after {ready:6.1f} s", flush=True)
             except httpx.HTTPError:

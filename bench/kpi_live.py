@@ -1,15 +1,18 @@
 """Benchmark: CPU per event of the kpi service's live path, one event per transaction (as before issue 16)
 against the batch fold (services/kpi/live.py), on the same events in the same run, on SQLite and PostgreSQL.
 
-Each path runs in this one process on a fresh store and is measured from the record's bytes to the committed
-transaction, inbox rows included, as the chassis consumer does it:
-  per event  - decode; one transaction: inbox check and row, `project` (the handler before issue 16: the
-               case's row read and written through the ORM, its tags read, the deviations evaluated), commit
-  batch fold - decode a fetched batch; one transaction: the inbox check of the batch and its rows,
-               `project_batch`, commit
-The figure is events per CPU-second of this process (time.process_time), i.e. on one core; on PostgreSQL the
-database server's CPU (its backends for this database, from /proc) is printed beside it. Both paths must end
-in the same rows (checked).
+Both paths run in this one process on a fresh store, through the chassis's own consumer code, from the
+record's bytes to the committed transaction:
+  per event  - decode; `Consumers.apply`: one transaction with the inbox check and row, and the handler
+               before issue 16 (`project_one` below, verbatim from services/kpi/handlers.py and projection.py
+               at d9feaf7: the case's row read and written through the ORM, its tags read, the rules
+               evaluated), commit
+  batch fold - decode a fetched batch; `Consumers.apply_batch`: one transaction with the batch's inbox check
+               and rows and the kpi service's batch handler (`project_batch`), commit
+The clock is the events' own time (live, an event is applied as it happens): the event's for one event,
+the latest of the batch for a batch. The figure is events per CPU-second of this process
+(time.process_time), i.e. on one core; on PostgreSQL the database server's CPU (its backends for this
+database, from /proc) is printed beside it. Both paths must end in the same rows (checked) and tags (shown).
 
     .venv/bin/python -m bench.kpi_live [--cases 500] [--batch 500] [--database sqlite,postgres]
 Goal (issue 16): the live path >= 2,000 events per CPU-second.
@@ -24,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -33,15 +37,17 @@ from sqlmodel import Session, select
 from bench.kpi_stream import Record, stream
 from contracts.envelope import Event
 from contracts.registry import parse_event
-from services.chassis.db import Database, UnitOfWork
-from services.chassis.tables import InboxRow
+from services.chassis.clock import FixedClock
+from services.chassis.db import UnitOfWork
+from services.chassis.runtime import ServiceRuntime
+from services.kpi.app import build
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import RuleSet
-from services.kpi.domain.facts import facts_of
+from services.kpi.domain.facts import Facts, facts_of
+from services.kpi.domain.merge import merge
 from services.kpi.domain.views import CaseView
-from services.kpi.live import project_batch
-from services.kpi.projection import apply_facts, count
-from services.kpi.replay import open_store
+from services.kpi.domain.window import call_day, case_window, first_unit
+from services.kpi.projection import ROWS, count
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
 from services.kpi.store import CallFactsRow, CaseFactsRow, DeviationRow
@@ -49,6 +55,27 @@ from services.kpi.tagging import tag_new_deviations
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GROUP = "kpi.projections"
+
+
+def apply_facts(session: Session, bucket: str, key: str, facts: Facts, now: datetime) -> tuple[Facts | None, Facts]:
+    """Merge `facts` into the stored row (locked on PostgreSQL); returns (before, after). (Before issue 16.)"""
+    model, ops = ROWS[bucket]
+    row = session.get(model, key, with_for_update=True)
+    before = dict(row.facts) if row is not None else None
+    after = merge(before, facts, ops)
+    if row is None:
+        row = model(**{"case_id" if bucket == "case" else "call_id": key}, facts=after, updated_at=now)
+    else:
+        row.facts = after
+        row.updated_at = now
+    if bucket == "case":
+        row.known = after.get("ref") is not None  # type: ignore[union-attr]
+        row.first_day, row.last_day = case_window(key, after)  # type: ignore[union-attr]
+        row.unit = first_unit(after)  # type: ignore[union-attr]
+    else:
+        row.day = call_day(after)  # type: ignore[union-attr]
+    session.add(row)
+    return before, after
 
 
 def project_one(uow: UnitOfWork, rules: RuleSet, event: Event, now: datetime) -> None:
@@ -67,37 +94,29 @@ def project_one(uow: UnitOfWork, rules: RuleSet, event: Event, now: datetime) ->
         tag_new_deviations(uow, CaseView(key, after), rules, local_date(now), now)
 
 
-def inbox_row(record: Record, event: Event, offset: int) -> InboxRow:
-    return InboxRow(consumer=GROUP, event_id=str(event.event_id), topic=record[0], partition=0, offset=offset,
-                    applied_at=datetime.now(timezone.utc))
+def record_of(r: Record, offset: int) -> SimpleNamespace:
+    """What the chassis reads of a fetched record besides its value (all on one partition here)."""
+    return SimpleNamespace(topic=r[0], partition=0, offset=offset, key=r[1], value=r[2], headers=[])
 
 
-def per_event(db: Database, rules: RuleSet, records: list[Record], batch: int) -> None:
-    """As the chassis consumer applied each record before issue 16 (Consumers.apply at d9feaf7).
-    The clock is the event's own time: live, an event is applied as it happens."""
+def per_event(rt: ServiceRuntime, clock: FixedClock, rules: RuleSet, records: list[Record], batch: int) -> None:
+    """As the chassis applied each record before issue 16: its own transaction with its inbox row."""
+    def handler(event: Event, uow: UnitOfWork) -> None:
+        project_one(uow, rules, event, clock.now())
+
     for offset, record in enumerate(records):
         event = parse_event(record[2])
-        with db.uow() as uow:
-            if uow.session.get(InboxRow, (GROUP, str(event.event_id))) is not None:
-                continue
-            uow.session.add(inbox_row(record, event, offset))
-            project_one(uow, rules, event, event.occurred_at)
-            uow.commit()
+        clock.at = event.occurred_at
+        rt.consumers.apply(GROUP, handler, event, record_of(record, offset))
 
 
-def batched(db: Database, rules: RuleSet, records: list[Record], batch: int) -> None:
-    """A fetched batch in one transaction: its inbox rows, the fold, one commit (the clock: its latest event)."""
+def batched(rt: ServiceRuntime, clock: FixedClock, rules: RuleSet, records: list[Record], batch: int) -> None:
+    """As the chassis applies a fetched batch now: one transaction, its inbox rows, the batch handler."""
+    group = rt.consumers.by_name[GROUP]
     for start in range(0, len(records), batch):
-        chunk = records[start:start + batch]
-        events = [parse_event(r[2]) for r in chunk]
-        with db.uow() as uow:
-            ids = [str(e.event_id) for e in events]
-            done = set(uow.session.exec(select(InboxRow.event_id).where(  # type: ignore[call-overload]
-                InboxRow.consumer == GROUP, InboxRow.event_id.in_(ids))))  # type: ignore[attr-defined]
-            fresh = [(r, e, start + i) for i, (r, e) in enumerate(zip(chunk, events)) if str(e.event_id) not in done]
-            uow.session.add_all(inbox_row(r, e, o) for r, e, o in fresh)
-            project_batch(uow, rules, [e for _, e, _ in fresh], max(e.occurred_at for e in events))
-            uow.commit()
+        items = [(parse_event(r[2]), record_of(r, start + i)) for i, r in enumerate(records[start:start + batch])]
+        clock.at = max(e.occurred_at for e, _ in items)
+        rt.consumers.apply_batch(group, items)
 
 
 def backend_cpu_s(pids: set[int]) -> float:
@@ -122,7 +141,10 @@ def run(kind: str, path: Callable[..., None], records: list[Record], batch: int,
     else:
         url = f"sqlite:///{tmp / name}.db"
     try:
-        db = open_store(KpiSettings(data_dir=tmp, database_url=url))
+        clock = FixedClock(datetime(2023, 1, 1, tzinfo=timezone.utc))
+        rt, _ = build(KpiSettings(data_dir=tmp, database_url=url), clock=clock)
+        rt.migrate()
+        db = rt.db
         pids: set[int] = set()
         if kind == "postgres":
             sa_event.listen(db.engine, "connect", lambda conn, _: pids.add(conn.info.backend_pid))
@@ -130,7 +152,7 @@ def run(kind: str, path: Callable[..., None], records: list[Record], batch: int,
         rules = load_rules()
         server0 = backend_cpu_s(pids)
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        path(db, rules, records, batch)
+        path(rt, clock, rules, records, batch)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         server = backend_cpu_s(pids) - server0
         with Session(db.engine) as s:

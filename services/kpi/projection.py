@@ -1,4 +1,4 @@
-"""Applying facts to the store: one event (live) or a batch of merged facts (replay)."""
+"""Applying facts to the store: a batch of merged facts per case and call (live batches and the replay)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,27 +14,6 @@ from services.kpi.domain.window import call_day, case_window, first_unit
 from services.kpi.store import CallFactsRow, CaseFactsRow, InputCountRow
 
 ROWS = {"case": (CaseFactsRow, CASE_OPS), "call": (CallFactsRow, CALL_OPS)}
-
-
-def apply_facts(session: Session, bucket: str, key: str, facts: Facts, now: datetime) -> tuple[Facts | None, Facts]:
-    """Merge `facts` into the stored row (locked on PostgreSQL); returns (before, after)."""
-    model, ops = ROWS[bucket]
-    row = session.get(model, key, with_for_update=True)
-    before = dict(row.facts) if row is not None else None
-    after = merge(before, facts, ops)
-    if row is None:
-        row = model(**{"case_id" if bucket == "case" else "call_id": key}, facts=after, updated_at=now)
-    else:
-        row.facts = after
-        row.updated_at = now
-    if bucket == "case":
-        row.known = after.get("ref") is not None  # type: ignore[union-attr]
-        row.first_day, row.last_day = case_window(key, after)  # type: ignore[union-attr]
-        row.unit = first_unit(after)  # type: ignore[union-attr]
-    else:
-        row.day = call_day(after)  # type: ignore[union-attr]
-    session.add(row)
-    return before, after
 
 
 def count(session: Session, outcome: str, n: int = 1) -> None:

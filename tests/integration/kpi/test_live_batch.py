@@ -138,7 +138,7 @@ def split(rng: random.Random, events: list[Event]) -> list[list[Event]]:
     """Shuffled, cut into batches of random sizes, and some events delivered again in a later batch."""
     order = rng.sample(events, len(events))
     cuts = sorted(rng.sample(range(1, len(order)), min(len(order) - 1, rng.randint(0, 6)))) if len(order) > 1 else []
-    batches = [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)])]
+    batches = [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
     for i in range(1, len(batches)):
         earlier = [e for b in batches[:i] for e in b]
         batches[i] += rng.sample(earlier, min(len(earlier), rng.randint(0, 3)))
