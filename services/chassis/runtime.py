@@ -129,8 +129,11 @@ class ServiceRuntime:
                             "Key: case id (telephony: call id).")
         return pubs
 
-    async def _publish_row(self, row: OutboxRow) -> None:
-        await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers))
+    async def _publish_row(self, row: OutboxRow) -> Any:
+        """Hand a row to the producer (a publish span per row) and return its acknowledgement, not awaited: the
+        relay keeps many rows in flight and awaits their acknowledgements together."""
+        return await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers),
+                                                        no_confirm=True)
 
     async def _heal_forgetful_broker(self, previous: str, current: str) -> None:
         """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
