@@ -8,6 +8,7 @@ each path (the load generator and the measuring consumer are in the same process
 the difference is what the hop itself costs). Figures swing with the machine's load: look at the ratios.
 
     .venv/bin/python -m bench.hop_capacity [--seconds 10] [--p99-ms 1000] [--at 200] [--max-rate 6400]
+    .venv/bin/python -m bench.hop_capacity --only relay --at 800   # one path, one rate: to run under py-spy
 """
 from __future__ import annotations
 
@@ -148,15 +149,13 @@ async def settle(bootstrap: str, out_topic: str, quiet_s: float = 2.0, limit_s: 
         await consumer.stop()
 
 
-async def capacity(bootstrap: str, in_topic: str | Callable[[list[str]], None], out_topic: str, rates: list[float], seconds: float,
-                   p99_ms: float, label: str) -> float:
+async def capacity(bootstrap: str, in_topic: str | Callable[[list[str]], None], out_topic: str, rates: list[float],
+                   seconds: float, p99_ms: float, label: str) -> float:
     best = 0.0
     for rate in rates:
         await settle(bootstrap, out_topic)
         s = await step(bootstrap, in_topic, out_topic, rate, seconds)
-        print(f"  {label:5} {rate:6.0f}/s  delivered {len(s.latencies):6}/{s.sent:<6} p50 {s.p(50):8.1f} ms  "
-              f"p99 {s.p(99):8.1f} ms  cpu {s.cpu_s / max(s.sent, 1) * 1000:5.2f} ms/event  "
-              f"{'ok' if s.ok(p99_ms) else 'over'}", flush=True)
+        show(label, s, p99_ms)
         if not s.ok(p99_ms):
             break
         best = rate
@@ -171,7 +170,13 @@ def rate_ladder(max_rate: float) -> list[float]:
     return rates
 
 
-async def main(seconds: float, p99_ms: float, at: float, max_rate: float) -> None:
+def show(label: str, s: Step, p99_ms: float) -> None:
+    print(f"  {label:5} {s.rate:6.0f}/s  delivered {len(s.latencies):6}/{s.sent:<6} p50 {s.p(50):8.1f} ms  "
+          f"p99 {s.p(99):8.1f} ms  cpu {s.cpu_s / max(s.sent, 1) * 1000:5.2f} ms/event  "
+          f"{'ok' if s.ok(p99_ms) else 'over'}", flush=True)
+
+
+async def main(seconds: float, p99_ms: float, at: float, max_rate: float, only: str | None = None) -> None:
     rates = rate_ladder(max_rate)
     load = os.getloadavg()
     broker = EmbeddedBroker().start()
@@ -181,6 +186,11 @@ async def main(seconds: float, p99_ms: float, at: float, max_rate: float) -> Non
             rt = hop_service(broker.bootstrap, Path(tmp))
             async with rt.lifespan(rt.app):  # type: ignore[attr-defined]
                 await asyncio.sleep(2)
+                if only:  # one path at one rate (for a profiler)
+                    source, out = {"raw": (RAW_TOPIC, RAW_TOPIC), "hop": (CASES_TOPIC, TELEPHONY_TOPIC),
+                                   "relay": (outbox_writer(rt), TELEPHONY_TOPIC)}[only]
+                    show(only, await step(broker.bootstrap, source, out, at, seconds), p99_ms)
+                    return
                 # the fixed rate first, on an empty pipeline
                 r = await step(broker.bootstrap, RAW_TOPIC, RAW_TOPIC, at, seconds)
                 h = await step(broker.bootstrap, CASES_TOPIC, TELEPHONY_TOPIC, at, seconds)
@@ -215,5 +225,6 @@ if __name__ == "__main__":
     ap.add_argument("--p99-ms", type=float, default=1000)
     ap.add_argument("--at", type=float, default=200, help="the fixed rate of the p99 comparison")
     ap.add_argument("--max-rate", type=float, default=6400)
+    ap.add_argument("--only", choices=["raw", "hop", "relay"], help="one path at --at events/s, no ladder (to profile)")
     args = ap.parse_args()
-    asyncio.run(main(args.seconds, args.p99_ms, args.at, args.max_rate))
+    asyncio.run(main(args.seconds, args.p99_ms, args.at, args.max_rate, args.only))

@@ -40,7 +40,7 @@ from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
 from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
-from services.chassis.workers import FileLock
+from services.chassis.workers import Doorbell, FileLock
 from services.chassis.telemetry import adopt_library_loggers, setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
@@ -93,14 +93,15 @@ class ServiceRuntime:
                                    max_record_bytes=settings.kafka_max_message_bytes,
                                    max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
-        # with several HTTP workers, rows committed by the others do not wake this process's relay: poll briefly
-        self.relay = OutboxRelay(self.db, self._publish_row, idle_s=0.05 if settings.http_workers > 1 else 0.5)
+        self.relay = OutboxRelay(self.db, self._publish_row, idle_s=0.5)
+        # with several HTTP workers, a row committed by one that does not run the relay rings the one that does
+        self.doorbell = Doorbell(settings.data_dir, self.name) if settings.http_workers > 1 else None
         self.broker_watch = BrokerWatch(lambda: self.dead_letters.producer.client, self._heal_forgetful_broker,
                                         settings.broker_watch_interval_s)
         self._lease = FileLock(settings.data_dir / "locks" / f"{self.name}.pipeline.lock")
         self.pipeline_running = False
         self._pipeline_tasks: list[asyncio.Task[Any]] = []
-        self.db.on_commit(self.relay.wake)
+        self.db.on_commit(self._committed)
         self.audit = AuditTrail(self.db)
         # the child's case ids this service knows (for the audit report); a service that stores the patient
         # reference sets it in its composition root
@@ -134,6 +135,14 @@ class ServiceRuntime:
         relay keeps many rows in flight and awaits their acknowledgements together."""
         return await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers),
                                                         no_confirm=True)
+
+    def _committed(self) -> None:
+        """After every commit (possibly in a worker thread): this process's relay, or the one of the worker
+        that runs the pipeline."""
+        if self.doorbell is not None and not self.pipeline_running:
+            self.doorbell.ring()
+        else:
+            self.relay.wake()
 
     async def _heal_forgetful_broker(self, previous: str, current: str) -> None:
         """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
@@ -243,6 +252,9 @@ class ServiceRuntime:
         await self.broker.start()
         adopt_library_loggers()
         self.relay.start()
+        if self.doorbell is not None and not self.doorbell.listen(self.relay.wake):
+            self.relay.idle_s = 0.05  # rows of the other workers reach this relay only by polling
+            log.warning("%s: outbox doorbell %r taken; the relay polls every 50 ms", self.name, self.doorbell.address)
         self._pipeline_tasks = [asyncio.create_task(f()) for f in self._background]
         if s.broker_watch_interval_s > 0:
             self._pipeline_tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
@@ -255,6 +267,8 @@ class ServiceRuntime:
             t.cancel()
         await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
         await self.relay.stop()
+        if self.doorbell is not None:
+            self.doorbell.close()
         await self.dead_letters.producer.stop()
         self.pipeline_running = False
 
