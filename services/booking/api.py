@@ -184,6 +184,29 @@ def import_slots(rt: ServiceRuntime, ref: Reference, unit_id: str, rows: list[di
     return len(slots)
 
 
+def hold_time(rt: ServiceRuntime, ref: Reference, staff: Staff, case_id: str, slot_id: str) -> dict[str, Any]:
+    """A staff member holds a time for the child (audited with the hold); `bench.booking_contention` calls this."""
+    now = rt.clock.now()
+    with rt.db.uow() as uow:
+        case, _slot = service.case_and_slot(uow, case_id, slot_id)  # kept: `hold` finds the time read here
+        token, expires = service.hold(uow, ref, case, slot_id, now)
+        rt.audit.within(uow.session, staff, "hold", case_id=case.case_id, patient_ref=case.patient_ref)
+        uow.commit()
+    return {"hold_token": token, "expires_at": expires}
+
+
+def book_held(rt: ServiceRuntime, ref: Reference, staff: Staff, hold_token: str, chosen: bool,
+              slot_id: str | None) -> dict[str, Any]:
+    """A staff member books the held time (audited with the booking, published through the outbox)."""
+    now = rt.clock.now()
+    with rt.db.uow() as uow:
+        appt, case = service.confirm(uow, ref, hold_token, now, chosen, slot_id=slot_id)
+        rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=case.patient_ref)
+        uow.commit()
+    return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
+            "wait_days": appt.wait_days}
+
+
 def _slot_view(s: Slot) -> dict[str, Any]:
     return {"slot_id": s.slot_id, "unit_id": s.unit_id, "starts_at": s.starts_at, "ends_at": s.ends_at,
             "profession": s.profession, "visit_type": s.visit_type, "digital": s.digital, "state": s.state}
@@ -258,24 +281,12 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
 
     @api.post("/holds", status_code=201, summary="Hold a time for a few minutes while the caller decides.")
     def hold(body: HoldIn, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
-        now = rt.clock.now()
-        with rt.db.uow() as uow:
-            case = service.case_or_refuse(uow, body.case_id)
-            token, expires = service.hold(uow, ref, case, body.slot_id, now)
-            rt.audit.within(uow.session, staff, "hold", case_id=case.case_id, patient_ref=case.patient_ref)
-            uow.commit()
-        return {"hold_token": token, "expires_at": expires}
+        return hold_time(rt, ref, staff, body.case_id, body.slot_id)
 
     @api.post("/holds/{hold_token}/confirm", status_code=201, summary="Book the held time.")
     def confirm(hold_token: str, body: ConfirmIn | None = None, staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
-        now = rt.clock.now()
-        with rt.db.uow() as uow:
-            appt = service.confirm(uow, ref, hold_token, now, bool(body and body.patient_chosen_wait),
-                                   slot_id=body.slot_id if body else None)
-            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id))
-            uow.commit()
-        return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
-                "wait_days": appt.wait_days}
+        return book_held(rt, ref, staff, hold_token, bool(body and body.patient_chosen_wait),
+                         body.slot_id if body else None)
 
     @api.post("/appointments/{appointment_id}/rebook", status_code=201,
               summary="Move a booked appointment to a held new time: one transaction, one fact, one message.")
@@ -285,12 +296,12 @@ def _booking_routes(api: APIRouter, rt: ServiceRuntime, ref: Reference) -> None:
             old = uow.session.get(Appointment, appointment_id)
             if old is None:
                 raise service.refuse("appointment_id", "unknown", "Okänt besök.", "Unknown appointment.", 404)
-            appt = service.confirm(uow, ref, body.hold_token, now, body.patient_chosen_wait, slot_id=body.slot_id,
-                                   rebooking_of=appointment_id)
+            appt, case = service.confirm(uow, ref, body.hold_token, now, body.patient_chosen_wait,
+                                         slot_id=body.slot_id, rebooking_of=appointment_id)
             freed = uow.session.get(Slot, old.slot_id)
             if freed is not None:  # the old time may be what a waiting child needs
                 service.offer_to_waiting(uow, ref, freed, now)
-            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, patient_ref=_ref(uow, appt.case_id),
+            rt.audit.within(uow.session, staff, "rebook", case_id=appt.case_id, patient_ref=case.patient_ref,
                             detail=appointment_id)
             uow.commit()
         return {"appointment_id": appt.appointment_id, "rebooking_of": appointment_id, "unit_id": appt.unit_id,

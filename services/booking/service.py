@@ -4,8 +4,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from contracts.booking import (
@@ -43,12 +44,23 @@ def refuse(field: str, code: str, sv: str, en: str, status: int = 422) -> Domain
     return DomainError([field_error(field, sv, en, code)], status=status)
 
 
-def case_or_refuse(uow: UnitOfWork, case_id: str) -> BookingCase:
-    case = uow.session.get(BookingCase, case_id)
+def _decided(case: BookingCase | None) -> BookingCase:
     if case is None or case.level is None or case.decided_at is None:
         raise refuse("case_id", "no_decision", "Ingen vårdnivå är beslutad för ärendet ännu.",
                      "No care level has been decided for the case yet.", 409)
     return case
+
+
+def case_or_refuse(uow: UnitOfWork, case_id: str) -> BookingCase:
+    return _decided(uow.session.get(BookingCase, case_id))
+
+
+def case_and_slot(uow: UnitOfWork, case_id: str, slot_id: str) -> tuple[BookingCase, Slot | None]:
+    """The case (refused without a decided level) and the time, read in one statement: the first look of a
+    hold. Both stay in the unit of work while the caller keeps them, so `hold` does not read the time again."""
+    row = uow.session.exec(select(BookingCase, Slot).outerjoin(Slot, Slot.slot_id == slot_id)  # type: ignore[arg-type]
+                           .where(BookingCase.case_id == case_id)).first()
+    return _decided(row[0] if row else None), (row[1] if row else None)
 
 
 def free_slots(uow: UnitOfWork, now: datetime, unit_ids: list[str]) -> list[Slot]:
@@ -72,7 +84,26 @@ def within_promise(ref: Reference, case: BookingCase, cands: list[domain.Candida
     return [c for c in cands if c.starts_at < deadline and (c.unit.unit_id in near or c.digital)]
 
 
+def _free(now: datetime):  # type: ignore[no-untyped-def]
+    """A time that can be held now: free, or held with an expired hold, and not yet begun."""
+    return and_(Slot.starts_at > now, or_(Slot.state == "free", and_(Slot.state == "held", Slot.hold_expires_at <= now)))
+
+
+def _looks_free(slot: Slot, now: datetime) -> bool:
+    """The same test as `_free` on the row as this transaction read it (a hint only; the write decides)."""
+    return slot.starts_at > now and (slot.state == "free" or (
+        slot.state == "held" and slot.hold_expires_at is not None and slot.hold_expires_at <= now))
+
+
+def slot_taken() -> DomainError:
+    return refuse("slot_id", "slot_taken", "Tiden är redan hållen eller bokad av någon annan.",
+                  "The time is already held or booked by someone else.", 409)
+
+
 def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: datetime) -> tuple[str, datetime]:
+    """Hold a time for the case. Of many staff on one time exactly one gets it, and the others are refused at
+    once: a time already taken when read is refused without a write; a time another transaction is taking at
+    this moment is skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL) instead of waited for."""
     slot = uow.session.get(Slot, slot_id)
     unit = ref.unit(slot.unit_id) if slot else None
     if slot is None or unit is None:
@@ -83,15 +114,19 @@ def hold(uow: UnitOfWork, ref: Reference, case: BookingCase, slot_id: str, now: 
     if unit.level != domain.unit_level(case.level or ""):
         raise refuse("slot_id", "wrong_level", "Tiden hör till en annan vårdnivå än den beslutade.",
                      "The time belongs to another level than the decided one.")
+    if not _looks_free(slot, now):
+        raise slot_taken()
     token = secrets.token_urlsafe(16)
     expires = now + timedelta(minutes=ref.hold_minutes)
-    res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
-        Slot.slot_id == slot_id, Slot.starts_at > now,
-        or_(Slot.state == "free", and_(Slot.state == "held", Slot.hold_expires_at <= now)))
-        .values(state="held", hold_token=token, hold_case_id=case.case_id, hold_expires_at=expires))
+    unlocked = select(Slot.slot_id).where(Slot.slot_id == slot_id, _free(now)).with_for_update(skip_locked=True)
+    res = uow.session.exec(update(Slot).where(Slot.slot_id == unlocked.scalar_subquery(), _free(now))  # type: ignore[call-overload]
+                           .values(state="held", hold_token=token, hold_case_id=case.case_id, hold_expires_at=expires)
+                           .execution_options(synchronize_session=False))
     if res.rowcount != 1:
-        raise refuse("slot_id", "slot_taken", "Tiden är redan hållen eller bokad av någon annan.",
-                     "The time is already held or booked by someone else.", 409)
+        raise slot_taken()
+    for name, value in (("state", "held"), ("hold_token", token), ("hold_case_id", case.case_id),
+                        ("hold_expires_at", expires)):  # the row as written, without a second write or read
+        set_committed_value(slot, name, value)
     return token, expires
 
 
@@ -122,9 +157,7 @@ def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, no
         if "case_id" not in str(exc.orig) and "one_live" not in str(exc.orig):
             raise
         raise already_booked(None) from None
-    entry = uow.session.get(WaitingEntry, case.case_id)
-    if entry is not None:
-        uow.session.delete(entry)
+    uow.session.exec(delete(WaitingEntry).where(WaitingEntry.case_id == case.case_id))  # type: ignore[call-overload]
     uow.publish(AppointmentBooked.new(
         case_id=case.case_id, occurred_at=now, caused_by=caused_by, payload=AppointmentBookedPayload(
             appointment_id=appt.appointment_id, unit_id=unit.unit_id, unit_name=unit.name, unit_address=unit.address,
@@ -148,40 +181,53 @@ def already_booked(live: Appointment | None) -> DomainError:
                   "move it with a re-booking instead.", 409)
 
 
-def lock_case(uow: UnitOfWork, case_id: str) -> BookingCase:
-    """The case row, locked until commit on PostgreSQL: bookings of one child take turns."""
-    case = uow.session.get(BookingCase, case_id, with_for_update=True, populate_existing=True)
-    if case is None or case.level is None or case.decided_at is None:
-        raise refuse("case_id", "no_decision", "Ingen vårdnivå är beslutad för ärendet ännu.",
-                     "No care level has been decided for the case yet.", 409)
-    return case
+def lock_case(uow: UnitOfWork, case_id: str) -> tuple[BookingCase, Appointment | None]:
+    """The case row, locked until commit on PostgreSQL (bookings of one child take turns), and its live
+    appointment if any, read in the same statement."""
+    live = and_(Appointment.case_id == BookingCase.case_id, Appointment.status == "booked")
+    row = uow.session.exec(select(BookingCase, Appointment).outerjoin(Appointment, live)  # type: ignore[arg-type]
+                           .where(BookingCase.case_id == case_id).with_for_update(of=BookingCase)
+                           .execution_options(populate_existing=True)).first()
+    return _decided(row[0] if row else None), (row[1] if row else None)
+
+
+def _unbookable_hold(uow: UnitOfWork, token: str, now: datetime, slot_id: str | None) -> DomainError:
+    """Why a hold could not be booked (read only after the conditional write changed nothing)."""
+    slot = uow.session.exec(select(Slot).where(Slot.hold_token == token)).first()
+    if slot is None:
+        return refuse("hold_token", "unknown_hold", "Okänd eller redan använd hållning.", "Unknown or used hold.", 404)
+    if slot_id is not None and slot.slot_id != slot_id:  # another caller's token must not book this screen's time
+        return refuse("hold_token", "wrong_hold", "Hållningen gäller en annan tid.", "The hold is for another time.", 409)
+    if slot.hold_expires_at is None or slot.hold_expires_at <= now:
+        return refuse("hold_token", "hold_expired", "Hållningen har gått ut; tiden är tillbaka bland lediga.",
+                      "The hold expired; the time is back in the pool.", 409)
+    return refuse("hold_token", "slot_taken", "Tiden hann bokas av någon annan.", "The time was taken.", 409)
 
 
 def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool,
-            slot_id: str | None = None, rebooking_of: str | None = None) -> Appointment:
+            slot_id: str | None = None, rebooking_of: str | None = None) -> tuple[Appointment, BookingCase]:
     """Book the held time. A child with a live appointment is refused (with that time) unless this is the
-    deliberate re-booking of exactly that appointment, which moves it in this one transaction."""
-    slot = uow.session.exec(select(Slot).where(Slot.hold_token == token)).first()
+    deliberate re-booking of exactly that appointment, which moves it in this one transaction.
+
+    The held time is booked by one conditional write that returns the row (held by this token, unexpired,
+    the time the screen shows); only when it changes nothing is the row read to say why. A refusal after it
+    (no decision, already booked) rolls the write back with the rest. Returns the appointment and the case
+    (for the caller's audit row, without reading the case again)."""
+    held = [Slot.hold_token == token, Slot.state == "held", Slot.hold_expires_at > now]  # type: ignore[operator]
+    if slot_id is not None:  # the time the screen shows
+        held.append(Slot.slot_id == slot_id)
+    slot = uow.session.exec(update(Slot).where(*held)  # type: ignore[call-overload]
+                            .values(state="booked", hold_token=None, hold_expires_at=None).returning(Slot)
+                            .execution_options(populate_existing=True)).scalars().first()
     if slot is None:
-        raise refuse("hold_token", "unknown_hold", "Okänd eller redan använd hållning.", "Unknown or used hold.", 404)
-    if slot_id is not None and slot.slot_id != slot_id:  # another caller's token must not book this screen's time
-        raise refuse("hold_token", "wrong_hold", "Hållningen gäller en annan tid.", "The hold is for another time.", 409)
-    if slot.hold_expires_at is None or slot.hold_expires_at <= now:
-        raise refuse("hold_token", "hold_expired", "Hållningen har gått ut; tiden är tillbaka bland lediga.",
-                     "The hold expired; the time is back in the pool.", 409)
-    case = lock_case(uow, slot.hold_case_id or "")
-    live = active_appointment(uow, case.case_id)
+        raise _unbookable_hold(uow, token, now, slot_id)
+    case, live = lock_case(uow, slot.hold_case_id or "")
     if rebooking_of is None and live is not None:
         raise already_booked(live)
     if rebooking_of is not None and (live is None or live.appointment_id != rebooking_of):
         raise refuse("appointment_id", "not_live", "Besöket som ska flyttas är inte barnets bokade tid.",
                      "The appointment to move is not the child's booked time.", 409)
-    res = uow.session.exec(update(Slot).where(  # type: ignore[call-overload]
-        Slot.slot_id == slot.slot_id, Slot.state == "held", Slot.hold_token == token, Slot.hold_expires_at > now)
-        .values(state="booked", hold_token=None, hold_expires_at=None))
-    if res.rowcount != 1:
-        raise refuse("hold_token", "slot_taken", "Tiden hann bokas av någon annan.", "The time was taken.", 409)
-    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, replaces=live)
+    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, replaces=live), case
 
 
 def active_appointment(uow: UnitOfWork, case_id: str) -> Appointment | None:

@@ -136,3 +136,47 @@ def test_parallel_confirmations_for_the_same_child_leave_exactly_one_live_appoin
     assert set(told.values()) == {1} and len(told) == cases
     assert booked_slots == cases  # the refused confirmations left their times unbooked
     rt.db.dispose()
+
+
+def test_a_hold_on_a_time_another_transaction_is_taking_is_refused_at_once_not_after_it(pg_url: str, tmp_path: Path, issuer) -> None:  # type: ignore[no-untyped-def]
+    """A staff member whose time is being held by someone else's still-open transaction gets 409 slot_taken
+    at once (the row lock is skipped, not waited for); when that transaction rolls back, the time is free."""
+    clock = FixedClock(NOW)
+    rt, _ = build(BookingSettings(database_url=pg_url, data_dir=tmp_path, auth_jwks_file=issuer.jwks_file), clock=clock)
+    rt.migrate()
+    ref = load()
+    with rt.db.uow() as uow:
+        uow.session.add(Slot(slot_id="T-SKIP1", unit_id="hc-teg", starts_at=NOW + timedelta(days=1),
+                             ends_at=NOW + timedelta(days=1, minutes=45), profession="psychologist",
+                             visit_type="new_visit"))
+        for case_id in ("C-SKIPLOCKED01", "C-SKIPLOCKED02"):
+            uow.session.add(BookingCase(case_id=case_id, patient_ref="P-" + "D" * 20, age_years=9, sex="male",
+                                        municipality="Umeå", clock_start=NOW, level="primary_care", decided_at=NOW))
+        uow.commit()
+    outcome: list[str] = []
+
+    def second_staff_member() -> None:
+        try:
+            with rt.db.uow() as uow:
+                case, _ = service.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
+                service.hold(uow, ref, case, "T-SKIP1", clock.now())
+                uow.commit()
+            outcome.append("held")
+        except DomainError as exc:
+            outcome.append(exc.errors[0]["code"])
+
+    with rt.db.uow() as first:  # holds the time and keeps its transaction open
+        case, _ = service.case_and_slot(first, "C-SKIPLOCKED01", "T-SKIP1")
+        service.hold(first, ref, case, "T-SKIP1", clock.now())
+        other = threading.Thread(target=second_staff_member)
+        other.start()
+        other.join(10)
+        finished_while_open = not other.is_alive()
+    other.join(10)  # the first transaction rolled back on leaving the block
+    assert finished_while_open and outcome == ["slot_taken"]
+    with rt.db.uow() as uow:
+        case, slot = service.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
+        assert slot is not None and slot.state == "free"  # the refused attempt wrote nothing
+        service.hold(uow, ref, case, "T-SKIP1", clock.now())
+        uow.commit()
+    rt.db.dispose()
