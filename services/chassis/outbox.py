@@ -11,7 +11,9 @@ from typing import Any, cast
 
 from aiokafka import errors as kafka_errors
 from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
+from opentelemetry.semconv.trace import SpanAttributes
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -21,6 +23,7 @@ from services.chassis.tables import OutboxRow
 from services.chassis.tracing import in_case_trace
 
 log = logging.getLogger("kontakt.outbox")
+_tracer = trace.get_tracer("en-vag-in.outbox")
 
 
 def _acknowledged() -> asyncio.Future[None]:
@@ -97,6 +100,46 @@ def outbox_row(ev: Event, max_bytes: int | None = None) -> OutboxRow:
         field, _ = largest_field(ev.model_dump(mode="json"))
         raise EventTooLarge(ev.event_type, size, max_bytes, field)
     return row
+
+
+class RowProducer:
+    """Hands outbox rows to an aiokafka producer; returns each row's acknowledgement without awaiting it.
+
+    One PRODUCER span per row, `<topic> publish`, from hand-over to the broker's acknowledgement (an error
+    status if refused), in the trace context the relay restored from the row's headers; its context goes
+    out in the record's `traceparent`, so the consumer's span continues it, as FastStream's telemetry
+    middleware does for its publishers (which cost the relay several times more per row).
+    """
+
+    def __init__(self, producer: Any) -> None:
+        self.producer = producer  # an AIOKafkaProducer, or a callable returning it (started later)
+
+    async def __call__(self, row: OutboxRow) -> asyncio.Future[Any]:
+        producer = self.producer() if callable(self.producer) else self.producer
+        key = row.key.encode()
+        span = _tracer.start_span(f"{row.topic} publish", kind=SpanKind.PRODUCER, attributes={
+            SpanAttributes.MESSAGING_SYSTEM: "kafka", SpanAttributes.MESSAGING_DESTINATION_NAME: row.topic,
+            SpanAttributes.MESSAGING_OPERATION: "publish", SpanAttributes.MESSAGING_KAFKA_MESSAGE_KEY: row.key,
+            SpanAttributes.MESSAGING_MESSAGE_ID: row.event_id,
+            SpanAttributes.MESSAGING_MESSAGE_CONVERSATION_ID: str(row.headers.get("correlation_id", "")),
+            SpanAttributes.MESSAGING_MESSAGE_PAYLOAD_SIZE_BYTES: len(row.payload)})
+        headers = dict(row.headers)
+        propagate.inject(headers, context=trace.set_span_in_context(span))
+        try:
+            ack: asyncio.Future[Any] = await producer.send(row.topic, row.payload, key=key,
+                                                           headers=[(k, str(v).encode()) for k, v in headers.items()])
+        except BaseException as exc:
+            _end(span, exc)
+            raise
+        ack.add_done_callback(lambda f: _end(span, None if f.cancelled() else f.exception()))
+        return ack
+
+
+def _end(span: trace.Span, exc: BaseException | None) -> None:
+    if exc is not None:
+        span.record_exception(exc)
+        span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+    span.end()
 
 
 class OutboxRelay:
