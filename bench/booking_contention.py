@@ -149,6 +149,7 @@ def trail(rt) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
 
 def main(n_staff: int, n_slots: int, rounds: int) -> None:
     name = fresh_db()
+    rt = None
     try:
         clock = FixedClock(NOW)
         with tempfile.TemporaryDirectory() as tmp:
@@ -169,8 +170,9 @@ def main(n_staff: int, n_slots: int, rounds: int) -> None:
                         totals[label][i] += v
             figures = {label: (a / t, 1000 * c / a, b, d) for label, (a, t, c, b, d) in totals.items()}
             holds, books, events = trail(rt)
-            rt.db.dispose()
     finally:
+        if rt is not None:
+            rt.db.dispose()  # the pool's connections go back before the database is dropped, also after a failure
         drop_db(name)
     print(f"PostgreSQL, {n_staff} staff at once on {n_slots} times, {rounds} rounds; "
           f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores)")

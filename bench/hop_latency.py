@@ -17,7 +17,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaRouter
 
-from contracts.envelope import Event, new_case_id
+from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC, CallOffered, CallPayload, CaseClosed, CaseClosedPayload
 from kontakt.broker import EmbeddedBroker, create_topics
 from services.chassis.db import UnitOfWork
@@ -31,8 +31,10 @@ def hop_service(bootstrap: str, data_dir: Path) -> ServiceRuntime:
                                       kafka_session_timeout_ms=3000), [], None, title="hop")
     router = KafkaRouter()
 
-    @rt.consumers.subscribe(router, CASES_TOPIC, group="bench.hop", handles={"CaseClosed"})
-    def answer(event: Event, uow: UnitOfWork) -> None:
+    hop = rt.consumers.group(router, CASES_TOPIC, name="bench.hop")
+
+    @hop.on(CaseClosed)
+    def answer(event: CaseClosed, uow: UnitOfWork) -> None:
         uow.publish(CallOffered.new(occurred_at=event.occurred_at, caused_by=event,
                                     payload=CallPayload(call_id=str(event.case_id), line="public_1177",
                                                         at=event.occurred_at)))

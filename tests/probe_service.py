@@ -9,7 +9,7 @@ from faststream.kafka import KafkaRouter
 from pydantic_settings import SettingsConfigDict
 from sqlmodel import Field
 
-from contracts.envelope import Event, new_case_id
+from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
 from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork, new_base
@@ -22,6 +22,8 @@ ProbeBase = new_base("Probe")
 class Tally(ProbeBase, table=True):  # type: ignore[call-arg]
     case_id: str = Field(primary_key=True)
     applied: int = 0
+    last_occurred_at: datetime | None = None  # of the last event applied
+    out_of_order: int = 0  # events applied after a later one of the same case
 
 
 class ProbeSettings(ServiceSettings):
@@ -39,8 +41,10 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
     rt = ServiceRuntime(settings, [ProbeBase.metadata], None, title="probe")
     router = KafkaRouter()
 
-    @rt.consumers.subscribe(router, CASES_TOPIC, group=group, handles={"CaseClosed"})
-    def count_closed(event: Event, uow: UnitOfWork) -> None:
+    closed = rt.consumers.group(router, CASES_TOPIC, name=group, description="Counts CaseClosed events per case.")
+
+    @closed.on(CaseClosed)
+    def count_closed(event: CaseClosed, uow: UnitOfWork) -> None:
         """Counts CaseClosed events per case."""
         if event.case_id in FAIL_CASES:
             raise RuntimeError("refused on purpose")
@@ -55,6 +59,10 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
             time.sleep(delay)
         row = uow.session.get(Tally, event.case_id) or Tally(case_id=event.case_id)
         row.applied += 1
+        last = row.last_occurred_at
+        if last is not None and last.replace(tzinfo=timezone.utc) > event.occurred_at:
+            row.out_of_order += 1
+        row.last_occurred_at = event.occurred_at
         uow.session.add(row)
 
     rt.include(router)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaRouter
 
-from contracts.envelope import Event
-from contracts.intake import CASES_TOPIC
-from contracts.triage import ASSESSMENTS_TOPIC
+from contracts.intake import CASES_TOPIC, CaseLinked, ReferralReceived
+from contracts.triage import ASSESSMENTS_TOPIC, CareLevelDecided
 from services.booking import service
 from services.booking.reference import Reference
 from services.booking.store import BookingCase
@@ -15,30 +14,40 @@ from services.chassis.runtime import ServiceRuntime
 
 def build_router(rt: ServiceRuntime, ref: Reference) -> KafkaRouter:
     router = KafkaRouter()
+    cases = rt.consumers.group(router, CASES_TOPIC, name="booking.cases",
+                               description="The child's pseudonymous facts and the clock start, for offers and "
+                                           "waiting lists.")
 
-    @rt.consumers.subscribe(router, CASES_TOPIC, group="booking.cases", handles={"ReferralReceived", "CaseLinked"})
-    def remember_case(event: Event, uow: UnitOfWork) -> None:
-        """Keeps the child's pseudonymous facts and the clock start (earliest wins) for offers and waiting lists."""
-        p = event.payload
+    @cases.on(ReferralReceived)
+    def remember_case(event: ReferralReceived, uow: UnitOfWork) -> None:
+        """Keeps the child's pseudonymous facts and the clock start for offers and waiting lists."""
+        if uow.session.get(BookingCase, event.case_id) is None:
+            child = event.payload.child
+            uow.session.add(BookingCase(case_id=event.case_id, patient_ref=child.patient_ref,
+                                        age_years=child.age_years, sex=child.sex, municipality=child.municipality,
+                                        clock_start=event.payload.clock_start))
+
+    @cases.on(CaseLinked)
+    def earlier_clock(event: CaseLinked, uow: UnitOfWork) -> None:
+        """A contact linked to the case: the earliest clock start wins."""
         case = uow.session.get(BookingCase, event.case_id)
-        if event.event_type == "ReferralReceived":
-            if case is None:
-                uow.session.add(BookingCase(case_id=event.case_id, patient_ref=p.child.patient_ref,  # type: ignore[attr-defined]
-                                            age_years=p.child.age_years, sex=p.child.sex,  # type: ignore[attr-defined]
-                                            municipality=p.child.municipality, clock_start=p.clock_start))  # type: ignore[attr-defined]
-        elif case is not None and p.effective_clock_start < case.clock_start:  # type: ignore[attr-defined]
-            case.clock_start = p.effective_clock_start  # type: ignore[attr-defined]
+        if case is not None and event.payload.effective_clock_start < case.clock_start:
+            case.clock_start = event.payload.effective_clock_start
             uow.session.add(case)
 
-    @rt.consumers.subscribe(router, ASSESSMENTS_TOPIC, group="booking.decisions", handles={"CareLevelDecided"})
-    def on_decision(event: Event, uow: UnitOfWork) -> None:
+    decisions = rt.consumers.group(router, ASSESSMENTS_TOPIC, name="booking.decisions",
+                                   description="Decided care levels: offers, the waiting list, re-booking on a "
+                                               "change of level.")
+
+    @decisions.on(CareLevelDecided)
+    def on_decision(event: CareLevelDecided, uow: UnitOfWork) -> None:
         """A decided level: the waiting list if nothing is bookable within the promise; a change re-books."""
         case = uow.session.get(BookingCase, event.case_id)
         if case is None:
             raise RuntimeError("decision before the referral reached booking")  # retried; ordering across topics
         p = event.payload
-        changed = case.level is not None and case.level != p.level  # type: ignore[attr-defined]
-        case.level, case.decided_at = p.level, p.decided_at  # type: ignore[attr-defined]
+        changed = case.level is not None and case.level != p.level
+        case.level, case.decided_at = p.level, p.decided_at
         uow.session.add(case)
         now = rt.clock.now()
         if changed:

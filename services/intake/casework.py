@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from contracts.envelope import Event
-from contracts.intake import CaseClosed, CaseClosedPayload
+from contracts.intake import CaseClosed, CaseClosedPayload, MedicalAssessmentRecorded
 from services.chassis.auth import Staff
 from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
@@ -67,10 +67,10 @@ class Casework:
     @staticmethod
     def _update(s: Session, case: CaseRow, events: list[Event], now: datetime) -> None:
         for ev in events:
-            if ev.event_type == "MedicalAssessmentRecorded" and case.assessed_at is None:
+            if isinstance(ev, MedicalAssessmentRecorded) and case.assessed_at is None:
                 case.assessed_at = now
-            if ev.event_type == "CaseClosed":
-                case.status, case.closed_at, case.closed_reason = "closed", now, ev.payload.reason  # type: ignore[attr-defined]
+            if isinstance(ev, CaseClosed):
+                case.status, case.closed_at, case.closed_reason = "closed", now, ev.payload.reason
                 link = s.get(OpenCaseRow, case.patient_ref)
                 if link is not None and link.case_id == case.case_id:
                     s.delete(link)

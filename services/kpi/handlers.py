@@ -39,9 +39,12 @@ def project(rt: ServiceRuntime, rules: RuleSet, event: Event, uow: UnitOfWork) -
 def build_router(rt: ServiceRuntime, rules: RuleSet) -> KafkaRouter:
     router = KafkaRouter()
 
-    @rt.consumers.subscribe(router, *INPUT_TOPICS, group="kpi.projections", handles=USED_EVENT_TYPES)
-    def project_event(event: Event, uow: UnitOfWork) -> None:
-        """Projections of every accessibility figure, live; deviation tags as they appear."""
-        project(rt, rules, event, uow)
+    @rt.consumers.subscribe_batch(router, *INPUT_TOPICS, group="kpi.projections", handles=USED_EVENT_TYPES,
+                                  description="Projections of every accessibility figure, live; deviation tags as "
+                                              "they appear.")
+    def project_events(events: list[Event], uow: UnitOfWork) -> None:
+        """Folds a fetched batch of events into the projections, in one transaction."""
+        for event in events:
+            project(rt, rules, event, uow)
 
     return router

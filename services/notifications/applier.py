@@ -7,9 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from contracts.booking import AppointmentBooked, AppointmentCancelled, GroupSeatBooked, NoBookableSlots
 from contracts.envelope import Event
+from contracts.intake import ReferralReceived
+from contracts.kpi import DeviationTagged, GuaranteeAtRisk
+from contracts.triage import RiskEscalated
 from services.chassis.clock import Clock
-from services.chassis.consumer import PermanentError
 from services.chassis.db import UnitOfWork
 from services.notifications.directory import StaffDirectory
 from services.notifications.domain import planning as plan
@@ -25,12 +28,8 @@ class Applier:
     def __init__(self, clock: Clock, policy: NotificationPolicy, directory: StaffDirectory) -> None:
         self.clock, self.policy, self.directory = clock, policy, directory
 
-    def apply(self, event: Event, uow: UnitOfWork) -> None:
-        """Plans messages and stream events for one event; the chassis commits it with the inbox row."""
-        handler = getattr(self, f"on_{event.event_type}", None)
-        if handler is None:
-            raise PermanentError(f"no handler for {event.event_type}")
-        handler(event, event.payload, uow.session, self.clock.now())
+    # Each `on_<EventType>` is registered for its own event class by handlers.py; the chassis commits what it
+    # plans with the inbox row.
 
     def _plan(self, s: Session, ev: Event, plans: list[plan.Planned], now: datetime) -> None:
         # the notification id comes from the fact (appointment, rule and case, ...), not the event id: the same
@@ -44,7 +43,8 @@ class Applier:
                          case_id=ev.case_id, units=[u for u in units if u], data=data, restricted=restricted)
 
     # -- families ----------------------------------------------------------------------------------------
-    def on_ReferralReceived(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_ReferralReceived(self, ev: ReferralReceived, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         """Keep the contact sealed as it came; it is opened only when a message is sent."""
         row = s.get(FamilyContact, ev.case_id) or FamilyContact(case_id=ev.case_id, patient_ref=p.child.patient_ref,
                                                                 updated_at=now)
@@ -53,7 +53,8 @@ class Applier:
         s.add(row)
         self._stream(s, ev, "CaseOpened", [], {"channel": p.channel, "source": p.source})
 
-    def on_AppointmentBooked(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_AppointmentBooked(self, ev: AppointmentBooked, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         ctx = plan.appointment_context(p)
         family_knew_old = True
         if p.rebooking_of and s.get(Appointment, p.appointment_id) is None:
@@ -67,7 +68,8 @@ class Applier:
             "appointment_id": p.appointment_id, "unit_id": p.unit_id, "unit_name": p.unit_name,
             "starts_at": p.starts_at.isoformat(), "digital": p.digital, "level": p.level, "visit_type": p.visit_type})
 
-    def on_AppointmentCancelled(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_AppointmentCancelled(self, ev: AppointmentCancelled, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         appt = s.get(Appointment, p.appointment_id)
         replaced = appt is not None and appt.replaced_by is not None
         already = appt is not None and appt.cancelled  # the same cancellation again, under another event id
@@ -97,18 +99,21 @@ class Applier:
             s.add(row)
         return any(r.template in ("appointment_confirmation", "appointment_changed") for r in pending)
 
-    def on_GroupSeatBooked(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_GroupSeatBooked(self, ev: GroupSeatBooked, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         self._plan(s, ev, plan.plan_group_seat(p, now, self.policy), now)
         self._stream(s, ev, "GroupSeatBooked", [p.unit_id], {"group_id": p.group_id, "unit_name": p.unit_name,
                                                              "starts_on": p.starts_on.isoformat(), "digital": p.digital})
 
     # -- staff ------------------------------------------------------------------------------------------
-    def on_RiskEscalated(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_RiskEscalated(self, ev: RiskEscalated, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         self._plan(s, ev, plan.plan_risk(ev.case_id or "-", p, now, self.directory), now)
         self._stream(s, ev, "RiskEscalated", [], {"severity": p.severity, "raised_at": p.raised_at.isoformat()},
                      {"items": list(p.items)})
 
-    def on_NoBookableSlots(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_NoBookableSlots(self, ev: NoBookableSlots, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         unknown = [r for r in p.head_of_unit_refs if r not in self.directory.staff]
         if unknown:  # the KC head is still told; the directory needs the missing heads
             log.warning("NoBookableSlots names staff refs not in the directory: %s", unknown)
@@ -118,12 +123,14 @@ class Applier:
             "units": [{"unit_id": u.unit_id, "first_free": u.first_free.isoformat() if u.first_free else None}
                       for u in p.units]})
 
-    def on_DeviationTagged(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_DeviationTagged(self, ev: DeviationTagged, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         self._plan(s, ev, plan.plan_deviation(ev.case_id, p, now, self.directory), now)
         self._stream(s, ev, "DeviationTagged", [p.unit_id], {"rule_id": p.rule_id, "level": p.level,
                                                              "evidence": dict(p.evidence)})
 
-    def on_GuaranteeAtRisk(self, ev: Event, p: Any, s: Session, now: datetime) -> None:
+    def on_GuaranteeAtRisk(self, ev: GuaranteeAtRisk, uow: UnitOfWork) -> None:
+        p, s, now = ev.payload, uow.session, self.clock.now()
         self._plan(s, ev, plan.plan_guarantee(ev.case_id, p, now, self.directory), now)
         self._stream(s, ev, "GuaranteeAtRisk", [p.unit_id], {"clock": p.clock, "deadline": p.deadline.isoformat(),
                                                              "days_left": p.days_left})

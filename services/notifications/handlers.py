@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaRouter
 
-from contracts.booking import APPOINTMENTS_TOPIC
-from contracts.intake import CASES_TOPIC
-from contracts.kpi import DEVIATIONS_TOPIC
-from contracts.triage import ASSESSMENTS_TOPIC
+from contracts.booking import (APPOINTMENTS_TOPIC, AppointmentBooked, AppointmentCancelled, GroupSeatBooked,
+                               NoBookableSlots)
+from contracts.intake import CASES_TOPIC, ReferralReceived
+from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
+from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
 from services.chassis.runtime import ServiceRuntime
 from services.notifications.applier import Applier
 
@@ -20,9 +21,24 @@ GROUPS = {  # consumer group -> (topic, event types)
 
 
 def build_router(rt: ServiceRuntime, applier: Applier) -> KafkaRouter:
+    """Each group plans messages and stream events with one applier method per event class."""
     router = KafkaRouter()
-    for group, (topic, types) in GROUPS.items():
-        rt.consumers.subscribe(router, topic, group=group, handles=types,
-                               description=f"Plans messages and stream events for {', '.join(sorted(types))}.")(
-            applier.apply)
+
+    def group(name: str):  # type: ignore[no-untyped-def]
+        topic, types = GROUPS[name]
+        return rt.consumers.group(router, topic, name=name,
+                                  description=f"Plans messages and stream events for {', '.join(sorted(types))}.")
+
+    contacts = group("notifications.contacts")
+    contacts.on(ReferralReceived)(applier.on_ReferralReceived)
+    bookings = group("notifications.bookings")
+    bookings.on(AppointmentBooked)(applier.on_AppointmentBooked)
+    bookings.on(AppointmentCancelled)(applier.on_AppointmentCancelled)
+    bookings.on(GroupSeatBooked)(applier.on_GroupSeatBooked)
+    bookings.on(NoBookableSlots)(applier.on_NoBookableSlots)
+    risks = group("notifications.risks")
+    risks.on(RiskEscalated)(applier.on_RiskEscalated)
+    deviations = group("notifications.deviations")
+    deviations.on(DeviationTagged)(applier.on_DeviationTagged)
+    deviations.on(GuaranteeAtRisk)(applier.on_GuaranteeAtRisk)
     return router

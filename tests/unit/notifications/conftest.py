@@ -50,7 +50,7 @@ class Notifications:
         """Deliver an event as the consumer would (inbox included). False if it was a duplicate."""
         group = next(g for g, (topic, types) in GROUPS.items() if event.event_type in types)
         record = SimpleNamespace(topic=GROUPS[group][0], partition=0, offset=next(_offsets))
-        return self.rt.consumers.apply(group, self.applier.apply, event, record)
+        return self.rt.consumers.deliver(group, event, record)
 
     async def send_due(self) -> int:
         return await self.dispatcher.run_once()

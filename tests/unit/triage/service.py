@@ -14,7 +14,6 @@ from contracts.registry import parse_event
 from services.chassis.clock import FixedClock
 from services.chassis.tables import OutboxRow
 from services.triage.app import build
-from services.triage.handlers import remember_case
 from services.triage.settings import TriageSettings
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -39,9 +38,7 @@ def referral(age: int = 9, sex: str = "female", hint: str = "none", case_id: str
 
 def seed_case(rt, **kw: Any) -> str:  # type: ignore[no-untyped-def]
     ev = referral(**kw)
-    with rt.db.uow() as uow:
-        remember_case(ev, uow)
-        uow.commit()
+    rt.consumers.deliver("triage.cases", ev)
     return ev.case_id  # type: ignore[return-value]
 
 

@@ -7,7 +7,6 @@ import pytest
 from sqlmodel import Session
 
 from contracts.intake import CaseClosed, CaseClosedPayload, InterviewScheduled, InterviewScheduledPayload
-from services.triage.handlers import remember_case
 from services.triage.policy import load_policy
 from services.triage.settings import DATA
 from services.triage import decisions, interviews
@@ -200,9 +199,7 @@ def test_waiting_list_puts_risk_first_then_booked_interview_time_then_arrival(sv
     plain, late_booking, early_booking, risky, closed = (seed_case(rt) for _ in range(5))
 
     def apply(ev):  # type: ignore[no-untyped-def]
-        with rt.db.uow() as uow:
-            remember_case(ev, uow)
-            uow.commit()
+        rt.consumers.deliver("triage.cases", ev)
 
     for case_id, hours in ((late_booking, 5), (early_booking, 2)):
         apply(InterviewScheduled.new(case_id=case_id, occurred_at=T0, payload=InterviewScheduledPayload(
