@@ -2,7 +2,8 @@
 raw aiokafka produce-then-consume of the same events, on the same broker in the same run.
 
 The load steps up (each step a steady rate for --seconds); a path's capacity is the highest rate whose
-p99 end-to-end latency stays under --p99-ms with every event delivered. Also printed: at --at events/s
+p99 end-to-end latency stays under --p99-ms with every event delivered (a step over it is tried once more
+before the path counts as saturated: the machine is shared and one spike should not end the ladder). Also printed: at --at events/s
 (200 by default) the hop's p99 against the raw round trip's, and the process CPU time per event of
 each path (the load generator and the measuring consumer are in the same process for both paths, so
 the difference is what the hop itself costs). Figures swing with the machine's load: look at the ratios.
@@ -153,9 +154,12 @@ async def capacity(bootstrap: str, in_topic: str | Callable[[list[str]], None], 
                    seconds: float, p99_ms: float, label: str) -> float:
     best = 0.0
     for rate in rates:
-        await settle(bootstrap, out_topic)
-        s = await step(bootstrap, in_topic, out_topic, rate, seconds)
-        show(label, s, p99_ms)
+        for attempt in range(2):  # a step over the limit is tried once more: other work on the machine spikes
+            await settle(bootstrap, out_topic)
+            s = await step(bootstrap, in_topic, out_topic, rate, seconds)
+            show(label, s, p99_ms)
+            if s.ok(p99_ms):
+                break
         if not s.ok(p99_ms):
             break
         best = rate
