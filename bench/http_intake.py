@@ -1,6 +1,7 @@
 """Intake referral acceptance under 50 concurrent clients, against a bare FastAPI route doing one insert.
 
-    .venv/bin/python -m bench.http_intake [--clients 50] [--seconds 20] [--database postgres|sqlite]
+    .venv/bin/python -m bench.http_intake [--clients 50] [--seconds 20] [--rounds 2] [--workers 2]
+        [--database postgres|sqlite] [--profile intake.speedscope.json [--gil]]
 
 Both servers run as their own processes on the same database kind, in the same run: the baseline is a
 FastAPI app with one sync route that inserts one row (no auth, no validation beyond a small model);
@@ -8,6 +9,10 @@ ours is the intake service as `kontakt up` starts it (token check, personnummer,
 the contact, the case, its contact row, the audit row and the outbox row in one transaction, and the
 relay publishing the event). The load comes from separate client processes, closed loop: each client
 sends its next request when the last one answered.
+
+Besides requests/s and latency (which swing with whatever else the shared machine runs), it prints the CPU
+time each server's processes spent per answered request (/proc, the uvicorn supervisor and its workers),
+and the load average before and after: the CPU figure is the one that does not depend on the neighbours.
 """
 from __future__ import annotations
 
@@ -80,6 +85,34 @@ def _baseline_factory() -> Any:
     return baseline_app(os.environ["BENCH_BASELINE_DB"])
 
 
+# -- CPU accounting -----------------------------------------------------------------------------------
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of `root` and every live descendant (from /proc; Linux only)."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])  # utime, stime
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == pid and p not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(ticks.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def load_avg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 # -- the load ------------------------------------------------------------------------------------------
 def referral_body(rng: random.Random) -> dict[str, Any]:
     born = date(2008 + rng.randint(0, 9), rng.randint(1, 12), rng.randint(1, 28))
@@ -107,8 +140,11 @@ async def _clients(url: str, token: str, clients: int, seconds: float, seed: int
                 try:
                     r = await http.post("/api/referrals", json=body)
                     ok = r.status_code in (200, 201)
-                except httpx.HTTPError:
+                    if not ok:
+                        print(f"error answer {r.status_code}: {r.text[:300]}", file=sys.stderr)
+                except httpx.HTTPError as exc:
                     ok = False
+                    print(f"request failed: {type(exc).__name__}", file=sys.stderr)
                 if ok:
                     latencies.append(time.perf_counter() - t0)
                 else:
@@ -122,7 +158,8 @@ def _client_proc(url: str, token: str, clients: int, seconds: float, seed: int, 
     out.put(asyncio.run(_clients(url, token, clients, seconds, seed)))
 
 
-def load(url: str, token: str, clients: int, seconds: float, procs: int) -> dict[str, float]:
+def load(url: str, token: str, clients: int, seconds: float, procs: int) -> tuple[list[float], int]:
+    """Latencies of the answered requests and the number of errors, from `procs` client processes."""
     q: Any = mp.Queue()
     per = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
     workers = [mp.Process(target=_client_proc, args=(url, token, n, seconds, i, q)) for i, n in enumerate(per)]
@@ -136,10 +173,16 @@ def load(url: str, token: str, clients: int, seconds: float, procs: int) -> dict
         errors += err
     for w in workers:
         w.join()
-    latencies.sort()
-    q99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 100 else float("nan")
-    return {"rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000, "p99": q99 * 1000,
-            "errors": errors, "n": len(latencies)}
+    return latencies, errors
+
+
+def summary(rounds: list[tuple[list[float], int, float]], seconds: float) -> dict[str, float]:
+    """requests/s, p50, p99 (ms), errors and server CPU ms per answered request over all rounds."""
+    latencies = sorted(x for lat, _, _ in rounds for x in lat)
+    n = len(latencies)
+    q99 = statistics.quantiles(latencies, n=100)[98] if n > 100 else float("nan")
+    return {"rps": n / (seconds * len(rounds)), "p50": statistics.median(latencies) * 1000, "p99": q99 * 1000,
+            "errors": sum(e for _, e, _ in rounds), "n": n, "cpu_ms": sum(c for _, _, c in rounds) * 1000 / max(1, n)}
 
 
 def warm(url: str, token: str) -> None:
@@ -150,19 +193,29 @@ def warm(url: str, token: str) -> None:
             r.raise_for_status()
 
 
-def database_urls(kind: str, tmp: Path) -> tuple[str, str]:
-    """(intake's database, the baseline's database) on the same engine kind."""
+def database_urls(kind: str, tmp: Path) -> tuple[str, str, str]:
+    """(intake's database, its key vault, the baseline's database) on the same engine kind. On PostgreSQL
+    the key vault is a database of its own, as docker-compose runs it (KONTAKT_KEYVAULT_URL)."""
     if kind == "sqlite":
-        return "", f"sqlite:///{tmp / 'baseline.db'}"
+        return "", "", f"sqlite:///{tmp / 'baseline.db'}"
     import psycopg
 
     base = os.environ.get("KONTAKT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    names = [f"bench_{uuid.uuid4().hex[:8]}_{n}" for n in ("intake", "baseline")]
+    names = [f"bench_{uuid.uuid4().hex[:8]}_{n}" for n in ("intake", "keyvault", "baseline")]
     with psycopg.connect(base, autocommit=True) as conn:
         for n in names:
             conn.execute(f'CREATE DATABASE "{n}"')
     root = base.rsplit("/", 1)[0]
-    return f"{root}/{names[0]}", f"{root}/{names[1]}"
+    return f"{root}/{names[0]}", f"{root}/{names[1]}", f"{root}/{names[2]}"
+
+
+def drop_databases(urls: list[str]) -> None:
+    import psycopg
+
+    base = os.environ.get("KONTAKT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(base, autocommit=True) as conn:
+        for url in urls:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -170,14 +223,16 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--client-procs", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds of baseline then intake")
     ap.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     ap.add_argument("--workers", type=int, default=0, help="uvicorn workers for both servers (0: intake's default)")
     ap.add_argument("--profile", type=Path, default=None, help="py-spy record intake during the load (speedscope)")
+    ap.add_argument("--gil", action="store_true", help="with --profile: only samples holding the GIL (Python CPU)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
-        intake_db, baseline_db = database_urls(args.database, tmp)
-        env = {"INTAKE_DATABASE_URL": intake_db} if intake_db else {}
+        intake_db, vault_db, baseline_db = database_urls(args.database, tmp)
+        env = {"INTAKE_DATABASE_URL": intake_db, "KONTAKT_KEYVAULT_URL": vault_db} if intake_db else {}
         if args.workers:
             env["INTAKE_HTTP_WORKERS"] = str(args.workers)
         system = System(data_dir=tmp, broker_port=free_port(), ports={"intake": free_port()}, services=["intake"],
@@ -199,13 +254,25 @@ def main() -> None:
             base_url, ours_url = f"http://127.0.0.1:{base_port}", f"http://127.0.0.1:{system.ports['intake']}"
             warm(base_url, token)
             warm(ours_url, token)
-            base = load(base_url, token, args.clients, args.seconds, args.client_procs)
+            intake_pid = system.procs["intake"].pid
+            cpu0 = tree_cpu_s(intake_pid)
+            time.sleep(5)
+            idle_ms_per_s = (tree_cpu_s(intake_pid) - cpu0) * 1000 / 5
+            load_before = load_avg()
             spy = None
-            if args.profile:
-                spy = subprocess.Popen(["py-spy", "record", "--subprocesses", "--pid", str(system.procs["intake"].pid),
-                                        "--format", "speedscope", "--output", str(args.profile),
-                                        "--duration", str(int(args.seconds))], stdout=subprocess.DEVNULL)
-            ours = load(ours_url, token, args.clients, args.seconds, args.client_procs)
+            runs: dict[str, list[tuple[list[float], int, float]]] = {"base": [], "ours": []}
+            for round_no in range(args.rounds):  # alternating, so both see the same neighbours on average
+                for name, url, pid in (("base", base_url, baseline.pid), ("ours", ours_url, intake_pid)):
+                    if name == "ours" and round_no == 0 and args.profile:
+                        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                                                "--subprocesses", "--pid", str(pid), "--format", "speedscope",
+                                                "--output", str(args.profile), "--duration", str(int(args.seconds)),
+                                                *(["--gil"] if args.gil else [])], stdout=subprocess.DEVNULL)
+                    cpu0 = tree_cpu_s(pid)
+                    lat, err = load(url, token, args.clients, args.seconds, args.client_procs)
+                    runs[name].append((lat, err, tree_cpu_s(pid) - cpu0))
+            base, ours = summary(runs["base"], args.seconds), summary(runs["ours"], args.seconds)
+            load_after = load_avg()
             if spy is not None:
                 spy.wait(60)
         finally:
@@ -213,12 +280,15 @@ def main() -> None:
                 baseline.terminate()
                 baseline.wait(20)
             system.stop()
-    print(f"{args.clients} concurrent clients for {args.seconds:.0f} s each, {args.database}, "
-          f"{workers} uvicorn worker(s) per server")
+            drop_databases([u for u in (intake_db, vault_db, baseline_db) if u.startswith("postgresql")])
+    print(f"{args.clients} concurrent clients, {args.rounds} alternating round(s) of {args.seconds:.0f} s per server, "
+          f"{args.database}, {workers} uvicorn worker(s) per server; load average before {load_before}, after "
+          f"{load_after}; intake idle (relay, consumers) {idle_ms_per_s:.0f} ms CPU/s")
     for name, r in (("bare FastAPI + one insert", base), ("intake POST /api/referrals", ours)):
         print(f"{name:28s} {r['rps']:7.1f} req/s   p50 {r['p50']:7.1f} ms   p99 {r['p99']:7.1f} ms   "
-              f"errors {r['errors']:.0f}")
-    print(f"ratio intake/baseline req/s: {ours['rps'] / base['rps']:.2f}   p99: {ours['p99'] / base['p99']:.2f}x")
+              f"errors {r['errors']:.0f}   server CPU {r['cpu_ms']:5.2f} ms/request")
+    print(f"ratio intake/baseline req/s: {ours['rps'] / base['rps']:.2f}   p99: {ours['p99'] / base['p99']:.2f}x   "
+          f"server CPU per request: {ours['cpu_ms'] / base['cpu_ms']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops",
          "school_sender")
@@ -41,14 +44,31 @@ class Staff:
 
 
 class TokenVerifier:
-    """Verifies RS256/ES256 tokens against a JWKS from a URL or a file."""
+    """Verifies RS256/ES256 tokens against a JWKS from a URL or a file.
 
-    def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None) -> None:
+    A token that passed is remembered (by its exact text) until it expires, for at most `remember_s`: a
+    sender's system or a staff app sends the same token with every request, and checking its signature
+    again each time was most of the cost of authenticating. An expired token is never answered from memory.
+    """
+
+    def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None,
+                 remember_s: float = 60.0, remember_max: int = 4096) -> None:
         self.issuer = issuer
         self.audience = audience
         self._client = jwt.PyJWKClient(jwks_url) if jwks_url else None
         self._jwks_file = jwks_file
         self._file_keys: dict[str, Any] | None = None
+        self._remember_s = remember_s
+        self._remember_max = remember_max
+        self._verified: dict[str, tuple[Staff, float]] = {}
+        self._lock = threading.Lock()
+
+    def remembered(self, token: str) -> Staff | None:
+        """The staff of a token verified before and not yet expired, or None (then call `verify`)."""
+        hit = self._verified.get(token)
+        if hit is None or hit[1] <= time.time():
+            return None
+        return hit[0]
 
     def _key_for(self, token: str) -> Any:
         if self._client is not None:
@@ -76,9 +96,14 @@ class TokenVerifier:
         school = claims.get("school")
         if role in SCHOOL_ROLES and not (isinstance(school, str) and school):
             raise jwt.InvalidTokenError("a school sender's token must name the school")
-        return Staff(subject=str(claims["sub"]), role=role, unit=claims.get("unit"),
-                     licensed=bool(claims.get("licensed", role in LICENSED_ROLES)),
-                     school=school if role in SCHOOL_ROLES else None)
+        staff = Staff(subject=str(claims["sub"]), role=role, unit=claims.get("unit"),
+                      licensed=bool(claims.get("licensed", role in LICENSED_ROLES)),
+                      school=school if role in SCHOOL_ROLES else None)
+        with self._lock:
+            if len(self._verified) >= self._remember_max:
+                self._verified.pop(next(iter(self._verified)))  # the oldest
+            self._verified[token] = (staff, min(float(claims["exp"]), time.time() + self._remember_s))
+        return staff
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -88,12 +113,14 @@ def _unauthorised(sv: str, en: str) -> HTTPException:
     return HTTPException(status_code=401, detail={"sv": sv, "en": en}, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Staff:
+async def current_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Staff:
+    """async: a remembered token costs a dict look-up on the event loop instead of a trip through the thread
+    pool; only a signature check (or a JWKS fetch) goes to a thread."""
     if creds is None:
         raise _unauthorised("Inloggning krävs.", "Authentication required.")
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.verify(creds.credentials)
+        return verifier.remembered(creds.credentials) or await run_in_threadpool(verifier.verify, creds.credentials)
     except jwt.ExpiredSignatureError:
         raise _unauthorised("Inloggningen har gått ut.", "Token expired.") from None
     except jwt.PyJWTError:
@@ -119,7 +146,7 @@ def require(*roles: str) -> Any:
     unknown = set(roles) - set(ROLES)
     assert not unknown, f"unknown roles {unknown}"
 
-    def check(staff: Staff = Depends(current_staff)) -> Staff:
+    async def check(staff: Staff = Depends(current_staff)) -> Staff:
         if staff.role not in roles:
             raise HTTPException(status_code=403, detail={
                 "sv": f"Rollen {staff.role} får inte göra detta (kräver: {', '.join(roles)}).",

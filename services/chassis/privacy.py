@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session
 
@@ -68,20 +69,21 @@ class KeyVault:
         s.add(KeyAccess(patient_ref=ref, service=self.service, action=action, at=datetime.now(timezone.utc)))
 
     def _key(self, ref: str) -> str:
-        """The person's key, created on first use; two first uses at once agree on one key."""
+        """The person's key, created on first use; two first uses at once agree on one key. Plain SQL in one
+        transaction (read, create if absent, log the use): the ORM's unit of work cost more than the statements."""
+        keys, access = PersonKey.__table__, KeyAccess.__table__  # type: ignore[attr-defined]
         for _ in range(3):
-            with Session(self.db.engine) as s:
-                row = s.get(PersonKey, ref)
-                if row is None:
-                    row = PersonKey(patient_ref=ref, key=Fernet.generate_key().decode(),
-                                    created_at=datetime.now(timezone.utc))
-                    s.add(row)
-                self._log(s, ref, "seal")
-                try:
-                    s.commit()
-                except IntegrityError:  # the other writer created it first: read theirs
-                    continue
-                return row.key
+            now = datetime.now(timezone.utc)
+            try:
+                with self.db.engine.begin() as conn:
+                    key = conn.execute(select(keys.c.key).where(keys.c.patient_ref == ref)).scalar()
+                    if key is None:
+                        key = Fernet.generate_key().decode()
+                        conn.execute(insert(keys).values(patient_ref=ref, key=key, created_at=now))
+                    conn.execute(insert(access).values(patient_ref=ref, service=self.service, action="seal", at=now))
+                return str(key)
+            except IntegrityError:  # the other writer created it first: read theirs
+                continue
         raise RuntimeError("could not create the person's key")
 
     def seal(self, ref: str, contact: dict[str, Any]) -> SealedContact:

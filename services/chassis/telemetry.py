@@ -117,7 +117,9 @@ def setup_tracing(service: str, otlp_endpoint: str | None = None, span_log: Path
 
             _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         if span_log:
-            _provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(span_log)))
+            # in batches from a background thread: one span at a time (open, write, close) was a file write
+            # per request and per published event on the event loop; a reader sees a span within ~0.2 s
+            _provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(span_log), schedule_delay_millis=200))
     for exp in extra_exporters:
         _provider.add_span_processor(SimpleSpanProcessor(exp))
     return _provider

@@ -73,22 +73,33 @@ class TakeIn:
                extra: dict[str, Any] | None = None, rows: tuple[Any, ...] = (),
                after: Callable[[Any, Outcome], None] | None = None) -> tuple[dict[str, Any], bool]:
         """Store the decision, `rows` and the events atomically; (answer, replayed). A lost race is retried.
-        `after(session, outcome)` adds what depends on the case id to the same transaction."""
+        `after(session, outcome)` adds what depends on the case id to the same transaction.
+
+        The first attempt does not look the idempotency key up (one round trip less): nearly every submission
+        is new, and a key already used makes its row's insert fail at commit, which rolls the whole attempt
+        back (nothing of it remains) and retries with the look-up, which answers with the stored result. A
+        first attempt refused for another reason is retried with the look-up too, so a resend still gets
+        the stored answer (or the idempotency conflict) before any other refusal."""
         for attempt in range(3):
             try:
-                return self._submit_once(contact, staff, key, req_hash, extra or {}, rows, after)
+                return self._submit_once(contact, staff, key, req_hash, extra or {}, rows, after,
+                                         look_up_key=attempt > 0)
             except IntegrityError:
                 if attempt == 2:
+                    raise
+            except Exception:
+                if attempt > 0 or not key:
                     raise
         raise AssertionError("unreachable")
 
     def _submit_once(self, contact: Contact, staff: Staff, key: str | None, req_hash: str,
                      extra: dict[str, Any], rows: tuple[Any, ...],
-                     after: Callable[[Any, Outcome], None] | None = None) -> tuple[dict[str, Any], bool]:
+                     after: Callable[[Any, Outcome], None] | None = None,
+                     look_up_key: bool = True) -> tuple[dict[str, Any], bool]:
         now = self.rt.clock.now()
         with self.rt.db.uow() as uow:
             s = uow.session
-            stored = replay(s, key, req_hash)
+            stored = replay(s, key, req_hash) if look_up_key else None
             if stored is not None:
                 return stored, True
             row = open_case_of(s, contact.patient_ref)

@@ -1,4 +1,4 @@
-"""Applying facts to the store: one event (live) or a batch of merged facts (replay)."""
+"""Applying facts to the store: a batch of merged facts per case and call (live batches and the replay)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,27 +14,6 @@ from services.kpi.domain.window import call_day, case_window, first_unit
 from services.kpi.store import CallFactsRow, CaseFactsRow, InputCountRow
 
 ROWS = {"case": (CaseFactsRow, CASE_OPS), "call": (CallFactsRow, CALL_OPS)}
-
-
-def apply_facts(session: Session, bucket: str, key: str, facts: Facts, now: datetime) -> tuple[Facts | None, Facts]:
-    """Merge `facts` into the stored row (locked on PostgreSQL); returns (before, after)."""
-    model, ops = ROWS[bucket]
-    row = session.get(model, key, with_for_update=True)
-    before = dict(row.facts) if row is not None else None
-    after = merge(before, facts, ops)
-    if row is None:
-        row = model(**{"case_id" if bucket == "case" else "call_id": key}, facts=after, updated_at=now)
-    else:
-        row.facts = after
-        row.updated_at = now
-    if bucket == "case":
-        row.known = after.get("ref") is not None  # type: ignore[union-attr]
-        row.first_day, row.last_day = case_window(key, after)  # type: ignore[union-attr]
-        row.unit = first_unit(after)  # type: ignore[union-attr]
-    else:
-        row.day = call_day(after)  # type: ignore[union-attr]
-    session.add(row)
-    return before, after
 
 
 def count(session: Session, outcome: str, n: int = 1) -> None:
@@ -96,27 +75,35 @@ def clear_projections(session: Session) -> None:
         session.exec(delete(model))  # type: ignore[call-overload]
 
 
-def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime) -> None:
-    """Fold a replay chunk's partial facts into the store: one read and one write per touched row.
+Merged = dict[str, tuple[Facts | None, Facts]]  # key -> (stored before, stored after)
 
-    Plain SQL statements, not ORM objects: this runs for every row of a rebuild.
+
+def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime) -> Merged:
+    """Fold partial facts per key into the store: one read and one write per touched row, for a replay
+    chunk or a live batch. Returns each key's facts before and after.
+
+    Plain SQL statements, not ORM objects: this runs for every row of a rebuild and every live batch.
+    The rows are read (and locked on PostgreSQL) in key order, so two batches never wait on each other
+    crosswise.
     """
     model, ops = ROWS[bucket]
     table = model.__table__  # type: ignore[attr-defined]
     name = table.c.case_id.name if bucket == "case" else table.c.call_id.name
     sqlite = session.get_bind().dialect.name == "sqlite"
     # the stored JSON as text, decoded here by pydantic-core's fast parser (not row by row by the driver)
-    chosen = text(f"SELECT {name}, CAST(facts AS TEXT) FROM {table.name} WHERE {name} IN :keys"
+    chosen = text(f"SELECT {name}, CAST(facts AS TEXT) FROM {table.name} WHERE {name} IN :keys ORDER BY {name}"
                   + ("" if sqlite else " FOR UPDATE")).bindparams(bindparam("keys", expanding=True))
-    keys = list(batch)
+    keys = sorted(batch)
     existing: dict[str, Facts] = {}
     for i in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
         existing.update((k, from_json(f)) for k, f in session.execute(chosen, {"keys": keys[i:i + 900]}))
     inserts, updates = [], []
+    out: Merged = {}
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now  # how SQLAlchemy writes DateTime there
     for key, facts in batch.items():
         old = existing.get(key)
         merged = facts if old is None else merge(old, facts, ops)
+        out[key] = (old, merged)
         row = {"k": key, "f": dumps(merged), "at": stamp}
         if bucket == "case":
             row["kn"] = merged.get("ref") is not None
@@ -136,6 +123,7 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
     if updates:
         session.execute(text(f"UPDATE {table.name} SET {sets}facts = {facts_value}, updated_at = :at "
                              f"WHERE {name} = :k"), updates)
+    return out
 
 
 def _day(d: date | None, sqlite: bool) -> date | str | None:

@@ -21,7 +21,7 @@ from kontakt.system import APPS, SERVICES, System
 from services.chassis.clock import FixedClock
 from services.chassis.issuer import LocalIssuer
 from services.kpi.app import build
-from services.kpi.handlers import project
+from services.kpi.live import project_batch
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
 from tests.conftest import TEST_BROKER
@@ -84,7 +84,7 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, issuer) -> Iterator[
     rules = load_rules()
     for d in year_of_events():
         with rt.db.uow() as uow:
-            project(rt, rules, parse_event(d), uow)
+            project_batch(uow, rules, [parse_event(d)], rt.clock.now())  # one event per transaction
             uow.commit()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))

@@ -16,7 +16,7 @@ from services.chassis.clock import FixedClock
 from services.chassis.tables import AuditRecord, OutboxRow
 from services.kpi.app import build
 from services.kpi.clockwatch import scan_once
-from services.kpi.handlers import project
+from services.kpi.live import project_batch
 from services.kpi.rules import load_definitions, load_rules
 from services.kpi.settings import KpiSettings
 from tests.unit.kpi.builders import CaseBuilder, at
@@ -36,7 +36,7 @@ def feed(rt, events: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-d
     rules = load_rules()
     for d in events:
         with rt.db.uow() as uow:
-            project(rt, rules, parse_event(d), uow)
+            project_batch(uow, rules, [parse_event(d)], rt.clock.now())  # one event per transaction
             uow.commit()
 
 
