@@ -12,7 +12,7 @@ topics, the event mix of bench/kpi_stream.py. Then the service is started again,
 and the service process's CPU seconds for the drain. The service's clock is set (KONTAKT_CLOCK_FILE) to the
 day after the last event.
 
-    .venv/bin/python -m bench.backlog_drain [--minutes 60] [--rate 80]
+    .venv/bin/python -m bench.backlog_drain [--minutes 60] [--rate 80] [--profile drain.txt]
 Goal (issue 16): an hour's backlog drained in under two minutes.
 """
 from __future__ import annotations
@@ -21,6 +21,9 @@ import argparse
 import asyncio
 import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date, datetime, timezone
@@ -99,6 +102,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=60, help="minutes of the national peak to leave unread")
     ap.add_argument("--rate", type=float, default=80, help="events per second at the national peak")
     ap.add_argument("--timeout", type=float, default=3600, help="give up after this many seconds of draining")
+    ap.add_argument("--profile", type=Path, help="record the service with py-spy during the drain (raw stacks)")
     args = ap.parse_args()
     target = int(args.minutes * 60 * args.rate)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,6 +153,11 @@ async def run(system: System, tmp: Path, target: int, args: argparse.Namespace) 
     print(f"starting the kpi service again; load average {load(0)}", flush=True)
     t0 = time.monotonic()
     proc = system.start_service("kpi")
+    spy = None
+    if args.profile:  # py-spy (pip install py-spy) samples the service process from outside
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(proc.pid), "-r", "100",
+                                "--format", "raw", "-o", str(args.profile)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     cpu0 = 0.0
     ready = lag_zero = agrees = None
     samples = []
@@ -170,6 +179,9 @@ async def run(system: System, tmp: Path, target: int, args: argparse.Namespace) 
             print(f"  {now:6.1f} s: lag {left:,}", flush=True)
         if lag_zero is None and left == 0:
             lag_zero = now
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(30)
             print(f"  lag zero after {lag_zero:6.1f} s (load average {load(now)})", flush=True)
         if lag_zero is not None:
             cases, calls = stored(db)

@@ -35,12 +35,12 @@ from services.chassis.errors import install_error_handlers
 from services.chassis.health import PipelineState, gauge_lines, look, pipeline_body
 from services.chassis.limits import BodyLimit, route_limits
 from services.chassis.openapi import api_routes, install_openapi
-from services.chassis.outbox import OutboxRelay
+from services.chassis.outbox import OutboxRelay, RowProducer
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
 from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
-from services.chassis.workers import FileLock
+from services.chassis.workers import Doorbell, FileLock
 from services.chassis.telemetry import adopt_library_loggers, setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
@@ -93,14 +93,17 @@ class ServiceRuntime:
                                    max_record_bytes=settings.kafka_max_message_bytes,
                                    max_fetch_bytes=settings.kafka_max_fetch_bytes)
         self.publishers = self._declare_publishers()
-        # with several HTTP workers, rows committed by the others do not wake this process's relay: poll briefly
-        self.relay = OutboxRelay(self.db, self._publish_row, idle_s=0.05 if settings.http_workers > 1 else 0.5)
+        # the relay's own producer (started with the pipeline); the FastStream publishers above document the topics
+        self.relay_producer: AIOKafkaProducer | None = None
+        self.relay = OutboxRelay(self.db, RowProducer(lambda: self.relay_producer), idle_s=0.5)
+        # with several HTTP workers, a row committed by one that does not run the relay rings the one that does
+        self.doorbell = Doorbell(settings.data_dir, self.name) if settings.http_workers > 1 else None
         self.broker_watch = BrokerWatch(lambda: self.dead_letters.producer.client, self._heal_forgetful_broker,
                                         settings.broker_watch_interval_s)
         self._lease = FileLock(settings.data_dir / "locks" / f"{self.name}.pipeline.lock")
         self.pipeline_running = False
         self._pipeline_tasks: list[asyncio.Task[Any]] = []
-        self.db.on_commit(self.relay.wake)
+        self.db.on_commit(self._committed)
         self.audit = AuditTrail(self.db)
         # the child's case ids this service knows (for the audit report); a service that stores the patient
         # reference sets it in its composition root
@@ -129,8 +132,13 @@ class ServiceRuntime:
                             "Key: case id (telephony: call id).")
         return pubs
 
-    async def _publish_row(self, row: OutboxRow) -> None:
-        await self.publishers[row.topic].publish(row.payload, key=row.key.encode(), headers=dict(row.headers))
+    def _committed(self) -> None:
+        """After every commit (possibly in a worker thread): this process's relay, or the one of the worker
+        that runs the pipeline."""
+        if self.doorbell is not None and not self.pipeline_running:
+            self.doorbell.ring()
+        else:
+            self.relay.wake()
 
     async def _heal_forgetful_broker(self, previous: str, current: str) -> None:
         """The broker restarted empty: our topics, our outbox, our positions (see broker_watch.py)."""
@@ -139,7 +147,8 @@ class ServiceRuntime:
         async with self.relay.lock:  # no send of ours may auto-create a topic while we make it
             made = await remake_topics(bootstrap, owned, self.settings.kafka_topic_partitions)
             # the producer may have cached a topic auto-created meanwhile with the broker's default count
-            await self.broker.config.producer._producer.producer.client.force_metadata_update()  # noqa: SLF001
+            if self.relay_producer is not None:
+                await self.relay_producer.client.force_metadata_update()
             n = await asyncio.to_thread(self.relay.mark_all_unsent)
         self.relay.wake()
         log.warning("new broker %s: topics %s; re-publishing %d outbox events", current, made, n)
@@ -235,11 +244,20 @@ class ServiceRuntime:
                                                       # carries on whatever a consumer fetched, headers added
                                                       max_request_size=s.kafka_max_fetch_bytes + 1024 * 1024)
         await self.dead_letters.producer.start()
+        self.relay_producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all",
+                                               enable_idempotence=s.kafka_idempotence,
+                                               client_id=f"en-vag-in-{self.name}",
+                                               # the guard counts; headroom for framing
+                                               max_request_size=s.kafka_max_message_bytes + 64 * 1024)
+        await self.relay_producer.start()
         if s.broker_watch_interval_s > 0:
             await self.broker_watch.check()  # the cluster we start on
         await self.broker.start()
         adopt_library_loggers()
         self.relay.start()
+        if self.doorbell is not None and not self.doorbell.listen(self.relay.wake):
+            self.relay.idle_s = 0.05  # rows of the other workers reach this relay only by polling
+            log.warning("%s: outbox doorbell %r taken; the relay polls every 50 ms", self.name, self.doorbell.address)
         self._pipeline_tasks = [asyncio.create_task(f()) for f in self._background]
         if s.broker_watch_interval_s > 0:
             self._pipeline_tasks.append(asyncio.create_task(self.broker_watch.run(), name="broker-watch"))
@@ -252,6 +270,10 @@ class ServiceRuntime:
             t.cancel()
         await self.broker.stop()  # waits for in-flight handlers (graceful_timeout), then commits
         await self.relay.stop()
+        if self.relay_producer is not None:
+            await self.relay_producer.stop()
+        if self.doorbell is not None:
+            self.doorbell.close()
         await self.dead_letters.producer.stop()
         self.pipeline_running = False
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field
 
 from services.chassis.db import new_base
@@ -16,6 +16,11 @@ class OutboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
     """An event waiting to be (or already) published; written in the state change's transaction."""
 
     __tablename__ = "outbox"
+    # the relay asks every cycle which keys wait behind a parked row: without this (small, partial) index that
+    # is a scan of the whole outbox, sent rows included, which made re-publishing a large outbox crawl
+    __table_args__ = (Index("ix_outbox_parked_key", "key",
+                            postgresql_where=text("parked_at IS NOT NULL AND sent_at IS NULL"),
+                            sqlite_where=text("parked_at IS NOT NULL AND sent_at IS NULL")),)
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=36)
     event_type: str = Field(max_length=80)
