@@ -281,6 +281,11 @@ def main() -> None:
                 baseline.wait(20)
             system.stop()
             drop_databases([u for u in (intake_db, vault_db, baseline_db) if u.startswith("postgresql")])
+            log = tmp / "logs" / "intake.log"
+            bad = [ln for ln in log.read_text(errors="replace").splitlines()
+                   if '"level": "ERROR"' in ln or '"level": "WARNING"' in ln] if log.exists() else []
+            for ln in bad[:5]:
+                print(f"intake log: {ln[:400]}", file=sys.stderr)
     print(f"{args.clients} concurrent clients, {args.rounds} alternating round(s) of {args.seconds:.0f} s per server, "
           f"{args.database}, {workers} uvicorn worker(s) per server; load average before {load_before}, after "
           f"{load_after}; intake idle (relay, consumers) {idle_ms_per_s:.0f} ms CPU/s")
