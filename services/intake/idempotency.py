@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from services.intake.domain.problems import Invalid, problem
@@ -31,5 +32,6 @@ def replay(s: Session, key: str | None, req_hash: str) -> dict[str, Any] | None:
 
 def remember(s: Session, key: str | None, req_hash: str, case_id: str | None, response: dict[str, Any],
              now: datetime) -> None:
-    if key:
-        s.add(IdempotencyRow(key=key, request_hash=req_hash, case_id=case_id, response=response, created_at=now))
+    if key:  # a plain INSERT: a key already used fails here, and the caller's retry looks it up
+        s.execute(insert(IdempotencyRow.__table__).values(  # type: ignore[attr-defined]
+            key=key, request_hash=req_hash, case_id=case_id, response=response, created_at=now))

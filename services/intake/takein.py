@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, update
+from sqlalchemy import insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 
 from contracts.common import ContactDetails, SealedContact
@@ -131,6 +131,8 @@ class TakeIn:
         s.refresh(row)
 
     def _apply(self, s: Any, c: Contact, outcome: Outcome, row: CaseRow | None, now: datetime) -> None:
+        """The case (new or linked) and the contact. New rows are plain INSERTs in the session's transaction:
+        nothing reads them back in it, and the ORM's unit of work was the largest cost of a referral."""
         if row is not None:  # linked: the earliest clock start wins; the newest contact details are kept
             row.clock_start = outcome.clock_start
             if c.contact is not None:
@@ -138,17 +140,20 @@ class TakeIn:
             s.add(row)
         else:
             closed = outcome.status == "signposted"
-            s.add(CaseRow(case_id=outcome.case_id, patient_ref=c.patient_ref, status="closed" if closed else "open",
-                          channel=c.channel, source=c.source, clock_start=c.clock_start, received_at=c.received_at,
-                          opened_at=now, age_years=c.child.age_years, sex=c.child.sex,
-                          municipality=c.child.municipality, triage_hint=c.child.triage_hint,
-                          closed_at=now if closed else None, closed_reason="signposted" if closed else None,
-                          sealed_contact=c.contact.model_dump() if c.contact else None))
+            s.execute(insert(CaseRow.__table__).values(  # type: ignore[attr-defined]
+                case_id=outcome.case_id, patient_ref=c.patient_ref, status="closed" if closed else "open",
+                channel=c.channel, source=c.source, clock_start=c.clock_start, received_at=c.received_at,
+                opened_at=now, age_years=c.child.age_years, sex=c.child.sex, municipality=c.child.municipality,
+                triage_hint=c.child.triage_hint, closed_at=now if closed else None,
+                closed_reason="signposted" if closed else None,
+                sealed_contact=c.contact.model_dump() if c.contact else None))
             if not closed:
-                s.add(OpenCaseRow(patient_ref=c.patient_ref, case_id=outcome.case_id))
+                s.execute(insert(OpenCaseRow.__table__).values(  # type: ignore[attr-defined]
+                    patient_ref=c.patient_ref, case_id=outcome.case_id))
         paper = c.paper
-        s.add(ContactRow(case_id=outcome.case_id, channel=c.channel, source=c.source, clock_start=c.clock_start,
-                         received_at=c.received_at, linked=row is not None, external_ref=c.external_ref,
-                         call_id=c.call_id, document_sha256=paper.document_sha256 if paper else None,
-                         date_written=paper.date_written if paper else None,
-                         date_arrived=paper.date_arrived if paper else None, recorded_at=now))
+        s.execute(insert(ContactRow.__table__).values(  # type: ignore[attr-defined]
+            case_id=outcome.case_id, channel=c.channel, source=c.source, clock_start=c.clock_start,
+            received_at=c.received_at, linked=row is not None, external_ref=c.external_ref, call_id=c.call_id,
+            document_sha256=paper.document_sha256 if paper else None,
+            date_written=paper.date_written if paper else None,
+            date_arrived=paper.date_arrived if paper else None, recorded_at=now))
