@@ -84,22 +84,27 @@ def largest_field(value: Any, path: str = "") -> tuple[str, int]:
     return best
 
 
-def encoded_size(row: OutboxRow) -> int:
-    headers = sum(len(k.encode()) + len(str(v).encode()) for k, v in row.headers.items())
-    return len(row.payload) + len(row.key.encode()) + headers + RECORD_OVERHEAD
+def encoded_size(row: OutboxRow | dict[str, Any]) -> int:
+    values = row if isinstance(row, dict) else row.model_dump()
+    headers = sum(len(k.encode()) + len(str(v).encode()) for k, v in values["headers"].items())
+    return len(values["payload"]) + len(values["key"].encode()) + headers + RECORD_OVERHEAD
+
+
+def outbox_values(ev: Event, max_bytes: int | None = None) -> dict[str, Any]:
+    """The outbox row's columns for `ev`; refuses (EventTooLarge) an event the broker could never take."""
+    values: dict[str, Any] = {
+        "event_id": str(ev.event_id), "event_type": ev.event_type, "topic": ev.TOPIC, "key": ev.key,
+        "payload": ev.model_dump_json().encode(), "headers": event_headers(ev),
+        "created_at": datetime.now(timezone.utc)}
+    if max_bytes is not None and (size := encoded_size(values)) > max_bytes:
+        field, _ = largest_field(ev.model_dump(mode="json"))
+        raise EventTooLarge(ev.event_type, size, max_bytes, field)
+    return values
 
 
 def outbox_row(ev: Event, max_bytes: int | None = None) -> OutboxRow:
-    """The row for `ev`; refuses (EventTooLarge) an event the broker could never take."""
-    row = OutboxRow(
-        event_id=str(ev.event_id), event_type=ev.event_type, topic=ev.TOPIC, key=ev.key,
-        payload=ev.model_dump_json().encode(), headers=event_headers(ev),
-        created_at=datetime.now(timezone.utc),
-    )
-    if max_bytes is not None and (size := encoded_size(row)) > max_bytes:
-        field, _ = largest_field(ev.model_dump(mode="json"))
-        raise EventTooLarge(ev.event_type, size, max_bytes, field)
-    return row
+    """The row for `ev` as an object (tests, tools); units of work insert `outbox_values` in bulk."""
+    return OutboxRow(**outbox_values(ev, max_bytes))
 
 
 class RowProducer:
