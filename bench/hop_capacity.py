@@ -18,15 +18,14 @@ import asyncio
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
-from bench.hop_latency import hop_service, pct
+from bench.hop_latency import hop_service, listen, pct, receive
 from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC, CallOffered, CallPayload, CaseClosed, CaseClosedPayload
 from kontakt.broker import EmbeddedBroker, create_topics
@@ -79,31 +78,14 @@ def outbox_writer(rt: ServiceRuntime) -> Callable[[list[str]], None]:
 async def step(bootstrap: str, in_topic: str | Callable[[list[str]], None], out_topic: str, rate: float,
                seconds: float) -> Step:
     """`in_topic`: a topic to produce the events to, or a function that commits them to an outbox."""
-    consumer = AIOKafkaConsumer(out_topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
-                                auto_offset_reset="latest", session_timeout_ms=3000, heartbeat_interval_ms=300,
-                                fetch_max_wait_ms=100)  # as the chassis consumers
-    await consumer.start()
-    while not consumer.assignment():
-        await asyncio.sleep(0.05)
-    await consumer.seek_to_end()
+    consumer = await listen(bootstrap, out_topic)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await producer.start()
     sent: dict[str, float] = {}
     latencies: list[float] = []
     n = int(rate * seconds)
-
-    async def receive() -> None:
-        while len(latencies) < n:
-            batch = await consumer.getmany(timeout_ms=100)
-            now = time.perf_counter()
-            for recs in batch.values():
-                for rec in recs:
-                    t0 = sent.pop(rec.key.decode(), None)  # type: ignore[union-attr]
-                    if t0 is not None:
-                        latencies.append((now - t0) * 1000)
-
     cpu0 = time.process_time()
-    rx = asyncio.create_task(receive())
+    rx = asyncio.create_task(receive(consumer, sent, latencies, n, lambda rec: rec.key.decode()))
     start = time.perf_counter()
     i = 0
     try:
@@ -135,13 +117,8 @@ async def step(bootstrap: str, in_topic: str | Callable[[list[str]], None], out_
 async def settle(bootstrap: str, out_topic: str, quiet_s: float = 2.0, limit_s: float = 300.0) -> None:
     """Wait until the path has emptied its queue (nothing more arrives on its output for `quiet_s`): an
     overloaded step leaves events behind that would count against the next."""
-    consumer = AIOKafkaConsumer(out_topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
-                                auto_offset_reset="latest", session_timeout_ms=3000, heartbeat_interval_ms=300)
-    await consumer.start()
+    consumer = await listen(bootstrap, out_topic)
     try:
-        while not consumer.assignment():
-            await asyncio.sleep(0.05)
-        await consumer.seek_to_end()
         deadline, last = time.monotonic() + limit_s, time.monotonic()
         while time.monotonic() - last < quiet_s and time.monotonic() < deadline:
             if any((await consumer.getmany(timeout_ms=200)).values()):

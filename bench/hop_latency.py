@@ -12,7 +12,9 @@ import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaRouter
@@ -44,33 +46,40 @@ def hop_service(bootstrap: str, data_dir: Path) -> ServiceRuntime:
     return rt
 
 
-async def measure(bootstrap: str, out_topic: str, make: callable, in_topic: str, rate: float,  # type: ignore[valid-type]
-                  seconds: float, match: callable) -> list[float]:  # type: ignore[valid-type]
-    consumer = AIOKafkaConsumer(out_topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
+async def listen(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    """A consumer at the end of `topic`, assigned and ready: what it reads next is what is sent from now on."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"bench-{uuid.uuid4().hex[:6]}",
                                 auto_offset_reset="latest", session_timeout_ms=3000, heartbeat_interval_ms=300,
                                 fetch_max_wait_ms=100)  # as the chassis consumers
     await consumer.start()
-    await asyncio.sleep(0.5)
     while not consumer.assignment():
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
     await consumer.seek_to_end()
+    return consumer
+
+
+async def receive(consumer: AIOKafkaConsumer, sent: dict[str, float], latencies: list[float], n: int,
+                  key_of: Callable[[Any], str]) -> None:
+    """Append the latency (ms since `sent[key]`) of every record whose key was sent, until `n` arrived."""
+    while len(latencies) < n:
+        batch = await consumer.getmany(timeout_ms=100)
+        now = time.perf_counter()
+        for recs in batch.values():
+            for rec in recs:
+                t0 = sent.pop(key_of(rec), None)
+                if t0 is not None:
+                    latencies.append((now - t0) * 1000)
+
+
+async def measure(bootstrap: str, out_topic: str, make: Callable[[], tuple[str, bytes]], in_topic: str, rate: float,
+                  seconds: float, match: Callable[[Any], str]) -> list[float]:
+    consumer = await listen(bootstrap, out_topic)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     await producer.start()
     sent: dict[str, float] = {}
     latencies: list[float] = []
     n = int(rate * seconds)
-
-    async def receive() -> None:
-        while len(latencies) < n:
-            batch = await consumer.getmany(timeout_ms=200)
-            now = time.perf_counter()
-            for recs in batch.values():
-                for rec in recs:
-                    key = match(rec)
-                    if key in sent:
-                        latencies.append((now - sent.pop(key)) * 1000)
-
-    rx = asyncio.create_task(receive())
+    rx = asyncio.create_task(receive(consumer, sent, latencies, n, match))
     start = time.perf_counter()
     for i in range(n):
         key, value = make()
