@@ -17,6 +17,12 @@ def new_base(name: str) -> type[SQLModel]:
     return type(f"{name}Base", (SQLModel,), {"__module__": __name__}, registry=reg)
 
 
+# connections one engine (one database of one process) may hold on PostgreSQL: request threads reuse them; the
+# database's max_connections must cover every process's engines (docker-compose, tests/contract/test_compose.py)
+POOL_SIZE = 15
+POOL_OVERFLOW = 5
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: SQL errors must never carry values (keys, personal data) into logs
@@ -33,7 +39,8 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=15, max_overflow=5, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 class UnitOfWork:

@@ -135,6 +135,23 @@ def test_each_service_has_its_own_database() -> None:
     assert (ROOT / "deploy/postgres/init-databases.sh").exists()
 
 
+def test_postgres_takes_every_connection_the_services_pools_may_open() -> None:
+    """PostgreSQL refuses connections past max_connections ("too many clients"): a burst that fills every pool
+    must not be refused. Each process has one engine per PostgreSQL database it uses."""
+    from services.chassis.db import POOL_OVERFLOW, POOL_SIZE
+
+    command = COMPOSE["services"]["postgres"]["command"]
+    max_connections = int(next(a.split("=", 1)[1] for a in command if a.startswith("max_connections=")))
+    needed = 0
+    for service in SERVICES:
+        env = _env(service)
+        workers = int(env.get(f"{service.upper()}_HTTP_WORKERS", 1))
+        databases = [v for k, v in env.items()
+                     if k in (f"{service.upper()}_DATABASE_URL", "KONTAKT_KEYVAULT_URL") and v.startswith("postgresql")]
+        needed += workers * len(databases) * (POOL_SIZE + POOL_OVERFLOW)
+    assert needed + 20 <= max_connections, (needed, max_connections)  # 20 for migrations, topic-init, operators
+
+
 def test_topics_created_agree_with_the_contracts_and_every_consumer_has_its_dead_letter_topic() -> None:
     init = COMPOSE["services"]["topic-init"]
     assert _module_resolves(init["command"]) and init["command"][2] == "deploy.create_topics"
