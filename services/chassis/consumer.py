@@ -292,21 +292,29 @@ class Consumers:
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.stats = ConsumerStats()
-        self.groups: list[str] = []
-        self.by_name: dict[str, ConsumerGroup] = {}
+        self.by_name: dict[str, ConsumerGroup] = {}  # in registration order
         self.subscribers: list[tuple[str, Any]] = []  # (group, FastStream subscriber): lag and re-seeking
-        self.topics_of: dict[str, tuple[str, ...]] = {}  # group -> the topics it consumes
 
-    def _inbox_row(self, group: str, event: Event, record: Any) -> InboxRow:
-        return InboxRow(consumer=group, event_id=str(event.event_id), topic=record.topic,
-                        partition=record.partition, offset=record.offset, applied_at=datetime.now(timezone.utc))
+    @property
+    def groups(self) -> list[str]:
+        return list(self.by_name)
+
+    @property
+    def topics_of(self) -> dict[str, tuple[str, ...]]:
+        """group -> the topics it consumes."""
+        return {name: group.topics for name, group in self.by_name.items()}
+
+    @staticmethod
+    def _inbox_values(group: str, event: Event, record: Any, now: datetime) -> dict[str, Any]:
+        return {"consumer": group, "event_id": str(event.event_id), "topic": record.topic,
+                "partition": record.partition, "offset": record.offset, "applied_at": now}
 
     def apply(self, group: str, handler: Handler, event: Event, record: Any) -> bool:
         """Apply one event in one transaction with its inbox row. False if already applied."""
         with self.db.uow() as uow:
             if uow.session.get(InboxRow, (group, str(event.event_id))) is not None:
                 return False
-            uow.session.add(self._inbox_row(group, event, record))
+            uow.session.add(InboxRow(**self._inbox_values(group, event, record, datetime.now(timezone.utc))))
             with consume_span(group, record):
                 handler(event, uow)
             try:
@@ -341,8 +349,7 @@ class Consumers:
                 if event_id in seen:
                     continue
                 seen.add(event_id)
-                inbox.append({"consumer": group.name, "event_id": event_id, "topic": record.topic,
-                              "partition": record.partition, "offset": record.offset, "applied_at": now})
+                inbox.append(self._inbox_values(group.name, event, record, now))
                 fresh.append((event, record))
             if fresh:
                 # one multi-row INSERT in the handlers' transaction (ORM objects per row cost more than the fold)
@@ -514,10 +521,8 @@ class Consumers:
         name = self.group_prefix + name
         if name in self.by_name:
             raise ValueError(f"consumer group {name} registered twice")
-        grp = ConsumerGroup(name, topics)
+        grp = ConsumerGroup(name, tuple(dict.fromkeys(topics)))
         self.by_name[name] = grp
-        self.groups.append(name)
-        self.topics_of[name] = tuple(dict.fromkeys(topics))
 
         async def on_batch(msg: KafkaMessage) -> None:
             await self.process_batch(grp, msg.raw_message)

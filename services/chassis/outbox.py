@@ -84,8 +84,8 @@ def largest_field(value: Any, path: str = "") -> tuple[str, int]:
     return best
 
 
-def encoded_size(row: OutboxRow | dict[str, Any]) -> int:
-    values = row if isinstance(row, dict) else row.model_dump()
+def encoded_size(values: dict[str, Any]) -> int:
+    """What an outbox row's record costs on the bus: value, key, headers and framing."""
     headers = sum(len(k.encode()) + len(str(v).encode()) for k, v in values["headers"].items())
     return len(values["payload"]) + len(values["key"].encode()) + headers + RECORD_OVERHEAD
 
