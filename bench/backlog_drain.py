@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +120,8 @@ async def run(system: System, tmp: Path, target: int, args: argparse.Namespace) 
     folder = Folder()
     ends: dict[TopicPartition, int] = {}
     # the service's clock: the day after the last event of the history
-    last = datetime(2024, 3, 1, tzinfo=timezone.utc)
-    (tmp / "clock.json").write_text(json.dumps({"offset_s": (last - datetime.now(timezone.utc)).total_seconds()}))
+    last = datetime(2024, 3, 1, tzinfo=UTC)
+    (tmp / "clock.json").write_text(json.dumps({"offset_s": (last - datetime.now(UTC)).total_seconds()}))
 
     system.start_service("kpi")
     await asyncio.to_thread(system.wait_ready, ["kpi"], 180)

@@ -72,7 +72,7 @@ def together(staff, args: list[tuple]) -> None:  # type: ignore[no-untyped-def, 
     def run(*a: object) -> None:
         try:
             staff(*a)
-        except BaseException as exc:  # noqa: BLE001 - reported below, in the main thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=a) for a in args]

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -35,7 +35,7 @@ async def fill(bootstrap: str, n: int) -> None:
     try:
         futures = []
         for _ in range(n):
-            ev = CaseClosed.new(case_id=new_case_id(), occurred_at=datetime.now(timezone.utc),
+            ev = CaseClosed.new(case_id=new_case_id(), occurred_at=datetime.now(UTC),
                                 payload=CaseClosedPayload(reason="completed"))
             futures.append(await producer.send(CASES_TOPIC, ev.model_dump_json().encode(), key=ev.key.encode()))
         await asyncio.gather(*futures)

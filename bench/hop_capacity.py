@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -57,7 +57,7 @@ class Step:
 def make_case() -> tuple[str, bytes]:
     """A CaseClosed of a new case: the event the hop consumes, and the raw path's payload too."""
     case_id = new_case_id()
-    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                         payload=CaseClosedPayload(reason="completed"))
     return case_id, ev.model_dump_json().encode()
 
@@ -68,7 +68,7 @@ def outbox_writer(rt: ServiceRuntime) -> Callable[[list[str]], None]:
     the rows to the hop's output topic."""
     def commit(case_ids: list[str]) -> None:
         with rt.db.uow() as uow:
-            at = datetime.now(timezone.utc)
+            at = datetime.now(UTC)
             uow.publish(*(CallOffered.new(occurred_at=at, payload=CallPayload(call_id=case_id, line="public_1177",
                                                                               at=at)) for case_id in case_ids))
             uow.commit()

@@ -11,8 +11,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ async def main(rate: float, seconds: float) -> None:
 
                 def make_case() -> tuple[str, bytes]:
                     case_id = new_case_id()
-                    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+                    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                                         payload=CaseClosedPayload(reason="completed"))
                     return case_id, ev.model_dump_json().encode()
 

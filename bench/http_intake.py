@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +63,11 @@ def baseline_app(database_url: str) -> Any:
 
     @app.post("/api/referrals", status_code=201)
     def referral(body: BaselineBody) -> dict[str, str]:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         with engine.begin() as conn:
             conn.execute(insert(rows).values(external_ref=body.external_ref, municipality=body.child["municipality"],
-                                             at=datetime.now(timezone.utc)))
+                                             at=datetime.now(UTC)))
         return {"external_ref": body.external_ref}
 
     return app

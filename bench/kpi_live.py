@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -141,7 +141,7 @@ def run(kind: str, path: Callable[..., None], records: list[Record], batch: int,
     else:
         url = f"sqlite:///{tmp / name}.db"
     try:
-        clock = FixedClock(datetime(2023, 1, 1, tzinfo=timezone.utc))
+        clock = FixedClock(datetime(2023, 1, 1, tzinfo=UTC))
         rt, _ = build(KpiSettings(data_dir=tmp, database_url=url), clock=clock)
         rt.migrate()
         db = rt.db

@@ -20,25 +20,25 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlmodel import Session
 
-from contracts.common import MUNICIPALITIES  # noqa: E402
-from services.chassis.clock import FixedClock  # noqa: E402
-from services.chassis.issuer import LocalIssuer  # noqa: E402
-from services.kpi.app import build  # noqa: E402
-from services.kpi.domain.facts import facts_of  # noqa: E402
-from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into  # noqa: E402
-from services.kpi.projection import merge_batch  # noqa: E402
-from services.kpi.replay import open_store  # noqa: E402
-from services.kpi.settings import KpiSettings  # noqa: E402
-from tests.unit.kpi.builders import CaseBuilder, at  # noqa: E402
+from contracts.common import MUNICIPALITIES
+from services.chassis.clock import FixedClock
+from services.chassis.issuer import LocalIssuer
+from services.kpi.app import build
+from services.kpi.domain.facts import facts_of
+from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
+from services.kpi.projection import merge_batch
+from services.kpi.replay import open_store
+from services.kpi.settings import KpiSettings
+from tests.unit.kpi.builders import CaseBuilder, at
 
 TODAY = date(2026, 11, 20)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -111,8 +111,8 @@ def fill(db: Any, years: int, cases_per_year: int, calls_per_year: int) -> tuple
             else:
                 target[key] = facts
         with Session(db.engine) as s:
-            merge_batch(s, "case", cases, datetime.now(timezone.utc))
-            merge_batch(s, "call", calls, datetime.now(timezone.utc))
+            merge_batch(s, "case", cases, datetime.now(UTC))
+            merge_batch(s, "call", calls, datetime.now(UTC))
             s.commit()
         n_cases, n_calls = n_cases + len(cases), n_calls + len(calls)
     return n_cases, n_calls
@@ -162,7 +162,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kpi-queries-"))
     issuer = LocalIssuer(tmp / "keys")
     headers = {"Authorization": f"Bearer {issuer.token('kpi_analyst')}"}
-    now = datetime.combine(TODAY, datetime.min.time(), tzinfo=timezone.utc).replace(hour=12)
+    now = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC).replace(hour=12)
     clients, urls = {}, []
     try:
         for years in (1, 10):

@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from contracts.registry import EVENT_TYPES  # noqa: E402
-from contracts.topics import ALL_TOPICS  # noqa: E402
-from kontakt.broker import EmbeddedBroker, create_topics  # noqa: E402
+from contracts.registry import EVENT_TYPES
+from contracts.topics import ALL_TOPICS
+from kontakt.broker import EmbeddedBroker, create_topics
 
 
 def templates() -> list[list[dict]]:
@@ -94,8 +94,8 @@ async def produce(bootstrap: str, cases: int, offset: int) -> int:
 
 
 async def baseline(bootstrap: str, decode=json.loads) -> dict:  # type: ignore[no-untyped-def]
-    from services.kpi.handlers import INPUT_TOPICS
     from services.chassis.topics import partitions_of
+    from services.kpi.handlers import INPUT_TOPICS
     from services.kpi.replay import caught_up
 
     began = time.perf_counter()

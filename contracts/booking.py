@@ -7,14 +7,14 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime
 
 from contracts.common import CareLevel
-from contracts.envelope import Event, F, Payload
+from contracts.envelope import Event, F, P, Payload
 
 APPOINTMENTS_TOPIC = "booking.appointments.v1"
 
 VisitType = Literal["new_visit", "treatment_start", "group_session", "investigation_start"]
 
 
-class _Booking(Event):
+class _Booking(Event[P]):
     TOPIC: ClassVar[str] = APPOINTMENTS_TOPIC
     PRODUCER: ClassVar[str] = "booking"
     producer: Literal["booking"] = F("Publisher.", "booking")
@@ -52,7 +52,7 @@ class AppointmentBookedPayload(Payload):
     booked_by: Literal["contact_centre", "health_centre", "unit"] = F("Who booked.", "contact_centre")
 
 
-class AppointmentBooked(_Booking):
+class AppointmentBooked(_Booking[AppointmentBookedPayload]):
     """An appointment was booked for the case."""
     event_type: Literal["AppointmentBooked"] = F("Event name.", "AppointmentBooked")
     payload: AppointmentBookedPayload = F("The booking.")
@@ -66,19 +66,19 @@ class AppointmentChangePayload(Payload):
     reason: str | None = F("Coded reason.", "care_level_changed")
 
 
-class AppointmentCancelled(_Booking):
+class AppointmentCancelled(_Booking[AppointmentChangePayload]):
     """A booked appointment was cancelled."""
     event_type: Literal["AppointmentCancelled"] = F("Event name.", "AppointmentCancelled")
     payload: AppointmentChangePayload = F("The cancellation.")
 
 
-class AppointmentAttended(_Booking):
+class AppointmentAttended(_Booking[AppointmentChangePayload]):
     """The child came to the visit."""
     event_type: Literal["AppointmentAttended"] = F("Event name.", "AppointmentAttended")
     payload: AppointmentChangePayload = F("The attendance.")
 
 
-class AppointmentNoShow(_Booking):
+class AppointmentNoShow(_Booking[AppointmentChangePayload]):
     """The child did not come and did not cancel."""
     event_type: Literal["AppointmentNoShow"] = F("Event name.", "AppointmentNoShow")
     payload: AppointmentChangePayload = F("The no-show.")
@@ -97,7 +97,7 @@ class GroupSeatBookedPayload(Payload):
     child_sex: str = F("Child's sex for split statistics.", "male")
 
 
-class GroupSeatBooked(_Booking):
+class GroupSeatBooked(_Booking[GroupSeatBookedPayload]):
     """Parents (and their child) got seats in a parent group."""
     event_type: Literal["GroupSeatBooked"] = F("Event name.", "GroupSeatBooked")
     payload: GroupSeatBookedPayload = F("The seat.")
@@ -108,7 +108,7 @@ class GroupDropOutPayload(Payload):
     at: AwareDatetime = F("When.", "2023-05-02T10:00:00+02:00")
 
 
-class GroupDroppedOut(_Booking):
+class GroupDroppedOut(_Booking[GroupDropOutPayload]):
     """A family left a parent group before it ended."""
     event_type: Literal["GroupDroppedOut"] = F("Event name.", "GroupDroppedOut")
     payload: GroupDropOutPayload = F("The drop-out.")
@@ -131,7 +131,7 @@ class GroupEvaluatedPayload(Payload):
     at: AwareDatetime = F("When the parents answered.", "2023-05-30T18:00:00+02:00")
 
 
-class GroupEvaluated(_Booking):
+class GroupEvaluated(_Booking[GroupEvaluatedPayload]):
     """Parents answered the parent group's evaluation (the four scales the region follows)."""
     event_type: Literal["GroupEvaluated"] = F("Event name.", "GroupEvaluated")
     payload: GroupEvaluatedPayload = F("The answers.")
@@ -153,7 +153,7 @@ class NoBookableSlotsPayload(Payload):
     waiting_list_position: int = F("Position on the waiting list, in clock order.", 1, ge=1)
 
 
-class NoBookableSlots(_Booking):
+class NoBookableSlots(_Booking[NoBookableSlotsPayload]):
     """No unit at the decided level near the family had a slot within the promise."""
     event_type: Literal["NoBookableSlots"] = F("Event name.", "NoBookableSlots")
     payload: NoBookableSlotsPayload = F("The evidence.")
@@ -173,7 +173,7 @@ class BupStageDecidedPayload(Payload):
                                   "2023-03-06T14:00:00+01:00")
 
 
-class BupStageDecided(_Booking):
+class BupStageDecided(_Booking[BupStageDecidedPayload]):
     """A BUP unit decided that the child needs an in-depth investigation or treatment: a new wait starts."""
     event_type: Literal["BupStageDecided"] = F("Event name.", "BupStageDecided")
     payload: BupStageDecidedPayload = F("The decision.")
@@ -187,7 +187,7 @@ class BupStageWaitExcludedPayload(Payload):
     at: AwareDatetime = F("When it was recorded.", "2023-03-20T10:00:00+01:00")
 
 
-class BupStageWaitExcluded(_Booking):
+class BupStageWaitExcluded(_Booking[BupStageWaitExcludedPayload]):
     """The wait for a BUP stage is excluded from the within-limit share (PvV, MoV or SoV) and counted apart."""
     event_type: Literal["BupStageWaitExcluded"] = F("Event name.", "BupStageWaitExcluded")
     payload: BupStageWaitExcludedPayload = F("The exclusion.")
@@ -200,7 +200,7 @@ class BupStageStartedPayload(Payload):
     decided_at: AwareDatetime | None = F("The decision the wait ran from, when BupStageDecided was not sent.", None)
 
 
-class BupStageStarted(_Booking):
+class BupStageStarted(_Booking[BupStageStartedPayload]):
     """A BUP unit started the in-depth investigation or the treatment: the stage's wait ends."""
     event_type: Literal["BupStageStarted"] = F("Event name.", "BupStageStarted")
     payload: BupStageStartedPayload = F("The start.")

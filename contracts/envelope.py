@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timezone
-from typing import Any, ClassVar, Literal
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, Self, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing_extensions import TypeVar
 
 Producer = Literal["intake", "triage", "booking", "notifications", "kpi"]
 
@@ -36,8 +37,11 @@ class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-class Event(BaseModel):
-    """Envelope: identity, time, causality and the case key around one payload."""
+P = TypeVar("P", bound=Payload, default=Payload, covariant=True)  # a bare `Event` is any event: its payload a Payload
+
+
+class Event(BaseModel, Generic[P]):
+    """Envelope: identity, time, causality and the case key around one payload (`Event[P]`: its payload's type)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -60,11 +64,12 @@ class Event(BaseModel):
     correlation_id: uuid.UUID = F("Id shared by every event of one journey or request.", "5f1d7a8e-2c4b-4e0d-9a3f-1b2c3d4e5f60")
     causation_id: uuid.UUID | None = F("The event_id of the event that caused this one, if any.", None)
     producer: Producer = F("The service that published this event (the topic's single owner).", "intake")
+    payload: P = F("What happened: the event type's own fields.")
 
     @classmethod
-    def new(cls, *, payload: Any, occurred_at: datetime, recorded_at: datetime | None = None,
-            case_id: str | None = None, caused_by: Event | None = None,
-            correlation_id: uuid.UUID | None = None) -> Event:
+    def new(cls, *, payload: P, occurred_at: datetime, recorded_at: datetime | None = None,
+            case_id: str | None = None, caused_by: Event[Any] | None = None,
+            correlation_id: uuid.UUID | None = None) -> Self:  # type: ignore[misc]  # builds a new frozen event: P flows only in, so covariance is safe
         """Build an event of this type; causality is inherited from `caused_by` when given."""
         if correlation_id is None:
             correlation_id = caused_by.correlation_id if caused_by else uuid.uuid4()
@@ -73,11 +78,11 @@ class Event(BaseModel):
             event_type=cls.__name__,
             schema_version=cls.SCHEMA_VERSION,
             occurred_at=occurred_at,
-            recorded_at=recorded_at or datetime.now(timezone.utc),
+            recorded_at=recorded_at or datetime.now(UTC),
             case_id=case_id if case_id is not None else (caused_by.case_id if caused_by else None),
             correlation_id=correlation_id,
             causation_id=caused_by.event_id if caused_by else None,
-            producer=cls.PRODUCER,
+            producer=cast(Producer, cls.PRODUCER),
             payload=payload,
         )
 

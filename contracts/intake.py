@@ -21,7 +21,7 @@ class CallPayload(Payload):
     at: AwareDatetime = F("The platform's own timestamp for this step of the call.", "2023-03-14T08:02:10+01:00")
 
 
-class _Telephony(Event):
+class _Telephony(Event[CallPayload]):
     TOPIC: ClassVar[str] = TELEPHONY_TOPIC
     PRODUCER: ClassVar[str] = "intake"
     KEY_FIELD: ClassVar[str] = "call_id"
@@ -84,7 +84,7 @@ class ReferralReceivedPayload(Payload):
         "Set when intake already knows the case is to be signposted out (18+ or outside the county).", "none")
 
 
-class ReferralReceived(Event):
+class ReferralReceived(Event[ReferralReceivedPayload]):
     """A contact became a case: a call, an EDI or paper referral, or a partner's contact."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -102,7 +102,7 @@ class PaperReferralDigitisedPayload(Payload):
     arrival_delay_days: int = F("Calendar days between writing and arrival (deviation when > 3).", 5, ge=0)
 
 
-class PaperReferralDigitised(Event):
+class PaperReferralDigitised(Event[PaperReferralDigitisedPayload]):
     """A paper referral was scanned and typed in; it carries all three dates."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -123,7 +123,7 @@ class CaseLinkedPayload(Payload):
         default=None)
 
 
-class CaseLinked(Event):
+class CaseLinked(Event[CaseLinkedPayload]):
     """A second contact for a child with an open case was linked to it instead of opening another."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -143,7 +143,7 @@ class AdviceGivenPayload(StaffAct):
     topic_codes: list[str] = F("Coded topics of the advice.", ["sleep"])
 
 
-class AdviceGiven(Event):
+class AdviceGiven(Event[AdviceGivenPayload]):
     """A licensed professional gave advice; this is a medical assessment for the 3-day KPI."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -158,7 +158,7 @@ class SignpostedPayload(StaffAct):
     signposted_at: AwareDatetime = F("When.", "2022-11-16T10:15:00+01:00")
 
 
-class Signposted(Event):
+class Signposted(Event[SignpostedPayload]):
     """The family was signposted out of the contact centre's care (social services, school, adult care...)."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -171,7 +171,7 @@ class InterviewScheduledPayload(StaffAct):
     scheduled_for: AwareDatetime = F("When the telephone interview is booked.", "2022-11-18T09:00:00+01:00")
 
 
-class InterviewScheduled(Event):
+class InterviewScheduled(Event[InterviewScheduledPayload]):
     """The case was handed over to a telephone interview at a set time."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -185,7 +185,7 @@ class MedicalAssessmentPayload(StaffAct):
     kind: Literal["advice", "interview", "other"] = F("What the assessment was.", "advice")
 
 
-class MedicalAssessmentRecorded(Event):
+class MedicalAssessmentRecorded(Event[MedicalAssessmentPayload]):
     """Marker: a licensed professional made a medical assessment of the case (the 3-day KPI takes the first)."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"
@@ -198,7 +198,7 @@ class CaseClosedPayload(Payload):
     reason: Literal["signposted", "completed", "withdrawn", "merged"] = F("Why the case closed.", "completed")
 
 
-class CaseClosed(Event):
+class CaseClosed(Event[CaseClosedPayload]):
     """The case was closed at the contact centre."""
     TOPIC: ClassVar[str] = CASES_TOPIC
     PRODUCER: ClassVar[str] = "intake"

@@ -5,12 +5,12 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
 
-from contracts.envelope import Event, F, Payload
+from contracts.envelope import Event, F, P, Payload
 
 DEVIATIONS_TOPIC = "kpi.deviations.v1"
 
 
-class _Kpi(Event):
+class _Kpi(Event[P]):
     TOPIC: ClassVar[str] = DEVIATIONS_TOPIC
     PRODUCER: ClassVar[str] = "kpi"
     producer: Literal["kpi"] = F("Publisher.", "kpi")
@@ -25,7 +25,7 @@ class DeviationTaggedPayload(Payload):
     tagged_at: AwareDatetime = F("When tagged.", "2022-11-16T13:20:00+01:00")
 
 
-class DeviationTagged(_Kpi):
+class DeviationTagged(_Kpi[DeviationTaggedPayload]):
     """A deviation about stepwise or two-level care was tagged for the steering group."""
     event_type: Literal["DeviationTagged"] = F("Event name.", "DeviationTagged")
     payload: DeviationTaggedPayload = F("The deviation.")
@@ -39,7 +39,7 @@ class GuaranteeAtRiskPayload(Payload):
     unit_id: str | None = F("Unit responsible, if any.", None)
 
 
-class GuaranteeAtRisk(_Kpi):
+class GuaranteeAtRisk(_Kpi[GuaranteeAtRiskPayload]):
     """A case's guarantee clock will breach today or tomorrow unless someone acts."""
     event_type: Literal["GuaranteeAtRisk"] = F("Event name.", "GuaranteeAtRisk")
     payload: GuaranteeAtRiskPayload = F("The clock.")

@@ -5,12 +5,12 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
 
-from contracts.envelope import Event, F, Payload
+from contracts.envelope import Event, F, P, Payload
 
 DELIVERIES_TOPIC = "notifications.deliveries.v1"
 
 
-class _Notifications(Event):
+class _Notifications(Event[P]):
     TOPIC: ClassVar[str] = DELIVERIES_TOPIC
     PRODUCER: ClassVar[str] = "notifications"
     producer: Literal["notifications"] = F("Publisher.", "notifications")
@@ -29,13 +29,13 @@ class NotificationPayload(Payload):
     error: str | None = F("Why it failed, without personal data.", None)
 
 
-class NotificationSent(_Notifications):
+class NotificationSent(_Notifications[NotificationPayload]):
     """A message reached its channel for a recipient."""
     event_type: Literal["NotificationSent"] = F("Event name.", "NotificationSent")
     payload: NotificationPayload = F("The delivery.")
 
 
-class NotificationFailed(_Notifications):
+class NotificationFailed(_Notifications[NotificationPayload]):
     """A message could not be delivered after retries; staff were alerted."""
     event_type: Literal["NotificationFailed"] = F("Event name.", "NotificationFailed")
     payload: NotificationPayload = F("The failure.")

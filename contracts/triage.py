@@ -6,12 +6,12 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime
 
 from contracts.common import CareLevel, Role
-from contracts.envelope import Event, F, Payload
+from contracts.envelope import Event, F, P, Payload
 
 ASSESSMENTS_TOPIC = "triage.assessments.v1"
 
 
-class _Triage(Event):
+class _Triage(Event[P]):
     TOPIC: ClassVar[str] = ASSESSMENTS_TOPIC
     PRODUCER: ClassVar[str] = "triage"
     producer: Literal["triage"] = F("Publisher.", "triage")
@@ -41,7 +41,7 @@ class InterviewCompletedPayload(Payload):
         "their scales are in `scores`.", ["audit@2026.1", "youth-self-report@2026.1"], default_factory=list)
 
 
-class InterviewCompleted(_Triage):
+class InterviewCompleted(_Triage[InterviewCompletedPayload]):
     """A structured telephone interview was completed and scored."""
     event_type: Literal["InterviewCompleted"] = F("Event name.", "InterviewCompleted")
     payload: InterviewCompletedPayload = F("The interview result.")
@@ -55,7 +55,7 @@ class RiskEscalatedPayload(Payload):
     by_staff_ref: str = F("Interviewer.", "S-2F9K")
 
 
-class RiskEscalated(_Triage):
+class RiskEscalated(_Triage[RiskEscalatedPayload]):
     """Answers signalled acute risk: the clinician on duty must act now."""
     event_type: Literal["RiskEscalated"] = F("Event name.", "RiskEscalated")
     payload: RiskEscalatedPayload = F("The escalation.")
@@ -69,7 +69,7 @@ class MedicalAssessmentRecordedByTriagePayload(Payload):
     licensed: bool = F("Licensed professional.", True)
 
 
-class InterviewAssessmentRecorded(_Triage):
+class InterviewAssessmentRecorded(_Triage[MedicalAssessmentRecordedByTriagePayload]):
     """Marker: the interview was a licensed medical assessment of the case."""
     event_type: Literal["InterviewAssessmentRecorded"] = F("Event name.", "InterviewAssessmentRecorded")
     payload: MedicalAssessmentRecordedByTriagePayload = F("The assessment.")
@@ -94,7 +94,7 @@ class CareLevelDecidedPayload(Payload):
     supersedes_level: CareLevel | None = F("Previous decided level when this is a change.", None)
 
 
-class CareLevelDecided(_Triage):
+class CareLevelDecided(_Triage[CareLevelDecidedPayload]):
     """The care level was decided by the guide (and possibly overridden by a clinician)."""
     event_type: Literal["CareLevelDecided"] = F("Event name.", "CareLevelDecided")
     payload: CareLevelDecidedPayload = F("The decision.")
@@ -109,7 +109,7 @@ class CollaborationInitiatedPayload(Payload):
     by_staff_ref: str = F("Clinician.", "S-2F9K")
 
 
-class CollaborationInitiated(_Triage):
+class CollaborationInitiated(_Triage[CollaborationInitiatedPayload]):
     """Two-level care: collaboration between a health centre and BUP around one child began."""
     event_type: Literal["CollaborationInitiated"] = F("Event name.", "CollaborationInitiated")
     payload: CollaborationInitiatedPayload = F("The collaboration.")

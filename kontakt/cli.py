@@ -101,7 +101,8 @@ def lag(bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_
     """Consumer lag of every service's consumer groups (committed offsets read through the admin API)."""
     import asyncio
 
-    from deploy.create_topics import SERVICES as ALL, group_topics
+    from deploy.create_topics import SERVICES as ALL
+    from deploy.create_topics import group_topics
     from services.chassis.lag import consumer_lag
 
     table = Table(title=f"Consumer lag on {bootstrap}")

@@ -17,7 +17,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,7 +85,7 @@ class Demo:
 
     # -- time -----------------------------------------------------------------------------------
     def set_clock(self, at: datetime) -> None:
-        offset = (at - datetime.now(timezone.utc)).total_seconds()
+        offset = (at - datetime.now(UTC)).total_seconds()
         tmp = self.clock_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({"offset_s": offset}))
         tmp.replace(self.clock_file)
@@ -177,7 +177,7 @@ class Demo:
         """A call that opens no case, as the telephony events intake would publish for it (its own times)."""
         from contracts import intake
 
-        if steps[0][1] > datetime.now(timezone.utc):
+        if steps[0][1] > datetime.now(UTC):
             return  # would lie in the future
         classes = {c.__name__: c for c in intake.EVENTS}
         self.telephony += [classes[step].new(occurred_at=at, recorded_at=at,
@@ -401,7 +401,7 @@ class Demo:
                 self.plan(end, "group evaluation", lambda: self.j.evaluate_group(group["group_id"], case_id, answers))
 
     # -- running --------------------------------------------------------------------------------
-    current: datetime = datetime.now(timezone.utc)
+    current: datetime = datetime.now(UTC)
 
     def run(self, progress: Callable[[int, int, str], None]) -> Figures:
         self.build()
@@ -413,7 +413,7 @@ class Demo:
             while self.acts:
                 self.acts.sort()
                 act = self.acts.pop(0)
-                if act.at > datetime.now(timezone.utc):
+                if act.at > datetime.now(UTC):
                     continue  # would lie in the future: not part of the month that has passed
                 self.current = act.at
                 self.set_clock(act.at)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
@@ -41,7 +41,7 @@ class Deliveries:
                 return False
             if key:
                 self.seen.add(key)
-            record = {"at": datetime.now(timezone.utc).isoformat(), "idempotency_key": key, **record}
+            record = {"at": datetime.now(UTC).isoformat(), "idempotency_key": key, **record}
             with (self.out / f"{kind}.jsonl").open("a") as f:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
             return True
@@ -65,7 +65,7 @@ class MailHandler:
     def __init__(self, deliveries: Deliveries) -> None:
         self.deliveries = deliveries
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         content = envelope.content.decode("utf-8", "replace")
         message_id = next((line.split(":", 1)[1].strip() for line in content.splitlines()
                            if line.lower().startswith("message-id:")), None)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from faststream.kafka import KafkaRouter
@@ -60,7 +60,7 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
         row = uow.session.get(Tally, event.case_id) or Tally(case_id=event.case_id)
         row.applied += 1
         last = row.last_occurred_at
-        if last is not None and last.replace(tzinfo=timezone.utc) > event.occurred_at:
+        if last is not None and last.replace(tzinfo=UTC) > event.occurred_at:
             row.out_of_order += 1
         row.last_occurred_at = event.occurred_at
         uow.session.add(row)
@@ -72,7 +72,7 @@ def build(settings: ProbeSettings, group: str = "probe-consumer") -> ServiceRunt
     def close(request: Request, staff: Staff = require("call_handler")) -> dict[str, str]:
         case_id = new_case_id()
         with rt.db.uow() as uow:
-            uow.publish(CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+            uow.publish(CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                                        payload=CaseClosedPayload(reason="completed")))
             uow.commit()
         return {"case_id": case_id}

@@ -6,16 +6,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
-from services.chassis.clock import Clock
-from services.chassis.runtime import ServiceRuntime
 from services.booking.api import build_api
 from services.booking.bup_stages import build_stage_api
 from services.booking.handlers import build_router
 from services.booking.reference import load as load_reference
 from services.booking.settings import BookingSettings
-from services.booking.store import metadata
+from services.booking.store import BookingCase, metadata
 from services.chassis.audit import cases_by_ref
-from services.booking.store import BookingCase
+from services.chassis.clock import Clock
+from services.chassis.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -11,9 +11,16 @@ from typing import Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.booking import (BupStage, BupStageDecided, BupStageDecidedPayload, BupStageStarted,
-                               BupStageStartedPayload, BupStageWaitExcluded, BupStageWaitExcludedPayload,
-                               WaitExclusion)
+from contracts.booking import (
+    BupStage,
+    BupStageDecided,
+    BupStageDecidedPayload,
+    BupStageStarted,
+    BupStageStartedPayload,
+    BupStageWaitExcluded,
+    BupStageWaitExcludedPayload,
+    WaitExclusion,
+)
 from services.booking.store import BookingCase
 from services.chassis.auth import OWN_UNIT, Staff, require, require_unit
 from services.chassis.db import UnitOfWork

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
-from sqlmodel import Field
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from services.chassis.db import new_base
 
-BookingBase = new_base("Booking")
+class BookingBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the booking tables: a metadata of their own, so each database holds only its own tables."""
+
+
 metadata = BookingBase.metadata
 
 
-class BookingCase(BookingBase, table=True):  # type: ignore[call-arg]
+class BookingCase(BookingBase, table=True):
     """What booking knows of a case: pseudonymous child facts, clock start, decided level."""
 
     __tablename__ = "booking_cases"
@@ -26,7 +29,7 @@ class BookingCase(BookingBase, table=True):  # type: ignore[call-arg]
     decided_at: datetime | None = None
 
 
-class Slot(BookingBase, table=True):  # type: ignore[call-arg]
+class Slot(BookingBase, table=True):
     """A bookable time. State moves free -> held -> booked only through conditional updates."""
 
     __tablename__ = "slots"
@@ -47,7 +50,7 @@ class Slot(BookingBase, table=True):  # type: ignore[call-arg]
 LIVE = "status = 'booked'"
 
 
-class Appointment(BookingBase, table=True):  # type: ignore[call-arg]
+class Appointment(BookingBase, table=True):
     """A booked visit. At most one is live (status booked) per case: the database says so, not only the code."""
 
     __tablename__ = "appointments"
@@ -67,7 +70,7 @@ class Appointment(BookingBase, table=True):  # type: ignore[call-arg]
     replaced_by: str | None = Field(default=None, max_length=20)  # the re-booking that moved this one
 
 
-class WaitingEntry(BookingBase, table=True):  # type: ignore[call-arg]
+class WaitingEntry(BookingBase, table=True):
     """A case with no bookable time within the promise, in clock order, offered when a time opens."""
 
     __tablename__ = "waiting_list"
@@ -79,7 +82,7 @@ class WaitingEntry(BookingBase, table=True):  # type: ignore[call-arg]
     unit_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
 
 
-class ParentGroup(BookingBase, table=True):  # type: ignore[call-arg]
+class ParentGroup(BookingBase, table=True):
     __tablename__ = "parent_groups"
     group_id: str = Field(primary_key=True, max_length=40)
     course_kind: str = Field(max_length=40)
@@ -90,7 +93,7 @@ class ParentGroup(BookingBase, table=True):  # type: ignore[call-arg]
     digital: bool = True
 
 
-class GroupSeat(BookingBase, table=True):  # type: ignore[call-arg]
+class GroupSeat(BookingBase, table=True):
     __tablename__ = "group_seats"
     group_id: str = Field(primary_key=True, max_length=40)
     case_id: str = Field(primary_key=True, max_length=20)

@@ -7,7 +7,7 @@ every service mounts (`GET /api/audit/children/{patient_ref}`), which is itself 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -41,7 +41,7 @@ class AuditTrail:
     def children(self, staff: Staff, action: str, children: Iterable[Child], *, outcome: str = "ok",
                  detail: str | None = None) -> None:
         """A read that returned these children: one row per child (one row without a child if it returned none)."""
-        at = datetime.now(timezone.utc)
+        at = datetime.now(UTC)
         rows = [self._row(staff, action, ref, case, outcome, detail, at) for case, ref in dict.fromkeys(children)]
         with Session(self.db.engine) as s:
             s.add_all(rows or [self._row(staff, action, None, None, outcome, detail, at)])
@@ -50,7 +50,7 @@ class AuditTrail:
     def within(self, uow_session: Session, staff: Staff, action: str, *, patient_ref: str | None = None,
                case_id: str | None = None, outcome: str = "ok", detail: str | None = None) -> None:
         """Audit inside the caller's transaction (for changes: the record commits with the change)."""
-        uow_session.add(self._row(staff, action, patient_ref, case_id, outcome, detail, datetime.now(timezone.utc)))
+        uow_session.add(self._row(staff, action, patient_ref, case_id, outcome, detail, datetime.now(UTC)))
 
     def report(self, patient_ref: str, case_ids: Sequence[str] = (), limit: int = 5000) -> list[dict[str, Any]]:
         """Every record about the child (by reference, or by one of its case ids), oldest first."""

@@ -36,7 +36,7 @@ async def partition_counts(admin: AIOKafkaAdminClient, topics: Iterable[str]) ->
     """Partitions per topic; 0 for a topic that does not exist. Asks for every topic: a metadata request
     naming a topic may auto-create it (with the broker's default count) on a broker that allows it."""
     wanted = list(topics)
-    existing = await admin._get_cluster_metadata(topics=None)  # noqa: SLF001 - list_topics without the counts
+    existing = await admin._get_cluster_metadata(topics=None)
     counts = {t: 0 for t in wanted}
     for d in existing.to_object()["topics"]:
         if d["topic"] in counts and d.get("error_code", 0) == 0:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -43,7 +43,7 @@ class SystemClock:
         return self._offset
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._current_offset()
+        return datetime.now(UTC) + self._current_offset()
 
 
 class FixedClock:

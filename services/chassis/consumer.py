@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiokafka import errors as kafka_errors
@@ -314,7 +314,7 @@ class Consumers:
         with self.db.uow() as uow:
             if uow.session.get(InboxRow, (group, str(event.event_id))) is not None:
                 return False
-            uow.session.add(InboxRow(**self._inbox_values(group, event, record, datetime.now(timezone.utc))))
+            uow.session.add(InboxRow(**self._inbox_values(group, event, record, datetime.now(UTC))))
             with consume_span(group, record):
                 handler(event, uow)
             try:
@@ -343,7 +343,7 @@ class Consumers:
                 InboxRow.consumer == group.name, col(InboxRow.event_id).in_(ids))).all())
             fresh: list[tuple[Event, Any]] = []
             inbox: list[dict[str, Any]] = []
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             for event, record in items:
                 event_id = str(event.event_id)
                 if event_id in seen:
@@ -463,7 +463,7 @@ class Consumers:
                 chunk = ready[start:start + self.max_batch]
                 try:
                     applied = await asyncio.to_thread(self.apply_batch, group, chunk)
-                except Exception as exc:  # noqa: BLE001 - whatever it was, the per-record path sorts it out
+                except Exception as exc:
                     log.info("%s: batch of %d not applied at once (%s); applying one by one", name, len(chunk),
                              type(exc).__name__)
                     for event, record in chunk:

@@ -7,15 +7,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import registry
-from sqlmodel import Session, SQLModel, create_engine
-
-
-def new_base(name: str) -> type[SQLModel]:
-    """A declarative base with its own metadata, so each service's tables stay in its own database."""
-    reg = registry(metadata=MetaData())
-    return type(f"{name}Base", (SQLModel,), {"__module__": __name__}, registry=reg)
-
+from sqlmodel import Session, create_engine
 
 # connections one engine (one database of one process) may hold on PostgreSQL: request threads reuse them; the
 # database's max_connections must cover every process's engines (docker-compose, tests/contract/test_compose.py)

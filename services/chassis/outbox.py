@@ -6,7 +6,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from aiokafka import errors as kafka_errors
@@ -95,7 +95,7 @@ def outbox_values(ev: Event, max_bytes: int | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "event_id": str(ev.event_id), "event_type": ev.event_type, "topic": ev.TOPIC, "key": ev.key,
         "payload": ev.model_dump_json().encode(), "headers": event_headers(ev),
-        "created_at": datetime.now(timezone.utc)}
+        "created_at": datetime.now(UTC)}
     if max_bytes is not None and (size := encoded_size(values)) > max_bytes:
         field, _ = largest_field(ev.model_dump(mode="json"))
         raise EventTooLarge(ev.event_type, size, max_bytes, field)
@@ -191,7 +191,7 @@ class OutboxRelay:
     def _park(self, row_id: int, reason: str) -> None:
         with Session(self.db.engine) as s:
             s.exec(update(OutboxRow).where(OutboxRow.id == row_id)  # type: ignore[call-overload,arg-type]
-                   .values(parked_at=datetime.now(timezone.utc), parked_reason=reason[:400]))
+                   .values(parked_at=datetime.now(UTC), parked_reason=reason[:400]))
             s.commit()
 
     def parked_rows(self) -> list[OutboxRow]:
@@ -221,14 +221,14 @@ class OutboxRelay:
             parked = s.exec(select(func.count()).select_from(OutboxRow)
                             .where(unsent, OutboxRow.parked_at.is_not(None))).one()  # type: ignore[union-attr]
         if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=timezone.utc)
-        age = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
+            oldest = oldest.replace(tzinfo=UTC)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         return {"waiting": int(waiting), "parked": int(parked), "oldest_age_s": max(age, 0.0)}
 
     def _mark(self, ids: list[int]) -> None:
         with Session(self.db.engine) as s:
             s.exec(update(OutboxRow).where(OutboxRow.id.in_(ids))  # type: ignore[union-attr,call-overload]
-                   .values(sent_at=datetime.now(timezone.utc)))
+                   .values(sent_at=datetime.now(UTC)))
             s.commit()
 
     def mark_all_unsent(self) -> int:
@@ -278,7 +278,7 @@ class OutboxRelay:
             except NON_RETRIABLE as exc:  # refused before it left (the producer checks a record's size): this row
                 await self._park_row(row, exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - producer away: stop handing over, keep the rest
+            except Exception as exc:
                 failure = exc
                 return
             fut = asyncio.ensure_future(ack) if ack is not None else _acknowledged()
@@ -313,7 +313,7 @@ class OutboxRelay:
                         await ack
                 except NON_RETRIABLE as exc:
                     await self._park_row(row, exc)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     failure = exc
                 else:
                     done.append(row.id)  # type: ignore[arg-type]
@@ -342,7 +342,7 @@ class OutboxRelay:
             self._wake.clear()  # a commit during the cycle sets it again: the next cycle starts at once
             try:
                 n = await self.drain_once()
-                self.last_cycle = datetime.now(timezone.utc)
+                self.last_cycle = datetime.now(UTC)
                 self.last_error = None
                 backoff = 0.2
                 if n >= self.batch_size or self._wake.is_set():

@@ -5,16 +5,17 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session, SQLModel
 
 from contracts.common import SealedContact
-from services.chassis.db import Database, new_base
+from services.chassis.db import Database
 
 _B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -30,10 +31,13 @@ def patient_ref(identity_number: str, secret: str) -> str:
     return "P-" + "".join(chars)
 
 
-KeyVaultBase = new_base("KeyVault")
+class KeyVaultBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the keyvault tables: a metadata of their own, so each database holds only its own tables."""
 
 
-class PersonKey(KeyVaultBase, table=True):  # type: ignore[call-arg]
+
+
+class PersonKey(KeyVaultBase, table=True):
     """One encryption key per person. Deleting the row erases their contact details everywhere."""
 
     __tablename__ = "person_keys"
@@ -42,7 +46,7 @@ class PersonKey(KeyVaultBase, table=True):  # type: ignore[call-arg]
     created_at: datetime
 
 
-class KeyAccess(KeyVaultBase, table=True):  # type: ignore[call-arg]
+class KeyAccess(KeyVaultBase, table=True):
     """Every use of a person's key, for the audit (which service opened whose contact details)."""
 
     __tablename__ = "key_access"
@@ -66,14 +70,14 @@ class KeyVault:
         self.service = service
 
     def _log(self, s: Session, ref: str, action: str) -> None:
-        s.add(KeyAccess(patient_ref=ref, service=self.service, action=action, at=datetime.now(timezone.utc)))
+        s.add(KeyAccess(patient_ref=ref, service=self.service, action=action, at=datetime.now(UTC)))
 
     def _key(self, ref: str) -> str:
         """The person's key, created on first use; two first uses at once agree on one key. Plain SQL in one
         transaction (read, create if absent, log the use): the ORM's unit of work cost more than the statements."""
         keys, access = PersonKey.__table__, KeyAccess.__table__  # type: ignore[attr-defined]
         for _ in range(3):
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             try:
                 with self.db.engine.begin() as conn:
                     key = conn.execute(select(keys.c.key).where(keys.c.patient_ref == ref)).scalar()

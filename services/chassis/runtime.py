@@ -27,8 +27,8 @@ from contracts.registry import ALL_EVENTS, dead_letter_topic
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail, audit_routes
 from services.chassis.auth import Staff, TokenVerifier, require
-from services.chassis.clock import Clock, SystemClock
 from services.chassis.broker_watch import BrokerWatch, partition_counts, remake_topics
+from services.chassis.clock import Clock, SystemClock
 from services.chassis.consumer import Consumers, DeadLetters
 from services.chassis.db import Database
 from services.chassis.errors import install_error_handlers
@@ -38,10 +38,10 @@ from services.chassis.openapi import api_routes, install_openapi
 from services.chassis.outbox import OutboxRelay, RowProducer
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
+from services.chassis.telemetry import adopt_library_loggers, setup_logging, setup_tracing, shutdown_tracing
 from services.chassis.topics import ensure_topics
 from services.chassis.tracing import CaseTraceMiddleware
 from services.chassis.workers import Doorbell, FileLock
-from services.chassis.telemetry import adopt_library_loggers, setup_logging, setup_tracing, shutdown_tracing
 
 log = logging.getLogger("kontakt.runtime")
 
@@ -121,7 +121,7 @@ class ServiceRuntime:
         """One publisher object per topic this service owns; they document the events in AsyncAPI."""
         owned: dict[str, list[type]] = {}
         for cls in ALL_EVENTS:
-            if cls.PRODUCER == self.name:
+            if self.name == cls.PRODUCER:
                 owned.setdefault(cls.TOPIC, []).append(cls)
         pubs = {}
         for topic, classes in owned.items():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,7 +12,8 @@ from contracts.topics import PARTITIONS
 DATA_DIR_DEFAULT = Path(".kontakt")
 
 
-def _shared(name: str, default: object, description: str) -> object:
+def _shared(name: str, default: Any, description: str) -> Any:
+    """A setting read from one shared environment name (no service prefix); typed by the field it sets."""
     return Field(default, validation_alias=AliasChoices(name), description=description)
 
 
@@ -27,49 +29,49 @@ class ServiceSettings(BaseSettings):
     http_workers: int = 1  # uvicorn worker processes serving the HTTP API (see serve.py)
     database_url: str = ""  # empty -> SQLite file under data_dir
 
-    data_dir: Path = _shared("KONTAKT_DATA_DIR", DATA_DIR_DEFAULT, "Where embedded state lives.")  # type: ignore[assignment]
-    kafka_bootstrap_servers: str = _shared("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka bootstrap.")  # type: ignore[assignment]
+    data_dir: Path = _shared("KONTAKT_DATA_DIR", DATA_DIR_DEFAULT, "Where embedded state lives.")
+    kafka_bootstrap_servers: str = _shared("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092", "Kafka bootstrap.")
     kafka_idempotence: bool = _shared("KAFKA_ENABLE_IDEMPOTENCE", False,
-                                      "Idempotent producer; on for real Kafka, off for Tansu.")  # type: ignore[assignment]
+                                      "Idempotent producer; on for real Kafka, off for Tansu.")
     kafka_create_topics: bool = _shared("KAFKA_CREATE_TOPICS", True,
-                                        "Create the owned and dead-letter topics at start if absent.")  # type: ignore[assignment]
-    kafka_topic_partitions: int = _shared("KAFKA_TOPIC_PARTITIONS", PARTITIONS, "Partitions of a topic this service creates.")  # type: ignore[assignment]
+                                        "Create the owned and dead-letter topics at start if absent.")
+    kafka_topic_partitions: int = _shared("KAFKA_TOPIC_PARTITIONS", PARTITIONS, "Partitions of a topic this service creates.")
     kafka_replication_factor: int = _shared("KAFKA_REPLICATION_FACTOR", 1,
-                                            "Replication factor of a topic this service creates.")  # type: ignore[assignment]
+                                            "Replication factor of a topic this service creates.")
     kafka_min_insync_replicas: int = _shared("KAFKA_MIN_INSYNC_REPLICAS", 1,
-                                             "min.insync.replicas of a topic this service creates.")  # type: ignore[assignment]
+                                             "min.insync.replicas of a topic this service creates.")
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
-                                            "Consumer session timeout; a group join waits about half of it.")  # type: ignore[assignment]
+                                            "Consumer session timeout; a group join waits about half of it.")
     kafka_max_message_bytes: int = _shared(
         "KAFKA_MAX_MESSAGE_BYTES", 1_000_000,
         "Largest event (key, value, headers) a service may publish: a request that would create a larger one is "
         "refused with 413, and a consumer dead-letters a larger record. Keep it below the broker's "
-        "message.max.bytes.")  # type: ignore[assignment]
+        "message.max.bytes.")
     kafka_max_fetch_bytes: int = _shared(
         "KAFKA_MAX_FETCH_BYTES", 16 * 1024 * 1024,
-        "Largest record a consumer fetches and the dead-letter producer carries on intact.")  # type: ignore[assignment]
+        "Largest record a consumer fetches and the dead-letter producer carries on intact.")
     clock_offset_file: Path | None = _shared("KONTAKT_CLOCK_FILE", None,
-                                             "Demo only: a JSON file {offset_s} shifting the service clock.")  # type: ignore[assignment]
-    otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")  # type: ignore[assignment]
-    span_log: Path | None = _shared("KONTAKT_SPAN_LOG", None, "Write finished spans as JSON lines here (tests, ops).")  # type: ignore[assignment]
-    log_file: Path | None = _shared("KONTAKT_LOG_FILE", None, "Also write application logs here.")  # type: ignore[assignment]
+                                             "Demo only: a JSON file {offset_s} shifting the service clock.")
+    otlp_endpoint: str | None = _shared("OTEL_EXPORTER_OTLP_ENDPOINT", None, "OTLP/HTTP collector.")
+    span_log: Path | None = _shared("KONTAKT_SPAN_LOG", None, "Write finished spans as JSON lines here (tests, ops).")
+    log_file: Path | None = _shared("KONTAKT_LOG_FILE", None, "Also write application logs here.")
 
-    auth_issuer: str = _shared("AUTH_ISSUER", "kontakt-local", "Expected JWT issuer.")  # type: ignore[assignment]
-    auth_audience: str = _shared("AUTH_AUDIENCE", "en-vag-in", "Expected JWT audience.")  # type: ignore[assignment]
-    auth_jwks_url: str | None = _shared("AUTH_JWKS_URL", None, "JWKS of the identity provider.")  # type: ignore[assignment]
-    auth_jwks_file: Path | None = _shared("AUTH_JWKS_FILE", None, "JWKS file (the embedded local issuer writes one).")  # type: ignore[assignment]
+    auth_issuer: str = _shared("AUTH_ISSUER", "kontakt-local", "Expected JWT issuer.")
+    auth_audience: str = _shared("AUTH_AUDIENCE", "en-vag-in", "Expected JWT audience.")
+    auth_jwks_url: str | None = _shared("AUTH_JWKS_URL", None, "JWKS of the identity provider.")
+    auth_jwks_file: Path | None = _shared("AUTH_JWKS_FILE", None, "JWKS file (the embedded local issuer writes one).")
 
     pseudonym_key: str = _shared("KONTAKT_PSEUDONYM_KEY", "dev-only-pseudonym-key-change-me",
-                                 "Secret for keyed hashes of identity numbers.")  # type: ignore[assignment]
-    keyvault_url: str = _shared("KONTAKT_KEYVAULT_URL", "", "Per-person key store (crypto-shredding).")  # type: ignore[assignment]
+                                 "Secret for keyed hashes of identity numbers.")
+    keyvault_url: str = _shared("KONTAKT_KEYVAULT_URL", "", "Per-person key store (crypto-shredding).")
 
     outbox_republish_on_start: bool = _shared("KONTAKT_OUTBOX_REPUBLISH", False,
-                                              "Re-publish the whole outbox at start (empty in-memory broker).")  # type: ignore[assignment]
+                                              "Re-publish the whole outbox at start (empty in-memory broker).")
     broker_watch_interval_s: float = _shared(
         "KONTAKT_BROKER_WATCH_S", 0.0,
         "Embedded broker only (`kontakt up` sets 2): how often to check the broker's cluster id; a change (it "
         "restarted empty) makes the service re-create its topics, re-publish its outbox and re-read from the "
-        "start. 0 (the default, for a durable broker) turns it off.")  # type: ignore[assignment]
+        "start. 0 (the default, for a durable broker) turns it off.")
     consumer_group_prefix: str = ""  # tests give each run its own groups
     consumer_max_attempts: int = 5
     consumer_max_poll_interval_ms: int = 300_000

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, text
-from sqlmodel import Field
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from services.chassis.db import new_base
 
-ChassisBase = new_base("Chassis")
+class ChassisBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the chassis tables: a metadata of their own, so each database holds only its own tables."""
+
 chassis_metadata = ChassisBase.metadata
 
 
-class OutboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
+class OutboxRow(ChassisBase, table=True):
     """An event waiting to be (or already) published; written in the state change's transaction."""
 
     __tablename__ = "outbox"
@@ -35,7 +37,7 @@ class OutboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
     parked_reason: str | None = Field(default=None, max_length=400)
 
 
-class InboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
+class InboxRow(ChassisBase, table=True):
     """An event a consumer has applied; its primary key makes a redelivery a no-op."""
 
     __tablename__ = "inbox"
@@ -47,7 +49,7 @@ class InboxRow(ChassisBase, table=True):  # type: ignore[call-arg]
     applied_at: datetime
 
 
-class AuditRecord(ChassisBase, table=True):  # type: ignore[call-arg]
+class AuditRecord(ChassisBase, table=True):
     """Who read or changed whose personal data, when, and with what outcome. Kept apart from logs."""
 
     __tablename__ = "audit_log"

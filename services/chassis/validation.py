@@ -10,8 +10,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, StringConstraints, ValidatorFunctionWrapHandler, \
-    WrapValidator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
@@ -34,7 +41,7 @@ def _no_control(value: str) -> str:
     return value
 
 
-def FreeText(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory, read like a type)
+def FreeText(max_length: int, min_length: int = 0) -> Any:
     """A line or paragraph typed by a person: bounded length, no control characters (tabs and newlines are fine)."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_no_control)]
 

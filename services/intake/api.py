@@ -15,10 +15,19 @@ from services.intake import channels
 from services.intake.calls import Calls
 from services.intake.casework import Casework, close_events
 from services.intake.documents import DocumentStore
-from services.intake.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
 from services.intake.domain import advice
-from services.intake.forms import (AdviceIn, CallStepIn, CloseIn, FromCallForm, InterviewIn, PaperForm, ReferralForm,
-                                   SchoolReferralForm, SignpostIn)
+from services.intake.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
+from services.intake.forms import (
+    AdviceIn,
+    CallStepIn,
+    CloseIn,
+    FromCallForm,
+    InterviewIn,
+    PaperForm,
+    ReferralForm,
+    SchoolReferralForm,
+    SignpostIn,
+)
 from services.intake.schools import SchoolReferrals
 from services.intake.takein import TakeIn
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 
+from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.errors import problem_response
 from services.chassis.privacy import KeyVault
@@ -21,10 +22,8 @@ from services.intake.handlers import build_router
 from services.intake.rules import RULES_FILE, load_rules
 from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_schools
 from services.intake.settings import IntakeSettings
-from services.intake.store import metadata
+from services.intake.store import CaseRow, metadata
 from services.intake.takein import TakeIn
-from services.chassis.audit import cases_by_ref
-from services.intake.store import CaseRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

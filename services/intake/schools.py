@@ -26,8 +26,13 @@ from services.intake.domain.problems import Invalid, problem
 from services.intake.domain.school import check_consent, status_of
 from services.intake.forms import SchoolReferralForm
 from services.intake.idempotency import request_hash
-from services.intake.store import (DocumentRow, SchoolReferralRow, school_referrals_of, school_referrals_of_case,
-                                   submissions_since)
+from services.intake.store import (
+    DocumentRow,
+    SchoolReferralRow,
+    school_referrals_of,
+    school_referrals_of_case,
+    submissions_since,
+)
 from services.intake.takein import TakeIn
 
 SCHOOLS_FILE = Path(__file__).parent / "data" / "schools.yaml"

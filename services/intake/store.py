@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, Session, select
+from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session, SQLModel, select
 
-from services.chassis.db import new_base
 
-IntakeBase = new_base("Intake")
+class IntakeBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the intake tables: a metadata of their own, so each database holds only its own tables."""
+
+
 metadata = IntakeBase.metadata
 
 
-class CaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class CaseRow(IntakeBase, table=True):
     """A child's case at the contact centre. Pseudonymous: no identity number, name or phone here."""
 
     __tablename__ = "cases"
@@ -35,7 +38,7 @@ class CaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
     sealed_contact: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-class OpenCaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class OpenCaseRow(IntakeBase, table=True):
     """At most one open case per child: the primary key refuses a second one, even under concurrency."""
 
     __tablename__ = "open_cases"
@@ -43,7 +46,7 @@ class OpenCaseRow(IntakeBase, table=True):  # type: ignore[call-arg]
     case_id: str = Field(max_length=20)
 
 
-class ContactRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class ContactRow(IntakeBase, table=True):
     """Each way in that reached a case (the first one and every linked one)."""
 
     __tablename__ = "case_contacts"
@@ -62,7 +65,7 @@ class ContactRow(IntakeBase, table=True):  # type: ignore[call-arg]
     recorded_at: datetime
 
 
-class CallStepRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class CallStepRow(IntakeBase, table=True):
     """One step of a call as the platform reported it; a retried report hits the unique constraint."""
 
     __tablename__ = "call_steps"
@@ -76,7 +79,7 @@ class CallStepRow(IntakeBase, table=True):  # type: ignore[call-arg]
     event_id: str = Field(max_length=36)
 
 
-class DocumentRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class DocumentRow(IntakeBase, table=True):
     """A scanned referral in the content-addressed store (the file lives under data_dir/documents)."""
 
     __tablename__ = "documents"
@@ -86,7 +89,7 @@ class DocumentRow(IntakeBase, table=True):  # type: ignore[call-arg]
     stored_at: datetime
 
 
-class SchoolReferralRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class SchoolReferralRow(IntakeBase, table=True):
     """A referral from a school's digital form: who sent it for which school, the consent, the school's text.
 
     The free text (question, what was tried) and the sender's contact stay here, in intake's database: only
@@ -111,7 +114,7 @@ class SchoolReferralRow(IntakeBase, table=True):  # type: ignore[call-arg]
     attachments: list = Field(sa_column=Column(JSON, nullable=False))
 
 
-class IdempotencyRow(IntakeBase, table=True):  # type: ignore[call-arg]
+class IdempotencyRow(IntakeBase, table=True):
     """The answer given to a submission, so a retry with the same key gets the same case."""
 
     __tablename__ = "idempotency_keys"

@@ -7,8 +7,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Path as P, Query as Q
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi import APIRouter
+from fastapi import Path as P
+from fastapi import Query as Q
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlmodel import Session
 
 from contracts.common import MUNICIPALITIES
@@ -17,15 +19,15 @@ from services.chassis.errors import DomainError, field_error
 from services.chassis.runtime import ServiceRuntime
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
-from services.kpi.domain.equal_care import equal_care
-from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
 from services.kpi.domain.definitions import BASES, Definitions, RuleSet
+from services.kpi.domain.equal_care import equal_care
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
+from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
 from services.kpi.domain.periods import GRAINS, bounds
 from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
-from services.kpi.printable import quarterly_html
 from services.kpi.domain.views import CaseView
+from services.kpi.printable import quarterly_html
 from services.kpi.projection import data_span, input_counts, known_units, load_calls, load_cases
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")

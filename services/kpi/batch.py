@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -47,7 +47,7 @@ class Folder:
             merge_into(entry, facts, ops)
 
     def flush(self, db: Database) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with Session(db.engine) as s:
             merge_batch(s, "case", self.cases, now)
             merge_batch(s, "call", self.calls, now)

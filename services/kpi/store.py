@@ -7,16 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from services.chassis.db import new_base
 
-KpiBase = new_base("Kpi")
+class KpiBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the kpi tables: a metadata of their own, so each database holds only its own tables."""
+
+
 metadata = KpiBase.metadata
 
 
-class CaseFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
+class CaseFactsRow(KpiBase, table=True):
     """The merged facts of one case (see domain/merge.py for their shape and merge rules)."""
 
     __tablename__ = "kpi_case_facts"
@@ -30,7 +33,7 @@ class CaseFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
     unit: str | None = Field(default=None, max_length=80)  # the unit first booked into (the dashboard's unit list)
 
 
-class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
+class CallFactsRow(KpiBase, table=True):
     """The merged steps of one call (offered, answered, queue full, callback...)."""
 
     __tablename__ = "kpi_call_facts"
@@ -40,7 +43,7 @@ class CallFactsRow(KpiBase, table=True):  # type: ignore[call-arg]
     day: date | None = Field(default=None, index=True)  # the day of its first step: the day it counts in
 
 
-class DeviationRow(KpiBase, table=True):  # type: ignore[call-arg]
+class DeviationRow(KpiBase, table=True):
     """A DeviationTagged event this service published; the unique key makes tagging idempotent."""
 
     __tablename__ = "kpi_deviation"
@@ -56,7 +59,7 @@ class DeviationRow(KpiBase, table=True):  # type: ignore[call-arg]
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class AlertRow(KpiBase, table=True):  # type: ignore[call-arg]
+class AlertRow(KpiBase, table=True):
     """A GuaranteeAtRisk event published for one clock of one case: raised once, before the breach."""
 
     __tablename__ = "kpi_alert"
@@ -66,7 +69,7 @@ class AlertRow(KpiBase, table=True):  # type: ignore[call-arg]
     raised_at: datetime
 
 
-class InputCountRow(KpiBase, table=True):  # type: ignore[call-arg]
+class InputCountRow(KpiBase, table=True):
     """How many events of each defined bad-input outcome the projections have met."""
 
     __tablename__ = "kpi_input_count"

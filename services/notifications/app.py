@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
+from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
@@ -19,10 +20,8 @@ from services.notifications.dispatcher import Dispatcher, Retry
 from services.notifications.handlers import build_router
 from services.notifications.policy import POLICY_FILE, load_policy
 from services.notifications.settings import NotificationsSettings
-from services.notifications.store import metadata
+from services.notifications.store import FamilyContact, metadata
 from services.notifications.templates import TEMPLATES_FILE, load_templates
-from services.chassis.audit import cases_by_ref
-from services.notifications.store import FamilyContact
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

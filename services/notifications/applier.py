@@ -20,7 +20,6 @@ from services.notifications.ledger import add_deliveries
 from services.notifications.policy import NotificationPolicy
 from services.notifications.store import Appointment, Delivery, FamilyContact, add_stream_event
 
-
 log = logging.getLogger("kontakt.notifications.applier")
 
 

@@ -5,9 +5,9 @@ stored and published.
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 import asyncio
 import smtplib
+from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from typing import Protocol
 

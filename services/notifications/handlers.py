@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaRouter
 
-from contracts.booking import (APPOINTMENTS_TOPIC, AppointmentBooked, AppointmentCancelled, GroupSeatBooked,
-                               NoBookableSlots)
+from contracts.booking import (
+    APPOINTMENTS_TOPIC,
+    AppointmentBooked,
+    AppointmentCancelled,
+    GroupSeatBooked,
+    NoBookableSlots,
+)
 from contracts.intake import CASES_TOPIC, ReferralReceived
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
 from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated

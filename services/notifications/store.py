@@ -4,16 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, update
-from sqlmodel import Field, Session, select
+from sqlalchemy import JSON, Column, MetaData, Text, update
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session, SQLModel, select
 
-from services.chassis.db import new_base
 
-NotificationsBase = new_base("Notifications")
+class NotificationsBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the notifications tables: a metadata of their own, so each database holds only its own tables."""
+
+
 metadata = NotificationsBase.metadata
 
 
-class FamilyContact(NotificationsBase, table=True):  # type: ignore[call-arg]
+class FamilyContact(NotificationsBase, table=True):
     """The family's contact details as they came: sealed. Opened only in memory, at the moment of sending."""
 
     __tablename__ = "family_contacts"
@@ -23,7 +26,7 @@ class FamilyContact(NotificationsBase, table=True):  # type: ignore[call-arg]
     updated_at: datetime
 
 
-class Appointment(NotificationsBase, table=True):  # type: ignore[call-arg]
+class Appointment(NotificationsBase, table=True):
     """What a cancellation message needs to say (unit, time) and which reminder to call off."""
 
     __tablename__ = "appointments"
@@ -35,7 +38,7 @@ class Appointment(NotificationsBase, table=True):  # type: ignore[call-arg]
     cancelled: bool = False
 
 
-class Delivery(NotificationsBase, table=True):  # type: ignore[call-arg]
+class Delivery(NotificationsBase, table=True):
     """One message to one recipient for one event. The row is the intent, written before any send.
 
     `notification_id` is unique per (trigger event, recipient, template), so a redelivered event or a
@@ -68,7 +71,7 @@ class Delivery(NotificationsBase, table=True):  # type: ignore[call-arg]
     requested_by: str | None = Field(default=None, max_length=80)
 
 
-class StreamEvent(NotificationsBase, table=True):  # type: ignore[call-arg]
+class StreamEvent(NotificationsBase, table=True):
     """A case event for staff apps' Server-Sent Events, in one gap-free sequence (the SSE id)."""
 
     __tablename__ = "stream_events"
@@ -82,7 +85,7 @@ class StreamEvent(NotificationsBase, table=True):  # type: ignore[call-arg]
     restricted: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class StreamCounter(NotificationsBase, table=True):  # type: ignore[call-arg]
+class StreamCounter(NotificationsBase, table=True):
     """The last stream sequence number handed out.
 
     Taking the next number updates this one row, which holds its lock until commit: writers of stream

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from services.chassis.clock import STOCKHOLM
 
 TEMPLATES_FILE = Path(__file__).parent / "data" / "templates.yaml"
-_MONTHS = {"sv": "jan feb mar apr maj jun jul aug sep okt nov dec".split(),
-           "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
+_MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+           "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
 
 _APPOINTMENT = {"unit_name": "BUP Umeå", "unit_address": "Norrlands universitetssjukhus", "video_link": None,
                 "starts_at": "2022-12-01T09:00:00+01:00", "digital": False}

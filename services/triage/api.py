@@ -15,8 +15,8 @@ from contracts.common import CareLevel
 from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork
 from services.chassis.errors import DomainError, field_error
-from services.chassis.validation import FreeText
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import FreeText
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
 from services.triage.policy import Policy

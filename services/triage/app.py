@@ -6,15 +6,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 
+from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
 from services.triage.api import build_api
 from services.triage.handlers import build_router
 from services.triage.policy import load_policy
 from services.triage.settings import TriageSettings
-from services.triage.store import metadata
-from services.chassis.audit import cases_by_ref
-from services.triage.store import TriageCase
+from services.triage.store import TriageCase, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -5,7 +5,16 @@ from dataclasses import dataclass
 
 from services.triage.guide import SEVERITY_RANK, Facts, Guide, Proposal, propose
 from services.triage.instruments import Instrument
-from services.triage.scoring import Answers, RiskSignal, ScaleResult, disagreements, functioning, risk_signals, score_form
+from services.triage.scoring import (
+    Answers,
+    RiskSignal,
+    ScaleResult,
+    disagreements,
+    functioning,
+    risk_signals,
+    score_form,
+)
+
 
 class Refused(Exception):
     """A request the rules refuse: field-level reasons in Swedish and English (the API answers 422)."""

@@ -5,16 +5,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, Session, col, select
+from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from services.chassis.db import new_base
 
-TriageBase = new_base("Triage")
+class TriageBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the triage tables: a metadata of their own, so each database holds only its own tables."""
+
+
 metadata = TriageBase.metadata
 
 
-class TriageCase(TriageBase, table=True):  # type: ignore[call-arg]
+class TriageCase(TriageBase, table=True):
     """A case intake handed over (ReferralReceived); what triage needs of the child for the norm tables."""
 
     __tablename__ = "triage_case"
@@ -31,7 +34,7 @@ class TriageCase(TriageBase, table=True):  # type: ignore[call-arg]
     correlation_id: str | None = Field(default=None, max_length=36)  # the journey's id, carried onto our events
 
 
-class Interview(TriageBase, table=True):  # type: ignore[call-arg]
+class Interview(TriageBase, table=True):
     __tablename__ = "interview"
     interview_id: str = Field(primary_key=True, max_length=20)
     case_id: str = Field(index=True, unique=True, max_length=20)  # one interview per case; a dropped call resumes it
@@ -48,7 +51,7 @@ class Interview(TriageBase, table=True):  # type: ignore[call-arg]
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-class InterviewAnswer(TriageBase, table=True):  # type: ignore[call-arg]
+class InterviewAnswer(TriageBase, table=True):
     __tablename__ = "interview_answer"
     interview_id: str = Field(primary_key=True, max_length=20)
     form: str = Field(primary_key=True, max_length=60)
@@ -58,7 +61,7 @@ class InterviewAnswer(TriageBase, table=True):  # type: ignore[call-arg]
     saved_by: str = Field(max_length=80)
 
 
-class CareDecision(TriageBase, table=True):  # type: ignore[call-arg]
+class CareDecision(TriageBase, table=True):
     __tablename__ = "care_decision"
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -73,7 +76,7 @@ class CareDecision(TriageBase, table=True):  # type: ignore[call-arg]
     decided_by: str = Field(max_length=80)
 
 
-class Collaboration(TriageBase, table=True):  # type: ignore[call-arg]
+class Collaboration(TriageBase, table=True):
     __tablename__ = "collaboration"
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True, max_length=20)

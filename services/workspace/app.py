@@ -20,8 +20,8 @@ from services.workspace.sessions import COOKIE, HOME, Sessions
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.units import build_units
-from services.workspace.work import build_work
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
+from services.workspace.work import build_work
 
 STATIC = Path(__file__).parent / "static"
 # Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).

@@ -45,7 +45,7 @@ def build_booking(web: Web) -> APIRouter:
         if decision["level"] not in BOOKABLE:
             return web.render(request, "_booking_note.html", session, note="not_booked_here")
         r = await web.backend.request(session, "booking", "GET", f"/api/cases/{case_id}/offers", params={"limit": 5})
-        if r.status_code == 409 and "no_decision" in r.text or r.status_code == 404:
+        if (r.status_code == 409 and "no_decision" in r.text) or r.status_code == 404:
             # triage has decided; booking hears of it through the event in a moment: wait, never an error
             return web.render(request, "_offers_wait.html", session, case_id=case_id, waited=waited + 1)
         if r.status_code >= 400:

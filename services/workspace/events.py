@@ -17,6 +17,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from services.workspace.web import Web
 
+
 async def relay(web: Web, token: str, last_id: str | None, case_id: str | None) -> AsyncIterator[dict[str, Any]]:
     auth = {"Authorization": f"Bearer {token}"}
     url = web.settings.notifications_url + "/api/stream"

@@ -2,7 +2,7 @@
 KC–BUP meeting's free new-visit times."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
@@ -85,4 +85,4 @@ def build_units(web: Web) -> APIRouter:
 
 def _local_day(iso: str) -> date:
     dt = datetime.fromisoformat(iso)
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(STOCKHOLM).date()
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(STOCKHOLM).date()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ def local_time(value: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     dt = datetime.fromisoformat(value) if isinstance(value, str) else value
     if len(str(value)) == 10:  # a date: no time zone to convert
         return dt.strftime(fmt)
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(STOCKHOLM).strftime(fmt)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(STOCKHOLM).strftime(fmt)
 
 
 NAV = {

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,7 @@ from tests.unit.kpi.builders import CaseBuilder, at, call
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TODAY = datetime(2023, 12, 14, 9, tzinfo=timezone.utc)
+TODAY = datetime(2023, 12, 14, 9, tzinfo=UTC)
 
 
 def year_of_events() -> list[dict]:

@@ -12,7 +12,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,7 +157,7 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
     expect(page.get_by_text("Inga besvarade samtal väntar.")).to_be_visible()
 
     # the call platform reports the call; it appears for the person on the phone
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     call_id = f"call-ws-{now:%H%M%S%f}"
     platform = ws.api("intake", "ops")
     for step, at in (("CallOffered", now - timedelta(minutes=4)), ("CallQueued", now - timedelta(minutes=4)),

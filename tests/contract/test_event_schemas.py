@@ -113,7 +113,9 @@ def _event_classes_defined_in_contracts() -> set[type[Event]]:
     for mod in pkgutil.iter_modules(contracts.__path__):
         module = importlib.import_module(f"contracts.{mod.name}")
         for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Event) and obj is not Event and not obj.__name__.startswith("_"):
+            # pydantic puts the parametrised bases (`Event[XPayload]`) into the module too; they are no event types
+            if (issubclass(obj, Event) and obj is not Event and not obj.__name__.startswith("_")
+                    and obj.__pydantic_generic_metadata__["origin"] is None):
                 found.add(obj)
     return found
 

@@ -11,7 +11,7 @@ import random
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -60,7 +60,7 @@ def spans(rs: RunningSystem) -> list[dict[str, Any]]:
 
 def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journey: Journey) -> None:
     rng = random.Random(7)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pnr = personnummer(date(now.year - 11, 3, 14), rng, female=True)
     contact = {"name": "Anna Testsson", "phone": "+46701234567", "email": "anna.testsson@example.se",
                "address": "Storgatan 1, 921 31 Lycksele", "preferred_channel": "sms", "language": "sv"}
@@ -174,7 +174,7 @@ def deviation_tags(rs: RunningSystem, case_id: str) -> list[dict[str, Any]]:
 def test_paper_referral_written_five_days_before_arrival_is_tagged_with_its_clock_start(
         running_system: RunningSystem, journey: Journey) -> None:
     rng = random.Random(11)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     pnr = personnummer(date(today.year - 9, 5, 2), rng, female=False)
     opened = journey.paper_referral({"identity_number": pnr, "municipality": "Skellefteå"},
                                     {"phone": "+46705550101", "preferred_channel": "sms"},
@@ -189,7 +189,7 @@ def test_paper_referral_written_five_days_before_arrival_is_tagged_with_its_cloc
 def test_acute_risk_answer_reaches_the_clinician_on_duty_within_the_interview(
         running_system: RunningSystem, journey: Journey) -> None:
     rng = random.Random(13)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pnr = personnummer(date(now.year - 15, 9, 9), rng, female=True)
     opened = journey.edi_referral({"identity_number": pnr, "municipality": "Umeå"}, None, now.date())
     case_id = opened["case_id"]
@@ -216,7 +216,7 @@ def test_acute_risk_answer_reaches_the_clinician_on_duty_within_the_interview(
 def test_unit_without_times_alerts_its_head_and_the_waiting_list_books_when_a_time_opens(
         running_system: RunningSystem, journey: Journey) -> None:
     rng = random.Random(17)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pnr = personnummer(date(now.year - 8, 1, 20), rng, female=False)
     opened = journey.edi_referral({"identity_number": pnr, "municipality": "Sorsele"},
                                   {"phone": "+46705550177", "preferred_channel": "sms"}, now.date())

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -55,7 +55,7 @@ async def test_sigkill_between_db_commit_and_offset_commit_applies_each_event_on
     await producer.start()
     try:
         for case_id in cases:
-            ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+            ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                                 payload=CaseClosedPayload(reason="completed"))
             await producer.send_and_wait(CASES_TOPIC, ev.model_dump_json().encode(), key=case_id.encode())
     finally:

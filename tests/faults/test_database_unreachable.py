@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -46,7 +46,7 @@ async def test_database_outage_gives_503_and_consumer_resumes_without_skipping(
 
                 cases = [new_case_id() for _ in range(5)]
                 for case_id in cases:
-                    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+                    ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                                         payload=CaseClosedPayload(reason="completed"))
                     await producer.send_and_wait(CASES_TOPIC, ev.model_dump_json().encode(), key=case_id.encode(),
                                                  headers=[("event_type", b"CaseClosed")])

@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 from aiokafka import AIOKafkaProducer, TopicPartition
+from typer.testing import CliRunner
 
 from contracts.intake import CASES_TOPIC
 from contracts.registry import dead_letter_topic

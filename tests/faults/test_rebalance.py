@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ async def produce(bootstrap: str, topic: str, cases: list[str], pause: float) ->
     await producer.start()
     try:
         for case_id in cases:
-            ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(timezone.utc),
+            ev = CaseClosed.new(case_id=case_id, occurred_at=datetime.now(UTC),
                                 payload=CaseClosedPayload(reason="completed"))
             await producer.send_and_wait(topic, ev.model_dump_json().encode(), key=case_id.encode())
             await asyncio.sleep(pause)

@@ -5,8 +5,14 @@ import uuid
 from datetime import datetime
 
 from contracts.envelope import Event
-from contracts.intake import (AdviceGiven, AdviceGivenPayload, InterviewScheduled, InterviewScheduledPayload,
-                              MedicalAssessmentPayload, MedicalAssessmentRecorded)
+from contracts.intake import (
+    AdviceGiven,
+    AdviceGivenPayload,
+    InterviewScheduled,
+    InterviewScheduledPayload,
+    MedicalAssessmentPayload,
+    MedicalAssessmentRecorded,
+)
 from services.intake.domain.cases import Actor, signpost_events
 from services.intake.domain.problems import Invalid, problem
 

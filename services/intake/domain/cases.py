@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from contracts.common import Channel, SealedContact, Source
+from contracts.common import Channel, ChildProfile, SealedContact, Source
 from contracts.envelope import Event
-from contracts.intake import (CaseClosed, CaseClosedPayload, CaseLinked, CaseLinkedPayload, PaperReferralDigitised,
-                              PaperReferralDigitisedPayload, ReferralReceived, ReferralReceivedPayload, Signposted,
-                              SignpostedPayload)
-from contracts.common import ChildProfile
+from contracts.intake import (
+    CaseClosed,
+    CaseClosedPayload,
+    CaseLinked,
+    CaseLinkedPayload,
+    PaperReferralDigitised,
+    PaperReferralDigitisedPayload,
+    ReferralReceived,
+    ReferralReceivedPayload,
+    Signposted,
+    SignpostedPayload,
+)
 from services.intake.domain.child import Child
 from services.intake.rules import IntakeRules
 

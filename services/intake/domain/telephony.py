@@ -6,8 +6,17 @@ from typing import Literal
 
 from contracts.common import Channel, Source
 from contracts.envelope import Event
-from contracts.intake import (CallAbandoned, CallAnswered, CallbackMade, CallbackScheduled, CallOffered, CallPayload,
-                              CallQueued, Line, QueueFull)
+from contracts.intake import (
+    CallAbandoned,
+    CallAnswered,
+    CallbackMade,
+    CallbackScheduled,
+    CallOffered,
+    CallPayload,
+    CallQueued,
+    Line,
+    QueueFull,
+)
 from services.intake.domain.problems import Invalid, problem
 
 Step = Literal["CallOffered", "CallQueued", "CallAnswered", "CallAbandoned", "QueueFull", "CallbackScheduled",

@@ -1,12 +1,12 @@
 """Care-guarantee days: calendar days in Europe/Stockholm, the contact day is day 0."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from services.chassis.clock import STOCKHOLM
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def parse_ts(value: str) -> datetime:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
-from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
+from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ FAST = {"consumer_max_attempts": 3, "consumer_backoff_base_s": 0.05, "consumer_b
 
 
 def closed(case_id: str | None = None) -> CaseClosed:
-    return CaseClosed.new(case_id=case_id or new_case_id(), occurred_at=datetime.now(timezone.utc),
+    return CaseClosed.new(case_id=case_id or new_case_id(), occurred_at=datetime.now(UTC),
                           payload=CaseClosedPayload(reason="completed"))
 
 

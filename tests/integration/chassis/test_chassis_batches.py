@@ -3,7 +3,7 @@ a bad record in a batch costs only itself."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -18,7 +18,7 @@ from tests.probe_service import FAIL_CASES, Tally, build
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.broker
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def _event(case_id: str, n: int) -> CaseClosed:

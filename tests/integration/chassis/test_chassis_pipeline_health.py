@@ -3,6 +3,7 @@ and fresh dead letters each make the pipeline 'degraded' with the reason; when i
 from __future__ import annotations
 
 import asyncio
+
 import httpx
 import pytest
 

@@ -3,7 +3,7 @@ report, the audited clock board, GuaranteeAtRisk before the breach, roles and bi
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from tests.unit.kpi.builders import CaseBuilder, at
 
 @pytest.fixture
 def service(tmp_path: Path, db_url: str, issuer):  # type: ignore[no-untyped-def]
-    clock = FixedClock(datetime(2023, 3, 30, 9, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2023, 3, 30, 9, tzinfo=UTC))
     rt, app = build(KpiSettings(data_dir=tmp_path, database_url=db_url, auth_jwks_file=issuer.jwks_file),
                     clock=clock)
     rt.migrate()
@@ -117,7 +117,7 @@ async def test_clock_watch_raises_guarantee_at_risk_once_before_the_breach_and_b
         alerts = [parse_event(json.loads(r.payload)) for r in s.exec(select(OutboxRow))
                   if r.event_type == "GuaranteeAtRisk"]
     assert [(a.case_id, a.payload.clock, a.payload.days_left) for a in alerts] == [(c.case_id, "assessment_3d", 1)]
-    assert alerts[0].payload.deadline == datetime(2023, 3, 31, 21, 59, 59, tzinfo=timezone.utc)
+    assert alerts[0].payload.deadline == datetime(2023, 3, 31, 21, 59, 59, tzinfo=UTC)
     clock.advance(days=1)
     assert scan_once(rt, defs, rules) == 1  # c is not alerted again; `later` now has one day left
     async with client(app) as http:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ async def test_live_projection_tags_deviations_counts_bad_input_and_equals_repla
     settings = KpiSettings(kafka_bootstrap_servers=kafka_bootstrap, data_dir=tmp_path, database_url=db_url,
                            auth_jwks_file=issuer.jwks_file, consumer_group_prefix=f"t-{unique}-",
                            clock_scan_interval_s=3600)
-    rt, app = build(settings, clock=FixedClock(datetime(2023, 3, 10, 12, tzinfo=timezone.utc)))
+    rt, app = build(settings, clock=FixedClock(datetime(2023, 3, 10, 12, tzinfo=UTC)))
     mine = {late.case_id, ok.case_id, orphan.case_id}
     async with rt.lifespan(app):
         def all_applied() -> bool:  # every event of ours, whatever order they came in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ def build_call(i: int, spec: tuple[int, str]) -> list[dict[str, Any]]:
 
 # the clock of the fold: the stream's first day, before any clock could breach by time alone (see
 # test_a_deviation_undone_within_the_batch_is_not_tagged for why time-driven ones are left out here)
-NOW = datetime(2023, 2, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2023, 2, 28, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_a_deviation_undone_within_the_batch_is_not_tagged(store: Database) -> N
     case = CaseBuilder()
     case.referral(at("2023-03-01", 8)); case.advice(at("2023-03-03", 9))
     referral, advice = (parse_event(d) for d in case.events)
-    later = datetime(2023, 3, 10, 12, tzinfo=timezone.utc)
+    later = datetime(2023, 3, 10, 12, tzinfo=UTC)
 
     def tags(batches: list[list[Event]]) -> list[tuple[str, str, str]]:
         clear(store)

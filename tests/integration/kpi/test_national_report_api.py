@@ -1,7 +1,7 @@
 """The national report through the service: live-projected events, the HTTP route and `kontakt kpi report`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,7 +18,7 @@ from tests.unit.kpi.test_national_report import march
 def fed(tmp_path: Path, issuer):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'kpi.db'}"
     rt, app = build(KpiSettings(data_dir=tmp_path, database_url=url, auth_jwks_file=issuer.jwks_file),
-                    clock=FixedClock(datetime(2023, 4, 20, 9, tzinfo=timezone.utc)))
+                    clock=FixedClock(datetime(2023, 4, 20, 9, tzinfo=UTC)))
     rt.migrate()
     feed(rt, march())
     yield app, url

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-
 from sqlmodel import Session, select
 
 from contracts.envelope import Event

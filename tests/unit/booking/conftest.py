@@ -11,8 +11,8 @@ import pytest
 
 from services.booking.app import build
 from services.booking.reference import load
-from services.booking.store import BookingCase
 from services.booking.settings import BookingSettings
+from services.booking.store import BookingCase
 from services.chassis.clock import STOCKHOLM, FixedClock
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)  # a Monday

@@ -182,10 +182,11 @@ def test_holding_a_time_at_a_unit_that_does_not_take_the_age_or_level_is_refused
     teen_only = booking.ref.model_copy(update={"units": tuple(
         u.model_copy(update={"ages": (13, 17)}) if u.unit_id == "hc-teg" else u for u in booking.ref.units)})
     slot = booking.slot("hc-teg", 2)
+    import pytest
+
     from services.booking import service
     from services.booking.store import BookingCase
     from services.chassis.errors import DomainError
-    import pytest
     with booking.rt.db.uow() as uow, pytest.raises(DomainError) as refused:
         service.hold(uow, teen_only, uow.session.get(BookingCase, "C-AAAAAAAAAAA6"), slot["slot_id"], booking.clock.now())
     assert refused.value.errors[0]["code"] == "age_not_taken"

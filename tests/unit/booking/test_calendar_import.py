@@ -32,12 +32,12 @@ def test_a_file_whose_fourth_row_overlaps_its_second_stores_nothing_and_names_li
 
 def test_every_bad_line_is_named_and_nothing_is_stored(booking) -> None:  # type: ignore[no-untyped-def]
     booking.slot("hc-teg", 7)  # 2026-03-09 09:00 is taken
-    body = ("starts_at,duration_min,profession\n"
-            "2026-03-10T09:00:00+01:00,45,psychologist\n"
-            "not-a-date,45,psychologist\n"
-            "2026-03-11T09:00:00+01:00,45,astrologer\n"
-            "2026-03-09T09:10:00+01:00,45,psychologist\n"
-            "2026-03-01T09:00:00+01:00,45,psychologist\n").encode()
+    body = (b"starts_at,duration_min,profession\n"
+            b"2026-03-10T09:00:00+01:00,45,psychologist\n"
+            b"not-a-date,45,psychologist\n"
+            b"2026-03-11T09:00:00+01:00,45,astrologer\n"
+            b"2026-03-09T09:10:00+01:00,45,psychologist\n"
+            b"2026-03-01T09:00:00+01:00,45,psychologist\n")
     r = _import(booking, body)
     assert r.status_code == 422, r.text
     named = [(e["en"].split(":")[0], e["code"]) for e in r.json()["errors"]]
@@ -54,7 +54,7 @@ def test_a_good_file_is_stored_whole(booking) -> None:  # type: ignore[no-untype
 
 def test_too_many_rows_and_too_many_bytes_are_refused_with_413(booking) -> None:  # type: ignore[no-untyped-def]
     rows = booking.rt.settings.import_max_rows
-    many = _csv(*(f"2026-04-01T08:00:00+02:00" for _ in range(rows + 1)))
+    many = _csv(*("2026-04-01T08:00:00+02:00" for _ in range(rows + 1)))
     r = _import(booking, many)
     assert r.status_code == 413 and r.json()["errors"][0]["code"] == "too_many_rows"
     big = b"starts_at\n" + b"#" * booking.rt.settings.import_max_bytes

@@ -1,7 +1,7 @@
 """The chassis dispatches on event_type once and hands each handler the concrete class it registered for."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from faststream.kafka import KafkaRouter
@@ -14,7 +14,7 @@ from services.chassis.db import Database, UnitOfWork
 
 
 def _closed() -> CaseClosed:
-    return CaseClosed.new(case_id=new_case_id(), occurred_at=datetime.now(timezone.utc),
+    return CaseClosed.new(case_id=new_case_id(), occurred_at=datetime.now(UTC),
                           payload=CaseClosedPayload(reason="completed"))
 
 

@@ -1,7 +1,7 @@
 """Pure decisions: open, link (earliest clock wins) or signpost; calendar days; call order; municipalities; scans."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -68,7 +68,7 @@ def test_calendar_days_are_stockholm_days_with_contact_day_zero() -> None:
     assert days_since(late_evening, datetime(2023, 3, 10, 23, 59, tzinfo=STOCKHOLM)) == 0
     # across the spring DST change (26 March 2023)
     assert days_since(start_of_day(date(2023, 3, 25)), datetime(2023, 3, 27, 0, 30, tzinfo=STOCKHOLM)) == 2
-    assert days_since(datetime(2023, 3, 13, 23, 30, tzinfo=timezone.utc), NOW) == 0  # 00:30 on the 14th in Sweden
+    assert days_since(datetime(2023, 3, 13, 23, 30, tzinfo=UTC), NOW) == 0  # 00:30 on the 14th in Sweden
     assert [at_risk(d, RULES) for d in range(5)] == [False, False, True, True, True]
     assert [promise_broken(d, RULES) for d in range(5)] == [False, False, False, False, True]
 

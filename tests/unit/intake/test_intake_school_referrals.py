@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pypdf import PdfWriter
 from sqlmodel import Session, select
 
-from services.chassis.clock import STOCKHOLM
 from services.chassis.tables import AuditRecord
 from services.intake.store import CaseRow, SchoolReferralRow
 

@@ -1,5 +1,5 @@
 """Care-guarantee day counting: Swedish calendar days, contact day 0, across midnight and DST."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.kpi.domain.days import days_between, deadline_date, local_date
 from tests.unit.kpi.builders import at
@@ -13,7 +13,7 @@ def test_day_three_meets_and_day_four_misses_whatever_the_hour():
 
 def test_swedish_midnight_not_utc_midnight_decides_the_day():
     # 23:30 UTC on 5 March is 00:30 on 6 March in Stockholm: already the next day
-    contact = datetime(2023, 3, 5, 23, 30, tzinfo=timezone.utc)
+    contact = datetime(2023, 3, 5, 23, 30, tzinfo=UTC)
     assert str(local_date(contact)) == "2023-03-06"
     assert days_between(contact, at("2023-03-09", 8)) == 3
 

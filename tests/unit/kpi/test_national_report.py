@@ -1,9 +1,8 @@
 """The national monthly report against a small month computed by hand (March 2023)."""
+from contracts import booking
 from services.kpi.domain.national import COLUMNS, national_report
 from tests.unit.kpi.builders import CaseBuilder, at, call, wire
 from tests.unit.kpi.helpers import dataset
-
-from contracts import booking
 
 
 def stage(c: CaseBuilder, kind: str, stage_name: str, when, **kw):  # type: ignore[no-untyped-def]

@@ -4,9 +4,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from contracts.booking import (AppointmentBooked, AppointmentBookedPayload, AppointmentCancelled,
-                               AppointmentChangePayload, GroupSeatBooked, GroupSeatBookedPayload, NoBookableSlots,
-                               NoBookableSlotsPayload, ReplacedAppointment, SearchedUnit)
+from contracts.booking import (
+    AppointmentBooked,
+    AppointmentBookedPayload,
+    AppointmentCancelled,
+    AppointmentChangePayload,
+    GroupSeatBooked,
+    GroupSeatBookedPayload,
+    NoBookableSlots,
+    NoBookableSlotsPayload,
+    ReplacedAppointment,
+    SearchedUnit,
+)
 from contracts.common import ChildProfile
 from contracts.envelope import Event, new_case_id
 from contracts.intake import ReferralReceived, ReferralReceivedPayload

@@ -1,7 +1,7 @@
 """A triage service built for tests on a given database (no broker started): seed cases, read its outbox."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from services.chassis.tables import OutboxRow
 from services.triage.app import build
 from services.triage.settings import TriageSettings
 
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def build_triage(db_url: str, tmp_path: Path, jwks_file: Path | None = None, **extra: Any):  # type: ignore[no-untyped-def]

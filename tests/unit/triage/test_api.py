@@ -7,8 +7,8 @@ from sqlmodel import Session, select
 
 from services.chassis.tables import AuditRecord
 from services.triage.api import build_api
-from tests.unit.triage.helpers import policy as load_policy_for_tests
 from tests.unit.triage.helpers import MAIN, main_answers
+from tests.unit.triage.helpers import policy as load_policy_for_tests
 from tests.unit.triage.service import build_triage, outbox, seed_case
 
 

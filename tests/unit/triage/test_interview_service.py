@@ -7,10 +7,10 @@ import pytest
 from sqlmodel import Session
 
 from contracts.intake import CaseClosed, CaseClosedPayload, InterviewScheduled, InterviewScheduledPayload
-from services.triage.policy import load_policy
-from services.triage.settings import DATA
 from services.triage import decisions, interviews
 from services.triage.domain import AnswerIn, Refused
+from services.triage.policy import load_policy
+from services.triage.settings import DATA
 from services.triage.store import Interview, InterviewAnswer, TriageCase, waiting_cases
 from tests.unit.triage.helpers import MAIN, clinician, main_answers
 from tests.unit.triage.service import T0, build_triage, outbox, seed_case
