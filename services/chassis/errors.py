@@ -25,6 +25,7 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("kontakt.errors")
 
 from services.chassis.outbox import EventTooLarge
+from services.chassis.refusal import Refused
 
 _SV = {
     "missing": "Uppgiften saknas.",
@@ -184,6 +185,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.errors)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
         return problem_response(request, exc.status, exc.errors)
 
     @app.exception_handler(HTTPException)
