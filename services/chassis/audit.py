@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services.chassis.auth import Staff, require
 from services.chassis.db import Database
@@ -54,11 +54,12 @@ class AuditTrail:
 
     def report(self, patient_ref: str, case_ids: Sequence[str] = (), limit: int = 5000) -> list[dict[str, Any]]:
         """Every record about the child (by reference, or by one of its case ids), oldest first."""
-        cond = AuditRecord.patient_ref == patient_ref
+        cond = col(AuditRecord.patient_ref) == patient_ref
         if case_ids:
-            cond = or_(cond, AuditRecord.case_id.in_(list(case_ids)))  # type: ignore[union-attr]
+            cond = or_(cond, col(AuditRecord.case_id).in_(list(case_ids)))
         with Session(self.db.engine) as s:
-            rows = s.exec(select(AuditRecord).where(cond).order_by(AuditRecord.at, AuditRecord.id).limit(limit)).all()
+            rows = s.exec(select(AuditRecord).where(cond).order_by(col(AuditRecord.at), col(AuditRecord.id))
+                          .limit(limit)).all()
         return [{"at": r.at, "actor": r.actor, "role": r.role, "unit": r.care_unit, "action": r.action,
                  "case_id": r.case_id, "patient_ref": r.patient_ref, "outcome": r.outcome, "detail": r.detail}
                 for r in rows]

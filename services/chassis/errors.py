@@ -11,6 +11,7 @@ This module is the only place that writes such a body: 401/403/404/405/413/422/4
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -21,11 +22,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from services.chassis.outbox_rows import EventTooLarge
+from services.chassis.refusal import Refused
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("kontakt.errors")
-
-from services.chassis.outbox import EventTooLarge
-from services.chassis.refusal import Refused
 
 _SV = {
     "missing": "Uppgiften saknas.",
@@ -134,13 +135,13 @@ def problem_body(status: int, instance: str, errors: list[dict[str, Any]] | None
 
 def problem_response(request: Request | None, status: int, errors: list[dict[str, Any]] | None = None,
                      sv: str | None = None, en: str | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+                     headers: Mapping[str, str] | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else ""
     return JSONResponse(problem_body(status, instance, errors, sv, en), status_code=status, headers=headers,
                         media_type=PROBLEM_JSON)
 
 
-def validation_errors(raw: list[Any] | tuple[Any, ...], location: str | None = None) -> list[dict[str, str]]:
+def validation_errors(raw: Sequence[Any], location: str | None = None) -> list[dict[str, str]]:
     """Pydantic/FastAPI errors as our field errors; never echoes the input (it may hold a child's data)."""
     out = []
     for e in raw:

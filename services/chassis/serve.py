@@ -1,6 +1,7 @@
 """Run one service as its own process: uvicorn, SIGTERM finishes in-flight work before exit."""
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -30,9 +31,8 @@ def serve(rt: ServiceRuntime, app: FastAPI, build: Callable[..., tuple[Any, Fast
 
 def worker_app() -> FastAPI:
     """The app of one uvicorn worker process: the service's composition root, called in that process."""
-    import importlib
-
     module, name = os.environ[_BUILD_ENV].split(":")
-    rt, app = getattr(importlib.import_module(module), name)()
+    built: tuple[ServiceRuntime, FastAPI] = getattr(importlib.import_module(module), name)()
+    rt, app = built
     setup_logging(rt.name, rt.settings.log_file)
     return app

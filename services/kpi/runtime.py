@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from services.chassis.consumer import DeadLetters
+from services.chassis.dead_letters import DeadLetters
 from services.chassis.runtime import ServiceRuntime
 
 
