@@ -5,7 +5,9 @@ import json
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -139,7 +141,6 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
                                        help="The system's broker, for --year (default: the embedded one).")) -> None:
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
-    import httpx
 
     from kontakt.demo import main as run_demo
 
@@ -198,19 +199,18 @@ def trace(case_id: str = typer.Argument(..., help="The case id, e.g. C-4Q7T2M9KZ
         raise typer.Exit(1)
 
 
-def merge_audit(answers: dict[str, dict]) -> list[dict]:  # type: ignore[type-arg]
+def merge_audit(answers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The five services' audit reports for one child, as one list in time order, each row naming its service."""
     rows = [{"service": name, **r} for name, a in answers.items() for r in a.get("records", [])]
     return sorted(rows, key=lambda r: (str(r["at"]), r["service"]))
 
 
-def collect_audit(urls: dict[str, str], token: str, child_ref: str) -> tuple[list[str], list[dict]]:  # type: ignore[type-arg]
+def collect_audit(urls: dict[str, str], token: str, child_ref: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Ask every service's audit report for the child; intake first, since it knows every case of the child,
     which the others (kpi keeps no patient reference) are then asked about too."""
-    import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
-    answers: dict[str, dict] = {}  # type: ignore[type-arg]
+    answers: dict[str, dict[str, Any]] = {}
     cases: list[str] = []
     for name in sorted(urls, key=lambda n: n != "intake"):
         try:
@@ -299,8 +299,7 @@ def db_revision(service: str, message: str = typer.Option(..., "-m")) -> None:
         migrations.revision(db, mod.MIGRATIONS, message)
 
 
-def _ops_client(service: str, data_dir: Path, url: str):  # type: ignore[no-untyped-def]
-    import httpx
+def _ops_client(service: str, data_dir: Path, url: str) -> httpx.Client:
 
     from services.chassis.issuer import LocalIssuer
 

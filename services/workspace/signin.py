@@ -2,6 +2,8 @@
 in production the region's OIDC provider does (not this page). Either way the token stays on the server."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -19,9 +21,9 @@ class LocalSignIn:
         self.issuer = LocalIssuer(s.issuer_dir(), issuer=s.auth_issuer, audience=s.auth_audience)
         self.verifier = TokenVerifier(s.auth_issuer, s.auth_audience, jwks_file=self.issuer.jwks_file)
         self.web = web
-        self._units: list[dict] = []
+        self._units: list[dict[str, Any]] = []
 
-    async def units(self) -> list[dict]:
+    async def units(self) -> list[dict[str, Any]]:
         """The units to sign in at, as booking lists them (read with a short-lived scheduler token)."""
         if not self._units:
             try:
