@@ -43,5 +43,5 @@ def test_nearness_own_municipality_and_digital_are_near_neighbours_next() -> Non
 def test_a_broken_units_file_is_refused_at_load_naming_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "units.yaml"
     bad.write_text(load().model_dump_json().replace('"Umeå"', '"Gävle"', 1))
-    with pytest.raises(ReferenceError_, match="units.yaml"):
+    with pytest.raises(ReferenceError_, match=r"units\.yaml"):
         load(bad)
