@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from alembic import context
+from alembic.runtime.environment import IncludeObjectFn, NameFilterType
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.schema import SchemaItem
 
 from services.chassis.migrations_legacy import move_to_chassis_branch
 
@@ -17,16 +19,18 @@ def run() -> None:
     skipped: Collection[str] = cfg.attributes.get("skip_tables", ())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadatas, render_as_batch=True,
-                          compare_type=True, include_object=lambda obj, name, kind, *_: _table_of(obj, name, kind)
-                          not in skipped)
+                          compare_type=True, include_object=_leaving_out(skipped))
         with context.begin_transaction():
             move_to_chassis_branch(connection)  # in the upgrade's transaction: moved and upgraded, or neither
             context.run_migrations()
         connection.commit()
 
 
-def _table_of(obj: object, name: str | None, kind: str) -> str | None:
-    if kind == "table":
-        return name
-    table = getattr(obj, "table", None)  # a column, index or constraint of a table
-    return getattr(table, "name", None)
+def _leaving_out(tables: Collection[str]) -> IncludeObjectFn:
+    """Autogenerate's filter: nothing of these tables (a service's revision leaves the chassis's to its branch)."""
+    def include(item: SchemaItem, name: str | None, kind: NameFilterType, reflected: bool,
+                compare_to: SchemaItem | None) -> bool:
+        table = name if kind == "table" else getattr(getattr(item, "table", None), "name", None)
+        return table not in tables
+
+    return include

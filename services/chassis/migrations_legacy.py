@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, delete, inspect, insert, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, delete, insert, inspect, select
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,8 @@ def test_chassis_branch_has_one_head() -> None:
 @pytest.mark.parametrize("history", HISTORIES, ids=lambda p: p.parent.name)
 def test_service_history_depends_on_the_chassis_branch_and_carries_no_chassis_table(history: Path) -> None:
     scripts = _scripts(history)
-    own = [s for s in scripts.walk_revisions() if s.path and Path(s.path).resolve().parent == (history / "versions").resolve()]
+    versions = (history / "versions").resolve()
+    own = [s for s in scripts.walk_revisions() if s.path and Path(s.path).resolve().parent == versions]
     [base] = [s for s in own if not s.down_revision]
     deps = [base.dependencies] if isinstance(base.dependencies, str) else list(base.dependencies or ())
     assert [scripts.get_revision(d).branch_labels for d in deps] == [{migrations.CHASSIS_BRANCH}]
