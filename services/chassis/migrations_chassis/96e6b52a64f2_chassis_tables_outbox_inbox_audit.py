@@ -9,7 +9,7 @@ service carried its own copy under another id; services/chassis/migrations_legac
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = '96e6b52a64f2'

@@ -4,6 +4,7 @@ Revision ID: 3a1a5aef9959
 Revises: a08627a98bf9
 Create Date: 2026-11-23 06:26:48.608777
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

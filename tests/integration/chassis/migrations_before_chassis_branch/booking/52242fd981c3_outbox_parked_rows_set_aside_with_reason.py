@@ -4,6 +4,7 @@ Revision ID: 52242fd981c3
 Revises: 5b0e3c1d9a72
 Create Date: 2026-11-29 23:00:10.844261
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 550daf7508e3
 Revises: 52242fd981c3
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: 5b0e3c1d9a72
 Revises: d16f782da655
 Create Date: 2026-11-29 23:30:00
 """
+# ruff: noqa
 import logging
 
 from alembic import op

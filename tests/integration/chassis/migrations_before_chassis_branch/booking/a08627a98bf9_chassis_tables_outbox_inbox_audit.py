@@ -4,6 +4,7 @@ Revision ID: a08627a98bf9
 Revises: 
 Create Date: 2026-11-23 05:19:57.879360
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: d16f782da655
 Revises: 3a1a5aef9959
 Create Date: 2026-11-23 06:52:58.220598
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 59f489b1c08c
 Revises: 7a380728d0db
 Create Date: 2026-11-23 05:31:29.241527
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 5b34678de4c0
 Revises: bccc461eb2b1
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: 7a380728d0db
 Revises: 
 Create Date: 2026-11-23 05:19:55.718855
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: a267b4ead455
 Revises: 59f489b1c08c
 Create Date: 2026-11-29 23:00:04.874865
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: bccc461eb2b1
 Revises: a267b4ead455
 Create Date: 2026-11-29 23:41:33.702698
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 6ca1fb35f5c5
 Revises: af39f9b4eb67
 Create Date: 2026-11-23 05:35:10.003933
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

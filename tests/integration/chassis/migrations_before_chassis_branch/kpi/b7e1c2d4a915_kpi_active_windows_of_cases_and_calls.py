@@ -4,6 +4,7 @@ Revision ID: b7e1c2d4a915
 Revises: 6ca1fb35f5c5
 Create Date: 2026-11-29 23:40:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 from pydantic_core import from_json

@@ -4,6 +4,7 @@ Revision ID: 4c7a36d4af54
 Revises: 
 Create Date: 2026-11-23 05:19:58.927857
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 7d41c2e9b6a3
 Revises: 951088b45a9d
 Create Date: 2026-11-29 23:40:00
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: 951088b45a9d
 Revises: bf2c31ad4763
 Create Date: 2026-11-29 23:00:13.587959
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: bf2c31ad4763
 Revises: 4c7a36d4af54
 Create Date: 2026-11-23 05:46:16.905763
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 495513ddc6ef
 Revises: 040fe3920cad
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: 69a741ea4697
 Revises: 
 Create Date: 2026-11-23 05:19:56.836340
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -4,6 +4,7 @@ Revision ID: 9a035773cae0
 Revises: 69a741ea4697
 Create Date: 2026-11-23 05:37:59.477823
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
