@@ -285,16 +285,21 @@ def contracts_asyncapi() -> None:
 
 @db_app.command("revision")
 def db_revision(service: str, message: str = typer.Option(..., "-m")) -> None:
-    """Autogenerate a migration for SERVICE from its tables (against a scratch SQLite database)."""
+    """Autogenerate a migration for SERVICE from its tables (against a scratch SQLite database); SERVICE `chassis`
+    for the chassis's own tables (outbox, inbox, audit), whose one history every service's database runs."""
     import importlib
     import tempfile
 
     from services.chassis import migrations
     from services.chassis.db import Database
+    from services.chassis.tables import chassis_metadata
 
-    mod = importlib.import_module(f"services.{service}.app")
-    rt, _ = mod.build()
     with tempfile.TemporaryDirectory() as tmp:
+        if service == "chassis":
+            migrations.chassis_revision(Database(f"sqlite:///{tmp}/scratch.db", [chassis_metadata]), message)
+            return
+        mod = importlib.import_module(f"services.{service}.app")
+        rt, _ = mod.build()
         db = Database(f"sqlite:///{tmp}/scratch.db", rt.db.metadatas)
         migrations.revision(db, mod.MIGRATIONS, message)
 

@@ -1,15 +1,16 @@
 """chassis tables: outbox, inbox, audit
 
-Revision ID: 7a380728d0db
+Revision ID: 4c7a36d4af54
 Revises: 
-Create Date: 2026-11-23 05:19:55.718855
+Create Date: 2026-11-23 05:19:58.927857
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '7a380728d0db'
+revision = '4c7a36d4af54'
 down_revision = None
 branch_labels = None
 depends_on = None

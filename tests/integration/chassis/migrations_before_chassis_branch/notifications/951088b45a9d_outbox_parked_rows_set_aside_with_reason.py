@@ -1,16 +1,17 @@
 """outbox: parked rows (set aside, with reason)
 
-Revision ID: 52242fd981c3
-Revises: 5b0e3c1d9a72
-Create Date: 2026-11-29 23:00:10.844261
+Revision ID: 951088b45a9d
+Revises: bf2c31ad4763
+Create Date: 2026-11-29 23:00:13.587959
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '52242fd981c3'
-down_revision = '5b0e3c1d9a72'
+revision = '951088b45a9d'
+down_revision = 'bf2c31ad4763'
 branch_labels = None
 depends_on = None
 

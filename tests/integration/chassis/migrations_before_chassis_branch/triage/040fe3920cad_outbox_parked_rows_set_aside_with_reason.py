@@ -4,6 +4,7 @@ Revision ID: 040fe3920cad
 Revises: 9a035773cae0
 Create Date: 2026-11-29 23:00:07.715000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

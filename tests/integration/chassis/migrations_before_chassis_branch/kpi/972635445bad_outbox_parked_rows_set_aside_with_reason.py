@@ -4,6 +4,7 @@ Revision ID: 972635445bad
 Revises: b7e1c2d4a915
 Create Date: 2026-11-29 23:00:16.691156
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

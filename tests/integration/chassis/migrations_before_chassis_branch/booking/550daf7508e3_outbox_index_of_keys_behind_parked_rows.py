@@ -1,15 +1,16 @@
 """outbox: index of the keys behind parked rows (the relay's fetch asks every cycle)
 
-Revision ID: 5b34678de4c0
-Revises: bccc461eb2b1
+Revision ID: 550daf7508e3
+Revises: 52242fd981c3
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '5b34678de4c0'
-down_revision = 'bccc461eb2b1'
+revision = '550daf7508e3'
+down_revision = '52242fd981c3'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@ Revision ID: 6758dc960c24
 Revises: 972635445bad
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

@@ -4,6 +4,7 @@ Revision ID: af39f9b4eb67
 Revises: 
 Create Date: 2026-11-23 05:19:59.994357
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel

@@ -1,15 +1,16 @@
 """outbox: index of the keys behind parked rows (the relay's fetch asks every cycle)
 
-Revision ID: 550daf7508e3
-Revises: 52242fd981c3
+Revision ID: 495513ddc6ef
+Revises: 040fe3920cad
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '550daf7508e3'
-down_revision = '52242fd981c3'
+revision = '495513ddc6ef'
+down_revision = '040fe3920cad'
 branch_labels = None
 depends_on = None
 

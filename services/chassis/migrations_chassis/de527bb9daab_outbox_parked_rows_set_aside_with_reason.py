@@ -1,16 +1,19 @@
 """outbox: parked rows (set aside, with reason)
 
-Revision ID: 951088b45a9d
-Revises: bf2c31ad4763
-Create Date: 2026-11-29 23:00:13.587959
+Revision ID: de527bb9daab
+Revises: 96e6b52a64f2
+Create Date: 2026-11-29 23:00:04.874865
+
+Once per database, not per service: every service's history depends on this branch. Until issue 21 each
+service carried its own copy under another id; services/chassis/migrations_legacy.py maps those ids here.
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
-revision = '951088b45a9d'
-down_revision = 'bf2c31ad4763'
+revision = 'de527bb9daab'
+down_revision = '96e6b52a64f2'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,16 @@
 """chassis tables: outbox, inbox, audit
 
-Revision ID: a08627a98bf9
+Revision ID: 7a380728d0db
 Revises: 
-Create Date: 2026-11-23 05:19:57.879360
+Create Date: 2026-11-23 05:19:55.718855
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'a08627a98bf9'
+revision = '7a380728d0db'
 down_revision = None
 branch_labels = None
 depends_on = None

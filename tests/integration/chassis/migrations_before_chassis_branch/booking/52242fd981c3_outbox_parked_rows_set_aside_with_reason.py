@@ -1,16 +1,17 @@
 """outbox: parked rows (set aside, with reason)
 
-Revision ID: a267b4ead455
-Revises: 59f489b1c08c
-Create Date: 2026-11-29 23:00:04.874865
+Revision ID: 52242fd981c3
+Revises: 5b0e3c1d9a72
+Create Date: 2026-11-29 23:00:10.844261
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'a267b4ead455'
-down_revision = '59f489b1c08c'
+revision = '52242fd981c3'
+down_revision = '5b0e3c1d9a72'
 branch_labels = None
 depends_on = None
 

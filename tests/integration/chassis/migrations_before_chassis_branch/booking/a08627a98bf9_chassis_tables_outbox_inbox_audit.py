@@ -1,15 +1,16 @@
 """chassis tables: outbox, inbox, audit
 
-Revision ID: 69a741ea4697
+Revision ID: a08627a98bf9
 Revises: 
-Create Date: 2026-11-23 05:19:56.836340
+Create Date: 2026-11-23 05:19:57.879360
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '69a741ea4697'
+revision = 'a08627a98bf9'
 down_revision = None
 branch_labels = None
 depends_on = None

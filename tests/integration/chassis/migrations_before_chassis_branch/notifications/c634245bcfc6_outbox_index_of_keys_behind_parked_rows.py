@@ -4,6 +4,7 @@ Revision ID: c634245bcfc6
 Revises: 7d41c2e9b6a3
 Create Date: 2026-11-30 02:30:00.000000
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 

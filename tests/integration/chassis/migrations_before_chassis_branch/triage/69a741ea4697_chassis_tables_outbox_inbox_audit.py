@@ -1,15 +1,16 @@
 """chassis tables: outbox, inbox, audit
 
-Revision ID: 4c7a36d4af54
+Revision ID: 69a741ea4697
 Revises: 
-Create Date: 2026-11-23 05:19:58.927857
+Create Date: 2026-11-23 05:19:56.836340
 """
+# ruff: noqa
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '4c7a36d4af54'
+revision = '69a741ea4697'
 down_revision = None
 branch_labels = None
 depends_on = None
