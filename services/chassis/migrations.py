@@ -8,10 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-<<<<<<< HEAD
-=======
 from alembic.script import ScriptDirectory
->>>>>>> i21-migrations
 from sqlalchemy import MetaData
 
 from services.chassis.db import Database
