@@ -164,7 +164,8 @@ def get_proposal(case_id: str, rt: Runtime, deps: Dependencies, staff: Staff = r
 
 
 @router.post("/cases/{case_id}/interview", summary="Start the case's interview, or resume the one begun.")
-def start_interview(case_id: str, rt: Runtime, deps: Dependencies, staff: Staff = require("clinician")) -> dict[str, Any]:
+def start_interview(case_id: str, rt: Runtime, deps: Dependencies,
+                    staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "start-interview", case_id) as uow:
         row = interviews.start(uow, deps.policy, case_id, staff, rt.clock.now())
         view = _interview_view(uow.session, row)

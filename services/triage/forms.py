@@ -23,7 +23,8 @@ class AnswersIn(_Body):
 
 class OverrideIn(_Body):
     level: CareLevel = Field(description="The clinician's level.", examples=["bup"])
-    reason: FreeText(1000, 3) = Field(description="Mandatory reason for deviating from the guide.")  # type: ignore[valid-type]  # FreeText builds its Annotated type at run time
+    reason: FreeText(1000, 3) = Field(  # type: ignore[valid-type]  # FreeText builds its Annotated type at run time
+        description="Mandatory reason for deviating from the guide.")
 
 
 class CollaborationIn(_Body):

@@ -100,7 +100,7 @@ def case_of(session: Session, case_id: str) -> TriageCase | None:
 
 
 def case_or_new(session: Session, case_id: str) -> TriageCase:
-    """The case as triage knows it, or a new one (intake's events may arrive in any order)."""
+    """The case as triage knows it, or a new one (an event of intake's may name a case triage has not seen)."""
     return session.get(TriageCase, case_id) or TriageCase(case_id=case_id)
 
 

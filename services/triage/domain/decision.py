@@ -42,13 +42,14 @@ def refuse_personal_details(reason: str | None) -> None:
 def check_codes(tl: TwoLevelCare, question: str, intervention: str, hc: str, bup: str) -> None:
     """Two-level care's question, intervention and BUP unit are the guide's codes; the health centre is not BUP."""
     errors: list[Refusal] = []
-    for field, value, allowed in (("question", question, tl.questions), ("intervention", intervention, tl.interventions),
-                                  ("bup_unit", bup, tl.bup_units)):
+    for field, value, allowed in (("question", question, tl.questions),
+                                  ("intervention", intervention, tl.interventions), ("bup_unit", bup, tl.bup_units)):
         if value not in allowed:
             errors.append(Refusal(field, "unknown_code", f"'{value}' är inte en av {', '.join(allowed)}.",
                                   f"'{value}' is not one of {', '.join(allowed)}."))
     if hc in tl.bup_units or hc.startswith("bup-"):
         errors.append(Refusal("health_centre_unit", "not_a_health_centre",
-                              "Ange en hälsocentral, inte en BUP-mottagning.", "Give a health centre, not a BUP reception."))
+                              "Ange en hälsocentral, inte en BUP-mottagning.",
+                              "Give a health centre, not a BUP reception."))
     if errors:
         raise Refused(*errors)

@@ -43,7 +43,8 @@ def check_answers(forms: dict[str, Instrument], answers: list[AnswerIn]) -> None
         scale = inst.answer_scales[item.answer_scale]
         if scale.option(a.value) is None:
             allowed = ", ".join(str(o.value) for o in scale.options)
-            errors.append(Refusal(f"{where}.value", "outside_scale", f"Svaret {a.value} finns inte på skalan ({allowed}).",
+            errors.append(Refusal(f"{where}.value", "outside_scale",
+                                  f"Svaret {a.value} finns inte på skalan ({allowed}).",
                                   f"Answer {a.value} is not on the scale ({allowed})."))
     if errors:
         raise Refused(*errors)
@@ -56,7 +57,8 @@ def normable_age(age: int | None, main: Instrument) -> int:
                               "The child's age is unknown; the interview cannot be normed."))
     if not main.applies_to(age):
         ages = f"{main.min_age}–{main.max_age}"
-        raise Refused(Refusal("case_id", "age_outside_instrument", f"Intervjun {main.id} gäller {ages} år; barnet är {age}.",
+        raise Refused(Refusal("case_id", "age_outside_instrument",
+                              f"Intervjun {main.id} gäller {ages} år; barnet är {age}.",
                               f"Interview {main.id} covers ages {ages}; the child is {age}."))
     return age
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from services.chassis.refusal import Refusal
 
-UNKNOWN_CASE = Refusal("case_id", "unknown_case", "Ärendet är okänt för triage.", "The case is not known to triage.")
+UNKNOWN_CASE = Refusal("case_id", "unknown_case", "Ärendet är okänt för triage.",
+                       "The case is not known to triage.")
 UNKNOWN_INTERVIEW = Refusal("interview_id", "unknown_interview", "Intervjun finns inte.", "No such interview.")
 ALREADY_COMPLETED = Refusal("interview_id", "already_completed", "Intervjun är redan slutförd.",
                             "The interview is already completed.")

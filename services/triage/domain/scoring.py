@@ -33,7 +33,8 @@ def raw_score(inst: Instrument, scale: Scale, answers: Answers) -> int:
     if scale.of:
         return sum(raw_score(inst, inst.part(s), answers) for s in scale.of)
     items = inst.items()
-    return sum(inst.answer_scales[items[item_id].answer_scale].points_for(answers[item_id]) for item_id in scale.items)
+    scales = inst.answer_scales
+    return sum(scales[items[i].answer_scale].points_for(answers[i]) for i in scale.items)
 
 
 def t_score(scale: Scale, raw: int, age: int, sex: str) -> float | None:
