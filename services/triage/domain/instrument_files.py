@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from services.triage import datafile
-from services.triage.instruments import SEXES, Cutoff, Instrument, InstrumentSet, Scale
+from services.triage.domain import datafile
+from services.triage.domain.datafile import Loc, Problem
+from services.triage.domain.instruments import SEXES, Cutoff, Instrument, InstrumentSet, Item, Scale
 
 
 def load_instrument(path: Path) -> Instrument:
@@ -15,14 +17,14 @@ def load_instrument(path: Path) -> Instrument:
     return inst
 
 
-def _problems(inst: Instrument):  # type: ignore[no-untyped-def]
+def _problems(inst: Instrument) -> Iterator[Problem]:
     items = inst.items()
     if inst.min_age > inst.max_age:
         yield ("max_age",), "max_age is below min_age"
     seen: set[str] = set()
     for si, sec in enumerate(inst.sections):
         for ii, item in enumerate(sec.items):
-            loc = ("sections", si, "items", ii)
+            loc: Loc = ("sections", si, "items", ii)
             if item.id in seen:
                 yield (*loc, "id"), f"item id '{item.id}' is used twice"
             seen.add(item.id)
@@ -42,7 +44,7 @@ def _problems(inst: Instrument):  # type: ignore[no-untyped-def]
                 yield ("compare_with", "pairs", own), f"unknown scale '{own}'"
 
 
-def _scale_problems(inst: Instrument, scale: Scale, loc, items):  # type: ignore[no-untyped-def]
+def _scale_problems(inst: Instrument, scale: Scale, loc: Loc, items: dict[str, Item]) -> Iterator[Problem]:
     if bool(scale.items) == bool(scale.of):
         yield loc, "a scale sums either items or (a composite) other scales"
     for j, ref in enumerate(scale.items):
@@ -62,13 +64,13 @@ def _scale_problems(inst: Instrument, scale: Scale, loc, items):  # type: ignore
         yield from _norm_problems(inst, scale, loc)
 
 
-def _refs_ok(inst: Instrument, scale: Scale, items) -> bool:  # type: ignore[no-untyped-def]
+def _refs_ok(inst: Instrument, scale: Scale, items: dict[str, Item]) -> bool:
     parts = [inst.scale(s) for s in scale.of]
     return (all(i in items and items[i].answer_scale in inst.answer_scales for i in scale.items)
             and all(p is not None and not p.of and _refs_ok(inst, p, items) for p in parts))
 
 
-def _cutoff_problems(inst: Instrument, cut: Cutoff, loc, normed: bool):  # type: ignore[no-untyped-def]
+def _cutoff_problems(inst: Instrument, cut: Cutoff, loc: Loc, normed: bool) -> Iterator[Problem]:
     if cut.band not in inst.bands:
         yield (*loc, "band"), f"band '{cut.band}' is not in bands {list(inst.bands)}"
     if normed and cut.t_from is None:
@@ -77,7 +79,7 @@ def _cutoff_problems(inst: Instrument, cut: Cutoff, loc, normed: bool):  # type:
         yield loc, "a scale without norms has cut-offs on raw scores (raw_from)"
 
 
-def _norm_problems(inst: Instrument, scale: Scale, loc):  # type: ignore[no-untyped-def]
+def _norm_problems(inst: Instrument, scale: Scale, loc: Loc) -> Iterator[Problem]:
     top = inst.max_raw(scale)
     for ti, table in enumerate(scale.norms):
         expected, last_t = 0, float("-inf")
@@ -113,7 +115,7 @@ def load_instruments(dirs: list[Path], main_id: str) -> InstrumentSet:
     return InstrumentSet(instruments, main_id)
 
 
-def _comparison_problems(inst: Instrument, others: dict[str, Instrument]):  # type: ignore[no-untyped-def]
+def _comparison_problems(inst: Instrument, others: dict[str, Instrument]) -> Iterator[Problem]:
     cmp = inst.compare_with
     if cmp is None:
         return

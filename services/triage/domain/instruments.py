@@ -10,6 +10,7 @@ from contracts.common import Sex
 SEXES: tuple[str, ...] = get_args(Sex)
 ScaleKind = Literal["symptom", "composite", "child_functioning", "family_functioning", "impact", "screen"]
 FUNCTIONING_KINDS = ("child_functioning", "family_functioning", "impact")
+Severity = Literal["high", "acute"]  # of a risk answer; acute is the more severe
 _ID = r"^[a-z][a-z0-9_]*$"
 
 
@@ -38,6 +39,13 @@ class AnswerScale(_Frozen):
     def option(self, value: int) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
 
+    def points_for(self, value: int) -> int:
+        """The points of a saved answer (answers are checked against their scale when saved)."""
+        option = self.option(value)
+        if option is None:
+            raise ValueError(f"answer {value} is not on the scale")
+        return option.points
+
     @property
     def max_points(self) -> int:
         return max(o.points for o in self.options)
@@ -45,7 +53,7 @@ class AnswerScale(_Frozen):
 
 class RiskRule(_Frozen):
     min_value: int
-    severity: Literal["high", "acute"]
+    severity: Severity
     flag: str = Field(pattern=_ID)
 
 
@@ -135,12 +143,19 @@ class Instrument(_Frozen):
     def scale(self, scale_id: str) -> Scale | None:
         return next((s for s in self.scales if s.id == scale_id), None)
 
+    def part(self, scale_id: str) -> Scale:
+        """A scale a composite sums (the instrument files are checked at start-up: every part exists)."""
+        found = self.scale(scale_id)
+        if found is None:
+            raise ValueError(f"{self.id} has no scale '{scale_id}'")
+        return found
+
     def applies_to(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age
 
     def max_raw(self, scale: Scale) -> int:
         if scale.of:
-            return sum(self.max_raw(self.scale(s)) for s in scale.of)  # type: ignore[arg-type]
+            return sum(self.max_raw(self.part(s)) for s in scale.of)
         items = self.items()
         return sum(self.answer_scales[items[i].answer_scale].max_points for i in scale.items)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.triage.guide import Guide
-from services.triage.guide_file import load_guide
-from services.triage.instrument_files import load_instruments
-from services.triage.instruments import Instrument, InstrumentSet
+from services.triage.domain.guide import Guide
+from services.triage.domain.guide_file import load_guide
+from services.triage.domain.instrument_files import load_instruments
+from services.triage.domain.instruments import Instrument, InstrumentSet
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
-Loc = tuple[Any, ...]
+Loc = tuple[Any, ...]  # keys and indexes down to a value
+Problem = tuple[Loc, str]  # where in the document, and what is wrong there
 
 
 class DataFileError(ValueError):
@@ -79,7 +80,7 @@ def validate(path: Path, model: type[M], data: Any, lines: LineMap) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[tuple[int | None, str]] = []
         for err in exc.errors():
             loc = err["loc"]
             where = ".".join(str(p) for p in loc) or "(top)"
@@ -92,7 +93,7 @@ def load(path: Path, model: type[M]) -> tuple[M, LineMap]:
     return validate(path, model, data, lines), lines
 
 
-def refuse_if(path: Path, lines: LineMap, problems: list[tuple[Loc, str]]) -> None:
+def refuse_if(path: Path, lines: LineMap, problems: list[Problem]) -> None:
     """Raise for cross-reference problems found after validation, each with its line."""
     if problems:
         raise DataFileError(path, [(lines.line_of(loc), f"{'.'.join(map(str, loc))}: {msg}") for loc, msg in problems])

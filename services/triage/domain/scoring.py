@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.triage.instruments import FUNCTIONING_KINDS, Cutoff, Instrument, Scale
+from services.triage.domain.instruments import FUNCTIONING_KINDS, Cutoff, Instrument, Scale, Severity
 
 Answers = dict[str, int]  # item id -> the chosen option's value
 
@@ -26,18 +26,15 @@ class ScaleResult:
 class RiskSignal:
     item: str
     flag: str
-    severity: str  # "high" | "acute"
+    severity: Severity
 
 
 def raw_score(inst: Instrument, scale: Scale, answers: Answers) -> int:
     if scale.of:
-        return sum(raw_score(inst, inst.scale(s), answers) for s in scale.of)  # type: ignore[arg-type]
+        return sum(raw_score(inst, inst.part(s), answers) for s in scale.of)
     items = inst.items()
-    total = 0
-    for item_id in scale.items:
-        option = inst.answer_scales[items[item_id].answer_scale].option(answers[item_id])
-        total += option.points  # type: ignore[union-attr]  # answers were checked against the scale on save
-    return total
+    scales = inst.answer_scales
+    return sum(scales[items[i].answer_scale].points_for(answers[i]) for i in scale.items)
 
 
 def t_score(scale: Scale, raw: int, age: int, sex: str) -> float | None:
@@ -57,11 +54,11 @@ def _meets(cut: Cutoff, raw: int, t: float | None, sex: str) -> bool:
         return False
     if cut.t_from is not None:
         return t is not None and t >= cut.t_from
-    return raw >= cut.raw_from  # type: ignore[operator]
+    return cut.raw_from is not None and raw >= cut.raw_from
 
 
 def score_form(inst: Instrument, answers: Answers, age: int, sex: str) -> list[ScaleResult]:
-    results = []
+    results: list[ScaleResult] = []
     for scale in inst.scales:
         raw = raw_score(inst, scale, answers)
         t = t_score(scale, raw, age, sex) if scale.norms else None
@@ -75,7 +72,7 @@ def functioning(results: list[ScaleResult]) -> dict[str, float]:
 
 def risk_signals(inst: Instrument, answers: Answers) -> list[RiskSignal]:
     """Risk items whose answer reaches a risk rule; the most severe rule of an item wins."""
-    out = []
+    out: list[RiskSignal] = []
     for item in inst.items().values():
         if item.id not in answers:
             continue
@@ -92,7 +89,7 @@ def disagreements(own: Instrument, own_results: list[ScaleResult], other_results
         return []
     mine = {r.scale: r for r in own_results}
     theirs = {r.scale: r for r in other_results}
-    flagged = []
+    flagged: list[str] = []
     for own_scale, other_scale in own.compare_with.pairs.items():
         a, b = mine.get(own_scale), theirs.get(other_scale)
         if a and b and abs(a.share - b.share) >= own.compare_with.min_share_difference - 1e-9:

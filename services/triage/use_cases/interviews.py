@@ -1,11 +1,10 @@
-"""Service layer of the interview: start or resume, save answers (risk first), complete once."""
+"""Use cases of the interview: start or resume, save answers (risk first), complete once."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from contracts.triage import (
     InterviewAssessmentRecorded,
@@ -18,11 +17,23 @@ from contracts.triage import (
 )
 from services.chassis.auth import Staff
 from services.chassis.db import UnitOfWork
-from services.triage import domain
-from services.triage.domain import AnswerIn, Refused
-from services.triage.instruments import Instrument
-from services.triage.policy import Policy
-from services.triage.store import Interview, InterviewAnswer, TriageCase, answers_of, journey_of
+from services.chassis.refusal import Refused
+from services.triage.domain import interview as rules
+from services.triage.domain.interview import AnswerIn, InterviewResult
+from services.triage.domain.policy import Policy
+from services.triage.domain.refusals import ALREADY_COMPLETED, NOT_LICENSED, UNKNOWN_CASE, UNKNOWN_INTERVIEW
+from services.triage.domain.scoring import RiskSignal
+from services.triage.store import (
+    Interview,
+    InterviewAnswer,
+    TriageCase,
+    answers_of,
+    case_of,
+    claim_completion,
+    interview_of,
+    interview_of_case,
+    journey_of,
+)
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -32,16 +43,16 @@ def new_interview_id() -> str:
 
 
 def case_or_refuse(session: Session, case_id: str) -> TriageCase:
-    case = session.get(TriageCase, case_id)
+    case = case_of(session, case_id)
     if case is None:
-        raise Refused(("case_id", "Ärendet är okänt för triage.", "The case is not known to triage.", "unknown_case"))
+        raise Refused(UNKNOWN_CASE)
     return case
 
 
 def interview_or_refuse(session: Session, interview_id: str) -> Interview:
-    row = session.get(Interview, interview_id)
+    row = interview_of(session, interview_id)
     if row is None:
-        raise Refused(("interview_id", "Intervjun finns inte.", "No such interview.", "unknown_interview"))
+        raise Refused(UNKNOWN_INTERVIEW)
     return row
 
 
@@ -49,10 +60,10 @@ def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: date
     """Start the case's interview, or return the one already begun (a dropped call is resumed, not restarted)."""
     s = uow.session
     case = case_or_refuse(s, case_id)
-    existing = s.exec(select(Interview).where(Interview.case_id == case_id)).first()
+    existing = interview_of_case(s, case_id)
     if existing is not None:
         return existing
-    age = _normable_age(case, policy.instruments.main)
+    age = rules.normable_age(case.age_years, policy.instruments.main)
     forms = policy.instruments.forms_for(age)
     row = Interview(interview_id=new_interview_id(), case_id=case_id, instrument_id=forms[0].id,
                     instrument_version=forms[0].version, forms=[{"id": f.id, "version": f.version} for f in forms],
@@ -63,24 +74,10 @@ def start(uow: UnitOfWork, policy: Policy, case_id: str, staff: Staff, now: date
     return row
 
 
-def _normable_age(case: TriageCase, main: Instrument) -> int:
-    """The child's age, if the main instrument's norm tables cover it."""
-    if case.age_years is None:
-        raise Refused(("case_id", "Barnets ålder är okänd; intervjun kan inte normeras.",
-                       "The child's age is unknown; the interview cannot be normed.", "age_unknown"))
-    if not main.applies_to(case.age_years):
-        ages = f"{main.min_age}–{main.max_age}"
-        raise Refused(("case_id", f"Intervjun {main.id} gäller {ages} år; barnet är {case.age_years}.",
-                       f"Interview {main.id} covers ages {ages}; the child is {case.age_years}.",
-                       "age_outside_instrument"))
-    return case.age_years
-
-
 def _open_or_refuse(s: Session, interview_id: str) -> Interview:
     row = interview_or_refuse(s, interview_id)
     if row.completed_at is not None:
-        raise Refused(("interview_id", "Intervjun är redan slutförd.", "The interview is already completed.",
-                       "already_completed"))
+        raise Refused(ALREADY_COMPLETED)
     return row
 
 
@@ -90,30 +87,30 @@ def save_answers(uow: UnitOfWork, policy: Policy, interview_id: str, answers: li
     s = uow.session
     row = _open_or_refuse(s, interview_id)
     forms = policy.forms(row.forms)
-    domain.check_answers(forms, answers)
+    rules.check_answers(forms, answers)
     for a in answers:
         s.merge(InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item, value=a.value,
                                 saved_at=now, saved_by=staff.subject))
     s.flush()
     row.last_saved_at, row.last_saved_by = now, staff.subject
-    signals = domain.new_risk_signals(forms, answers_of(s, interview_id), set(row.escalated_flags))
+    signals = rules.new_risk_signals(forms, answers_of(s, interview_id), set(row.escalated_flags))
     if signals:
         _escalate(uow, row, signals, staff, now)
     s.add(row)
     return [sig.flag for sig in signals]
 
 
-def _escalate(uow: UnitOfWork, row: Interview, signals, staff: Staff, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    severity = domain.severity_of(signals)
+def _escalate(uow: UnitOfWork, row: Interview, signals: list[RiskSignal], staff: Staff, now: datetime) -> None:
+    severity = rules.severity_of(signals)
     row.escalated_flags = [*row.escalated_flags, *(sig.flag for sig in signals)]
-    case = uow.session.get(TriageCase, row.case_id)
+    case = case_of(uow.session, row.case_id)
     if case is not None:  # the waiting list puts the case first; it never waits for an ordinary booking
         if case.risk_severity != "acute":
             case.risk_severity = severity
         uow.session.add(case)
     uow.publish(RiskEscalated.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
                                   correlation_id=journey_of(case), payload=RiskEscalatedPayload(
-        interview_id=row.interview_id, items=[sig.flag for sig in signals], severity=severity,  # type: ignore[arg-type]
+        interview_id=row.interview_id, items=[sig.flag for sig in signals], severity=severity,
         raised_at=now, by_staff_ref=staff.subject)))
 
 
@@ -122,13 +119,13 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
     s = uow.session
     row = _open_or_refuse(s, interview_id)
     if not staff.licensed:
-        raise Refused(("staff", "Intervjun måste slutföras av legitimerad personal.",
-                       "The interview must be completed by a licensed professional.", "not_licensed"))
+        raise Refused(NOT_LICENSED)
     case = case_or_refuse(s, row.case_id)
     result = _score(s, policy, row, case)
-    _claim_completion(s, interview_id, now)
+    if not claim_completion(s, interview_id, now):
+        raise Refused(ALREADY_COMPLETED)
     row.completed_at, row.completed_by = now, staff.subject
-    row.result = _result_json(result)
+    row.result = rules.result_json(result)
     case.status = "interviewed"
     s.add_all([row, case])
     uow.publish(
@@ -142,18 +139,18 @@ def complete(uow: UnitOfWork, policy: Policy, interview_id: str, staff: Staff, n
     return row
 
 
-def _score(s: Session, policy: Policy, row: Interview, case: TriageCase) -> domain.InterviewResult:
+def _score(s: Session, policy: Policy, row: Interview, case: TriageCase) -> InterviewResult:
     forms = policy.forms(row.forms)
     answers = answers_of(s, row.interview_id)
     # the files may have changed version since the start: score with the loaded ones, and say so
-    domain.check_answers(forms, [AnswerIn(f, i, v) for f, given in answers.items() for i, v in given.items()
-                                 if f in forms and i in forms[f].items()])
+    rules.check_answers(forms, [AnswerIn(f, i, v) for f, given in answers.items() for i, v in given.items()
+                                if f in forms and i in forms[f].items()])
     row.forms = [{"id": f["id"], "version": forms[f["id"]].version} for f in row.forms if f["id"] in forms]
     row.instrument_version = forms[row.instrument_id].version
-    return domain.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
+    return rules.complete(forms, row.instrument_id, answers, case.age_years or 0, case.sex or "unknown")
 
 
-def _completed_payload(row: Interview, result: domain.InterviewResult, staff: Staff,
+def _completed_payload(row: Interview, result: InterviewResult, staff: Staff,
                        now: datetime) -> InterviewCompletedPayload:
     return InterviewCompletedPayload(
         interview_id=row.interview_id, instrument_id=row.instrument_id, instrument_version=row.instrument_version,
@@ -163,20 +160,3 @@ def _completed_payload(row: Interview, result: domain.InterviewResult, staff: St
         informant_disagreement=result.disagreement, by_role="clinician", by_staff_ref=staff.subject,
         supplementary_forms=[f"{f['id']}@{f['version']}" for f in row.forms
                              if f["id"] in result.forms_scored and f["id"] != row.instrument_id])
-
-
-def _claim_completion(s: Session, interview_id: str, now: datetime) -> None:
-    """Complete once even when two clinicians press at the same moment: only one conditional update wins."""
-    claimed = s.execute(update(Interview).where(col(Interview.interview_id) == interview_id)
-                        .where(col(Interview.completed_at).is_(None)).values(completed_at=now))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Refused(("interview_id", "Intervjun är redan slutförd.", "The interview is already completed.",
-                       "already_completed"))
-
-
-def _result_json(result: domain.InterviewResult) -> dict:  # type: ignore[type-arg]
-    return {"scores": [{"scale": r.scale, "kind": r.kind, "raw": r.raw, "max_raw": r.max_raw, "t_score": r.t_score,
-                        "band": r.band} for r in result.scores],
-            "functioning": result.functioning,
-            "risks": [{"item": r.item, "flag": r.flag, "severity": r.severity} for r in result.risks],
-            "disagreement": result.disagreement, "forms_scored": result.forms_scored}

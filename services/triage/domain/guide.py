@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.common import CareLevel
-from services.triage.instruments import Text
-from services.triage.scoring import RiskSignal, ScaleResult
+from services.triage.domain.instruments import Severity, Text
+from services.triage.domain.scoring import RiskSignal, ScaleResult
 
-SEVERITY_RANK = {"high": 1, "acute": 2}
+SEVERITY_RANK: dict[Severity, int] = {"high": 1, "acute": 2}
 
 
 class _Frozen(BaseModel):
@@ -48,7 +47,7 @@ class Condition(_Frozen):
     t_at_least: TAtLeast | None = None
     raw_at_least: RawAtLeast | None = None
     signals_at_least: SignalsAtLeast | None = None
-    risk: Literal["high", "acute"] | None = None
+    risk: Severity | None = None
     age_at_least: int | None = None
     age_at_most: int | None = None
 
@@ -95,13 +94,13 @@ class Facts:
 @dataclass(frozen=True)
 class Fired:
     rule_id: str
-    level: str
+    level: CareLevel
     because: str
 
 
 @dataclass(frozen=True)
 class Proposal:
-    level: str
+    level: CareLevel
     rules_version: str
     fired: tuple[Fired, ...]
     lower_levels_rejected: tuple[str, ...] = field(default_factory=tuple)
@@ -145,7 +144,9 @@ def _leaf(cond: Condition, facts: Facts) -> tuple[bool, str]:
         return bool(hits), f"risk {cond.risk}: {', '.join(hits) or 'none'}"
     if cond.age_at_least is not None:
         return facts.age >= cond.age_at_least, f"age {facts.age} >= {cond.age_at_least}"
-    return facts.age <= cond.age_at_most, f"age {facts.age} <= {cond.age_at_most}"  # type: ignore[operator]
+    if cond.age_at_most is None:  # Condition._exactly_one makes this the one key left
+        raise ValueError("a condition without a key")
+    return facts.age <= cond.age_at_most, f"age {facts.age} <= {cond.age_at_most}"
 
 
 def _num(v: float | None) -> str:
@@ -156,25 +157,25 @@ def _num(v: float | None) -> str:
 
 def propose(guide: Guide, facts: Facts) -> Proposal:
     """LEON: the lowest level whose need is shown; a rule for a higher level shows the lower ones are not enough."""
-    fired = []
+    fired: list[Fired] = []
     for rule in guide.rules:
         ok, because = evaluate(rule.when, facts)
         if ok:
             fired.append(Fired(rule.id, rule.level, because))
+    level: CareLevel
     if any(f.level == "urgent" for f in fired):
         level = "urgent"
     else:
-        pointed = [guide.leon_order.index(f.level) for f in fired]  # type: ignore[arg-type]
+        pointed = [guide.leon_order.index(f.level) for f in fired]
         level = guide.leon_order[max(pointed)] if pointed else guide.default_level
     return Proposal(level, guide.version, tuple(fired), tuple(_rejections(guide, level, fired)))
 
 
-def _rejections(guide: Guide, level: str, fired: list[Fired]) -> list[str]:
+def _rejections(guide: Guide, level: CareLevel, fired: list[Fired]) -> list[str]:
     order = list(guide.leon_order)
-    rank = len(order) if level == "urgent" else order.index(level)  # type: ignore[arg-type]
-    out = []
+    rank = len(order) if level == "urgent" else order.index(level)
+    out: list[str] = []
     for lower in order[:rank]:
-        above = [f for f in fired
-                 if f.level == "urgent" or order.index(f.level) > order.index(lower)]  # type: ignore[arg-type]
+        above = [f for f in fired if f.level == "urgent" or order.index(f.level) > order.index(lower)]
         out.append(f"{lower}: not enough — " + "; ".join(f"{f.rule_id} ({f.because})" for f in above))
     return out

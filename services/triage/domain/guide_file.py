@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.triage import datafile
-from services.triage.guide import Condition, Guide
-from services.triage.instruments import InstrumentSet
+from services.triage.domain import datafile
+from services.triage.domain.datafile import Loc, Problem
+from services.triage.domain.guide import Condition, Guide
+from services.triage.domain.instruments import InstrumentSet
 
 
 def load_guide(path: Path, instruments: InstrumentSet) -> Guide:
     """Load the rules file and check that every scale and band it names exists in the loaded instruments."""
     guide, lines = datafile.load(path, Guide)
-    problems = []
+    problems: list[Problem] = []
     if guide.default_level not in guide.leon_order:
         problems.append((("default_level",), f"'{guide.default_level}' is not in leon_order"))
     if "urgent" in guide.leon_order:
@@ -35,15 +36,15 @@ def _normed(instruments: InstrumentSet) -> set[str]:
     return {s.id for i in instruments.by_id.values() for s in i.scales if s.norms}
 
 
-def _condition_problems(cond: Condition, loc: tuple, instruments: InstrumentSet) -> list[tuple[tuple, str]]:
+def _condition_problems(cond: Condition, loc: Loc, instruments: InstrumentSet) -> list[Problem]:
     known = _scale_bands(instruments)
-    out: list[tuple[tuple, str]] = []
+    out: list[Problem] = []
     for key, subs in (("all", cond.all_of), ("any", cond.any_of)):
         for j, sub in enumerate(subs or ()):
             out.extend(_condition_problems(sub, (*loc, key, j), instruments))
     if cond.not_ is not None:
         out.extend(_condition_problems(cond.not_, (*loc, "not"), instruments))
-    refs: list[tuple[tuple, str, tuple[str, ...]]] = []
+    refs: list[tuple[Loc, str, tuple[str, ...]]] = []
     if cond.band_in:
         refs.append(((*loc, "band_in", "scale"), cond.band_in.scale, cond.band_in.bands))
     for key, leaf in (("t_at_least", cond.t_at_least), ("raw_at_least", cond.raw_at_least)):
