@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.common import MUNICIPALITIES
 
-DEFAULT_FILE = Path(__file__).parent / "data" / "units.yaml"
+DEFAULT_FILE = Path(__file__).parents[1] / "data" / "units.yaml"
 Profession = Literal["psychologist", "counsellor", "psychiatric_nurse", "physician"]
+PromiseLevel = Literal["primary_care", "bup", "parenting_group", "urgent"]  # the care levels with a promise
+UnitLevel = Literal["first_line", "specialist"]
 
 
 class Unit(BaseModel):
@@ -20,7 +22,7 @@ class Unit(BaseModel):
     kind: Literal["health_centre", "cottage_hospital", "bup"]
     operator: Literal["region", "private"]
     municipality: str
-    level: Literal["first_line", "specialist"]
+    level: UnitLevel
     ages: tuple[int, int]
     professions: tuple[Profession, ...] = Field(min_length=1)
     digital_visits: bool
@@ -34,7 +36,7 @@ class Unit(BaseModel):
 class Reference(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     version: str
-    promise_days: dict[Literal["primary_care", "bup", "parenting_group", "urgent"], int]
+    promise_days: dict[PromiseLevel, int]
     hold_minutes: int = Field(gt=0)
     course_kinds: tuple[str, ...] = Field(min_length=1)
     neighbours: dict[str, tuple[str, ...]]
@@ -65,10 +67,11 @@ class Reference(BaseModel):
 
 
 class ReferenceError_(ValueError):
-    pass
+    """The units file is missing, not YAML, or breaks a rule; the message names the file."""
 
 
 def load(path: Path | None = None) -> Reference:
+    """The units file at `path` (default: the one shipped in data/), validated."""
     path = path or DEFAULT_FILE
     try:
         return Reference.model_validate(yaml.safe_load(path.read_text()))
