@@ -25,6 +25,8 @@ from services.intake.domain.child import Child
 from services.intake.domain.rules import IntakeRules
 
 SignpostReason = Literal["outside_healthcare", "adult_care", "out_of_county", "other"]
+CloseReason = Literal["completed", "withdrawn"]  # what staff may give
+ClosedReason = Literal["signposted", "completed", "withdrawn", "merged"]  # why a case closed, as CaseClosed says
 PARTNER_SOURCES: tuple[Source, ...] = ("school_student_health", "social_services", "partner_external",
                                        "partner_internal", "other")
 _ROLES: dict[str, Role] = {r: r for r in get_args(Role)}
@@ -155,10 +157,6 @@ def _paper_events(c: Contact, case_id: str, now: datetime, corr: uuid.UUID) -> l
         payload=PaperReferralDigitisedPayload(document_sha256=p.document_sha256, date_written=p.date_written,
                                               date_arrived=p.date_arrived, digitised_at=now,
                                               arrival_delay_days=p.arrival_delay_days))]
-
-
-CloseReason = Literal["completed", "withdrawn"]  # what staff may give
-ClosedReason = Literal["signposted", "completed", "withdrawn", "merged"]  # why a case closed, as CaseClosed says
 
 
 def close_events(case_id: str, now: datetime, reason: CloseReason) -> list[Event]:

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from personnummer.personnummer import Personnummer, PersonnummerException  # type: ignore[import-untyped]  # the library ships no type hints
+from personnummer.personnummer import (  # type: ignore[import-untyped]  # the library ships no type hints
+    Personnummer,
+    PersonnummerException,
+)
 
 from services.chassis.refusal import Refusal, Refused
 

@@ -63,6 +63,7 @@ def call_source(channel: Channel, source: Source) -> Source:
                               f"Samtal på partnernumret: ange en av {', '.join(PARTNER_SOURCES)}.",
                               f"A call on the partners' number: give one of {', '.join(PARTNER_SOURCES)}."))
     if channel == "phone" and source not in PHONE_SOURCES:
-        raise Refused(Refusal("source", "source_for_line", "Samtal på 1177: vårdnadshavare, den unge själv eller annan.",
+        raise Refused(Refusal("source", "source_for_line",
+                              "Samtal på 1177: vårdnadshavare, den unge själv eller annan.",
                               "A call on 1177: guardian, young person or other."))
     return source

@@ -69,7 +69,8 @@ def seal(deps: Deps, ref: str, contact: ContactDetails | ContactIn | None) -> Se
 
 
 def submit(deps: Deps, contact: Contact, staff: Staff, key: str | None, req_hash: str,
-           extra: dict[str, Any] | None = None, rows: tuple[IntakeBase, ...] = (), after: After | None = None) -> Answer:
+           extra: dict[str, Any] | None = None, rows: tuple[IntakeBase, ...] = (),
+           after: After | None = None) -> Answer:
     """Store the decision, `rows` and the events atomically; (answer, replayed). A lost race is retried.
 
     The first attempt does not look the idempotency key up (one round trip less): nearly every submission
