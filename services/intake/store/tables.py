@@ -1,11 +1,20 @@
-"""Tables of the intake service: cases, their contacts, calls, scanned documents, idempotency keys."""
+"""Tables of the intake service: cases, their contacts, calls, scanned documents, school referrals, idempotency keys."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.orm import registry
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import AutoString, Field, SQLModel
+
+from contracts.common import Channel, Source
+from contracts.intake import Line
+from services.intake.domain.cases import ClosedReason
+from services.intake.domain.child import TriageHint
+from services.intake.domain.telephony import Step
+
+CaseStatus = Literal["open", "closed"]
 
 
 class IntakeBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -15,27 +24,32 @@ class IntakeBase(SQLModel, registry=registry(metadata=MetaData())):
 metadata = IntakeBase.metadata
 
 
+def _text(length: int, **kw: Any) -> Any:
+    """A column holding a contract `Literal`: text of at most `length` (SQLModel maps no Literal by itself)."""
+    return Field(sa_type=AutoString(length=length), max_length=length, **kw)
+
+
 class CaseRow(IntakeBase, table=True):
     """A child's case at the contact centre. Pseudonymous: no identity number, name or phone here."""
 
     __tablename__ = "cases"
     case_id: str = Field(primary_key=True, max_length=20)
     patient_ref: str = Field(index=True, max_length=40)
-    status: str = Field(max_length=12, index=True)  # open | closed
-    channel: str = Field(max_length=12)
-    source: str = Field(max_length=40)
+    status: CaseStatus = _text(12, index=True)
+    channel: Channel = _text(12)
+    source: Source = _text(40)
     clock_start: datetime = Field(index=True)
     received_at: datetime
     opened_at: datetime
     age_years: int
-    sex: str = Field(max_length=10)
+    sex: Literal["female", "male"] = _text(10)
     municipality: str = Field(max_length=40)
-    triage_hint: str = Field(max_length=20)
+    triage_hint: TriageHint = _text(20)
     assessed_at: datetime | None = None
     passed_on_at: datetime | None = None  # triage decided a care level (CareLevelDecided)
     closed_at: datetime | None = None
-    closed_reason: str | None = Field(default=None, max_length=20)
-    sealed_contact: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    closed_reason: ClosedReason | None = _text(20, default=None)
+    sealed_contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class OpenCaseRow(IntakeBase, table=True):
@@ -52,8 +66,8 @@ class ContactRow(IntakeBase, table=True):
     __tablename__ = "case_contacts"
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True, max_length=20)
-    channel: str = Field(max_length=12)
-    source: str = Field(max_length=40)
+    channel: Channel = _text(12)
+    source: Source = _text(40)
     clock_start: datetime
     received_at: datetime
     linked: bool
@@ -72,8 +86,8 @@ class CallStepRow(IntakeBase, table=True):
     __table_args__ = (UniqueConstraint("call_id", "step", "at", name="uq_call_step"),)
     id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(index=True, max_length=120)
-    line: str = Field(max_length=20)
-    step: str = Field(max_length=20)
+    line: Line = _text(20)
+    step: Step = _text(20)
     at: datetime
     received_at: datetime
     event_id: str = Field(max_length=36)
@@ -103,15 +117,15 @@ class SchoolReferralRow(IntakeBase, table=True):
     sender_ref: str = Field(index=True, max_length=120)
     submitted_at: datetime = Field(index=True)
     linked: bool
-    problem_areas: list = Field(sa_column=Column(JSON, nullable=False))
+    problem_areas: list[str] = Field(sa_column=Column(JSON, nullable=False))
     question: str = Field(max_length=4000)
-    tried_steps: list = Field(sa_column=Column(JSON, nullable=False))
+    tried_steps: list[str] = Field(sa_column=Column(JSON, nullable=False))
     tried_text: str = Field(max_length=2000)
     consent_by: str = Field(max_length=30)
     consent_how: str = Field(max_length=30)
     consent_on: date
-    sender: dict = Field(sa_column=Column(JSON, nullable=False))
-    attachments: list = Field(sa_column=Column(JSON, nullable=False))
+    sender: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    attachments: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class IdempotencyRow(IntakeBase, table=True):
@@ -121,54 +135,11 @@ class IdempotencyRow(IntakeBase, table=True):
     key: str = Field(primary_key=True, max_length=300)
     request_hash: str = Field(max_length=64)
     case_id: str | None = Field(default=None, max_length=20)
-    response: dict = Field(sa_column=Column(JSON, nullable=False))
+    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
 
 
-def open_case_of(s: Session, patient_ref: str) -> CaseRow | None:
-    """The child's open case, locked for this transaction (PostgreSQL) so two links cannot lose a clock start."""
-    link = s.get(OpenCaseRow, patient_ref)
-    return s.get(CaseRow, link.case_id, with_for_update=True) if link else None
 
-
-def call_steps(s: Session, call_id: str) -> list[CallStepRow]:
-    return list(s.exec(select(CallStepRow).where(CallStepRow.call_id == call_id)))
-
-
-def answered_calls_without_case(s: Session, since: datetime, limit: int = 50) -> list[CallStepRow]:
-    """Calls answered or called back since `since` that no case has taken yet, newest first."""
-    taken = select(ContactRow.call_id).where(ContactRow.call_id.is_not(None))  # type: ignore[union-attr]
-    q = (select(CallStepRow).where(CallStepRow.step.in_(("CallAnswered", "CallbackMade")),  # type: ignore[attr-defined]
-                                   CallStepRow.at >= since, CallStepRow.call_id.not_in(taken))  # type: ignore[attr-defined]
-         .order_by(CallStepRow.at.desc()).limit(limit))  # type: ignore[attr-defined]
-    return list(s.exec(q))
-
-
-def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
-    """Open cases not yet medically assessed, oldest clock start first."""
-    q = (select(CaseRow).where(CaseRow.status == "open", CaseRow.assessed_at.is_(None))  # type: ignore[union-attr]
-         .order_by(CaseRow.clock_start, CaseRow.case_id).limit(limit))  # type: ignore[arg-type]
-    return list(s.exec(q))
-
-
-def contacts_of(s: Session, case_id: str) -> list[ContactRow]:
-    return list(s.exec(select(ContactRow).where(ContactRow.case_id == case_id).order_by(ContactRow.id)))  # type: ignore[arg-type]
-
-
-def school_referrals_of(s: Session, school_id: str, limit: int = 200) -> list[tuple[SchoolReferralRow, CaseRow]]:
-    """A school's referrals, newest first, each with its case (for the status only)."""
-    q = (select(SchoolReferralRow, CaseRow).where(SchoolReferralRow.school_id == school_id,
-                                                  SchoolReferralRow.case_id == CaseRow.case_id)
-         .order_by(SchoolReferralRow.submitted_at.desc()).limit(limit))  # type: ignore[attr-defined]
-    return [(r, c) for r, c in s.exec(q)]
-
-
-def school_referrals_of_case(s: Session, case_id: str) -> list[SchoolReferralRow]:
-    q = select(SchoolReferralRow).where(SchoolReferralRow.case_id == case_id).order_by(SchoolReferralRow.submitted_at)
-    return list(s.exec(q))  # type: ignore[arg-type]
-
-
-def submissions_since(s: Session, sender_ref: str, since: datetime) -> int:
-    q = select(SchoolReferralRow.referral_id).where(SchoolReferralRow.sender_ref == sender_ref,
-                                                    SchoolReferralRow.submitted_at >= since)
-    return len(list(s.exec(q)))
+def table(model: type[IntakeBase]) -> Table:
+    """A model's Core table, for plain INSERTs that skip the ORM's unit of work (its cost dominated a referral)."""
+    return metadata.tables[str(model.__tablename__)]

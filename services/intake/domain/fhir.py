@@ -10,7 +10,9 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from contracts.common import ContactDetails
-from services.intake.domain.problems import Invalid, problem
+from services.chassis.clock import STOCKHOLM
+from services.chassis.refusal import Refusal, Refused
+from services.intake.domain.calendar import local_day, start_of_day
 from services.intake.forms import ContactIn
 
 PERSONNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.1"
@@ -34,18 +36,18 @@ class FhirReferral:
         return f"FhirReferral(external_ref={self.external_ref!r})"
 
 
-def _bad(field: str, sv: str, en: str, code: str = "fhir_invalid") -> Invalid:
-    return Invalid([problem(field, sv, en, code)])
+def _bad(field: str, sv: str, en: str, code: str = "fhir_invalid") -> Refused:
+    return Refused(Refusal(field, code, sv, en))
 
 
-def _schema_problems(exc: ValidationError) -> Invalid:
+def _schema_problems(exc: ValidationError) -> Refused:
     # Only the location and the rule: pydantic's `input` may hold the child's data.
     out = []
     for e in exc.errors()[:20]:
         loc = "Bundle." + ".".join(str(p) for p in e.get("loc", ()))
-        out.append(problem(loc, f"Ogiltig FHIR-resurs: {e.get('msg', '')}", f"Invalid FHIR resource: {e.get('msg', '')}",
-                           "fhir_schema"))
-    return Invalid(out)
+        out.append(Refusal(loc, "fhir_schema", f"Ogiltig FHIR-resurs: {e.get('msg', '')}",
+                           f"Invalid FHIR resource: {e.get('msg', '')}"))
+    return Refused(*out)
 
 
 def parse_bundle(doc: Any) -> Bundle:
@@ -112,8 +114,8 @@ def _contact(patient: Any) -> ContactDetails | None:
             try:
                 form = ContactIn(name=name, phone=phone, email=email, preferred_channel="sms" if phone else "email")
             except ValidationError as exc:
-                raise Invalid([problem(_CONTACT_FIELDS.get(str(e["loc"][0]), "Patient.contact"), sv, en, code)
-                               for e, (sv, en, code) in ((e, _split(e)) for e in exc.errors())]) from None
+                raise Refused(*(Refusal(_CONTACT_FIELDS.get(str(e["loc"][0]), "Patient.contact"), code, sv, en)
+                                for e, (sv, en, code) in ((e, _split(e)) for e in exc.errors()))) from None
             return form.details()
     return None
 
@@ -152,3 +154,12 @@ def referral_from_bundle(doc: Any) -> FhirReferral:
                    "The referral has no identifier (identifier or id).", "missing")
     return FhirReferral(authored=sr.authoredOn, external_ref=str(ext)[:120], identity_number=_identity(patient),
                         municipality=_municipality(patient), contact=_contact(patient), reason_codes=_reasons(sr))
+
+
+def clock_of(authored: datetime | date) -> tuple[date, datetime]:
+    """(the referral's day, its clock start): a date-only authoredOn starts at midnight; a local time is Stockholm's."""
+    if isinstance(authored, datetime):
+        if authored.tzinfo is None:
+            authored = authored.replace(tzinfo=STOCKHOLM)
+        return local_day(authored), authored
+    return authored, start_of_day(authored)

@@ -1,16 +1,12 @@
-"""Intake's versioned policy data (age bands, municipalities, the 3-day promise), validated at start-up."""
+"""Intake's versioned policy data (age bands, municipalities, the 3-day promise): its shape and its own checks."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
-from pathlib import Path
+from itertools import pairwise
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.common import MUNICIPALITIES, SignpostDestination
-
-RULES_FILE = Path(__file__).parent / "data" / "intake_rules.yaml"
 
 
 class AgeBand(BaseModel):
@@ -43,7 +39,7 @@ class IntakeRules(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> IntakeRules:
         # Bands must follow each other without gaps, or some contact day would have no rule.
-        for before, after in zip(self.age_bands, self.age_bands[1:]):
+        for before, after in pairwise(self.age_bands):
             if before.until is None or before.until + timedelta(days=1) != after.starts:
                 raise ValueError(f"age bands must be contiguous: {before.until} -> {after.starts}")
         if self.age_bands[-1].until is not None:
@@ -63,13 +59,3 @@ class IntakeRules(BaseModel):
 
     def municipality_by_code(self, code: str) -> str | None:
         return next((m.name for m in self.municipalities if m.code == code), None)
-
-
-def load_rules(path: Path = RULES_FILE) -> IntakeRules:
-    """Parse and validate the rules file; a broken file stops the service at start-up."""
-    return IntakeRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-@lru_cache(maxsize=1)
-def default_rules() -> IntakeRules:
-    return load_rules()
