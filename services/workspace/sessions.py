@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from services.chassis.auth import Staff
 
@@ -22,8 +23,8 @@ class Session:
     sid: str
     token: str
     staff: Staff
+    last_seen: float
     lang: str = "sv"
-    last_seen: float = field(default_factory=time.monotonic)
 
     @property
     def sees_personal_data(self) -> bool:
@@ -31,14 +32,18 @@ class Session:
 
 
 class Sessions:
-    """In memory: one workspace process holds its sessions (a restart signs everyone out, on purpose)."""
+    """In memory: one workspace process holds its sessions (a restart signs everyone out, on purpose).
 
-    def __init__(self, idle_s: int) -> None:
+    The clock is a monotonic one (seconds, any origin): idle time must not jump with the wall clock. It is
+    injected so a test's clock reaches both the opening and the checking of a session."""
+
+    def __init__(self, idle_s: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_s = idle_s
+        self._clock = clock
         self._by_id: dict[str, Session] = {}
 
     def open(self, token: str, staff: Staff, lang: str = "sv") -> Session:
-        s = Session(sid=secrets.token_urlsafe(32), token=token, staff=staff, lang=lang)
+        s = Session(sid=secrets.token_urlsafe(32), token=token, staff=staff, last_seen=self._clock(), lang=lang)
         self._by_id[s.sid] = s
         return s
 
@@ -46,7 +51,7 @@ class Sessions:
         s = self._by_id.get(sid or "")
         if s is None:
             return None
-        now = time.monotonic()
+        now = self._clock()
         if now - s.last_seen > self.idle_s:
             self._by_id.pop(s.sid, None)
             return None
