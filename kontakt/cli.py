@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kontakt.apache_kafka import KafkaUnavailable
+from kontakt.call_cli import call_command
 from kontakt.clock_cli import clock_app
 from kontakt.kpi_cli import kpi_app
 from kontakt.system import APPS, SERVICES, System
@@ -26,6 +27,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(clock_app, name="clock")
+app.command("call")(call_command)
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.chassis.auth import Staff
 
@@ -25,6 +25,9 @@ class Session:
     staff: Staff
     last_seen: float
     lang: str = "sv"
+    # embedded default only: what the phone showed for a test call rung for this person (caller's number, the
+    # personnummer given), to fill in the call's form; kept here, never in intake's telephony API or the browser
+    test_calls: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sees_personal_data(self) -> bool:
