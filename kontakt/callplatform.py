@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -77,7 +77,7 @@ def plan_call(scenario: Scenario = "answered", staff: str = DEFAULT_STAFF, calle
               identity_number: str | None = None, line: str = "public_1177", now: datetime | None = None,
               rng: random.Random | None = None) -> RingingCall:
     rng = rng or random.Random()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     number = caller_number or f"+4670{rng.choice(FICTIONAL_NUMBERS)}"
     call_id = f"test-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"  # no caller data in the id: it travels on Kafka
     return RingingCall(call_id, scenario, staff, number, identity_number, line, steps_for(scenario, now))

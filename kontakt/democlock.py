@@ -7,7 +7,7 @@ import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ class DemoClock:
     def set(self, at: datetime) -> None:
         """From now on the services' clock reads `at` (and runs on from there)."""
         with self._lock:
-            self._offset_s = (at - datetime.now(timezone.utc)).total_seconds()
+            self._offset_s = (at - datetime.now(UTC)).total_seconds()
             self._write()
 
     def reset(self) -> None:
@@ -48,7 +48,7 @@ class DemoClock:
     def _write(self) -> None:
         if self._offset_s is None:
             return
-        lease_until = datetime.now(timezone.utc).timestamp() + self.lease_s
+        lease_until = datetime.now(UTC).timestamp() + self.lease_s
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"offset_s": self._offset_s, "lease_until": lease_until}))
         tmp.replace(self.path)  # the services never read half a file
@@ -106,8 +106,8 @@ def describe(path: Path) -> tuple[str, str]:
         return (f"{path} går inte att läsa; tjänsterna behåller sin senaste förskjutning. Kör `kontakt clock reset`.",
                 f"{path} cannot be read; the services keep their last offset. Run `kontakt clock reset`.")
     days = offset.total_seconds() / 86400
-    now = datetime.now(timezone.utc)
-    shown = (now + offset).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC)
+    shown = (now + offset).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if lease_until is not None and now.timestamp() > lease_until:
         return (f"Förskjutning {days:+.1f} dagar kvarlämnad av en avbruten demo; den gäller inte längre "
                 "(hyrestiden har gått ut). `kontakt clock reset` tar bort filen.",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -51,7 +51,7 @@ class SystemClock:
         return self._offset
 
     def now(self) -> datetime:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return now + self._current_offset(now)
 
 

@@ -21,8 +21,8 @@ from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
-from services.workspace.work import build_work
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
+from services.workspace.work import build_work
 
 STATIC = Path(__file__).parent / "static"
 # Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).

@@ -7,7 +7,7 @@ embedded default's local issuer, exactly as `kontakt call` sends it.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import APIRouter, Request
@@ -30,7 +30,7 @@ def build_test_call(web: Web) -> APIRouter:
     @router.post("/calls/test")
     async def ring_test_call(request: Request) -> Response:
         session = web.session(request)
-        now = datetime.now(timezone.utc)  # the platform's own clock: the true time
+        now = datetime.now(UTC)  # the platform's own clock: the true time
         call = plan_call("answered", staff=session.staff.subject, rng=rng,
                          identity_number=child_personnummer(rng, now.astimezone(STOCKHOLM).date()), now=now)
         token = issuer.token("ops", subject="S-CALL-PLATFORM", ttl_s=60)

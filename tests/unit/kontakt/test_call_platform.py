@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def served_intake(tmp_path: Path) -> Iterator[tuple[Intake, str]]:
     """Intake over real HTTP (the CLI is a separate program), its clock at the true time, no broker."""
     issuer = LocalIssuer(tmp_path / "data" / "keys")  # the embedded default's issuer, as `kontakt up` makes it
     intake = make_intake(tmp_path, issuer)
-    intake.clock.at = datetime.now(timezone.utc)
+    intake.clock.at = datetime.now(UTC)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(intake.app, lifespan="off", log_level="warning"))
@@ -73,7 +73,7 @@ def test_kontakt_call_rings_offered_queued_answered_and_the_call_waits_for_a_cal
     assert [c["call_id"] for c in waiting] == [call_id]
     # the phone shows who rings and for whom; intake and its events know nothing of the caller
     assert "+46701740611" in out and "20150314-2380" in out and f"besvarat av {DEFAULT_STAFF}" in out
-    assert DEFAULT_STAFF == local_subject("clinician")  # the workspace's signed-in clinician
+    assert local_subject("clinician") == DEFAULT_STAFF  # the workspace's signed-in clinician
     text = "".join(e.model_dump_json() for e in events)
     assert "1740611" not in text and "20150314" not in text and "S-LOCAL" not in text
 
@@ -101,7 +101,7 @@ def test_a_refused_step_fails_the_command_with_intakes_reason(tmp_path: Path,
 
 
 def test_every_step_lies_in_the_past_and_the_call_id_carries_no_caller_data() -> None:
-    now = datetime(2026, 3, 14, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
     for scenario in ("answered", "queue_full", "abandoned_callback"):
         steps = steps_for(scenario, now)  # type: ignore[arg-type]
         assert all(at <= now for _, at in steps) and [at for _, at in steps] == sorted(at for _, at in steps)

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +41,14 @@ def test_a_signal_stops_a_stalled_demo_at_once_and_puts_the_clock_back(
     proc = _stalled_demo(clock_file, ignore_sigint)
     try:
         shifted = SystemClock(clock_file).now()
-        assert shifted < datetime.now(timezone.utc) - timedelta(days=4)  # the demo's first act, days ago
+        assert shifted < datetime.now(UTC) - timedelta(days=4)  # the demo's first act, days ago
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert proc.returncode == 130 and out.startswith("stopped"), out
     assert not clock_file.exists()
-    assert abs(SystemClock(clock_file).now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    assert abs(SystemClock(clock_file).now() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 def test_ctrl_c_inside_an_act_is_not_taken_for_a_refused_act_and_the_clock_is_put_back(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_ctrl_c_inside_an_act_is_not_taken_for_a_refused_act_and_the_clock_is_pu
 
 def test_a_held_clock_renews_its_lease_and_an_abandoned_one_runs_out(tmp_path: Path) -> None:
     clock_file = tmp_path / "clock.json"
-    past = datetime.now(timezone.utc) - timedelta(days=30)
+    past = datetime.now(UTC) - timedelta(days=30)
     held = DemoClock(clock_file, lease_s=0.3)
     with held.held():
         held.set(past)
@@ -80,13 +80,13 @@ def test_a_held_clock_renews_its_lease_and_an_abandoned_one_runs_out(tmp_path: P
     abandoned.set(past)
     time.sleep(0.3)
     assert clock_file.exists()
-    assert abs(SystemClock(clock_file).now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    assert abs(SystemClock(clock_file).now() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 def test_kontakt_clock_shows_the_offset_and_resets_it(tmp_path: Path) -> None:
     runner = CliRunner()
     clock = DemoClock(tmp_path / "clock.json")
-    clock.set(datetime.now(timezone.utc) - timedelta(days=30))
+    clock.set(datetime.now(UTC) - timedelta(days=30))
     shown = runner.invoke(app, ["clock", "show", "--data-dir", str(tmp_path)])
     assert shown.exit_code == 0 and "förskjuten -30.0 dagar" in shown.output and "shifted -30.0 days" in shown.output
     (tmp_path / "clock.json").write_text(json.dumps({"offset_s": -86400 * 30, "lease_until": time.time() - 5}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,7 +23,7 @@ LABEL_SV, LABEL_EN = "Testsamtal (inbyggd standardmiljö)", "Test call (embedded
 @pytest.fixture
 async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
     svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))  # the workspace's local issuer's keys
-    svc.clock.at = datetime.now(timezone.utc)
+    svc.clock.at = datetime.now(UTC)
     yield svc
     await svc.http.aclose()
     svc.rt.db.dispose()
