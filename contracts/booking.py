@@ -206,5 +206,5 @@ class BupStageStarted(_Booking[BupStageStartedPayload]):
     payload: BupStageStartedPayload = F("The start.")
 
 
-EVENTS = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
+EVENTS: list[type[Event]] = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
           GroupDroppedOut, GroupEvaluated, NoBookableSlots, BupStageDecided, BupStageWaitExcluded, BupStageStarted]

@@ -1,7 +1,7 @@
 """Value types shared by several events: care levels, channels, municipalities, sealed contacts."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from contracts.envelope import F, Payload
 
@@ -9,7 +9,7 @@ Municipality = Literal[
     "Umeå", "Skellefteå", "Lycksele", "Vilhelmina", "Storuman", "Sorsele", "Malå", "Norsjö",
     "Åsele", "Dorotea", "Vindeln", "Vännäs", "Bjurholm", "Nordmaling", "Robertsfors",
 ]
-MUNICIPALITIES: tuple[str, ...] = Municipality.__args__  # type: ignore[attr-defined]
+MUNICIPALITIES: tuple[str, ...] = get_args(Municipality)
 
 Sex = Literal["female", "male", "other", "unknown"]
 # school_form: the digital referral form for schools' student health (the clock starts at submission).

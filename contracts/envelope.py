@@ -67,9 +67,11 @@ class Event(BaseModel, Generic[P]):
     payload: P = F("What happened: the event type's own fields.")
 
     @classmethod
-    def new(cls, *, payload: P, occurred_at: datetime, recorded_at: datetime | None = None,
+    def new(
+            cls, *, payload: P,  # type: ignore[misc]  # P is covariant, yet new() only builds a frozen event: safe
+            occurred_at: datetime, recorded_at: datetime | None = None,
             case_id: str | None = None, caused_by: Event[Any] | None = None,
-            correlation_id: uuid.UUID | None = None) -> Self:  # type: ignore[misc]  # builds a new frozen event: P flows only in, so covariance is safe
+            correlation_id: uuid.UUID | None = None) -> Self:
         """Build an event of this type; causality is inherited from `caused_by` when given."""
         if correlation_id is None:
             correlation_id = caused_by.correlation_id if caused_by else uuid.uuid4()

@@ -207,7 +207,7 @@ class CaseClosed(Event[CaseClosedPayload]):
     payload: CaseClosedPayload = F("The closing.")
 
 
-EVENTS = [CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade,
+EVENTS: list[type[Event]] = [CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade,
           ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
           MedicalAssessmentRecorded, CaseClosed]
 

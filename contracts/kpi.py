@@ -45,4 +45,4 @@ class GuaranteeAtRisk(_Kpi[GuaranteeAtRiskPayload]):
     payload: GuaranteeAtRiskPayload = F("The clock.")
 
 
-EVENTS = [DeviationTagged, GuaranteeAtRisk]
+EVENTS: list[type[Event]] = [DeviationTagged, GuaranteeAtRisk]

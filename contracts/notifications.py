@@ -41,4 +41,4 @@ class NotificationFailed(_Notifications[NotificationPayload]):
     payload: NotificationPayload = F("The failure.")
 
 
-EVENTS = [NotificationSent, NotificationFailed]
+EVENTS: list[type[Event]] = [NotificationSent, NotificationFailed]

@@ -115,4 +115,4 @@ class CollaborationInitiated(_Triage[CollaborationInitiatedPayload]):
     payload: CollaborationInitiatedPayload = F("The collaboration.")
 
 
-EVENTS = [InterviewCompleted, RiskEscalated, InterviewAssessmentRecorded, CareLevelDecided, CollaborationInitiated]
+EVENTS: list[type[Event]] = [InterviewCompleted, RiskEscalated, InterviewAssessmentRecorded, CareLevelDecided, CollaborationInitiated]

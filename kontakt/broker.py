@@ -7,13 +7,17 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Coroutine
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from services.chassis.topics import partitions_of
+
+T = TypeVar("T")
 
 
 def tansu_binary() -> Path:
@@ -120,5 +124,5 @@ async def read_all(bootstrap: str, topic: str, timeout: float = 5.0,
         await consumer.stop()
 
 
-def run(coro):  # type: ignore[no-untyped-def]
+def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)

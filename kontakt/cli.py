@@ -5,12 +5,16 @@ import json
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kontakt.apache_kafka import KafkaUnavailable
+from kontakt.call_cli import call_command
+from kontakt.clock_cli import clock_app
 from kontakt.kpi_cli import kpi_app
 from kontakt.system import APPS, SERVICES, System
 
@@ -24,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(clock_app, name="clock")
+app.command("call")(call_command)
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +145,6 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
                                        help="The system's broker, for --year (default: the embedded one).")) -> None:
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
-    import httpx
 
     from kontakt.demo import main as run_demo
 
@@ -152,7 +157,12 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
             raise typer.Exit(1) from None
     if year:
         days = 365
-    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
+    try:
+        fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM or SIGHUP (kontakt/democlock.py)
+        console.print(f"Demon avbröts ({stop or 'Ctrl-C'}); tjänsternas klocka går rätt igen. | "
+                      f"The demo was stopped ({stop or 'Ctrl-C'}); the services' clock is true again.")
+        raise typer.Exit(130) from None
     console.print(f"calls {fig.calls} (queue full {fig.queue_full}); cases {fig.cases} (school {fig.school}); "
                   f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
     if fig.failed:
@@ -198,19 +208,18 @@ def trace(case_id: str = typer.Argument(..., help="The case id, e.g. C-4Q7T2M9KZ
         raise typer.Exit(1)
 
 
-def merge_audit(answers: dict[str, dict]) -> list[dict]:  # type: ignore[type-arg]
+def merge_audit(answers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The five services' audit reports for one child, as one list in time order, each row naming its service."""
     rows = [{"service": name, **r} for name, a in answers.items() for r in a.get("records", [])]
     return sorted(rows, key=lambda r: (str(r["at"]), r["service"]))
 
 
-def collect_audit(urls: dict[str, str], token: str, child_ref: str) -> tuple[list[str], list[dict]]:  # type: ignore[type-arg]
+def collect_audit(urls: dict[str, str], token: str, child_ref: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Ask every service's audit report for the child; intake first, since it knows every case of the child,
     which the others (kpi keeps no patient reference) are then asked about too."""
-    import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
-    answers: dict[str, dict] = {}  # type: ignore[type-arg]
+    answers: dict[str, dict[str, Any]] = {}
     cases: list[str] = []
     for name in sorted(urls, key=lambda n: n != "intake"):
         try:
@@ -285,22 +294,26 @@ def contracts_asyncapi() -> None:
 
 @db_app.command("revision")
 def db_revision(service: str, message: str = typer.Option(..., "-m")) -> None:
-    """Autogenerate a migration for SERVICE from its tables (against a scratch SQLite database)."""
+    """Autogenerate a migration for SERVICE from its tables (against a scratch SQLite database); SERVICE `chassis`
+    for the chassis's own tables (outbox, inbox, audit), whose one history every service's database runs."""
     import importlib
     import tempfile
 
     from services.chassis import migrations
     from services.chassis.db import Database
+    from services.chassis.tables import chassis_metadata
 
-    mod = importlib.import_module(f"services.{service}.app")
-    rt, _ = mod.build()
     with tempfile.TemporaryDirectory() as tmp:
+        if service == "chassis":
+            migrations.chassis_revision(Database(f"sqlite:///{tmp}/scratch.db", [chassis_metadata]), message)
+            return
+        mod = importlib.import_module(f"services.{service}.app")
+        rt, _ = mod.build()
         db = Database(f"sqlite:///{tmp}/scratch.db", rt.db.metadatas)
         migrations.revision(db, mod.MIGRATIONS, message)
 
 
-def _ops_client(service: str, data_dir: Path, url: str):  # type: ignore[no-untyped-def]
-    import httpx
+def _ops_client(service: str, data_dir: Path, url: str) -> httpx.Client:
 
     from services.chassis.issuer import LocalIssuer
 

@@ -11,9 +11,9 @@ shared `transactional.id`. Needs Apache Kafka (the embedded Tansu has no transac
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from contracts.registry import dead_letter_topic
 from services.chassis.topics import partitions_of
@@ -25,7 +25,7 @@ DLQ_HEADER_PREFIX = "x-dlq-"
 class Redriven:
     records: int = 0
     transactions: int = 0
-    by_topic: dict[str, int] | None = None
+    by_topic: dict[str, int] = field(default_factory=dict)
 
 
 def redrive_group(group: str) -> str:
@@ -33,7 +33,7 @@ def redrive_group(group: str) -> str:
     return f"{group}.redrive"
 
 
-def original_record(record) -> tuple[str, list[tuple[str, bytes]]]:  # type: ignore[no-untyped-def]
+def original_record(record: ConsumerRecord[bytes, bytes]) -> tuple[str, list[tuple[str, bytes]]]:
     """Where a dead letter came from, and its headers as they were before it was dead-lettered."""
     headers = list(record.headers or ())
     origin = dict(headers).get("x-dlq-original-topic")
@@ -78,7 +78,7 @@ async def redrive(bootstrap: str, group: str, batch: int = 200) -> Redriven:
                 for r in records:
                     origin, headers = original_record(r)
                     await producer.send(origin, r.value, key=r.key, headers=headers)
-                    done.by_topic[origin] = done.by_topic.get(origin, 0) + 1  # type: ignore[index]
+                    done.by_topic[origin] = done.by_topic.get(origin, 0) + 1
                 offsets = {tp: rs[-1].offset + 1 for tp, rs in fetched.items() if rs}
                 await producer.send_offsets_to_transaction(offsets, redrive_group(group))
             done.records += len(records)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -48,7 +51,7 @@ class Deliveries:
 
 
 def http_app(deliveries: Deliveries) -> Starlette:
-    def endpoint(kind: str, required: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def endpoint(kind: str, required: tuple[str, ...]) -> Callable[[Request], Awaitable[JSONResponse]]:
         async def receive(request: Request) -> JSONResponse:
             body = await request.json()
             if not all(body.get(k) for k in required):
@@ -65,8 +68,9 @@ class MailHandler:
     def __init__(self, deliveries: Deliveries) -> None:
         self.deliveries = deliveries
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
-        content = envelope.content.decode("utf-8", "replace")
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        raw = envelope.content or b""
+        content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         message_id = next((line.split(":", 1)[1].strip() for line in content.splitlines()
                            if line.lower().startswith("message-id:")), None)
         self.deliveries.deliver("mail", {"to": envelope.rcpt_tos, "content": content}, message_id)

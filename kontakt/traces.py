@@ -62,7 +62,7 @@ def load_case_spans(traces_dir: Path, case_id: str) -> list[Span]:
 def build_tree(spans: list[Span]) -> list[Span]:
     """Roots (spans whose parent is not recorded: the case's synthetic root) with children in time order."""
     by_id = {s.span_id: s for s in spans}
-    roots = []
+    roots: list[Span] = []
     for s in sorted(spans, key=lambda s: s.start_ns):
         parent = by_id.get(s.parent_id) if s.parent_id else None
         (parent.children if parent else roots).append(s)

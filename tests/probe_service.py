@@ -18,8 +18,9 @@ from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
 from services.chassis.settings import ServiceSettings
 
+
 class ProbeBase(SQLModel, registry=registry(metadata=MetaData())):
-    """Base of the probe's own tables."""
+    """The probe service's own tables."""
 
 
 class Tally(ProbeBase, table=True):

@@ -4,16 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
 from faststream.specification import AsyncAPI
 
 from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
-from services.triage.api import build_api
-from services.triage.handlers import build_router
-from services.triage.policy import load_policy
+from services.chassis.subscriptions import register
+from services.triage.api import router
+from services.triage.domain.policy import load_policy
+from services.triage.handlers import SUBSCRIPTIONS
 from services.triage.settings import TriageSettings
 from services.triage.store import TriageCase, metadata
+from services.triage.use_cases import Deps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,9 +28,12 @@ def build(settings: TriageSettings | None = None, clock: Clock | None = None) ->
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Triage",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, TriageCase)
-    rt.include(build_router(rt))
-    app = rt.create_app([build_api(rt, policy)])
-    app.state.policy = policy
+    deps = Deps(policy=policy, clock=rt.clock)
+    consumers = KafkaRouter()
+    register(rt.consumers, consumers, SUBSCRIPTIONS, deps)
+    rt.include(consumers)
+    app = rt.create_app([router])
+    app.state.deps = deps
     return rt, app
 
 

@@ -5,9 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint, update
 from sqlalchemy.orm import registry
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, func, select
+
+from contracts.common import CareLevel, Sex
+from services.triage.domain.instruments import Severity
 
 
 class TriageBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -24,13 +27,13 @@ class TriageCase(TriageBase, table=True):
     case_id: str = Field(primary_key=True, max_length=20)
     patient_ref: str | None = Field(default=None, max_length=40)
     age_years: int | None = None
-    sex: str | None = Field(default=None, max_length=10)
+    sex: Sex | None = Field(default=None, sa_type=String(10))
     municipality: str | None = Field(default=None, max_length=40)
     received_at: datetime | None = None
     interview_scheduled_for: datetime | None = None
     status: str = Field(default="waiting", max_length=20, index=True)  # waiting|interviewing|interviewed|decided|closed
-    risk_severity: str | None = Field(default=None, max_length=10)
-    level: str | None = Field(default=None, max_length=20)
+    risk_severity: Severity | None = Field(default=None, sa_type=String(10))
+    level: CareLevel | None = Field(default=None, sa_type=String(20))
     correlation_id: str | None = Field(default=None, max_length=36)  # the journey's id, carried onto our events
 
 
@@ -67,8 +70,8 @@ class CareDecision(TriageBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True, max_length=20)
     seq: int
-    level: str = Field(max_length=20)
-    guide_level: str = Field(max_length=20)
+    level: CareLevel = Field(sa_type=String(20))
+    guide_level: CareLevel = Field(sa_type=String(20))
     rules_version: str = Field(max_length=20)
     overridden: bool
     override_reason: str | None = Field(default=None, max_length=1000)
@@ -92,11 +95,40 @@ def journey_of(case: TriageCase | None) -> uuid.UUID | None:
     return uuid.UUID(case.correlation_id) if case and case.correlation_id else None
 
 
+def case_of(session: Session, case_id: str) -> TriageCase | None:
+    return session.get(TriageCase, case_id)
+
+
+def case_or_new(session: Session, case_id: str) -> TriageCase:
+    """The case as triage knows it, or a new one (an event of intake's may name a case triage has not seen)."""
+    return session.get(TriageCase, case_id) or TriageCase(case_id=case_id)
+
+
+def interview_of(session: Session, interview_id: str) -> Interview | None:
+    return session.get(Interview, interview_id)
+
+
+def interview_of_case(session: Session, case_id: str) -> Interview | None:
+    """The case's one interview, begun or completed."""
+    return session.exec(select(Interview).where(col(Interview.case_id) == case_id)).first()
+
+
 def answers_of(session: Session, interview_id: str) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for row in session.exec(select(InterviewAnswer).where(InterviewAnswer.interview_id == interview_id)):
+    for row in session.exec(select(InterviewAnswer).where(col(InterviewAnswer.interview_id) == interview_id)):
         out.setdefault(row.form, {})[row.item] = row.value
     return out
+
+
+def claim_completion(session: Session, interview_id: str, now: datetime) -> bool:
+    """Mark the interview completed if it is still open; False when another request completed it first.
+
+    One conditional update decides between two clinicians pressing at the same moment."""
+    session.flush()
+    claimed = session.connection().execute(
+        update(Interview).where(col(Interview.interview_id) == interview_id)
+        .where(col(Interview.completed_at).is_(None)).values(completed_at=now))
+    return claimed.rowcount == 1
 
 
 def waiting_cases(session: Session) -> list[TriageCase]:
@@ -113,5 +145,17 @@ def waiting_cases(session: Session) -> list[TriageCase]:
 
 
 def latest_decision(session: Session, case_id: str) -> CareDecision | None:
-    return session.exec(select(CareDecision).where(CareDecision.case_id == case_id)
+    return session.exec(select(CareDecision).where(col(CareDecision.case_id) == case_id)
                         .order_by(col(CareDecision.seq).desc())).first()
+
+
+def next_decision_seq(session: Session, case_id: str) -> int:
+    """The number of the case's next decision (1 for the first)."""
+    last = session.exec(select(func.max(col(CareDecision.seq))).where(col(CareDecision.case_id) == case_id)).one()
+    return (last or 0) + 1
+
+
+def collaborations_since(session: Session, since: datetime) -> list[Collaboration]:
+    """Collaborations initiated since `since`, newest first."""
+    return list(session.exec(select(Collaboration).where(col(Collaboration.initiated_at) >= since)
+                             .order_by(col(Collaboration.initiated_at).desc())).all())

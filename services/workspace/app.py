@@ -1,7 +1,7 @@
 """Composition root of the staff workspace: settings, the services' client, sessions, pages, static files."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from services.workspace.school import build_school
 from services.workspace.sessions import COOKIE, HOME, Sessions
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
+from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
 from services.workspace.work import build_work
@@ -51,7 +52,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     vendor = vendor_files(settings)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response: Response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -95,4 +96,6 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
                    build_booking(web), build_units(web), build_board(web), build_school(web)):
         app.include_router(router)
+    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
+        app.include_router(build_test_call(web))
     return settings, app

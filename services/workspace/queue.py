@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -22,7 +23,7 @@ def build_queue(web: Web) -> APIRouter:
     @router.get("/queue")
     async def queue_page(request: Request) -> Response:
         session = web.session(request)
-        return web.render(request, "queue.html", session)
+        return web.render(request, "queue.html", session, test_call=web.settings.local_signin)
 
     @router.get("/queue/cases")
     async def queue_cases(request: Request) -> Response:
@@ -59,12 +60,12 @@ def build_queue(web: Web) -> APIRouter:
                   "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
         data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
         errors: dict[str, str] = {}
-        if not data:
+        if scan is None or not data:
             errors["scan"] = _say(session.lang, "Välj den skannade remissen.", "Choose the scanned referral.")
         for f in ("date_written", "date_arrived"):
             if not values[f]:
                 errors[f] = _say(session.lang, "Ange datumet.", "Enter the date.")
-        if errors:
+        if errors or scan is None:
             return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
         referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
                     "date_written": date_written, "date_arrived": date_arrived,
@@ -102,5 +103,5 @@ def _paper_field(field: str) -> str:
         "date_arrived" if field in ("referral", "body") else "form")
 
 
-def _paper_ctx(values: dict[str, str], errors: dict[str, str]) -> dict[str, object]:
+def _paper_ctx(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     return {"values": values, "errors": errors, "municipalities": MUNICIPALITIES, "sources": PAPER_SOURCES}

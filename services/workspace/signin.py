@@ -2,6 +2,8 @@
 in production the region's OIDC provider does (not this page). Either way the token stays on the server."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -19,9 +21,9 @@ class LocalSignIn:
         self.issuer = LocalIssuer(s.issuer_dir(), issuer=s.auth_issuer, audience=s.auth_audience)
         self.verifier = TokenVerifier(s.auth_issuer, s.auth_audience, jwks_file=self.issuer.jwks_file)
         self.web = web
-        self._units: list[dict] = []
+        self._units: list[dict[str, Any]] = []
 
-    async def units(self) -> list[dict]:
+    async def units(self) -> list[dict[str, Any]]:
         """The units to sign in at, as booking lists them (read with a short-lived scheduler token)."""
         if not self._units:
             try:
@@ -34,6 +36,11 @@ class LocalSignIn:
 
 
 STAFF_ROLES = tuple(r for r in ROLES if r not in SCHOOL_ROLES)  # school senders sign in at /skola/signin
+
+
+def local_subject(role: str) -> str:
+    """The staff id the local sign-in gives a role (kontakt/callplatform.py rings calls for it by default)."""
+    return f"S-LOCAL-{role.upper()}"
 
 
 def build_signin(web: Web) -> APIRouter:
@@ -51,7 +58,7 @@ def build_signin(web: Web) -> APIRouter:
             units = await local.units() if local else []
             return web.render(request, "signin.html", None, status=422, roles=STAFF_ROLES, units=units,
                               local=local is not None, error="role")
-        token = local.issuer.token(role, unit=unit or None, subject=f"S-LOCAL-{role.upper()}")
+        token = local.issuer.token(role, unit=unit or None, subject=local_subject(role))
         staff = local.verifier.verify(token)  # the same check every service makes
         session = web.sessions.open(token, staff, lang if lang in ("sv", "en") else "sv")
         response = redirect(request, HOME.get(role, "/"))

@@ -3,6 +3,7 @@ KC–BUP meeting's free new-visit times."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
@@ -17,7 +18,7 @@ MAX_CALENDAR_BYTES = 2 * 1024 * 1024
 def build_units(web: Web) -> APIRouter:
     router = APIRouter()
 
-    async def unit_ctx(request: Request, unit_id: str | None, week: str | None) -> dict:
+    async def unit_ctx(request: Request, unit_id: str | None, week: str | None) -> dict[str, Any]:
         session = web.session(request)
         unit_id = session.staff.unit if session.staff.role in ("scheduler", "unit_head") else unit_id
         units = await web.backend.get(session, "booking", "/api/units")
@@ -55,12 +56,12 @@ def build_units(web: Web) -> APIRouter:
         errors: list[str] = []
         imported = None
         data = await calendar.read(MAX_CALENDAR_BYTES + 1) if calendar is not None else b""
-        if not data:
+        if calendar is None or not data:
             errors = ["Välj en kalenderfil." if session.lang == "sv" else "Choose a calendar file."]
         else:
             try:
                 answer = await web.backend.post(session, "booking", f"/api/units/{unit_id}/slots/import",
-                                                files={"calendar": (calendar.filename or "calendar", data)})  # type: ignore[union-attr]
+                                                files={"calendar": (calendar.filename or "calendar", data)})
                 imported = answer["created"]
             except Refused as exc:
                 errors = [(e.get("en") if session.lang == "en" else e.get("sv")) or "" for e in exc.errors]

@@ -2,7 +2,7 @@
 (triage). Each panel is a fragment the case screen swaps in place; ids travel in the page, never by hand."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -12,7 +12,7 @@ from services.workspace.backend import Refused
 from services.workspace.sessions import Session
 from services.workspace.web import Web, redirect
 
-DESTINATIONS: tuple[str, ...] = SignpostDestination.__args__  # type: ignore[attr-defined]
+DESTINATIONS: tuple[str, ...] = get_args(SignpostDestination)
 LEVELS = ("primary_care", "bup", "parenting_group", "signposting", "urgent")
 
 
@@ -42,7 +42,8 @@ def build_work(web: Web) -> APIRouter:
 
     async def triage_case(session: Session, case_id: str) -> dict[str, Any] | None:
         try:
-            return await web.backend.get(session, "triage", f"/api/cases/{case_id}")
+            case: dict[str, Any] = await web.backend.get(session, "triage", f"/api/cases/{case_id}")
+            return case
         except Refused as exc:
             if exc.status == 404:
                 return None  # intake's event has not reached triage yet

@@ -54,7 +54,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory, issuer) -> set[str]:  # t
         if line.startswith("# TYPE "):
             names.add(line.split()[2])
         elif line and not line.startswith("#"):
-            names.add(re.split(r"[{ ]", line, 1)[0])
+            names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
     return names
 
 

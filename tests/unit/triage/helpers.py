@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from services.chassis.auth import Staff
-from services.triage.policy import Policy, load_policy
+from services.triage.domain.policy import Policy, load_policy
 from services.triage.settings import TriageSettings
 
 MAIN = "demo-bcfpi-shape"

@@ -6,9 +6,8 @@ import pytest
 from sqlmodel import Session, select
 
 from services.chassis.tables import AuditRecord
-from services.triage.api import build_api
+from services.triage.api import router
 from tests.unit.triage.helpers import MAIN, main_answers
-from tests.unit.triage.helpers import policy as load_policy_for_tests
 from tests.unit.triage.service import build_triage, outbox, seed_case
 
 
@@ -102,8 +101,6 @@ async def test_bad_input_answers_422_in_swedish_and_english(api, issuer):  # typ
 
 
 def test_every_triage_route_declares_roles_and_none_lets_a_kpi_analyst_in(api):  # type: ignore[no-untyped-def]
-    rt, _ = api
-    router = build_api(rt, load_policy_for_tests())
     roles = {}
     for route in router.routes:
         stack, found = list(route.dependant.dependencies), None  # type: ignore[attr-defined]

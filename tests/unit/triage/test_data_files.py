@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from services.triage.datafile import DataFileError
-from services.triage.guide_file import load_guide
-from services.triage.instrument_files import load_instrument, load_instruments
-from services.triage.policy import load_policy
+from services.triage.domain.datafile import DataFileError
+from services.triage.domain.guide_file import load_guide
+from services.triage.domain.instrument_files import load_instrument, load_instruments
+from services.triage.domain.policy import load_policy
 from services.triage.settings import DATA, TriageSettings
 
 DEMO = DATA / "instruments" / "demo-bcfpi-shape.yaml"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage.guide import Facts, evaluate, propose
-from services.triage.scoring import RiskSignal, ScaleResult
+from services.triage.domain.guide import Facts, evaluate, propose
+from services.triage.domain.scoring import RiskSignal, ScaleResult
 from tests.unit.triage.helpers import policy
 
 SYMPTOMS = ["attention", "oppositional", "conduct", "separation_anxiety", "generalised_anxiety", "low_mood"]

@@ -7,11 +7,12 @@ import pytest
 from sqlmodel import Session
 
 from contracts.intake import CaseClosed, CaseClosedPayload, InterviewScheduled, InterviewScheduledPayload
-from services.triage import decisions, interviews
-from services.triage.domain import AnswerIn, Refused
-from services.triage.policy import load_policy
+from services.chassis.refusal import Refused
+from services.triage.domain.interview import AnswerIn
+from services.triage.domain.policy import load_policy
 from services.triage.settings import DATA
 from services.triage.store import Interview, InterviewAnswer, TriageCase, waiting_cases
+from services.triage.use_cases import decisions, interviews
 from tests.unit.triage.helpers import MAIN, clinician, main_answers
 from tests.unit.triage.service import T0, build_triage, outbox, seed_case
 
@@ -19,7 +20,7 @@ from tests.unit.triage.service import T0, build_triage, outbox, seed_case
 @pytest.fixture
 def svc(db_url, tmp_path):  # type: ignore[no-untyped-def]
     rt, app = build_triage(db_url, tmp_path)
-    yield rt, app.state.policy
+    yield rt, app.state.deps.policy
     rt.db.dispose()
 
 
@@ -35,7 +36,7 @@ def as_answers(answers: dict[str, int], form: str = MAIN) -> list[AnswerIn]:
 
 
 def codes(exc: pytest.ExceptionInfo[Refused]) -> list[tuple[str, str]]:
-    return [(f, code) for f, _sv, _en, code in exc.value.errors]
+    return [(r.field, r.code) for r in exc.value.refusals]
 
 
 def test_partial_saves_are_kept_and_another_clinician_resumes_and_completes(svc):  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.triage.scoring import disagreements, functioning, risk_signals, score_form
+from services.triage.domain.scoring import disagreements, functioning, risk_signals, score_form
 from tests.unit.triage.helpers import MAIN, main_answers, policy, spread
 
 

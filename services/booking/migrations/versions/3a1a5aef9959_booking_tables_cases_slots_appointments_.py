@@ -1,7 +1,7 @@
 """booking tables: cases, slots, appointments, waiting list, parent groups
 
 Revision ID: 3a1a5aef9959
-Revises: a08627a98bf9
+Revises: 
 Create Date: 2026-11-23 06:26:48.608777
 """
 from alembic import op
@@ -10,9 +10,9 @@ import sqlmodel
 
 
 revision = '3a1a5aef9959'
-down_revision = 'a08627a98bf9'
+down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = '96e6b52a64f2'  # the chassis tables (outbox, inbox, audit)
 
 
 def upgrade() -> None:

@@ -1,7 +1,7 @@
 """intake tables: cases, contacts, calls, documents, idempotency keys
 
 Revision ID: 59f489b1c08c
-Revises: 7a380728d0db
+Revises: 
 Create Date: 2026-11-23 05:31:29.241527
 """
 from alembic import op
@@ -10,9 +10,9 @@ import sqlmodel
 
 
 revision = '59f489b1c08c'
-down_revision = '7a380728d0db'
+down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = '96e6b52a64f2'  # the chassis tables (outbox, inbox, audit)
 
 
 def upgrade() -> None:

@@ -1,7 +1,7 @@
 """school referrals and the passed-on time
 
 Revision ID: bccc461eb2b1
-Revises: a267b4ead455
+Revises: 59f489b1c08c
 Create Date: 2026-11-29 23:41:33.702698
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'bccc461eb2b1'
-down_revision = 'a267b4ead455'
+down_revision = '59f489b1c08c'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """kpi projections: case and call facts, deviations, alerts, input counts
 
 Revision ID: 6ca1fb35f5c5
-Revises: af39f9b4eb67
+Revises: 
 Create Date: 2026-11-23 05:35:10.003933
 """
 from alembic import op
@@ -10,9 +10,9 @@ import sqlmodel
 
 
 revision = '6ca1fb35f5c5'
-down_revision = 'af39f9b4eb67'
+down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = '96e6b52a64f2'  # the chassis tables (outbox, inbox, audit)
 
 
 def upgrade() -> None:

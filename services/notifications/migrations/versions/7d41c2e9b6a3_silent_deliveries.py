@@ -1,7 +1,7 @@
 """silent deliveries: a message about a visit before the quiet hours end goes at once on a channel that wakes nobody
 
 Revision ID: 7d41c2e9b6a3
-Revises: 951088b45a9d
+Revises: bf2c31ad4763
 Create Date: 2026-11-29 23:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7d41c2e9b6a3'
-down_revision = '951088b45a9d'
+down_revision = 'bf2c31ad4763'
 branch_labels = None
 depends_on = None
 

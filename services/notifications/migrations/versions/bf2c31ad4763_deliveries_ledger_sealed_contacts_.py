@@ -1,7 +1,7 @@
 """deliveries ledger, sealed contacts, appointments, stream
 
 Revision ID: bf2c31ad4763
-Revises: 4c7a36d4af54
+Revises: 
 Create Date: 2026-11-23 05:46:16.905763
 """
 from alembic import op
@@ -10,9 +10,9 @@ import sqlmodel
 
 
 revision = 'bf2c31ad4763'
-down_revision = '4c7a36d4af54'
+down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = '96e6b52a64f2'  # the chassis tables (outbox, inbox, audit)
 
 
 def upgrade() -> None:

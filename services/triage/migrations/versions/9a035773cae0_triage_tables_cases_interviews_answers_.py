@@ -1,7 +1,7 @@
 """triage tables: cases, interviews, answers, decisions, collaborations
 
 Revision ID: 9a035773cae0
-Revises: 69a741ea4697
+Revises: 
 Create Date: 2026-11-23 05:37:59.477823
 """
 from alembic import op
@@ -10,9 +10,9 @@ import sqlmodel
 
 
 revision = '9a035773cae0'
-down_revision = '69a741ea4697'
+down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = '96e6b52a64f2'  # the chassis tables (outbox, inbox, audit)
 
 
 def upgrade() -> None:

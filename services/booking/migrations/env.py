@@ -1,4 +1,0 @@
-"""Alembic environment for the booking service (shared logic in the chassis)."""
-from services.chassis.alembic_env import run
-
-run()

@@ -1,0 +1,1 @@
+"""Triage's pure decisions: instruments and scoring, the care-level guide, answers, completion and the decision."""
