@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -51,15 +50,9 @@ async def pipeline(health: Health = Depends(health_of)) -> JSONResponse:
     return JSONResponse(pipeline_body(state), status_code=503 if state.reasons else 200)
 
 
-def metrics_of(request: Request) -> Callable[[], Awaitable[str]]:
-    """What /metrics serves (put on `app.state.metrics_text` by the runtime)."""
-    text: Callable[[], Awaitable[str]] = request.app.state.metrics_text
-    return text
-
-
 @health_routes.get("/metrics", summary="Prometheus metrics.", response_class=PlainTextResponse)
-async def metrics(metrics_text: Callable[[], Awaitable[str]] = Depends(metrics_of)) -> str:
-    return await metrics_text()
+async def metrics(health: Health = Depends(health_of)) -> str:
+    return await health.metrics_text()
 
 
 class RedriveIn(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,13 +22,13 @@ from services.chassis.dead_letters import DeadLetters
 from services.chassis.healing import heal_forgetful_broker
 from services.chassis.relay import OutboxRelay, RowProducer
 from services.chassis.settings import ServiceSettings
+from services.chassis.spec import BackgroundTask
 from services.chassis.telemetry import adopt_library_loggers
 from services.chassis.topics import ensure_topics
 from services.chassis.workers import Doorbell, FileLock
 
 log = logging.getLogger("kontakt.runtime")
 
-BackgroundTask = Callable[[], Coroutine[Any, Any, Any]]  # a coroutine factory run while the pipeline runs
 
 
 class Pipeline:
