@@ -16,7 +16,11 @@ from services.chassis.runtime import ServiceRuntime
 from services.chassis.subscriptions import register
 from services.notifications.api import router as api_router
 from services.notifications.channels import Channel, DigitalLetter, SmsGateway, SmtpMailer
-from services.notifications.datafiles import (
+from services.notifications.deps import Deps
+from services.notifications.dispatcher import Dispatcher
+from services.notifications.domain.retry import Retry
+from services.notifications.handlers import SUBSCRIPTIONS
+from services.notifications.rules import (
     DIRECTORY_FILE,
     POLICY_FILE,
     TEMPLATES_FILE,
@@ -24,10 +28,6 @@ from services.notifications.datafiles import (
     load_policy,
     load_templates,
 )
-from services.notifications.deps import Deps
-from services.notifications.dispatcher import Dispatcher
-from services.notifications.domain.retry import Retry
-from services.notifications.handlers import SUBSCRIPTIONS
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import FamilyContact, metadata
 

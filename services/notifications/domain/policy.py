@@ -1,6 +1,6 @@
 """The notification policy (reminders, quiet hours, channel fallback, stream visibility) as its data file states it.
 
-The roles the stream may name are the product's roles; the loader (datafiles.py) hands them over as the
+The roles the stream may name are the product's roles; the loader (rules.py) hands them over as the
 validation context `{"roles": ...}` (without it every role is unknown and the file is refused), so this
 module needs nothing of the HTTP side that defines them.
 """

@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from services.chassis.clock import STOCKHOLM
-from services.notifications.datafiles import (
+from services.notifications.domain.templates import SAMPLES
+from services.notifications.rules import (
     DIRECTORY_FILE,
     POLICY_FILE,
     TEMPLATES_FILE,
@@ -17,7 +18,6 @@ from services.notifications.datafiles import (
     load_policy,
     load_templates,
 )
-from services.notifications.domain.templates import SAMPLES
 
 POLICY = load_policy()
 DIRECTORY = load_directory()

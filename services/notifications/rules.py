@@ -1,4 +1,4 @@
-"""Loads and validates the service's versioned data files at start-up: policy, staff directory, templates."""
+"""Loads and validates the notifications service's versioned data files at start-up: policy, staff directory, templates."""
 from __future__ import annotations
 
 from pathlib import Path
