@@ -103,7 +103,7 @@ class StreamCounter(NotificationsBase, table=True):
 # -- the stream ----------------------------------------------------------------------------------------------
 
 def next_seq(session: Session) -> int:
-    res = session.execute(update(StreamCounter).where(col(StreamCounter.name) == "stream")
+    res = session.exec(update(StreamCounter).where(col(StreamCounter.name) == "stream")
                           .values(value=col(StreamCounter.value) + 1).returning(col(StreamCounter.value)))
     value = res.scalar_one_or_none()
     if value is None:  # first event ever; a racing first insert fails on the key and the consumer retries
@@ -176,15 +176,13 @@ def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
 
 def claim(session: Session, delivery_id: int, now: datetime, lease_until: datetime) -> bool:
     """Compare-and-set: only one sender (instance or task) can move a row into `sending`."""
-    # on the session's connection: a DML statement's result there is typed with its row count
-    res = session.connection().execute(update(Delivery).where(col(Delivery.id) == delivery_id, _claimable(now))
-                                       .values(status="sending", lease_until=lease_until,
-                                               attempts=col(Delivery.attempts) + 1))
+    res = session.exec(update(Delivery).where(col(Delivery.id) == delivery_id, _claimable(now))
+                       .values(status="sending", lease_until=lease_until, attempts=col(Delivery.attempts) + 1))
     return res.rowcount == 1
 
 
 def finish_sending(session: Session, delivery_id: int | None, **values: Any) -> bool:
     """Set `values` on a row this sender still holds (`sending`); False when another sender took it over."""
-    res = session.connection().execute(update(Delivery).where(col(Delivery.id) == delivery_id,
-                                                              col(Delivery.status) == "sending").values(**values))
+    res = session.exec(update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == "sending")
+                       .values(**values))
     return res.rowcount == 1
