@@ -47,6 +47,7 @@ class ServiceRuntime(Generic[S, D]):
     def __init__(self, spec: ServiceSpec[S, D]) -> None:
         infra = spec.infra
         self.spec = spec
+        self.infra = infra
         self.settings: S = infra.settings
         self.name = self.settings.service_name
         self.clock, self.db, self.audit = infra.clock, infra.db, infra.audit
