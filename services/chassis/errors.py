@@ -108,15 +108,6 @@ class Problem(BaseModel):
     errors: list[FieldError] = Field(default_factory=list, description="Each refused field (may be empty).")
 
 
-class DomainError(Exception):
-    """A rule of the domain refused the request: HTTP 422 (or `status`) with bilingual field errors."""
-
-    def __init__(self, errors: list[dict[str, Any]], status: int = 422) -> None:
-        super().__init__(errors)
-        self.errors = errors
-        self.status = status
-
-
 def field_error(field: str, sv: str, en: str, code: str = "invalid", location: str = "body") -> dict[str, str]:
     return {"field": field, "location": location, "code": code, "sv": sv, "en": en}
 
@@ -184,10 +175,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(request, 422, validation_errors(exc.errors()))
 
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.errors)
-
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> JSONResponse:
         return problem_response(request, exc.status, exc.errors)
@@ -200,7 +187,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EventTooLarge)
     async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
         # the request would create an event the broker can never carry: refused, nothing was stored
-        return await _domain(request, DomainError([event_too_large_error(exc)], status=413))
+        return problem_response(request, 413, [event_too_large_error(exc)])
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, __: OperationalError) -> JSONResponse:
