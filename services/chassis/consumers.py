@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from contracts.envelope import Event
 from services.chassis.db import Database
 from services.chassis.dead_letters import DeadLetters
 from services.chassis.decode import PermanentError, checked, raw_decoder, tolerant_parser
-from services.chassis.dispatch import BatchHandler, ConsumerGroup, Handler
+from services.chassis.dispatch import ConsumerGroup, Handler
 from services.chassis.inbox import Inbox
 from services.chassis.outbox_rows import EventTooLarge
 from services.chassis.records import Delivered, Located, Record
@@ -265,9 +265,3 @@ class Consumers:
         subscriber(on_batch)
         self.subscribers.append((name, subscriber))
         return grp
-
-    def subscribe_batch(self, router: KafkaRouter, *topics: str, group: str, handles: Iterable[str],
-                        description: str = "") -> Callable[[BatchHandler], BatchHandler]:
-        """Register `handler(events, uow)` for group `group`: every new event of `handles` in a fetched batch,
-        in one call, in one transaction with their inbox rows (one at a time when that fails)."""
-        return self.group(router, *topics, name=group, description=description).on_batch(handles)
