@@ -34,6 +34,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
+def with_form_action(csp: str, origins: list[str]) -> str:
+    """Sign-out posts a form that the workspace redirects to the provider's end-session page: a browser holds
+    a form's redirect to form-action too, so the provider's origin is named there (and nowhere else)."""
+    return csp.replace("form-action 'self'", " ".join(["form-action 'self'", *origins]))
+
+
 def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
     """The npm packages' files the pages load, served from the local node_modules (`npm ci` in `make install`)."""
     v = settings.vendor_dir
@@ -57,12 +63,13 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
     vendor = vendor_files(settings)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.headers.get("content-type", "").startswith("text/html"):

@@ -144,6 +144,13 @@ class Oidc:
                                s.family_oidc_client_secret.get_secret_value() or secret, s.oidc_scope,
                                s.auth_audience)
 
+    def issuers(self) -> list[str]:
+        """The providers' origins (scheme, host, port)."""
+        s = self.settings
+        found = {str(httpx.URL(i).copy_with(path="/", query=None)).rstrip("/")
+                 for i in (s.oidc_issuer, s.family_oidc_issuer) if i}
+        return sorted(found)
+
     def url(self, request: Request, path: str) -> str:
         base = self.settings.public_url or str(request.base_url)
         return base.rstrip("/") + path
