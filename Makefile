@@ -37,7 +37,7 @@ demo: install
 
 test: install
 	bash scripts/ensure-system-deps.sh
-	$(BIN)/python -m kontakt.keycloak prepare
+	-$(BIN)/python -m kontakt.keycloak prepare  # without Java 21+ the Keycloak tests say why; the rest still run
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 schemas: install
