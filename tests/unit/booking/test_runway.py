@@ -56,14 +56,19 @@ def test_a_unit_with_plenty_of_times_is_not_short() -> None:
     assert r.working_days > 100
 
 
-def test_demand_eats_the_calendar_and_the_band_brackets_the_expected_day() -> None:
-    free = working_days(TODAY, 40, per_day=2)  # 80 times over 8 weeks
-    r = runway(free, TODAY, 7, Demand.flat(4.0, 1.5), POLICY)
-    assert r.last_day is not None and r.low is not None and r.high is not None
-    assert r.low < r.last_day < r.high
-    # at 4 a day, 80 times last about 20 working days, and a family must be seen within 7 days: earlier still
-    assert 10 <= r.working_days <= 20
+def test_demand_faster_than_supply_breaks_the_promise_before_the_calendar_ends() -> None:
+    free = working_days(TODAY, 60, per_day=3)  # 180 times over 12 weeks
+    r = runway(free, TODAY, 30, Demand.flat(6.0, 2.0), POLICY)
+    # at 6 a day against 3 a day, the family of working day n waits n working days: 30 days hold about 21
+    assert r.last_day == date(2026, 3, 31) and r.working_days == 21
+    assert r.low is not None and r.high is not None and r.low < r.last_day < r.high
     assert not r.short
+
+
+def test_a_first_line_unit_short_of_times_for_its_demand_alerts_though_its_calendar_runs_for_weeks() -> None:
+    free = working_days(TODAY, 40, per_day=2)
+    r = runway(free, TODAY, 7, Demand.flat(4.0, 1.5), POLICY)
+    assert r.last_day == date(2026, 3, 6) and r.short and r.reason == "runway"
 
 
 def test_no_time_within_the_promise_today_means_no_runway() -> None:
