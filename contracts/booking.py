@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime
 
 from contracts.common import CareLevel
-from contracts.envelope import Event, F, P, Payload
+from contracts.envelope import CASE_ID_PATTERN, Event, F, P, Payload
 
 APPOINTMENTS_TOPIC = "booking.appointments.v1"
 
@@ -185,6 +185,8 @@ class SlotRunwayShort(_Booking[SlotRunwayShortPayload]):
     """A unit's first-visit times will run out (or pause too long) soon: told once per shortage episode, before a
     family is turned away. Not about a child: no case id; keyed by unit."""
     KEY_FIELD: ClassVar[str] = "unit_id"
+    case_id: str | None = F("Always null: the event is about a unit's times, not a child (keyed by unit_id).", None,
+                            pattern=CASE_ID_PATTERN)
     event_type: Literal["SlotRunwayShort"] = F("Event name.", "SlotRunwayShort")
     payload: SlotRunwayShortPayload = F("The forecast.")
 
