@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Session, col, delete, select
 
-from contracts.common import CareLevel
 from services.booking.store import BookingBase, BookingCase, Slot, free_new_visits
 
 
@@ -29,7 +28,7 @@ def free_new_visits_by_unit(s: Session, now: datetime, unit_ids: Sequence[str]) 
     return by_unit
 
 
-def decided_since(s: Session, since: datetime) -> list[tuple[str, CareLevel, datetime]]:
+def decided_since(s: Session, since: datetime) -> list[tuple[str, str, datetime]]:
     """(municipality, level, decided_at) of every case decided since `since`: the demand history."""
     q = select(BookingCase.municipality, BookingCase.level, BookingCase.decided_at).where(
         col(BookingCase.decided_at) >= since, col(BookingCase.level).is_not(None))

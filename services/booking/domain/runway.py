@@ -5,6 +5,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -131,7 +132,7 @@ def first_gap(free: Sequence[date], today: date, until: date, max_gap_days: int)
     """The first stretch of more than `max_gap_days` days without a free time, between two free times that
     lie from today to `until` (a calendar that simply ends is the runway's business, not a gap)."""
     days = sorted({d for d in free if today <= d <= until})
-    for before, after in zip(days, days[1:], strict=False):
+    for before, after in pairwise(days):
         if (after - before).days - 1 > max_gap_days:
             return Gap(before + timedelta(days=1), after - timedelta(days=1))
     return None

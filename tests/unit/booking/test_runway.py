@@ -3,8 +3,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.booking.domain.runway import Demand, RunwayPolicy, last_day_served, load_policy, next_episode, \
-    runway, working_days_between
+from services.booking.domain.runway import (
+    Demand,
+    RunwayPolicy,
+    last_day_served,
+    load_policy,
+    next_episode,
+    runway,
+    working_days_between,
+)
 
 TODAY = date(2026, 3, 2)  # a Monday, no holidays near
 POLICY = RunwayPolicy(version="t", min_working_days=10, max_gap_days=7, z=1.64, horizon_days=180, history_weeks=8)
