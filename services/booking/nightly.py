@@ -1,4 +1,4 @@
-"""The nightly runway forecast: at start-up and then every night at the set hour (Swedish time)."""
+"""The nightly runway forecast: every night at the set hour (Swedish time); on demand the routes forecast."""
 from __future__ import annotations
 
 import asyncio
@@ -34,11 +34,12 @@ def run_once(db: Database, deps: Deps) -> list[str]:
 
 
 async def every_night(db: Database, deps: Deps) -> None:
+    # not at start-up: a restart, a test or the demo starting with empty calendars would alert every unit
     while True:
+        await asyncio.sleep(min(deps.settings.runway_every_s, seconds_to_night(deps.clock.now())))
         try:
             told = await asyncio.to_thread(run_once, db, deps)
             if told:
                 log.info("runway short at %s", ", ".join(told))
         except (IntegrityError, OperationalError) as exc:  # another replica told it first, or the database is away
             log.warning("runway forecast deferred to next night: %s", type(exc).__name__)
-        await asyncio.sleep(min(deps.settings.runway_every_s, seconds_to_night(deps.clock.now())))
