@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,24 +44,30 @@ class Staff:
 
     urls: dict[str, str]
     issuer: LocalIssuer
+    # sees every answer (the demo counts the ones that refused it)
+    on_response: Callable[[httpx.Response], None] | None = None
     _clients: dict[tuple[str, str, str | None], httpx.Client] = field(default_factory=dict)
 
+    def _make(self, service: str, token: str) -> httpx.Client:
+        hooks = {"response": [self.on_response]} if self.on_response else {}
+        return httpx.Client(base_url=self.urls[service], timeout=30, headers={"Authorization": f"Bearer {token}"},
+                            event_hooks=hooks)
+
     def client(self, service: str, role: str, unit: str | None = None) -> httpx.Client:
+        """A member of `role`; a unit-bound role (scheduler, unit head) needs its `unit`, as its token names it."""
         key = (service, role, unit)
         if key not in self._clients:
-            token = self.issuer.token(role, unit=unit, subject=f"S-DEMO-{role.upper()}", ttl_s=12 * 3600)
-            self._clients[key] = httpx.Client(base_url=self.urls[service], timeout=30,
-                                              headers={"Authorization": f"Bearer {token}"})
+            subject = f"S-DEMO-{role.upper()}" + (f"-{unit.upper()}" if unit else "")
+            self._clients[key] = self._make(service, self.issuer.token(role, unit=unit, subject=subject,
+                                                                       ttl_s=12 * 3600))
         return self._clients[key]
 
     def school_client(self, school: str) -> httpx.Client:
         """A student health member of `school` (role school_sender, the school named in the token)."""
         key = ("intake", "school_sender", school)
         if key not in self._clients:
-            token = self.issuer.token("school_sender", school=school, subject=f"S-DEMO-{school.upper()}",
-                                      ttl_s=12 * 3600)
-            self._clients[key] = httpx.Client(base_url=self.urls["intake"], timeout=30,
-                                              headers={"Authorization": f"Bearer {token}"})
+            self._clients[key] = self._make("intake", self.issuer.token(
+                "school_sender", school=school, subject=f"S-DEMO-{school.upper()}", ttl_s=12 * 3600))
         return self._clients[key]
 
     def close(self) -> None:
@@ -207,7 +214,7 @@ class Journey:
         lines = ["starts_at,duration_min,profession,visit_type,digital"]
         lines += [f"{r['starts_at'].isoformat()},{r.get('duration_min', 45)},{r['profession']},"
                   f"{r.get('visit_type', 'new_visit')},{str(r.get('digital', False)).lower()}" for r in rows]
-        return ok(self.staff.client("booking", "scheduler").post(
+        return ok(self.staff.client("booking", "scheduler", unit=unit_id).post(  # the unit's own scheduler
             f"/api/units/{unit_id}/slots/import",
             files={"calendar": ("month.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}))
 

@@ -23,6 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kontakt.client import Journey, personnummer
+from kontakt.demo_morning import plan_morning
+from kontakt.demo_report import Progress, Tally, progress_for
 
 TZ = ZoneInfo("Europe/Stockholm")
 # share of the county's children by municipality (2022 population, rounded)
@@ -59,6 +61,8 @@ class Figures:
     interviews: int = 0
     levels: dict[str, int] = field(default_factory=dict)
     booked: int = 0
+    slots_imported: int = 0
+    open_today: int = 0  # cases of the last days left for today's work queue
     failed: list[str] = field(default_factory=list)
 
 
@@ -67,8 +71,9 @@ Publish = Callable[[list[Any]], None]  # contract events straight onto their own
 
 class Demo:
     def __init__(self, journey: Journey, clock_file: Path, seed: int, days: int, scale: float,
-                 today: date | None = None, publish: Publish | None = None) -> None:
+                 today: date | None = None, publish: Publish | None = None, tally: Tally | None = None) -> None:
         self.j = journey
+        self.tally = tally or Tally()
         self.publish = publish  # set: calls that open no case go as intake's telephony events
         self.telephony: list[Any] = []
         self.clock_file = clock_file
@@ -132,6 +137,8 @@ class Demo:
                 continue
             self.plan_calls(day)
             self.plan_referrals(day)
+        now = datetime.now(timezone.utc)  # today's open work for the queue, ten o'clock on another day
+        plan_morning(self, now if self.today == now.astimezone(TZ).date() else self.at(self.today, 10))
 
     @staticmethod
     def months(start: date, end: date) -> list[tuple[date, date]]:
@@ -311,7 +318,7 @@ class Demo:
             rows = self.slot_rows(unit, start, until)
             if rows:
                 try:
-                    self.j.import_slots(unit["unit_id"], rows)
+                    self.fig.slots_imported += self.j.import_slots(unit["unit_id"], rows)["created"]
                 except RuntimeError as exc:  # a refused file is reported; the year goes on
                     self.fig.failed.append(f"slots {unit['unit_id']}: {str(exc)[:200]}")
         if start.month in GROUP_MONTHS:
@@ -403,11 +410,11 @@ class Demo:
     # -- running --------------------------------------------------------------------------------
     current: datetime = datetime.now(timezone.utc)
 
-    def run(self, progress: Callable[[int, int, str], None]) -> Figures:
+    def run(self, progress: Progress) -> Figures:
         self.build()
         if self.publish is not None and self.telephony:
-            progress(0, len(self.acts), f"{len(self.telephony)} call events")
             self.publish(self.telephony)
+            self.tally.acts["call (as events)"] += self.fig.calls
         done = 0
         try:
             while self.acts:
@@ -417,17 +424,19 @@ class Demo:
                     continue  # would lie in the future: not part of the month that has passed
                 self.current = act.at
                 self.set_clock(act.at)
+                progress.act(act.at, act.label, done, len(self.acts))
+                self.tally.current = act.label
                 try:
                     act.run()
                 except Exception as exc:  # a refused act is reported, the month goes on
                     self.fig.failed.append(f"{act.label}: {str(exc)[:200]}")
+                    self.tally.failed(act.label, exc)
+                self.tally.acts[act.label] += 1
                 done += 1
-                progress(done, done + len(self.acts), act.label)
         finally:
             self.reset_clock()
+            progress.close()
         return self.fig
-
-
 
 
 def publisher(bootstrap: str) -> Publish:
@@ -451,23 +460,15 @@ def publisher(bootstrap: str) -> Publish:
 
 
 def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: float,
-         bootstrap: str | None = None) -> Figures:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+         bootstrap: str | None = None, tally: Tally | None = None) -> Figures:
     from kontakt.client import Staff
     from services.chassis.issuer import LocalIssuer
 
-    staff = Staff(urls, LocalIssuer(data_dir / "keys"))
+    tally = tally or Tally()
+    staff = Staff(urls, LocalIssuer(data_dir / "keys"), on_response=tally.answer)
     demo = Demo(Journey(staff), data_dir / "clock.json", seed, days, scale,
-                publish=publisher(bootstrap) if bootstrap else None)
-    with Progress(TextColumn("[bold]demo[/] {task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn()) as bar:
-        task = bar.add_task("planning", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label)
-
-        try:
-            return demo.run(progress)
-        finally:
-            staff.close()
+                publish=publisher(bootstrap) if bootstrap else None, tally=tally)
+    try:
+        return demo.run(progress_for(tally))
+    finally:
+        staff.close()

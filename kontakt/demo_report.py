@@ -1,0 +1,159 @@
+"""What `kontakt demo` tells its user: a line per simulated day, the acts it performed and each one refused."""
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol, TextIO
+from zoneinfo import ZoneInfo
+
+import httpx
+
+TZ = ZoneInfo("Europe/Stockholm")
+
+# ids in a path (case, appointment, slot, group, hold, interview, referral): one route, however many children
+_ID = re.compile(r"^(?:[A-Z]{1,2}-[\w-]+|[0-9a-f-]{16,}|\d+)$")
+
+
+def route_of(path: str) -> str:
+    """The route of a request path, its ids replaced: `/api/cases/C-4Q7T…/advice` -> `/api/cases/{id}/advice`."""
+    parts = path.split("/")
+    out = []
+    for i, part in enumerate(parts):
+        if i > 0 and parts[i - 1] == "units":
+            out.append("{unit}")
+        elif _ID.match(part):
+            out.append("{id}")
+        else:
+            out.append(part)
+    return "/".join(out)
+
+
+@dataclass
+class Tally:
+    """Every act the demo performed, and every answer of 400 and above to its own requests.
+
+    A 409 `no_decision` from booking is not a refusal: booking has not yet heard the decision over the broker,
+    and the demo asks again a few minutes later in its own time; those are counted apart as `not_yet`.
+    """
+
+    acts: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    not_yet: int = 0
+    current: str = "planning"  # the act under way, named in each refusal
+
+    def answer(self, response: httpx.Response) -> None:
+        """httpx response hook of every client the demo uses."""
+        if response.status_code < 400:
+            return
+        response.read()
+        if response.status_code == 409 and "no_decision" in response.text:
+            self.not_yet += 1
+            return
+        key = f"{self.current}: {response.request.method} {route_of(response.request.url.path)} -> {response.status_code}"
+        self.refused[key] += 1
+        self.examples.setdefault(key, response.text[:300])
+
+    def failed(self, label: str, exc: BaseException) -> None:
+        """An act that stopped without an HTTP refusal of its own (a timeout, a service away)."""
+        if isinstance(exc, RuntimeError) and " -> " in str(exc):
+            return  # an HTTP refusal, counted by `answer` already
+        key = f"{label}: {type(exc).__name__}"
+        self.refused[key] += 1
+        self.examples.setdefault(key, str(exc)[:300])
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.refused.values())
+
+
+class Progress(Protocol):
+    def act(self, at: datetime, label: str, done: int, left: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class DayLines:
+    """A plain line per simulated day (when output is not a terminal: a log, a pipe, CI)."""
+
+    def __init__(self, tally: Tally, out: TextIO | None = None) -> None:
+        self.tally = tally
+        self.out = out or sys.stdout
+        self.day: date | None = None
+        self.at_day_start: Counter[str] = Counter()
+        self.refused_at_day_start = 0
+
+    def act(self, at: datetime, label: str, done: int, left: int) -> None:
+        day = at.astimezone(TZ).date()
+        if self.day is not None and day != self.day:
+            self.flush(done, left)
+        if self.day != day:
+            self.day = day
+            self.at_day_start = Counter(self.tally.acts)
+            self.refused_at_day_start = self.tally.refused_total
+
+    def flush(self, done: int, left: int) -> None:
+        if self.day is None:
+            return
+        today = self.tally.acts - self.at_day_start
+        refused = self.tally.refused_total - self.refused_at_day_start
+        what = ", ".join(f"{n} {label}" for label, n in today.most_common(4)) or "-"
+        self.out.write(f"demo {self.day:%Y-%m-%d %a}  {sum(today.values()):4d} acts ({what}); "
+                       f"{done} done, {left} to go; refused {refused}\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.flush(sum(self.tally.acts.values()), 0)
+
+
+class RichBar:
+    """A live bar on a terminal, the simulated date in its description."""
+
+    def __init__(self) -> None:
+        import rich.progress as rp
+
+        self.bar = rp.Progress(rp.TextColumn("[bold]demo[/] {task.description:<32}"), rp.BarColumn(),
+                               rp.MofNCompleteColumn(), rp.TimeElapsedColumn())
+        self.bar.start()
+        self.task = self.bar.add_task("planning", total=None)
+
+    def act(self, at: datetime, label: str, done: int, left: int) -> None:
+        self.bar.update(self.task, completed=done, total=done + left,
+                        description=f"{at.astimezone(TZ):%Y-%m-%d %a %H:%M} {label}")
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def progress_for(tally: Tally, out: TextIO | None = None) -> Progress:
+    stream = out or sys.stdout
+    return RichBar() if stream.isatty() else DayLines(tally, stream)
+
+
+LEVEL_NAMES = {"primary_care": "primary care", "bup": "BUP", "parenting_group": "parent group",
+               "signposting": "signposting", "urgent": "urgent"}
+CHANNEL_NAMES = {"phone": "phone", "edi": "EDI", "paper": "paper", "school_form": "school form"}
+
+
+def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> list[str]:
+    """The figures as sentences, the acts per kind and the refused acts (none, in a good run)."""
+    cases = sum(fig.cases.values())
+    lines = [f"Demo {first:%Y-%m-%d} – {last:%Y-%m-%d}: {sum(tally.acts.values())} acts in {seconds:.0f} s",
+             f"  calls {fig.calls} (queue full {fig.queue_full})",
+             f"  cases {cases}: " + ", ".join(f"{CHANNEL_NAMES[c]} {n}" for c, n in fig.cases.items())
+             + f" (from schools {fig.school})",
+             f"  advice {fig.advice}, interviews {fig.interviews}, decisions: "
+             + (", ".join(f"{LEVEL_NAMES.get(k, k)} {n}" for k, n in sorted(fig.levels.items())) or "none"),
+             f"  booked {fig.booked}, times imported {fig.slots_imported}, left open for today {fig.open_today}",
+             "Acts: " + ", ".join(f"{label} {n}" for label, n in sorted(tally.acts.items()))]
+    if tally.not_yet:
+        lines.append(f"  ({tally.not_yet} times booking had not yet heard of a decision; asked again later)")
+    if not tally.refused:
+        lines.append("Refused acts: none")
+    else:
+        lines.append(f"Refused acts: {tally.refused_total}")
+        lines += [f"  {n} × {key}: {tally.examples.get(key, '')[:160]}" for key, n in tally.refused.most_common()]
+    return lines
