@@ -86,6 +86,7 @@ class Journey:
 
     def __init__(self, staff: Staff) -> None:
         self.staff = staff
+        self._instruments: dict[str, Any] = {}  # reference data: asked once per form
 
     # -- intake ---------------------------------------------------------------------------------
     def call(self, call_id: str, steps: list[tuple[str, datetime]], line: str = "public_1177") -> None:
@@ -162,9 +163,15 @@ class Journey:
                 raise TimeoutError(f"{case_id} never reached triage")
             time.sleep(0.2)
 
+    def instrument(self, form: str) -> Any:
+        if form not in self._instruments:
+            self._instruments[form] = ok(self.staff.client("triage", "clinician").get(f"/api/instruments/{form}"))
+        return self._instruments[form]
+
     def interview(self, case_id: str, profile: str, acute_risk: bool = False,
-                  on_risk_saved: Any = None) -> dict[str, Any]:
-        """Start, answer every item of every form (risk first if any), complete. Returns the result."""
+                  on_risk_saved: Any = None, part: int = 40) -> dict[str, Any]:
+        """Start, answer every item of every form (risk first if any) `part` answers at a time, as a clinician
+        saves them during the call, and complete. Returns the result."""
         triage = self.staff.client("triage", "clinician")
         iv = ok(triage.post(f"/api/cases/{case_id}/interview"))
         wanted = dict(PROFILES[profile])
@@ -177,12 +184,11 @@ class Journey:
         answers = []
         for form in iv["forms"]:
             form = form["id"] if isinstance(form, dict) else form
-            inst = ok(triage.get(f"/api/instruments/{form}"))
-            for section in inst["sections"]:
+            for section in self.instrument(form)["sections"]:
                 for item in section["items"]:
                     answers.append({"form": form, "item": item["id"], "value": wanted.get(item["id"], 0)})
-        for i in range(0, len(answers), 40):  # saved as the call goes, in parts
-            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": answers[i:i + 40]}))
+        for i in range(0, len(answers), part):  # saved as the call goes, in parts
+            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": answers[i:i + part]}))
         return ok(triage.post(f"/api/interviews/{iv['interview_id']}/complete"))
 
     def decide(self, case_id: str, override: tuple[str, str] | None = None) -> dict[str, Any]:

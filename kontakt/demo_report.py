@@ -31,12 +31,17 @@ def route_of(path: str) -> str:
     return "/".join(out)
 
 
+# a service that has not yet heard over the broker what another one did: the demo asks again later
+NOT_YET = {(409, "GET", "/api/cases/{id}/offers"),  # booking, of the care-level decision
+           (422, "POST", "/api/cases/{id}/interview")}  # triage, of the case intake opened
+
+
 @dataclass
 class Tally:
     """Every act the demo performed, and every answer of 400 and above to its own requests.
 
-    A 409 `no_decision` from booking is not a refusal: booking has not yet heard the decision over the broker,
-    and the demo asks again a few minutes later in its own time; those are counted apart as `not_yet`.
+    A service that has not yet heard of a case or decision over the broker (NOT_YET) has not refused: the demo
+    asks again a few minutes later in its own time; those answers are counted apart as `not_yet`.
     """
 
     acts: Counter[str] = field(default_factory=Counter)
@@ -50,7 +55,8 @@ class Tally:
         if response.status_code < 400:
             return
         response.read()
-        if response.status_code == 409 and "no_decision" in response.text:
+        if (response.status_code, response.request.method, route_of(response.request.url.path)) in NOT_YET \
+                and ("no_decision" in response.text or "unknown_case" in response.text):
             self.not_yet += 1
             return
         key = f"{self.current}: {response.request.method} {route_of(response.request.url.path)} -> {response.status_code}"
@@ -150,7 +156,7 @@ def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> 
              f"  booked {fig.booked}, times imported {fig.slots_imported}, left open for today {fig.open_today}",
              "Acts: " + ", ".join(f"{label} {n}" for label, n in sorted(tally.acts.items()))]
     if tally.not_yet:
-        lines.append(f"  ({tally.not_yet} times booking had not yet heard of a decision; asked again later)")
+        lines.append(f"  ({tally.not_yet} times a service had not yet heard of a case or decision; asked again later)")
     if not tally.refused:
         lines.append("Refused acts: none")
     else:
