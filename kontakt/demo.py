@@ -288,7 +288,7 @@ class Demo:
         decided = self.j.decide(case_id)
         self.fig.levels[decided["level"]] = self.fig.levels.get(decided["level"], 0) + 1
         if decided["level"] == "parenting_group":
-            self.group_seat(case_id)
+            self.plan(self.current + timedelta(minutes=10), "group seat", lambda: self.group_seat(case_id))
         elif decided["level"] in ("primary_care", "bup", "urgent"):  # the call handler books once booking has heard
             self.plan(self.current + timedelta(minutes=10), "booking", lambda: self.book(case_id))
         if decided["level"] in ("primary_care", "bup") and self.rng.random() < 0.12:
@@ -392,12 +392,18 @@ class Demo:
         self.plan(started, "BUP stage started",
                   lambda: self.j.bup_stage(case_id, stage, "started", unit_id, started, decided_at=None))
 
-    def group_seat(self, case_id: str) -> None:
+    def group_seat(self, case_id: str, tries: int = 0) -> None:
         groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
         if groups:
             group = groups[0]
-            self.j.book_group_seat(group["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
-                                   booked_from="contact_centre")
+            try:
+                self.j.book_group_seat(group["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
+                                       booked_from="contact_centre")
+            except RuntimeError as exc:
+                if "no_decision" in str(exc) and self.later(  # booking has not yet heard of the decision
+                        "group seat", lambda: self.group_seat(case_id, tries + 1), tries):
+                    return
+                raise
             if self.rng.random() < 0.7:  # most families answer the evaluation at the last session
                 end = self.at(date.fromisoformat(group["starts_on"]) + timedelta(weeks=6), 19)
                 answers = {"satisfaction": self.rng.choices(["missnojd", "ej_nojd", "nojd", "mycket_nojd"], [1, 2, 9, 8])[0],

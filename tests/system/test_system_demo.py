@@ -59,7 +59,7 @@ def demo(five: Five) -> dict[str, Any]:
 def test_the_demo_reports_each_simulated_day_in_plain_lines_and_no_refused_act(demo: dict[str, Any]) -> None:
     out = demo["output"]
     assert "Refused acts: none" in out
-    days = re.findall(r"^demo (\d{4}-\d{2}-\d{2}) \w{3} ", out, re.M)
+    days = re.findall(r"^demo (\d{4}-\d{2}-\d{2}) \w{3} ", out, re.MULTILINE)
     assert len(days) >= 4 and days == sorted(days) and len(set(days)) == len(days)
     assert "{" not in out.split("Where to look:")[0]  # sentences, not Python dicts
     assert "\x1b[" not in out  # no live display when the output is not a terminal
