@@ -142,7 +142,9 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          year: bool = typer.Option(False, "--year", help="A full year (365 days): calls that open no case are "
                                                           "published as intake's telephony events with their times."),
          bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
-                                       help="The system's broker, for --year (default: the embedded one).")) -> None:
+                                       help="The system's broker, for --year (default: the embedded one)."),
+         workers: int = typer.Option(1, min=1, max=16, help="Acts at once: 1 performs each act alone at its own "
+                                     "time; more perform an hour's acts together (stamped up to an hour late).")) -> None:
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
     from datetime import datetime, timedelta
 
@@ -163,7 +165,8 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
         days = 365
     tally = Tally()
     t0 = time.monotonic()
-    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None, tally)
+    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None, tally,
+                   workers)
     today = datetime.now(TZ).date()
     for line in summary(fig, tally, time.monotonic() - t0, today - timedelta(days=days), today):
         typer.echo(line)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo
 from kontakt.client import Journey, personnummer
 from kontakt.demo_morning import plan_morning
 from kontakt.demo_report import Progress, Tally, progress_for
+from kontakt.demo_rounds import WINDOW, Act, ActContext, next_round
 
 TZ = ZoneInfo("Europe/Stockholm")
 # share of the county's children by municipality (2022 population, rounded)
@@ -43,14 +46,6 @@ FIRST_NAMES = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars"
 LAST_NAMES = ["Lindqvist", "Holmberg", "Nilsson", "Berglund", "Öberg", "Sundström", "Marklund", "Lundberg"]
 
 
-@dataclass(order=True)
-class Act:
-    at: datetime
-    seq: int
-    label: str = field(compare=False)
-    run: Callable[[], Any] = field(compare=False)
-
-
 @dataclass
 class Figures:
     calls: int = 0
@@ -64,6 +59,16 @@ class Figures:
     slots_imported: int = 0
     open_today: int = 0  # cases of the last days left for today's work queue
     failed: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, name: str, n: int = 1, key: str | None = None) -> None:
+        """Add `n` to a figure (to its `key` for the per-kind ones); acts on several threads count at once."""
+        with self.lock:
+            if key is None:
+                setattr(self, name, getattr(self, name) + n)
+            else:
+                counts = getattr(self, name)
+                counts[key] = counts.get(key, 0) + n
 
 
 Publish = Callable[[list[Any]], None]  # contract events straight onto their owners' topics
@@ -71,13 +76,19 @@ Publish = Callable[[list[Any]], None]  # contract events straight onto their own
 
 class Demo:
     def __init__(self, journey: Journey, clock_file: Path, seed: int, days: int, scale: float,
-                 today: date | None = None, publish: Publish | None = None, tally: Tally | None = None) -> None:
+                 today: date | None = None, publish: Publish | None = None, tally: Tally | None = None,
+                 workers: int = 1) -> None:
         self.j = journey
         self.tally = tally or Tally()
         self.publish = publish  # set: calls that open no case go as intake's telephony events
         self.telephony: list[Any] = []
         self.clock_file = clock_file
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self.workers = workers  # 1: one act at a time, each at its own time
+        self._rng = random.Random(seed)
+        self._ctx = ActContext()
+        self._lock = threading.Lock()
+        self._clock_at = datetime.min.replace(tzinfo=timezone.utc)
         self.days = days
         self.scale = scale
         self.today = today or datetime.now(TZ).date()
@@ -101,9 +112,21 @@ class Demo:
     def at(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour)
 
+    @property
+    def rng(self) -> random.Random:
+        """The current act's own random numbers (the same for a seed, whatever thread runs it), else the plan's."""
+        return self._ctx.rng or self._rng
+
+    @property
+    def current(self) -> datetime:
+        """The time of the act being performed (its follow-ups are planned from it)."""
+        return self._ctx.act.at if self._ctx.act else self._clock_at
+
     def plan(self, at: datetime, label: str, run: Callable[[], Any]) -> None:
-        self._seq += 1
-        self.acts.append(Act(at, self._seq, label, run))
+        key = self._ctx.child_key()
+        with self._lock:
+            self._seq += 1
+            self.acts.append(Act(at, self._seq, label, run, key or str(self._seq)))
 
     # -- people ---------------------------------------------------------------------------------
     def child(self, day: date, school_age: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
@@ -190,18 +213,18 @@ class Demo:
         self.telephony += [classes[step].new(occurred_at=at, recorded_at=at,
                                              payload=intake.CallPayload(call_id=call_id, line=line, at=at))
                            for step, at in steps]
-        self.fig.calls += 1
-        self.fig.queue_full += any(s == "QueueFull" for s, _ in steps)
+        self.fig.count("calls")
+        self.fig.count("queue_full", any(s == "QueueFull" for s, _ in steps))
 
     def call(self, call_id: str, steps: list[tuple[str, datetime]], opens_case: bool = False,
              day: date | None = None) -> None:
-        self.fig.calls += 1
-        self.fig.queue_full += any(s == "QueueFull" for s, _ in steps)
+        self.fig.count("calls")
+        self.fig.count("queue_full", any(s == "QueueFull" for s, _ in steps))
         self.j.call(call_id, steps)
         if opens_case and steps[-1][0] in ("CallAnswered", "CallbackMade") and day is not None:
             child, contact = self.child(day)
             opened = self.j.case_from_call(call_id, child, contact, reasons=["worry"])
-            self.fig.cases["phone"] += 1
+            self.fig.count("cases", key="phone")
             self.after_contact(opened["case_id"], day, phone=True, age=None)
 
     def plan_referrals(self, day: date) -> None:
@@ -231,22 +254,22 @@ class Demo:
     def edi(self, day: date, authored: date) -> None:
         child, contact = self.child(day)
         opened = self.j.edi_referral(child, contact, authored, reasons=["anxiety"])
-        self.fig.cases["edi"] += 1
+        self.fig.count("cases", key="edi")
         self.after_contact(opened["case_id"], day)
 
     def paper(self, day: date, written: date, school: bool) -> None:
         child, contact = self.child(day, school_age=True)
         opened = self.j.paper_referral(child, contact, written, day,
                                        source="school_student_health" if school else "social_services")
-        self.fig.cases["paper"] += 1
-        self.fig.school += school
+        self.fig.count("cases", key="paper")
+        self.fig.count("school", school)
         self.after_contact(opened["case_id"], day)
 
     def school_form(self, day: date, school: str) -> None:
         child, _ = self.child(day, school_age=True)
         sent = self.j.school_referral(child, school, consent_on=day)
-        self.fig.cases["school_form"] += 1
-        self.fig.school += 1
+        self.fig.count("cases", key="school_form")
+        self.fig.count("school")
         self.after_contact(sent["case_id"], day)
 
     def after_contact(self, case_id: str, day: date, phone: bool = False, age: int | None = None) -> None:
@@ -266,7 +289,7 @@ class Demo:
             self.plan(iv_day, "interview", lambda: self.interview(case_id, level))
 
     def count(self, what: str) -> None:
-        setattr(self.fig, what, getattr(self.fig, what) + 1)
+        self.fig.count(what)
 
     def later(self, label: str, run: Callable[[], Any], tries: int) -> bool:
         """Try again a few minutes later in the demo's time when a service has not yet heard of the case over
@@ -284,9 +307,9 @@ class Demo:
                     "interview", lambda: self.interview(case_id, level, tries + 1), tries):
                 return
             raise
-        self.fig.interviews += 1
+        self.fig.count("interviews")
         decided = self.j.decide(case_id)
-        self.fig.levels[decided["level"]] = self.fig.levels.get(decided["level"], 0) + 1
+        self.fig.count("levels", key=decided["level"])
         if decided["level"] == "parenting_group":
             self.plan(self.current + timedelta(minutes=10), "group seat", lambda: self.group_seat(case_id))
         elif decided["level"] in ("primary_care", "bup", "urgent"):  # the call handler books once booking has heard
@@ -318,7 +341,7 @@ class Demo:
             rows = self.slot_rows(unit, start, until)
             if rows:
                 try:
-                    self.fig.slots_imported += self.j.import_slots(unit["unit_id"], rows)["created"]
+                    self.fig.count("slots_imported", self.j.import_slots(unit["unit_id"], rows)["created"])
                 except RuntimeError as exc:  # a refused file is reported; the year goes on
                     self.fig.failed.append(f"slots {unit['unit_id']}: {str(exc)[:200]}")
         if start.month in GROUP_MONTHS:
@@ -362,7 +385,7 @@ class Demo:
             raise
         if booked is None:
             return  # NoBookableSlots was published; the waiting list books it when a slot opens
-        self.fig.booked += 1
+        self.fig.count("booked")
         visit = datetime.fromisoformat(booked["starts_at"])
         r = self.rng.random()
         if r < 0.05:
@@ -414,8 +437,6 @@ class Demo:
                 self.plan(end, "group evaluation", lambda: self.j.evaluate_group(group["group_id"], case_id, answers))
 
     # -- running --------------------------------------------------------------------------------
-    current: datetime = datetime.now(timezone.utc)
-
     def run(self, progress: Progress) -> Figures:
         self.build()
         if self.publish is not None and self.telephony:
@@ -423,26 +444,36 @@ class Demo:
             self.tally.acts["call (as events)"] += self.fig.calls
         done = 0
         try:
-            while self.acts:
-                self.acts.sort()
-                act = self.acts.pop(0)
-                if act.at > datetime.now(timezone.utc):
-                    continue  # would lie in the future: not part of the month that has passed
-                self.current = act.at
-                self.set_clock(act.at)
-                progress.act(act.at, act.label, done, len(self.acts))
-                self.tally.current = act.label
-                try:
-                    act.run()
-                except Exception as exc:  # a refused act is reported, the month goes on
-                    self.fig.failed.append(f"{act.label}: {str(exc)[:200]}")
-                    self.tally.failed(act.label, exc)
-                self.tally.acts[act.label] += 1
-                done += 1
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="demo-act") as pool:
+                while batch := self.next_batch():
+                    self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
+                    self.set_clock(self._clock_at)
+                    for act, _ in zip(batch, pool.map(self.perform, batch), strict=True):
+                        done += 1
+                        progress.act(act.at, act.label, done, len(self.acts))
         finally:
             self.reset_clock()
             progress.close()
         return self.fig
+
+    def next_batch(self) -> list[Act]:
+        """The next act alone (one worker), or the next round of acts within an hour (several)."""
+        now = datetime.now(timezone.utc)
+        with self._lock:
+            return next_round(self.acts, now, WINDOW if self.workers > 1 else timedelta(0))
+
+    def perform(self, act: Act) -> None:
+        self._ctx.enter(act, self.seed)
+        self.tally.current = act.label
+        try:
+            act.run()
+        except Exception as exc:  # a refused act is reported, the month goes on
+            with self.fig.lock:
+                self.fig.failed.append(f"{act.label}: {str(exc)[:200]}")
+            self.tally.failed(act.label, exc)
+        finally:
+            self._ctx.leave()
+            self.tally.done(act.label)
 
 
 def publisher(bootstrap: str) -> Publish:
@@ -466,14 +497,14 @@ def publisher(bootstrap: str) -> Publish:
 
 
 def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: float,
-         bootstrap: str | None = None, tally: Tally | None = None) -> Figures:
+         bootstrap: str | None = None, tally: Tally | None = None, workers: int = 1) -> Figures:
     from kontakt.client import Staff
     from services.chassis.issuer import LocalIssuer
 
     tally = tally or Tally()
     staff = Staff(urls, LocalIssuer(data_dir / "keys"), on_response=tally.answer)
     demo = Demo(Journey(staff), data_dir / "clock.json", seed, days, scale,
-                publish=publisher(bootstrap) if bootstrap else None, tally=tally)
+                publish=publisher(bootstrap) if bootstrap else None, tally=tally, workers=workers)
     try:
         return demo.run(progress_for(tally))
     finally:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,28 +50,45 @@ class Tally:
     refused: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     not_yet: int = 0
-    current: str = "planning"  # the act under way, named in each refusal
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def current(self) -> str:
+        """The act under way on this thread, named in each refusal."""
+        return getattr(self._local, "label", "planning")
+
+    @current.setter
+    def current(self, label: str) -> None:
+        self._local.label = label
+
+    def done(self, label: str) -> None:
+        with self._lock:
+            self.acts[label] += 1
 
     def answer(self, response: httpx.Response) -> None:
         """httpx response hook of every client the demo uses."""
         if response.status_code < 400:
             return
         response.read()
-        if (response.status_code, response.request.method, route_of(response.request.url.path)) in NOT_YET \
-                and ("no_decision" in response.text or "unknown_case" in response.text):
-            self.not_yet += 1
-            return
-        key = f"{self.current}: {response.request.method} {route_of(response.request.url.path)} -> {response.status_code}"
-        self.refused[key] += 1
-        self.examples.setdefault(key, response.text[:300])
+        route = route_of(response.request.url.path)
+        with self._lock:
+            if (response.status_code, response.request.method, route) in NOT_YET \
+                    and ("no_decision" in response.text or "unknown_case" in response.text):
+                self.not_yet += 1
+                return
+            key = f"{self.current}: {response.request.method} {route} -> {response.status_code}"
+            self.refused[key] += 1
+            self.examples.setdefault(key, response.text[:300])
 
     def failed(self, label: str, exc: BaseException) -> None:
         """An act that stopped without an HTTP refusal of its own (a timeout, a service away)."""
         if isinstance(exc, RuntimeError) and " -> " in str(exc):
             return  # an HTTP refusal, counted by `answer` already
         key = f"{label}: {type(exc).__name__}"
-        self.refused[key] += 1
-        self.examples.setdefault(key, str(exc)[:300])
+        with self._lock:
+            self.refused[key] += 1
+            self.examples.setdefault(key, str(exc)[:300])
 
     @property
     def refused_total(self) -> int:
