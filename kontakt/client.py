@@ -231,7 +231,8 @@ class Journey:
             f"/api/bup/cases/{case_id}/stages/{stage}/{what}", json={"unit_id": unit_id, field: at.isoformat(), **extra}))
 
     def units(self) -> list[dict[str, Any]]:
-        return ok(self.staff.client("booking", "scheduler").get("/api/units"))
+        """The units the contact centre books into (county-wide reference data: no unit of one's own needed)."""
+        return ok(self.staff.client("booking", "call_handler").get("/api/units"))
 
     def offers(self, case_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The offers for a decided case; waits while booking has not yet heard of the decision."""
