@@ -88,6 +88,7 @@ class Demo:
         self._rng = random.Random(seed)
         self._ctx = ActContext()
         self._lock = threading.Lock()
+        self._desk = threading.Lock()  # the booking desk: one booking at a time
         self._clock_at = datetime.min.replace(tzinfo=timezone.utc)
         self.days = days
         self.scale = scale
@@ -378,10 +379,13 @@ class Demo:
         if chosen is None:
             chosen = self.rng.random() < 0.04  # the family declines the first time offered
         try:
-            booked = self.j.book_first_offer(case_id, patient_chosen_wait=chosen, timeout=0.0)
+            with self._desk:  # one booking at a time: two calls never race for the same first offer
+                booked = self.j.book_first_offer(case_id, patient_chosen_wait=chosen, timeout=0.0)
         except RuntimeError as exc:
             if "no_decision" in str(exc) and self.later("booking", lambda: self.book(case_id, tries + 1, chosen), tries):
                 return  # booking has not heard of the decision yet
+            if "already_booked" in str(exc):
+                return  # while booking had not heard, the waiting list booked the child into a new time
             raise
         if booked is None:
             return  # NoBookableSlots was published; the waiting list books it when a slot opens
@@ -416,17 +420,14 @@ class Demo:
                   lambda: self.j.bup_stage(case_id, stage, "started", unit_id, started, decided_at=None))
 
     def group_seat(self, case_id: str, tries: int = 0) -> None:
-        groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
-        if groups:
-            group = groups[0]
-            try:
-                self.j.book_group_seat(group["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
-                                       booked_from="contact_centre")
-            except RuntimeError as exc:
-                if "no_decision" in str(exc) and self.later(  # booking has not yet heard of the decision
-                        "group seat", lambda: self.group_seat(case_id, tries + 1), tries):
-                    return
-                raise
+        try:
+            group = self.take_seat(case_id)
+        except RuntimeError as exc:
+            if "no_decision" in str(exc) and self.later(  # booking has not yet heard of the decision
+                    "group seat", lambda: self.group_seat(case_id, tries + 1), tries):
+                return
+            raise
+        if group is not None:
             if self.rng.random() < 0.7:  # most families answer the evaluation at the last session
                 end = self.at(date.fromisoformat(group["starts_on"]) + timedelta(weeks=6), 19)
                 answers = {"satisfaction": self.rng.choices(["missnojd", "ej_nojd", "nojd", "mycket_nojd"], [1, 2, 9, 8])[0],
@@ -435,6 +436,16 @@ class Demo:
                            "easier_everyday": self.rng.choices(["nej", "en_del_situationer", "ja_ofta"], [2, 10, 8])[0],
                            "exchange": self.rng.choices(["bra_givande", "varken_eller", "daligt"], [14, 5, 1])[0]}
                 self.plan(end, "group evaluation", lambda: self.j.evaluate_group(group["group_id"], case_id, answers))
+
+    def take_seat(self, case_id: str) -> dict[str, Any] | None:
+        """A seat in the first group with one free (None: all full); one booking at a time, so two calls never
+        race for a group's last seat."""
+        with self._desk:
+            groups = [g for g in self.j.groups() if g.get("free_seats", 1) > 0]
+            if groups:
+                self.j.book_group_seat(groups[0]["group_id"], case_id, parents=self.rng.choice([1, 2, 2]),
+                                       booked_from="contact_centre")
+            return groups[0] if groups else None
 
     # -- running --------------------------------------------------------------------------------
     def run(self, progress: Progress) -> Figures:

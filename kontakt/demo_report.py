@@ -14,8 +14,9 @@ import httpx
 
 TZ = ZoneInfo("Europe/Stockholm")
 
-# ids in a path (case, appointment, slot, group, hold, interview, referral) carry digits; route words do not
-_ID = re.compile(r"\d")
+# ids in a path (case, appointment, slot, group, hold, interview, referral) carry capitals or digits; route words
+# and unit ids are lower case
+_ID = re.compile(r"[A-Z0-9]")
 
 
 def route_of(path: str) -> str:
@@ -32,24 +33,25 @@ def route_of(path: str) -> str:
     return "/".join(out)
 
 
-# a service that has not yet heard over the broker what another one did: the demo asks again later
-NOT_YET = {(409, "GET", "/api/cases/{id}/offers"),  # booking, of the care-level decision
-           (409, "POST", "/api/groups/{id}/seats"),  # booking, of the decision for a parent group
-           (422, "POST", "/api/cases/{id}/interview")}  # triage, of the case intake opened
+# answers that are no refusal of the demo's act: a service that has not yet heard over the broker what another
+# one did (the demo asks again later), or the waiting list that booked the child first; by status, route, code
+EXPLAINED = {(409, "GET", "/api/cases/{id}/offers", "no_decision"): "booking had not yet heard of the decision",
+             (409, "POST", "/api/groups/{id}/seats", "no_decision"): "booking had not yet heard of the decision",
+             (422, "POST", "/api/cases/{id}/interview", "unknown_case"): "triage had not yet heard of the case",
+             (409, "POST", "/api/holds/{id}/confirm", "already_booked"): "the waiting list had booked the child first"}
 
 
 @dataclass
 class Tally:
     """Every act the demo performed, and every answer of 400 and above to its own requests.
 
-    A service that has not yet heard of a case or decision over the broker (NOT_YET) has not refused: the demo
-    asks again a few minutes later in its own time; those answers are counted apart as `not_yet`.
+    Answers that refuse nothing the demo did wrong (EXPLAINED) are counted apart, by their reason.
     """
 
     acts: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
-    not_yet: int = 0
+    explained: Counter[str] = field(default_factory=Counter)  # by EXPLAINED's reason
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
@@ -73,10 +75,11 @@ class Tally:
         response.read()
         route = route_of(response.request.url.path)
         with self._lock:
-            if (response.status_code, response.request.method, route) in NOT_YET \
-                    and ("no_decision" in response.text or "unknown_case" in response.text):
-                self.not_yet += 1
-                return
+            for (status, method, known, code), reason in EXPLAINED.items():
+                if (response.status_code, response.request.method, route) == (status, method, known) \
+                        and f'"{code}"' in response.text:
+                    self.explained[reason] += 1
+                    return
             key = f"{self.current}: {response.request.method} {route} -> {response.status_code}"
             self.refused[key] += 1
             self.examples.setdefault(key, response.text[:300])
@@ -174,8 +177,8 @@ def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> 
              + (", ".join(f"{LEVEL_NAMES.get(k, k)} {n}" for k, n in sorted(fig.levels.items())) or "none"),
              f"  booked {fig.booked}, times imported {fig.slots_imported}, left open for today {fig.open_today}",
              "Acts: " + ", ".join(f"{label} {n}" for label, n in sorted(tally.acts.items()))]
-    if tally.not_yet:
-        lines.append(f"  ({tally.not_yet} times a service had not yet heard of a case or decision; asked again later)")
+    lines += [f"  ({n} times {reason}: asked again later)" if "yet" in reason else f"  ({n} times {reason})"
+              for reason, n in sorted(tally.explained.items())]
     if not tally.refused:
         lines.append("Refused acts: none")
     else:

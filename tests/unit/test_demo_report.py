@@ -17,6 +17,7 @@ def answer(status: int, method: str, path: str, body: str = "{}") -> httpx.Respo
 
 def test_a_route_names_its_unit_and_hides_the_ids_of_children_and_times() -> None:
     assert route_of("/api/cases/C-4Q7T2M9KZ3XW/advice") == "/api/cases/{id}/advice"
+    assert route_of("/api/cases/C-ZCQKWZDKKQVB/offers") == "/api/cases/{id}/offers"  # no digit in it
     assert route_of("/api/units/hc-ersboda/slots/import") == "/api/units/{unit}/slots/import"
     assert route_of("/api/groups/G-20261201-1A2B3C/seats/C-4Q7T2M9KZ3XW/evaluation") == \
         "/api/groups/{id}/seats/{id}/evaluation"
@@ -29,12 +30,12 @@ def test_refusals_are_counted_per_act_and_route_and_a_service_not_yet_caught_up_
     for unit in ("hc-ersboda", "hc-mariehem"):
         tally.answer(answer(403, "POST", f"/api/units/{unit}/slots/import", '{"detail": "Role scheduler of unit -"}'))
     tally.current = "booking"
-    tally.answer(answer(409, "GET", "/api/cases/C-4Q7T2M9KZ3XW/offers", '{"errors": [{"code": "no_decision"}]}'))
+    tally.answer(answer(409, "GET", "/api/cases/C-ZCQKWZDKKQVB/offers", '{"errors": [{"code": "no_decision"}]}'))
     tally.answer(answer(201, "POST", "/api/holds"))
     tally.answer(answer(409, "POST", "/api/holds/5F2A9C1B/confirm", '{"errors": [{"code": "hold_expired"}]}'))
     assert tally.refused == {"unit schedules: POST /api/units/{unit}/slots/import -> 403": 2,
                              "booking: POST /api/holds/{id}/confirm -> 409": 1}
-    assert tally.not_yet == 1 and tally.refused_total == 3
+    assert tally.explained == {"booking had not yet heard of the decision": 1} and tally.refused_total == 3
     assert "Role scheduler" in tally.examples["unit schedules: POST /api/units/{unit}/slots/import -> 403"]
 
 
