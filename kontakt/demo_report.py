@@ -177,8 +177,9 @@ def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> 
              + (", ".join(f"{LEVEL_NAMES.get(k, k)} {n}" for k, n in sorted(fig.levels.items())) or "none"),
              f"  booked {fig.booked}, times imported {fig.slots_imported}, left open for today {fig.open_today}",
              "Acts: " + ", ".join(f"{label} {n}" for label, n in sorted(tally.acts.items()))]
-    lines += [f"  ({n} times {reason}: asked again later)" if "yet" in reason else f"  ({n} times {reason})"
-              for reason, n in sorted(tally.explained.items())]
+    for reason, n in sorted(tally.explained.items()):
+        times = f"{n} time" + ("s" if n != 1 else "")
+        lines.append(f"  ({times} {reason}: asked again later)" if "yet" in reason else f"  ({times} {reason})")
     if not tally.refused:
         lines.append("Refused acts: none")
     else:
