@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kontakt.apache_kafka import KafkaUnavailable
 from kontakt.kpi_cli import kpi_app
-from kontakt.system import SERVICES, System, ports_from, read_ports, write_ports
+from kontakt.system import SERVICES, System, ports_from, read_bootstrap, read_ports, write_ports
 
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
@@ -50,7 +50,6 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
     ports, sink_ports = ports_from(port_base)
     system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None, broker_kind=broker,
                     ports=ports, sink_ports=sink_ports)
-    write_ports(data_dir, ports)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -67,6 +66,7 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         except KafkaUnavailable as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
+        write_ports(data_dir, ports, bootstrap_used)  # for `kontakt demo` and the other commands
         system.start_sinks()
         for name in [*system.services, *system.apps]:
             system.start_service(name)
@@ -142,7 +142,8 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          year: bool = typer.Option(False, "--year", help="A full year (365 days): calls that open no case are "
                                                           "published as intake's telephony events with their times."),
          bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
-                                       help="The system's broker, for --year (default: the embedded one)."),
+                                       help="The system's broker, for --year (default: the one `kontakt up` "
+                                            "started for <data-dir>)."),
          workers: int = typer.Option(1, min=1, max=16, help="Acts at once: 1 performs each act alone at its own "
                                      "time; more perform an hour's acts together (stamped up to an hour late).")) -> None:
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
@@ -165,8 +166,8 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
         days = 365
     tally = Tally()
     t0 = time.monotonic()
-    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None, tally,
-                   workers)
+    broker = (bootstrap or read_bootstrap(data_dir) or "127.0.0.1:9092") if year else None
+    fig = run_demo(data_dir, urls, seed, days, scale, broker, tally, workers)
     today = datetime.now(TZ).date()
     for line in summary(fig, tally, time.monotonic() - t0, today - timedelta(days=days), today):
         typer.echo(line)

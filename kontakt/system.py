@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -35,15 +36,25 @@ def ports_from(base: int) -> tuple[dict[str, int], tuple[int, int]]:
     return {n: base + i for i, n in enumerate(names)}, (base + len(names), base + len(names) + 1)
 
 
-def write_ports(data_dir: Path, ports: dict[str, int]) -> None:
+def write_ports(data_dir: Path, ports: dict[str, int], bootstrap: str | None = None) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / PORTS_FILE).write_text(json.dumps(ports))
+    (data_dir / PORTS_FILE).write_text(json.dumps({"ports": ports, "bootstrap": bootstrap}))
+
+
+def _written(data_dir: Path) -> dict[str, Any]:
+    f = data_dir / PORTS_FILE
+    return dict(json.loads(f.read_text())) if f.exists() else {}
 
 
 def read_ports(data_dir: Path) -> dict[str, int]:
     """Where the system of `data_dir` listens: as its `kontakt up` wrote it, else the defaults."""
-    f = data_dir / PORTS_FILE
-    return {**SERVICES, **APPS, **(json.loads(f.read_text()) if f.exists() else {})}
+    return {**SERVICES, **APPS, **_written(data_dir).get("ports", {})}
+
+
+def read_bootstrap(data_dir: Path) -> str | None:
+    """The broker the system of `data_dir` runs on, as its `kontakt up` wrote it."""
+    found = _written(data_dir).get("bootstrap")
+    return str(found) if found else None
 
 
 @dataclass

@@ -47,7 +47,7 @@ def figure(five: Five, name: str) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def demo(five: Five) -> dict[str, Any]:
-    write_ports(five.data_dir, five.system.ports)
+    write_ports(five.data_dir, five.system.ports, five.system.bootstrap)
     out = CliRunner().invoke(app, ["demo", "--data-dir", str(five.data_dir), "--days", str(DAYS), "--seed", "7"])
     assert out.exit_code == 0, out.output
     numbers = re.search(r"booked (\d+), times imported (\d+), left open for today (\d+)", out.output)
