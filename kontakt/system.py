@@ -17,8 +17,8 @@ import httpx
 from contracts.topics import ALL_TOPICS, PARTITIONS
 from kontakt.apache_kafka import ApacheKafka
 from kontakt.broker import EmbeddedBroker, wait_for_port
-from services.chassis.topics import ensure_topics
 from services.chassis.issuer import LocalIssuer
+from services.chassis.topics import ensure_topics
 
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
 # staff-facing apps over the services' public APIs; started when a port is given for them

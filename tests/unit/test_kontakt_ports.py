@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kontakt.system import APPS, SERVICES, SINKS, ports_from, read_bootstrap, read_ports, write_ports
+from kontakt.system import (
+    APPS,
+    SERVICES,
+    SINKS,
+    ports_from,
+    read_bootstrap,
+    read_ports,
+    write_ports,
+)
 
 
 def test_no_base_keeps_the_documented_ports_and_a_base_puts_all_eight_in_a_row() -> None:
