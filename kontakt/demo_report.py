@@ -105,36 +105,39 @@ class Progress(Protocol):
 
 
 class DayLines:
-    """A plain line per simulated day (when output is not a terminal: a log, a pipe, CI)."""
+    """A plain line per simulated day (when output is not a terminal: a log, a pipe, CI), told after the acts."""
 
     def __init__(self, tally: Tally, out: TextIO | None = None) -> None:
         self.tally = tally
         self.out = out or sys.stdout
         self.day: date | None = None
-        self.at_day_start: Counter[str] = Counter()
-        self.refused_at_day_start = 0
+        self.acts: Counter[str] = Counter()
+        self.refused_before = self.refused_until = 0
+        self.done, self.left = 0, 0
 
     def act(self, at: datetime, label: str, done: int, left: int) -> None:
         day = at.astimezone(TZ).date()
         if self.day is not None and day != self.day:
-            self.flush(done, left)
-        if self.day != day:
-            self.day = day
-            self.at_day_start = Counter(self.tally.acts)
-            self.refused_at_day_start = self.tally.refused_total
+            self.flush()
+        self.day = day
+        self.acts[label] += 1
+        self.done, self.left = done, left
+        self.refused_until = self.tally.refused_total  # this act's refusals are already counted
 
-    def flush(self, done: int, left: int) -> None:
+    def flush(self, closing: bool = False) -> None:
         if self.day is None:
             return
-        today = self.tally.acts - self.at_day_start
-        refused = self.tally.refused_total - self.refused_at_day_start
-        what = ", ".join(f"{n} {label}" for label, n in today.most_common(4)) or "-"
-        self.out.write(f"demo {self.day:%Y-%m-%d %a}  {sum(today.values()):4d} acts ({what}); "
-                       f"{done} done, {left} to go; refused {refused}\n")
+        until = self.tally.refused_total if closing else self.refused_until
+        refused, self.refused_before = until - self.refused_before, until
+        n = sum(self.acts.values())
+        what = ", ".join(f"{k} {label}" for label, k in self.acts.most_common(4))
+        self.out.write(f"demo {self.day:%Y-%m-%d %a}  {n:4d} act{'s' if n != 1 else ' '} ({what}); "
+                       f"{self.done} done, {self.left} to go; refused {refused}\n")
         self.out.flush()
+        self.acts = Counter()
 
     def close(self) -> None:
-        self.flush(sum(self.tally.acts.values()), 0)
+        self.flush(closing=True)
 
 
 class RichBar:

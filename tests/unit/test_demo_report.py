@@ -49,15 +49,15 @@ def test_an_act_that_stops_without_an_http_answer_is_counted_once_as_refused() -
 def test_a_plain_line_per_simulated_day_with_its_acts_and_refusals() -> None:
     tally, out = Tally(), io.StringIO()
     lines = DayLines(tally, out)
-    for day, label in ((3, "call"), (3, "call"), (3, "advice"), (4, "call")):
-        at = datetime(2026, 11, day, 10, tzinfo=TZ)
-        lines.act(at, label, sum(tally.acts.values()), 1)
-        tally.acts[label] += 1
-    tally.refused["call: POST /api/telephony/events -> 422"] += 1
+    for n, (day, label) in enumerate(((3, "call"), (3, "call"), (3, "advice"), (4, "call")), start=1):
+        tally.acts[label] += 1  # the act is done, then told
+        if day == 4:
+            tally.refused["call: POST /api/telephony/events -> 422"] += 1
+        lines.act(datetime(2026, 11, day, 10, tzinfo=TZ), label, n, 4 - n)
     lines.close()
     assert out.getvalue().splitlines() == [
         "demo 2026-11-03 Tue     3 acts (2 call, 1 advice); 3 done, 1 to go; refused 0",
-        "demo 2026-11-04 Wed     1 acts (1 call); 4 done, 0 to go; refused 1"]
+        "demo 2026-11-04 Wed     1 act  (1 call); 4 done, 0 to go; refused 1"]
 
 
 def test_the_summary_is_sentences_with_every_refused_act_named() -> None:
