@@ -457,15 +457,16 @@ class Demo:
             self.publish(self.telephony)
             self.tally.acts["call (as events)"] += self.fig.calls
         done = 0
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="demo-act")
         try:
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="demo-act") as pool:
-                while batch := self.next_batch():
-                    self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
-                    self.set_clock(self._clock_at)
-                    for act, _ in zip(batch, pool.map(self.perform, batch), strict=True):
-                        done += 1
-                        progress.act(act.at, act.label, done, len(self.acts))
+            while batch := self.next_batch():
+                self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
+                self.set_clock(self._clock_at)
+                for act, _ in zip(batch, pool.map(self.perform, batch), strict=True):
+                    done += 1
+                    progress.act(act.at, act.label, done, len(self.acts))
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # stopped: the acts under way end, no other starts
             self.reset_clock()
             progress.close()
         return self.fig
