@@ -60,6 +60,14 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
             response.headers["Cache-Control"] = "no-store"  # pages with personal data stay out of the disk cache
         return response
 
+    @app.middleware("http")
+    async def unit_names(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every page names units by name: the names are read once, before the first signed-in page."""
+        if not web.units.names and (session := web.sessions.get(request.cookies.get(COOKIE))):
+            await web.units.load(session)
+        response: Response = await call_next(request)
+        return response
+
     @app.exception_handler(SignInNeeded)
     async def _signin(request: Request, _: SignInNeeded) -> Response:
         return redirect(request, "/signin")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from contracts.labels import labels
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 
 LANGS = ("sv", "en")
@@ -47,7 +48,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "date_arrived": ("Ankomstdatum (stämpel)", "Date received (stamp)"),
     "scan": ("Skannad remiss (PDF, PNG eller JPEG)", "Scanned referral (PDF, PNG or JPEG)"),
     "sender": ("Vem skrev remissen", "Who wrote the referral"),
-    "reasons": ("Orsakskoder (valfritt, kommaseparerade)", "Reason codes (optional, comma-separated)"),
+    "reasons": ("Orsak till kontakten (valfritt, en eller flera)", "Reason for the contact (optional, one or more)"),
     "contact_phone": ("Vårdnadshavarens mobilnummer (valfritt)", "Guardian's mobile number (optional)"),
     "register": ("Registrera", "Register"),
     "form_errors": ("Rätta det som är markerat nedan.", "Correct what is marked below."),
@@ -93,13 +94,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "meeting_intro": ("Lediga nybesökstider per enhet och vecka, de kommande veckorna.",
                       "Free new-visit times per unit and week, the coming weeks."),
     "choose_unit": ("Välj enhet", "Choose unit"), "show": ("Visa", "Show"),
-    "time": ("Tid", "Time"), "total": ("Totalt", "Total"),
+    "time": ("Tid", "Time"), "total": ("Totalt", "Total"), "no_free_times": ("inga lediga", "none free"),
     "loading": ("Hämtar…", "Loading…"), "interview": ("Telefonintervju", "Telephone interview"),
     "booking": ("Tid under samtalet", "A time during the call"),
     "advice_title": ("Rådgivning eller hänvisning", "Advice or signposting"),
     "advice_given": ("Råd givet: den medicinska bedömningen är registrerad.",
                      "Advice given: the medical assessment is recorded."),
-    "advice_topics": ("Ämnen för rådet (koder, kommaseparerade)", "Topics of the advice (codes, comma-separated)"),
+    "advice_topics": ("Vad rådet gällde (ett eller flera)", "What the advice was about (one or more)"),
     "give_advice": ("Registrera råd", "Record advice"), "signpost_to": ("Hänvisa till", "Signpost to"),
     "signpost": ("Hänvisa och avsluta", "Signpost and close"),
     "waiting_triage": ("Ärendet är på väg till bedömningen, ett ögonblick…", "The case is on its way to triage, a moment…"),
@@ -116,7 +117,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "risk_escalated": ("Risk: ärendet är eskalerat till jourhavande kliniker.",
                        "Risk: the case is escalated to the clinician on duty."),
     "alerting": ("Larmet skickas…", "Sending the alert…"),
-    "alerted_who": ("Larmad: {who} ({kind}) via {channel}", "Alerted: {who} ({kind}) by {channel}"),
+    "alerted_who": ("Larmad: {kind} via {channel}", "Alerted: {kind} by {channel}"),
     "interview_done": ("Intervjun är klar.", "The interview is complete."),
     "scores": ("Resultat per skala", "Scores per scale"), "scale": ("Skala", "Scale"), "raw": ("Poäng", "Raw"),
     "band": ("Nivå", "Band"), "risks_found": ("Risksignaler", "Risk signals"),
@@ -144,6 +145,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "booked_at": ("Bokat: {unit} {at}", "Booked: {unit} {at}"),
     "family_status": ("Besked till familjen", "Message to the family"),
     "family_none_yet": ("Beskedet förbereds…", "The message is being prepared…"),
+    "channel_at_sending": ("kanal väljs vid utskick", "channel chosen when sent"),
     "groups": ("Föräldragrupper med lediga platser", "Parent groups with free seats"),
     "no_groups": ("Inga grupper med lediga platser.", "No groups with free seats."),
     "free_seats": ("{n} lediga platser", "{n} free seats"), "book_seat": ("Boka plats", "Book a seat"),
@@ -171,53 +173,26 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "channel": {"phone": ("Telefon", "Phone"), "edi": ("EDI-remiss", "EDI referral"),
-                "paper": ("Pappersremiss", "Paper referral"), "partner": ("Samverkanspartner", "Partner")},
-    "source": {"guardian": ("Vårdnadshavare", "Guardian"), "young_person": ("Den unga själv", "Young person"),
-               "healthcare": ("Hälso- och sjukvården", "Healthcare"),
-               "school_student_health": ("Elevhälsan", "School student health"),
-               "social_services": ("Socialtjänsten", "Social services"),
-               "partner_external": ("Samverkanspartner (extern)", "Partner (external)"),
-               "partner_internal": ("Samverkanspartner (intern)", "Partner (internal)"), "other": ("Annan", "Other")},
-    "sex": {"female": ("flicka", "girl"), "male": ("pojke", "boy"), "other": ("annat", "other"),
-            "unknown": ("okänt", "unknown")},
-    "role": {"call_handler": ("Samtalsmottagare", "Call handler"), "clinician": ("Legitimerad behandlare", "Clinician"),
-             "scheduler": ("Schemaläggare på enhet", "Unit scheduler"), "unit_head": ("Enhetschef", "Head of unit"),
-             "kc_head": ("Avdelningschef KC", "Head of contact centre"), "coordinator": ("Samordnare två vårdnivåer",
-                                                                                        "Two-level care coordinator"),
-             "kpi_analyst": ("KPI-analytiker", "KPI analyst"), "ops": ("Drift", "Operations")},
-    "msg_channel": {"sms": ("SMS", "SMS"), "email": ("E-post", "E-mail"),
-                    "digital_letter": ("Digital brevlåda", "Digital mailbox")},
     "case_status": {"open": ("Öppet", "Open"), "closed": ("Avslutat", "Closed")},
-    "level": {"primary_care": ("Primärvård (hälsocentral)", "Primary care (health centre)"),
-              "bup": ("BUP", "Child and adolescent psychiatry (BUP)"),
-              "parenting_group": ("Föräldraskapsstöd (föräldragrupp)", "Parenting support (parent group)"),
-              "signposting": ("Hänvisning", "Signposting"), "urgent": ("Akut", "Urgent")},
     "profession": {"psychologist": ("Psykolog", "Psychologist"), "counsellor": ("Kurator", "Counsellor"),
                    "physician": ("Läkare", "Physician"),
                    "psychiatric_nurse": ("Psykiatrisjuksköterska", "Psychiatric nurse")},
     "visit_type": {"new_visit": ("Nybesök", "New visit"), "treatment_start": ("Behandlingsstart", "Treatment start"),
                    "group_session": ("Grupptillfälle", "Group session"),
                    "investigation_start": ("Utredningsstart", "Investigation start")},
-    "destination": {"social_services": ("Socialtjänsten", "Social services"), "school": ("Skolan/elevhälsan", "School"),
-                    "parish": ("Församling", "Church parish"), "association": ("Förening", "Association"),
-                    "group": ("Stödgrupp", "Support group"), "adult_psychiatry": ("Vuxenpsykiatrin", "Adult psychiatry"),
-                    "adult_primary_care": ("Vuxen primärvård", "Adult primary care"),
-                    "other_region": ("Annan region", "Another region")},
-    "band": {"normal": ("normal", "normal"), "elevated": ("förhöjd", "elevated"), "signal": ("signal", "signal")},
-    "recipient": {"clinician_on_duty": ("jourhavande kliniker", "clinician on duty"), "unit_head": ("enhetschef", "head of unit"),
-                  "kc_head": ("avdelningschef KC", "head of contact centre"), "coordinator": ("samordnare", "coordinator"),
-                  "family": ("familjen", "the family")},
     "delivery": {"pending": ("väntar", "pending"), "sending": ("skickas", "sending"), "sent": ("skickat", "sent"),
                  "failed": ("misslyckades", "failed"), "cancelled": ("avbrutet", "cancelled")},
     "template": {"appointment_confirmation": ("Bokningsbekräftelse", "Booking confirmation"),
                  "appointment_changed": ("Ändrad tid", "Changed time"), "appointment_cancelled": ("Avbokning", "Cancellation"),
                  "appointment_reminder": ("Påminnelse", "Reminder"), "group_welcome": ("Välkommen till gruppen", "Group welcome")},
-    "line": {"public_1177": ("1177 val 2", "1177 option 2"), "partner_external": ("Samverkan extern", "Partner external"),
-             "partner_internal": ("Samverkan intern", "Partner internal")},
 }
+# The codes other services send (levels, channels, reasons, …) have their words in contracts/labels.yaml.
+for _kind, _pairs in labels().items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 
 # The school referral form keeps its words in its own module; they join the same tables here.
+if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a school label never lands on staff screens
+    raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
 for _kind, _pairs in SCHOOL_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)

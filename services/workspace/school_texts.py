@@ -28,7 +28,7 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
     "question_h": ("Frågeställning", "The question"),
     "problem_areas_h": ("Problemområden", "Problem areas"),
     "problem_areas": ("Problemområden (välj minst ett) *", "Problem areas (choose at least one) *"),
-    "question": ("Skolans frågeställning och vad ni ser *", "The school's question and what you see *"),
+    "school_question": ("Skolans frågeställning och vad ni ser *", "The school's question and what you see *"),
     "chars_max": ("högst {n} tecken", "at most {n} characters"),
     "tried_h": ("Det skolan redan har gjort", "What the school has already done"),
     "tried_steps": ("Insatser i skolan hittills (välj minst ett) *", "Measures at school so far (choose at least one) *"),
@@ -58,8 +58,6 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 SCHOOL_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "channel": {"school_form": ("Digital skolremiss", "Digital school referral")},
-    "role": {"school_sender": ("Elevhälsan (avsändare)", "Student health (sender)")},
     "school_status": {"received": ("Mottagen", "Received"), "assessed": ("Bedömd", "Assessed"),
                       "passed_on": ("Vidare till vårdnivå", "Passed on to a care level"),
                       "closed": ("Avslutad", "Closed")},

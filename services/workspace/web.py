@@ -1,7 +1,7 @@
 """What every page needs: the signed-in session, rendering in the person's language, refusals shown kindly."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from contracts.labels import choices
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Backend, Refused
 from services.workspace.i18n import labeller, translator
@@ -47,12 +48,37 @@ NAV = {
 }
 
 
+class UnitNames:
+    """Units by name, as booking lists them: read once with the first signed-in person's token, then kept."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.names: dict[str, str] = {}
+        self.units: list[dict[str, Any]] = []
+
+    async def load(self, session: Session) -> None:
+        if self.names:
+            return
+        try:
+            self.units = await self.backend.get(session, "booking", "/api/units")
+        except Refused:
+            return  # a role booking shows no units to (school, KPI): its pages name none
+        self.names = {u["unit_id"]: u["name"] for u in self.units}
+
+    def __call__(self, unit_id: str | None) -> str:
+        return self.names.get(unit_id, unit_id) if unit_id else "–"
+
+
 @dataclass
 class Web:
     settings: WorkspaceSettings
     sessions: Sessions
     backend: Backend
     templates: Jinja2Templates
+    units: UnitNames = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.units = UnitNames(self.backend)
 
     def session(self, request: Request, personal: bool = True) -> Session:
         s = self.sessions.get(request.cookies.get(COOKIE))
@@ -66,8 +92,9 @@ class Web:
                **ctx: Any) -> HTMLResponse:
         lang = session.lang if session else request.query_params.get("lang", "sv")
         lang = lang if lang in ("sv", "en") else "sv"
-        base = {"t": translator(lang), "label": labeller(lang), "lang": lang, "session": session,
-                "staff": session.staff if session else None, "local_time": local_time,
+        base = {"t": translator(lang), "label": labeller(lang), "lang": lang,
+                "choices": lambda kind: choices(kind, lang), "session": session,
+                "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
                 "home": HOME.get(session.staff.role, "/") if session else "/"}
         return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
