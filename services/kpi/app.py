@@ -30,7 +30,7 @@ def build(settings: KpiSettings | None = None, clock: Clock | None = None) -> tu
     rt.kpi_metrics = lambda: kpi_metrics_text(rt, defs)
     rt.include(build_router(rt, rules))
     rt.on_start(lambda: watch_clocks(rt, defs, rules, settings.clock_scan_interval_s))
-    app = rt.create_app([build_api(rt, defs, rules), build_dashboard()])
+    app = rt.create_app([build_api(rt, defs, rules), build_dashboard(settings.units_file)])
     return rt, app
 
 

@@ -31,8 +31,11 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 
 # Everything a person can read: the rendered text (hidden elements excluded by innerText), the options of
 # every list, placeholders and tooltips, and the names screen readers announce.
+# A command to type (in <code>, e.g. `kontakt token kpi_analyst`) is exact by nature and is left out.
 VISIBLE_TEXT_JS = """() => {
-  const parts = [document.title, document.body.innerText];
+  let body = document.body.innerText;
+  for (const c of document.querySelectorAll('code')) body = body.split(c.innerText).join(' ');
+  const parts = [document.title, body];
   for (const o of document.querySelectorAll('option')) parts.push(o.textContent);
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
     for (const a of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
