@@ -23,14 +23,14 @@ from pathlib import Path
 import psycopg
 from sqlmodel import Session, select
 
-from services.booking.api import book_held, hold_time
+from services.booking.api.booking import book_held, hold_time
 from services.booking.app import build
-from services.booking.reference import load
+from services.booking.domain.reference import load
 from services.booking.settings import BookingSettings
 from services.booking.store import Appointment, BookingCase, Slot
 from services.chassis.auth import Staff
 from services.chassis.clock import FixedClock
-from services.chassis.errors import DomainError
+from services.chassis.refusal import Refused
 from services.chassis.tables import AuditRecord, OutboxRow
 from tests.unit.booking.conftest import NOW
 
@@ -100,7 +100,7 @@ def run_ours(rt, ref, slots: list[str], cases: list[str]) -> int:  # type: ignor
                 held = hold_time(rt, ref, me, case_id, sid)
                 book_held(rt, ref, me, held["hold_token"], False, sid)
                 return
-            except DomainError as exc:
+            except Refused as exc:
                 assert exc.status == 409, exc.errors
                 continue
 

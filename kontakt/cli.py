@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from kontakt.apache_kafka import KafkaUnavailable
+from kontakt.call_cli import call_command
+from kontakt.clock_cli import clock_app
 from kontakt.kpi_cli import kpi_app
 from kontakt.system import APPS, SERVICES, System
 
@@ -26,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(clock_app, name="clock")
+app.command("call")(call_command)
 console = Console()
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,7 +157,12 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
             raise typer.Exit(1) from None
     if year:
         days = 365
-    fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
+    try:
+        fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM or SIGHUP (kontakt/democlock.py)
+        console.print(f"Demon avbröts ({stop or 'Ctrl-C'}); tjänsternas klocka går rätt igen. | "
+                      f"The demo was stopped ({stop or 'Ctrl-C'}); the services' clock is true again.")
+        raise typer.Exit(130) from None
     console.print(f"calls {fig.calls} (queue full {fig.queue_full}); cases {fig.cases} (school {fig.school}); "
                   f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
     if fig.failed:

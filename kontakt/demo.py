@@ -13,7 +13,6 @@ one HTTP request per call step: that is most of a year's acts.
 """
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kontakt.client import Journey, personnummer
+from kontakt.democlock import DemoClock
 
 TZ = ZoneInfo("Europe/Stockholm")
 # share of the county's children by municipality (2022 population, rounded)
@@ -71,7 +71,7 @@ class Demo:
         self.j = journey
         self.publish = publish  # set: calls that open no case go as intake's telephony events
         self.telephony: list[Any] = []
-        self.clock_file = clock_file
+        self.clock = DemoClock(clock_file)
         self.rng = random.Random(seed)
         self.days = days
         self.scale = scale
@@ -85,13 +85,10 @@ class Demo:
 
     # -- time -----------------------------------------------------------------------------------
     def set_clock(self, at: datetime) -> None:
-        offset = (at - datetime.now(UTC)).total_seconds()
-        tmp = self.clock_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"offset_s": offset}))
-        tmp.replace(self.clock_file)
+        self.clock.set(at)
 
     def reset_clock(self) -> None:
-        self.clock_file.unlink(missing_ok=True)
+        self.clock.reset()
 
     def at(self, day: date, hour: float) -> datetime:
         return datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour)
@@ -468,6 +465,7 @@ def main(data_dir: Path, urls: dict[str, str], seed: int, days: int, scale: floa
             bar.update(task, completed=done, total=total, description=label)
 
         try:
-            return demo.run(progress)
+            with demo.clock.held():  # Ctrl-C, SIGTERM, SIGHUP stop the run; the clock is always put back
+                return demo.run(progress)
         finally:
             staff.close()

@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from contracts.topics import PARTITIONS
-from deploy.create_topics import create, planned_topics
-from kontakt.apache_kafka import ApacheKafka
-from kontakt.broker import EmbeddedBroker
-from services.chassis.issuer import LocalIssuer
+from tests.small_clock import install_from_env
+
+install_from_env()  # before any product import (see tests/small_clock.py)
+
+from contracts.topics import PARTITIONS  # noqa: E402
+from deploy.create_topics import create, planned_topics  # noqa: E402
+from kontakt.apache_kafka import ApacheKafka  # noqa: E402
+from kontakt.broker import EmbeddedBroker  # noqa: E402
+from services.chassis.issuer import LocalIssuer  # noqa: E402
 
 # services built with default settings in tests keep their files out of the work tree
 os.environ.setdefault("KONTAKT_DATA_DIR", tempfile.mkdtemp(prefix="kontakt-test-"))

@@ -4,17 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
 from faststream.specification import AsyncAPI
 
-from services.booking.api import build_api
-from services.booking.bup_stages import build_stage_api
-from services.booking.handlers import build_router
-from services.booking.reference import load as load_reference
+from services.booking.api import routers
+from services.booking.deps import Deps
+from services.booking.domain.reference import load as load_reference
+from services.booking.handlers import SUBSCRIPTIONS
 from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase, metadata
 from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.subscriptions import register
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,9 +26,12 @@ def build(settings: BookingSettings | None = None, clock: Clock | None = None) -
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Booking",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, BookingCase)
-    ref = load_reference(settings.units_file)
-    rt.include(build_router(rt, ref))
-    app = rt.create_app([build_api(rt, ref), build_stage_api(rt)])
+    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=rt.clock)
+    router = KafkaRouter()
+    register(rt.consumers, router, SUBSCRIPTIONS, deps)
+    rt.include(router)
+    app = rt.create_app(routers(settings))
+    app.state.deps = deps
     return rt, app
 
 

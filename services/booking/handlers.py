@@ -1,58 +1,33 @@
 """Kafka consumers of the booking service: learn the child and the clock; act on care-level decisions."""
 from __future__ import annotations
 
-from faststream.kafka import KafkaRouter
-
 from contracts.intake import CASES_TOPIC, CaseLinked, ReferralReceived
 from contracts.triage import ASSESSMENTS_TOPIC, CareLevelDecided
-from services.booking import service
-from services.booking.reference import Reference
-from services.booking.store import BookingCase
+from services.booking.deps import Deps
+from services.booking.use_cases import cases
 from services.chassis.db import UnitOfWork
-from services.chassis.runtime import ServiceRuntime
+from services.chassis.subscriptions import Subscription, on
 
 
-def build_router(rt: ServiceRuntime, ref: Reference) -> KafkaRouter:
-    router = KafkaRouter()
-    cases = rt.consumers.group(router, CASES_TOPIC, name="booking.cases",
-                               description="The child's pseudonymous facts and the clock start, for offers and "
-                                           "waiting lists.")
+def on_referral(event: ReferralReceived, uow: UnitOfWork, deps: Deps) -> None:
+    """Keeps the child's pseudonymous facts and the clock start for offers and waiting lists."""
+    cases.remember_case(event, uow)
 
-    @cases.on(ReferralReceived)
-    def remember_case(event: ReferralReceived, uow: UnitOfWork) -> None:
-        """Keeps the child's pseudonymous facts and the clock start for offers and waiting lists."""
-        if uow.session.get(BookingCase, event.case_id) is None:
-            child = event.payload.child
-            uow.session.add(BookingCase(case_id=event.case_id, patient_ref=child.patient_ref,
-                                        age_years=child.age_years, sex=child.sex, municipality=child.municipality,
-                                        clock_start=event.payload.clock_start))
 
-    @cases.on(CaseLinked)
-    def earlier_clock(event: CaseLinked, uow: UnitOfWork) -> None:
-        """A contact linked to the case: the earliest clock start wins."""
-        case = uow.session.get(BookingCase, event.case_id)
-        if case is not None and event.payload.effective_clock_start < case.clock_start:
-            case.clock_start = event.payload.effective_clock_start
-            uow.session.add(case)
+def on_case_linked(event: CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    """A contact linked to the case: the earliest clock start wins."""
+    cases.link_case(event, uow)
 
-    decisions = rt.consumers.group(router, ASSESSMENTS_TOPIC, name="booking.decisions",
-                                   description="Decided care levels: offers, the waiting list, re-booking on a "
-                                               "change of level.")
 
-    @decisions.on(CareLevelDecided)
-    def on_decision(event: CareLevelDecided, uow: UnitOfWork) -> None:
-        """A decided level: the waiting list if nothing is bookable within the promise; a change re-books."""
-        case = uow.session.get(BookingCase, event.case_id)
-        if case is None:
-            raise RuntimeError("decision before the referral reached booking")  # retried; ordering across topics
-        p = event.payload
-        changed = case.level is not None and case.level != p.level
-        case.level, case.decided_at = p.level, p.decided_at
-        uow.session.add(case)
-        now = rt.clock.now()
-        if changed:
-            service.change_level(uow, ref, case, now, event)
-        else:
-            service.place(uow, ref, case, now, event)
+def on_decision(event: CareLevelDecided, uow: UnitOfWork, deps: Deps) -> None:
+    """A decided level: the waiting list if nothing is bookable within the promise; a change re-books."""
+    cases.decide_level(event, uow, deps.ref, deps.clock.now())
 
-    return router
+
+# the group names key the inbox rows and the committed offsets: they never change
+SUBSCRIPTIONS: list[Subscription[Deps]] = [
+    Subscription("booking.cases", (CASES_TOPIC,), (on(ReferralReceived, on_referral), on(CaseLinked, on_case_linked)),
+                 description="The child's pseudonymous facts and the clock start, for offers and waiting lists."),
+    Subscription("booking.decisions", (ASSESSMENTS_TOPIC,), (on(CareLevelDecided, on_decision),),
+                 description="Decided care levels: offers, the waiting list, re-booking on a change of level."),
+]

@@ -1,11 +1,27 @@
-"""Tables of the booking service: cases it knows, slots, appointments, the waiting list, parent groups."""
+"""Tables of the booking service (cases it knows, slots, appointments, the waiting list, parent groups) and
+the named queries on them; every SQL statement of the service is here."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, text
+from sqlalchemy import JSON, ColumnElement, Index, MetaData, UniqueConstraint, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import AutoString, Column, Field, Session, SQLModel, and_, col, delete, func, or_, select, update
+
+from contracts.booking import VisitType
+from contracts.common import CareLevel, Sex
+from services.booking.domain.appointments import AppointmentStatus, SlotState
+from services.booking.domain.groups import BookedFrom
+from services.booking.domain.reference import Profession
+
+
+def _literal(length: int, **kw: Any) -> Any:
+    """A column holding a Literal: typed in Python, VARCHAR(length) in the database (as the migrations made it)."""
+    return Field(sa_type=AutoString(length=length), max_length=length, **kw)
 
 
 class BookingBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -22,10 +38,10 @@ class BookingCase(BookingBase, table=True):
     case_id: str = Field(primary_key=True, max_length=20)
     patient_ref: str = Field(max_length=40)
     age_years: int
-    sex: str = Field(max_length=10)
+    sex: Sex = _literal(10)
     municipality: str = Field(max_length=40)
     clock_start: datetime
-    level: str | None = Field(default=None, max_length=20)
+    level: CareLevel | None = _literal(20, default=None)
     decided_at: datetime | None = None
 
 
@@ -38,10 +54,10 @@ class Slot(BookingBase, table=True):
     unit_id: str = Field(index=True, max_length=60)
     starts_at: datetime = Field(index=True)
     ends_at: datetime
-    profession: str = Field(max_length=30)
-    visit_type: str = Field(max_length=30)
+    profession: Profession = _literal(30)
+    visit_type: VisitType = _literal(30)
     digital: bool = False
-    state: str = Field(default="free", max_length=10, index=True)
+    state: SlotState = _literal(10, default="free", index=True)
     hold_token: str | None = Field(default=None, max_length=40, index=True)
     hold_case_id: str | None = Field(default=None, max_length=20)
     hold_expires_at: datetime | None = None
@@ -60,10 +76,10 @@ class Appointment(BookingBase, table=True):
     case_id: str = Field(index=True, max_length=20)
     slot_id: str = Field(index=True, max_length=20)
     unit_id: str = Field(max_length=60)
-    level: str = Field(max_length=20)
+    level: CareLevel = _literal(20)
     starts_at: datetime
     wait_days: int
-    status: str = Field(default="booked", max_length=12)  # booked, cancelled, replaced, attended, no_show
+    status: AppointmentStatus = _literal(12, default="booked")
     booked_at: datetime
     patient_chosen_wait: bool = False
     rebooking_of: str | None = Field(default=None, max_length=20)
@@ -75,14 +91,16 @@ class WaitingEntry(BookingBase, table=True):
 
     __tablename__ = "waiting_list"
     case_id: str = Field(primary_key=True, max_length=20)
-    level: str = Field(max_length=20)
+    level: CareLevel = _literal(20)
     municipality: str = Field(max_length=40)
     clock_start: datetime = Field(index=True)
     since: datetime
-    unit_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class ParentGroup(BookingBase, table=True):
+    """A parent-group course at a unit, with its seats."""
+
     __tablename__ = "parent_groups"
     group_id: str = Field(primary_key=True, max_length=40)
     course_kind: str = Field(max_length=40)
@@ -94,11 +112,170 @@ class ParentGroup(BookingBase, table=True):
 
 
 class GroupSeat(BookingBase, table=True):
+    """A family's seat in a parent group."""
+
     __tablename__ = "group_seats"
     group_id: str = Field(primary_key=True, max_length=40)
     case_id: str = Field(primary_key=True, max_length=20)
     parents: int
-    booked_from: str = Field(max_length=20)
+    booked_from: BookedFrom = _literal(20)
     booked_at: datetime
     dropped_out_at: datetime | None = None
     evaluated_at: datetime | None = None  # the parents' evaluation is taken once per seat
+
+
+# -- cases ---------------------------------------------------------------------------------------------------
+
+def case_and_slot(s: Session, case_id: str, slot_id: str) -> tuple[BookingCase | None, Slot | None]:
+    """The case and a time, read in one statement (the first look of a hold)."""
+    row = s.exec(select(BookingCase, Slot).outerjoin(Slot, col(Slot.slot_id) == slot_id)
+                 .where(col(BookingCase.case_id) == case_id)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def lock_case_with_live(s: Session, case_id: str) -> tuple[BookingCase | None, Appointment | None]:
+    """The case row, locked until commit on PostgreSQL (bookings of one child take turns), and its live
+    appointment if any, read in the same statement."""
+    live = and_(col(Appointment.case_id) == col(BookingCase.case_id), col(Appointment.status) == "booked")
+    row = s.exec(select(BookingCase, Appointment).outerjoin(Appointment, live)
+                 .where(col(BookingCase.case_id) == case_id).with_for_update(of=BookingCase)
+                 .execution_options(populate_existing=True)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def patient_ref(s: Session, case_id: str) -> str | None:
+    """The child's pseudonymous reference, for the audit row."""
+    case = s.get(BookingCase, case_id)
+    return case.patient_ref if case else None
+
+
+def patient_refs(s: Session, case_ids: Sequence[str]) -> dict[str, str]:
+    rows = s.exec(select(BookingCase).where(col(BookingCase.case_id).in_(case_ids)))
+    return {c.case_id: c.patient_ref for c in rows}
+
+
+# -- slots ---------------------------------------------------------------------------------------------------
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    """A time that can be held now: free, or held with an expired hold, and not yet begun."""
+    return and_(col(Slot.starts_at) > now, or_(col(Slot.state) == "free",
+                                               and_(col(Slot.state) == "held", col(Slot.hold_expires_at) <= now)))
+
+
+def free_new_visits(s: Session, now: datetime, unit_ids: Sequence[str]) -> list[Slot]:
+    """Free new-visit times at these units, earliest first."""
+    q = select(Slot).where(col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit", _free(now))
+    return list(s.exec(q.order_by(col(Slot.starts_at))).all())
+
+
+def hold_slot(s: Session, slot: Slot, case_id: str, token: str, expires: datetime, now: datetime) -> bool:
+    """Hold the time if it is still free; a time another transaction is taking is skipped (`FOR UPDATE SKIP
+    LOCKED` on PostgreSQL), not waited for. The row object takes the written values without a second read."""
+    unlocked = select(Slot.slot_id).where(col(Slot.slot_id) == slot.slot_id, _free(now)).with_for_update(
+        skip_locked=True)
+    res = s.exec(update(Slot).where(col(Slot.slot_id) == unlocked.scalar_subquery(), _free(now))
+                 .values(state="held", hold_token=token, hold_case_id=case_id, hold_expires_at=expires)
+                 .execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        return False
+    for name, value in (("state", "held"), ("hold_token", token), ("hold_case_id", case_id),
+                        ("hold_expires_at", expires)):
+        set_committed_value(slot, name, value)
+    return True
+
+
+def book_held_slot(s: Session, token: str, now: datetime, slot_id: str | None) -> Slot | None:
+    """The time held by this token (unexpired, and the one the screen shows), booked by one conditional write
+    that returns the row; None if the write changed nothing."""
+    held = [col(Slot.hold_token) == token, col(Slot.state) == "held", col(Slot.hold_expires_at) > now]
+    if slot_id is not None:
+        held.append(col(Slot.slot_id) == slot_id)
+    slot: Slot | None = s.exec(update(Slot).where(*held)
+                               .values(state="booked", hold_token=None, hold_expires_at=None).returning(Slot)
+                               .execution_options(populate_existing=True)).scalars().first()
+    return slot
+
+
+def slot_by_hold(s: Session, token: str) -> Slot | None:
+    return s.exec(select(Slot).where(col(Slot.hold_token) == token)).first()
+
+
+def book_free_slot(s: Session, slot_id: str) -> bool:
+    """Book a free time directly (for a waiting case); False if someone took it first."""
+    res = s.exec(update(Slot).where(col(Slot.slot_id) == slot_id, col(Slot.state) == "free").values(state="booked"))
+    return res.rowcount == 1
+
+
+def free_slot(s: Session, slot_id: str) -> None:
+    """The time goes back to the pool."""
+    s.exec(update(Slot).where(col(Slot.slot_id) == slot_id)
+           .values(state="free", hold_token=None, hold_case_id=None, hold_expires_at=None))
+
+
+def clashing_slot(s: Session, unit_id: str, profession: str, starts_at: datetime, ends_at: datetime) -> Slot | None:
+    """A time of the unit for the same profession that shares a minute with this one."""
+    return s.exec(select(Slot).where(col(Slot.unit_id) == unit_id, col(Slot.profession) == profession,
+                                     col(Slot.starts_at) < ends_at, col(Slot.ends_at) > starts_at)).first()
+
+
+def unit_slots(s: Session, unit_id: str, start: datetime, end: datetime) -> list[Slot]:
+    """The unit's times in [start, end), in order (a scheduler's week view)."""
+    return list(s.exec(select(Slot).where(col(Slot.unit_id) == unit_id, col(Slot.starts_at) >= start,
+                                          col(Slot.starts_at) < end).order_by(col(Slot.starts_at))).all())
+
+
+# -- appointments --------------------------------------------------------------------------------------------
+
+def live_appointment(s: Session, case_id: str) -> Appointment | None:
+    return s.exec(select(Appointment).where(col(Appointment.case_id) == case_id,
+                                            col(Appointment.status) == "booked")).first()
+
+
+def insert_appointment(s: Session, appt: Appointment) -> bool:
+    """Insert; False if the one-live-per-case index refused it (another transaction booked the child first)."""
+    s.add(appt)
+    try:
+        s.flush()
+    except IntegrityError as exc:
+        if "case_id" not in str(exc.orig) and "one_live" not in str(exc.orig):
+            raise
+        return False
+    return True
+
+
+def case_appointments(s: Session, case_id: str) -> list[Appointment]:
+    return list(s.exec(select(Appointment).where(col(Appointment.case_id) == case_id)).all())
+
+
+# -- waiting list --------------------------------------------------------------------------------------------
+
+def waiting_in_clock_order(s: Session) -> list[WaitingEntry]:
+    return list(s.exec(select(WaitingEntry).order_by(col(WaitingEntry.clock_start))).all())
+
+
+def waiting_count_up_to(s: Session, level: str, clock_start: datetime) -> int:
+    """How many cases of the level wait with the same or an earlier clock start."""
+    return s.exec(select(func.count()).select_from(WaitingEntry).where(
+        col(WaitingEntry.level) == level, col(WaitingEntry.clock_start) <= clock_start)).one()
+
+
+def stop_waiting(s: Session, case_id: str) -> None:
+    s.exec(delete(WaitingEntry).where(col(WaitingEntry.case_id) == case_id))
+
+
+# -- parent groups -------------------------------------------------------------------------------------------
+
+def open_groups(s: Session, today: date, last_start: date | None = None) -> list[ParentGroup]:
+    """Groups with free seats that have not started (and start by `last_start`), earliest first."""
+    q = select(ParentGroup).where(col(ParentGroup.starts_on) >= today, col(ParentGroup.booked) < col(ParentGroup.seats))
+    if last_start is not None:
+        q = q.where(col(ParentGroup.starts_on) <= last_start)
+    return list(s.exec(q.order_by(col(ParentGroup.starts_on))).all())
+
+
+def take_seat(s: Session, group_id: str) -> bool:
+    """Count one more booked seat if one is free; False if the group is full."""
+    res = s.exec(update(ParentGroup).where(col(ParentGroup.group_id) == group_id,
+                                           col(ParentGroup.booked) < col(ParentGroup.seats))
+                 .values(booked=col(ParentGroup.booked) + 1))
+    return res.rowcount == 1

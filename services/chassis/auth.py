@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,10 @@ class TokenVerifier:
     """
 
     def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None,
-                 remember_s: float = 60.0, remember_max: int = 4096) -> None:
+                 remember_s: float = 60.0, remember_max: int = 4096,
+                 clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
+        self._clock = clock  # wall-clock seconds, as a token's `exp`; injected so tests need not sleep
         self.audience = audience
         self._client = jwt.PyJWKClient(jwks_url) if jwks_url else None
         self._jwks_file = jwks_file
@@ -66,7 +69,7 @@ class TokenVerifier:
     def remembered(self, token: str) -> Staff | None:
         """The staff of a token verified before and not yet expired, or None (then call `verify`)."""
         hit = self._verified.get(token)
-        if hit is None or hit[1] <= time.time():
+        if hit is None or hit[1] <= self._clock():
             return None
         return hit[0]
 
@@ -102,7 +105,7 @@ class TokenVerifier:
         with self._lock:
             if len(self._verified) >= self._remember_max:
                 self._verified.pop(next(iter(self._verified)))  # the oldest
-            self._verified[token] = (staff, min(float(claims["exp"]), time.time() + self._remember_s))
+            self._verified[token] = (staff, min(float(claims["exp"]), self._clock() + self._remember_s))
         return staff
 
 

@@ -19,31 +19,40 @@ class SystemClock:
 
     The demo replays a past month through the public APIs; shifting every service's clock
     together lets acts (advice, interviews, bookings) carry believable times. Without the
-    file, or with offset 0, this is plain UTC now.
+    file, or with offset 0, this is plain UTC now. The demo renews a lease in the file
+    (`lease_until`, Unix seconds) while it runs: past it the offset is ignored, so a demo
+    killed outright (SIGKILL, power) cannot leave the services a month in the past.
     """
 
     def __init__(self, offset_file: Path | None = None) -> None:
         self.offset_file = offset_file
-        self._mtime = -1.0
+        self._seen: tuple[int, int] | None = None  # (inode, mtime ns) of the file last read
         self._offset = timedelta(0)
+        self._lease_until: float | None = None
 
-    def _current_offset(self) -> timedelta:
+    def _current_offset(self, now: datetime) -> timedelta:
         if self.offset_file is None:
             return timedelta(0)
         try:
-            mtime = self.offset_file.stat().st_mtime
+            st = self.offset_file.stat()
         except FileNotFoundError:
             return timedelta(0)
-        if mtime != self._mtime:
+        # the demo replaces the file (a new inode) on every write: two writes in one mtime tick are still seen
+        if (st.st_ino, st.st_mtime_ns) != self._seen:
             try:
-                self._offset = timedelta(seconds=float(json.loads(self.offset_file.read_text())["offset_s"]))
-                self._mtime = mtime
-            except (ValueError, KeyError, OSError):
+                data = json.loads(self.offset_file.read_text())
+                self._offset = timedelta(seconds=float(data["offset_s"]))
+                self._lease_until = float(data["lease_until"]) if "lease_until" in data else None
+                self._seen = (st.st_ino, st.st_mtime_ns)
+            except (ValueError, KeyError, TypeError, OSError):
                 pass  # a half-written file: keep the last offset
+        if self._lease_until is not None and now.timestamp() > self._lease_until:
+            return timedelta(0)  # its writer stopped renewing it: left behind, not in force
         return self._offset
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._current_offset()
+        now = datetime.now(UTC)
+        return now + self._current_offset(now)
 
 
 class FixedClock:

@@ -3,27 +3,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
 from faststream.specification import AsyncAPI
 
 from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
-from services.chassis.errors import problem_response
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
-from services.intake.api import build_api
-from services.intake.calls import Calls
-from services.intake.casework import Casework
-from services.intake.documents import DocumentStore
-from services.intake.domain.problems import Invalid
+from services.chassis.subscriptions import register
+from services.intake.api import routers
+from services.intake.deps import AttemptWindow, Deps, Limits
 from services.intake.forms import PaperForm, SchoolReferralForm
-from services.intake.handlers import build_router
-from services.intake.rules import RULES_FILE, load_rules
-from services.intake.schools import SCHOOLS_FILE, Limits, SchoolReferrals, load_schools
+from services.intake.handlers import SUBSCRIPTIONS
+from services.intake.reference import RULES_FILE, SCHOOLS_FILE, load_rules, load_schools
 from services.intake.settings import IntakeSettings
-from services.intake.store import CaseRow, metadata
-from services.intake.takein import TakeIn
+from services.intake.store.documents import DocumentStore
+from services.intake.store.tables import CaseRow, metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,22 +31,21 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
-    rt.include(build_router(rt))
-    vault = KeyVault(settings.resolved_keyvault_url(), "intake")
-    takein = TakeIn(rt, rules, vault)
-    docs = DocumentStore(settings.resolved_documents_dir())
-    rt.openapi_models = (PaperForm, SchoolReferralForm)
     limits = Limits(max_attachments=settings.school_max_attachments,
                     max_attachment_bytes=settings.school_max_attachment_bytes,
                     attempts_per_window=settings.school_attempts_per_10min, window_s=600.0,
                     submissions_per_day=settings.school_submissions_per_day)
-    school_referrals = SchoolReferrals(takein, docs, schools, limits)
-    app = rt.create_app([build_api(takein, Casework(rt, rules), Calls(rt), docs, school_referrals)])
-
-    @app.exception_handler(Invalid)
-    async def _invalid(request: Request, exc: Invalid) -> JSONResponse:
-        return problem_response(request, 422, exc.problems)
-
+    deps = Deps(clock=rt.clock, db=rt.db, audit=rt.audit, rules=rules,
+                vault=KeyVault(settings.resolved_keyvault_url(), "intake"),
+                docs=DocumentStore(settings.resolved_documents_dir()), schools=schools, limits=limits,
+                window=AttemptWindow(limits.attempts_per_window, limits.window_s),
+                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes)
+    router = KafkaRouter()
+    register(rt.consumers, router, SUBSCRIPTIONS, deps)
+    rt.include(router)
+    rt.openapi_models = (PaperForm, SchoolReferralForm)
+    app = rt.create_app(routers(settings.max_scan_bytes, limits))
+    app.state.deps = deps
     return rt, app
 
 

@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts.common import ContactDetails, SignpostDestination, Source
 from contracts.intake import Line
 from services.chassis.validation import Email, FreeText, PhoneNumber, PlausibleDatetime
+from services.intake.domain.cases import PARTNER_SOURCES, CloseReason, SignpostReason
 from services.intake.domain.telephony import Step
 
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")]
+
+# Typed text of a person. FreeText builds its constrained type when the module runs, which a type checker
+# cannot follow: to it they are plain strings, which is what they hold.
+if TYPE_CHECKING:
+    Text120: TypeAlias = str
+    Text200: TypeAlias = str
+    SenderName: TypeAlias = str
+    Question: TypeAlias = str
+    TriedText: TypeAlias = str
+else:
+    Text120, Text200, SenderName = FreeText(120), FreeText(200), FreeText(100, min_length=2)
+    Question, TriedText = FreeText(4000, min_length=10), FreeText(2000)
 
 
 class _Form(BaseModel):
@@ -22,13 +35,12 @@ class _Form(BaseModel):
 class ContactIn(_Form):
     """Guardian's or young person's contact as staff or a sender types it; sealed at once, never on the bus."""
 
-    name: FreeText(120) | None = Field(None, description="Name of the person to contact.",  # type: ignore[valid-type]
-                                       examples=["Anna Andersson"])
+    name: Text120 | None = Field(None, description="Name of the person to contact.", examples=["Anna Andersson"])
     phone: PhoneNumber | None = Field(None, description="Mobile number, national (070-123 45 67) or international; "
                                       "stored as E.164.", examples=["+46701234567"])
     email: Email | None = Field(None, description="E-mail address.", examples=["anna@example.se"])
-    address: FreeText(200) | None = Field(None, description="Postal address: street, postcode and town.",  # type: ignore[valid-type]
-                                          examples=["Storgatan 1, 921 31 Lycksele"])
+    address: Text200 | None = Field(None, description="Postal address: street, postcode and town.",
+                                    examples=["Storgatan 1, 921 31 Lycksele"])
     preferred_channel: Literal["sms", "email", "digital_letter"] = Field("sms", description="The contact's preference.")
     language: Literal["sv", "en"] = Field("sv", description="Language of messages.")
     is_young_person: bool = Field(False, description="The young person is the contact (wording for a young person).")
@@ -50,9 +62,6 @@ class _Referral(_Form):
     reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["anxiety"]])
     external_ref: str | None = Field(None, max_length=120, description="The sender's own reference.",
                                      examples=["sr-88412"])
-
-
-PARTNER_SOURCES = ("school_student_health", "social_services", "partner_external", "partner_internal", "other")
 
 
 class ReferralForm(_Referral):
@@ -111,7 +120,7 @@ class ConsentIn(_Form):
 
 
 class SenderIn(_Form):
-    name: FreeText(100, min_length=2) = Field(description="The sender, for the contact centre's questions.")  # type: ignore[valid-type]
+    name: SenderName = Field(description="The sender, for the contact centre's questions.")
     title: SenderTitle
     phone: PhoneNumber = Field(description="The sender's work phone, national or international.",
                                examples=["090-123 45 67"])
@@ -123,10 +132,10 @@ class SchoolReferralForm(_Form):
 
     child: ChildIn
     problem_areas: list[ProblemArea] = Field(min_length=1, max_length=13)
-    question: FreeText(4000, min_length=10) = Field(  # type: ignore[valid-type]
+    question: Question = Field(
         description="The school's question to the contact centre (kept in intake, never on the bus).")
     tried_steps: list[TriedStep] = Field(min_length=1, max_length=9, description="What the school has tried.")
-    tried_text: FreeText(2000) = Field("", description="More on what was tried and how it went.")  # type: ignore[valid-type]
+    tried_text: TriedText = Field("", description="More on what was tried and how it went.")
     consent: ConsentIn
     sender: SenderIn
 
@@ -157,7 +166,7 @@ class AdviceIn(_Form):
 
 class SignpostIn(_Form):
     destination: SignpostDestination = Field(examples=["social_services"])
-    reason: Literal["outside_healthcare", "adult_care", "out_of_county", "other"] = "outside_healthcare"
+    reason: SignpostReason = "outside_healthcare"
 
 
 class InterviewIn(_Form):
@@ -166,4 +175,4 @@ class InterviewIn(_Form):
 
 
 class CloseIn(_Form):
-    reason: Literal["completed", "withdrawn"] = "completed"
+    reason: CloseReason = "completed"

@@ -1,12 +1,22 @@
-"""The KPI service's runtime: the chassis runtime plus KPI gauges and counts of dead-lettered input."""
+"""The kpi service's two parts of its own in the runtime: dead letters counted by reason, and KPI gauges.
+
+Seam for the chassis's ServiceSpec (issue 21, item 4): both parts are handed to `KpiRuntime` as constructor
+arguments, built in app.py. When the spec takes a dead-letter policy and extra metrics, this subclass goes and
+app.py passes the same two values to the spec; nothing else in the service changes.
+"""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import MetaData
+
+from services.chassis.clock import Clock
 from services.chassis.consumer import DeadLetters
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.settings import ServiceSettings
 
 
 class CountingDeadLetters(DeadLetters):
@@ -22,12 +32,19 @@ class CountingDeadLetters(DeadLetters):
         await super().send(group, record, reason, attempts)
 
 
+ExtraMetrics = Callable[[ServiceRuntime], str]  # Prometheus text appended to the chassis's /metrics
+
+
 class KpiRuntime(ServiceRuntime):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.dead_letters = CountingDeadLetters()
-        self.consumers.dead_letters = self.dead_letters
-        self.kpi_metrics: Callable[[], str] = lambda: ""
+    """The chassis runtime with `dead_letters` in place of its own and `metrics` after its /metrics text."""
+
+    def __init__(self, settings: ServiceSettings, metadatas: Sequence[MetaData], migrations_dir: Path | None, *,
+                 dead_letters: DeadLetters, metrics: ExtraMetrics, clock: Clock | None = None, title: str = "",
+                 description: str = "") -> None:
+        super().__init__(settings, metadatas, migrations_dir, clock=clock, title=title, description=description)
+        self.dead_letters = dead_letters
+        self.consumers.dead_letters = dead_letters
+        self._metrics = metrics
 
     async def metrics_text(self) -> str:
-        return await super().metrics_text() + self.kpi_metrics()
+        return await super().metrics_text() + self._metrics(self)

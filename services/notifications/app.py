@@ -6,22 +6,30 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from faststream.kafka import KafkaRouter
 from faststream.specification import AsyncAPI
 
 from services.chassis.audit import cases_by_ref
 from services.chassis.clock import Clock
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
-from services.notifications.api import build_api
-from services.notifications.applier import Applier
-from services.notifications.channels import DigitalLetter, SmsGateway, SmtpMailer
-from services.notifications.directory import DIRECTORY_FILE, load_directory
-from services.notifications.dispatcher import Dispatcher, Retry
-from services.notifications.handlers import build_router
-from services.notifications.policy import POLICY_FILE, load_policy
+from services.chassis.subscriptions import register
+from services.notifications.api import router as api_router
+from services.notifications.channels import Channel, DigitalLetter, SmsGateway, SmtpMailer
+from services.notifications.deps import Deps
+from services.notifications.dispatcher import Dispatcher
+from services.notifications.domain.retry import Retry
+from services.notifications.handlers import SUBSCRIPTIONS
+from services.notifications.rules import (
+    DIRECTORY_FILE,
+    POLICY_FILE,
+    TEMPLATES_FILE,
+    load_directory,
+    load_policy,
+    load_templates,
+)
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import FamilyContact, metadata
-from services.notifications.templates import TEMPLATES_FILE, load_templates
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,25 +43,27 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
     rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, FamilyContact)
-    applier = Applier(rt.clock, policy, directory)
-    rt.include(build_router(rt, applier))
+    deps = Deps(rt.clock, policy, directory, templates, s.stream_poll_s, s.stream_ping_s)
+    router = KafkaRouter()
+    register(rt.consumers, router, SUBSCRIPTIONS, deps)
+    rt.include(router)
     http = httpx.AsyncClient(timeout=s.channel_timeout_s)
-    channels = {
+    channels: dict[str, Channel] = {
         "sms": SmsGateway(s.sms_gateway_url, s.sms_sender, http, s.sms_gateway_token),
         "email": SmtpMailer(s.smtp_host, s.smtp_port, s.mail_from, s.channel_timeout_s, s.smtp_starttls,
                             s.smtp_username, s.smtp_password),
         "digital_letter": DigitalLetter(s.digital_letter_url, http, s.digital_letter_token),
     }
     retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
-    dispatcher = Dispatcher(rt, vault=KeyVault(s.resolved_keyvault_url(), "notifications"), templates=templates,
-                            directory=directory, policy=policy, channels=channels, retry=retry,
-                            poll_s=s.dispatch_poll_s)
+    dispatcher = Dispatcher(rt.db, deps, vault=KeyVault(s.resolved_keyvault_url(), "notifications"),
+                            channels=channels, retry=retry, poll_s=s.dispatch_poll_s)
     if s.dispatch_enabled:
         rt.on_start(dispatcher.run)
         rt.db.on_commit(dispatcher.wake)
     rt.on_start(lambda: _close_when_stopped(http))
-    rt.notifications = (applier, dispatcher)  # type: ignore[attr-defined]  # for tests and ops tooling
-    app = rt.create_app([build_api(rt, policy.stream, s.stream_poll_s, s.stream_ping_s)])
+    app = rt.create_app([api_router])
+    app.state.deps = deps
+    app.state.dispatcher = dispatcher  # for tests and ops tooling: sending driven by hand
     return rt, app
 
 

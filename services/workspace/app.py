@@ -19,6 +19,7 @@ from services.workspace.school import build_school
 from services.workspace.sessions import COOKIE, HOME, Sessions
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
+from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
 from services.workspace.work import build_work
@@ -103,4 +104,6 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
                    build_booking(web), build_units(web), build_board(web), build_school(web)):
         app.include_router(router)
+    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
+        app.include_router(build_test_call(web))
     return settings, app

@@ -23,8 +23,9 @@ def build_call(web: Web) -> APIRouter:
             call = await web.backend.get(session, "intake", f"/api/calls/{call_id}")
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status)
-        return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": []}, errors={},
-                          municipalities=MUNICIPALITIES, callers=CALLERS)
+        rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
+        return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
+                          errors={}, municipalities=MUNICIPALITIES, callers=CALLERS)
 
     @router.post("/calls/{call_id}/case")
     async def open_case(request: Request, call_id: str, identity_number: str = Form(""), municipality: str = Form(""),
@@ -32,7 +33,7 @@ def build_call(web: Web) -> APIRouter:
                         preferred_channel: str = Form("sms"), reasons: list[str] = Form([])) -> Response:
         session = web.session(request)
         values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
+                                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
         contact = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v.strip()}
         body = {"call_id": call_id, "source": source,
                 "child": {"identity_number": identity_number, "municipality": municipality},

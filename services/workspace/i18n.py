@@ -26,6 +26,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_board": ("Samordnartavla", "Coordinators' board"),
     "incoming_calls": ("Inkommande samtal", "Incoming calls"),
     "no_calls": ("Inga besvarade samtal väntar.", "No answered calls are waiting."),
+    "test_call": ("Testsamtal (inbyggd standardmiljö)", "Test call (embedded default)"),
+    "test_call_note": ("Finns bara i den inbyggda standardmiljön: spelar samtalsplattformen och ringer ett påhittat "
+                       "samtal som kopplas till dig. I drift kommer samtalen från regionens samtalsplattform.",
+                       "Only on the embedded default: plays the call platform and rings a made-up call put through "
+                       "to you. In production calls come from the region's call platform."),
+    "test_call_failed": ("Testsamtalet kunde inte ringas: intake tog inte emot det.",
+                         "The test call could not be rung: intake did not accept it."),
     "take_call": ("Ta samtalet", "Take the call"), "answered_at": ("Besvarat", "Answered"),
     "line": ("Linje", "Line"), "queue_wait": ("Kötid", "Queue wait"),
     "work_queue": ("Arbetskö: nya remisser och öppna ärenden", "Work queue: new referrals and open cases"),

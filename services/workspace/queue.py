@@ -23,7 +23,7 @@ def build_queue(web: Web) -> APIRouter:
     @router.get("/queue")
     async def queue_page(request: Request) -> Response:
         session = web.session(request)
-        return web.render(request, "queue.html", session)
+        return web.render(request, "queue.html", session, test_call=web.settings.local_signin)
 
     @router.get("/queue/cases")
     async def queue_cases(request: Request) -> Response:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.chassis.auth import Staff
@@ -22,8 +23,11 @@ class Session:
     sid: str
     token: str
     staff: Staff
+    last_seen: float
     lang: str = "sv"
-    last_seen: float = field(default_factory=time.monotonic)
+    # embedded default only: what the phone showed for a test call rung for this person (caller's number, the
+    # personnummer given), to fill in the call's form; kept here, never in intake's telephony API or the browser
+    test_calls: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sees_personal_data(self) -> bool:
@@ -31,14 +35,18 @@ class Session:
 
 
 class Sessions:
-    """In memory: one workspace process holds its sessions (a restart signs everyone out, on purpose)."""
+    """In memory: one workspace process holds its sessions (a restart signs everyone out, on purpose).
 
-    def __init__(self, idle_s: int) -> None:
+    The clock is a monotonic one (seconds, any origin): idle time must not jump with the wall clock. It is
+    injected so a test's clock reaches both the opening and the checking of a session."""
+
+    def __init__(self, idle_s: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_s = idle_s
+        self._clock = clock
         self._by_id: dict[str, Session] = {}
 
     def open(self, token: str, staff: Staff, lang: str = "sv") -> Session:
-        s = Session(sid=secrets.token_urlsafe(32), token=token, staff=staff, lang=lang)
+        s = Session(sid=secrets.token_urlsafe(32), token=token, staff=staff, last_seen=self._clock(), lang=lang)
         self._by_id[s.sid] = s
         return s
 
@@ -46,7 +54,7 @@ class Sessions:
         s = self._by_id.get(sid or "")
         if s is None:
             return None
-        now = time.monotonic()
+        now = self._clock()
         if now - s.last_seen > self.idle_s:
             self._by_id.pop(s.sid, None)
             return None

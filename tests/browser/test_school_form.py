@@ -65,7 +65,7 @@ def test_a_school_nurse_sends_a_referral_and_follows_its_status(chromium: Browse
     check_screen(nurse, "school-list")
     nurse.get_by_role("link", name="Ny remiss").first.click()
     check_screen(nurse, "school-form")
-    pnr = personnummer(date(date.today().year - 11, 2, 14), random.Random(17), female=True)
+    pnr = personnummer(date(datetime.now(STOCKHOLM).year - 11, 2, 14), random.Random(17), female=True)
 
     # without consent: the alternatives are shown as soon as "Nej" is chosen, and sending sends nothing
     fill_form(nurse, pnr)

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from kontakt.client import personnummer
+from services.chassis.clock import STOCKHOLM
 from tests.browser.conftest import Workspace, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
@@ -68,7 +69,7 @@ def test_paper_referral_is_registered_with_its_written_date_and_shown_at_risk(ch
     expect(page.locator("#err-scan")).to_have_text("Välj den skannade remissen.")
     expect(page.locator("#err-date_written")).to_have_text("Ange datumet.")
 
-    today = date.today()
+    today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 10, 4, 3), random.Random(3), female=True)
     page.get_by_label("Skannad remiss").set_input_files(
         files=[{"name": "remiss.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% school referral\n%%EOF\n"}])
@@ -105,7 +106,7 @@ def test_an_edi_referral_appears_in_the_open_queue_as_it_arrives(chromium: Brows
     page = sign_in(chromium, ws, "clinician")
     expect(page.get_by_role("heading", name=re.compile("Arbetskö"))).to_be_visible()
     page.wait_for_timeout(500)  # the page's event stream is open
-    today = date.today()
+    today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 12, 6, 1), random.Random(5), female=False)
     edi = ws.api("intake", "ops").post("/api/referrals", json={
         "channel": "edi", "source": "healthcare", "authored_on": today.isoformat(), "external_ref": "sr-ws-1",
@@ -126,8 +127,6 @@ def test_a_kpi_analyst_is_refused_personal_data(chromium: Browser, ws: Workspace
 
 
 def stockholm_time(days_ahead: int, hour: int) -> str:
-    from services.chassis.clock import STOCKHOLM
-
     day = (datetime.now(STOCKHOLM) + timedelta(days=days_ahead)).date()
     return datetime(day.year, day.month, day.day, hour, tzinfo=STOCKHOLM).isoformat()
 
@@ -253,7 +252,7 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
 
 
 def test_a_risk_answer_shows_the_escalation_and_who_was_alerted(chromium: Browser, ws: Workspace) -> None:
-    today = date.today()
+    today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 15, 8, 19), random.Random(15), female=False)
     edi = ws.api("intake", "ops").post("/api/referrals", json={
         "channel": "edi", "source": "healthcare", "authored_on": today.isoformat(), "external_ref": "sr-ws-risk",
@@ -289,7 +288,7 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
 
     # meanwhile, at the contact centre: a child in Sorsele decided for primary care, with no time to be had
     journey = Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in ws.system.ports.items()}, ws.issuer))
-    today = date.today()
+    today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 8, 1, 20), random.Random(21), female=False)
     phone = "+46705550177"
     case_id = journey.edi_referral({"identity_number": pnr, "municipality": "Sorsele"},
@@ -334,7 +333,7 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
 
 def test_a_coordinator_starts_two_level_care_and_sees_it_on_the_board_in_either_language(chromium: Browser,
                                                                                         ws: Workspace) -> None:
-    today = date.today()
+    today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 11, 3, 30), random.Random(31), female=True)
     case_id = ws.api("intake", "ops").post("/api/referrals", json={
         "channel": "edi", "source": "healthcare", "authored_on": today.isoformat(), "external_ref": "sr-ws-tlc",

@@ -25,6 +25,7 @@ from kontakt.apache_kafka import ApacheKafkaCluster
 from kontakt.broker import free_port, read_all
 from kontakt.client import personnummer
 from kontakt.system import SERVICES, System
+from services.chassis.clock import STOCKHOLM
 from services.chassis.issuer import LocalIssuer
 from services.chassis.topics import ensure_topics
 from tests.faults.harness import report
@@ -89,7 +90,7 @@ def test_three_broker_cluster_loses_the_busiest_leader_and_nothing_accepted_is_l
             while not stop.is_set():
                 born = date(2014, 1, 1).replace(day=rng.randint(1, 28), month=rng.randint(1, 12))
                 r = ops.post("/api/referrals", json={
-                    "channel": "edi", "source": "healthcare", "authored_on": date.today().isoformat(),
+                    "channel": "edi", "source": "healthcare", "authored_on": datetime.now(STOCKHOLM).date().isoformat(),
                     "child": {"identity_number": personnummer(born, rng, rng.random() < 0.5), "municipality": "Umeå"},
                     "contact": None, "external_ref": f"sr-{rng.getrandbits(40):010x}", "reason_codes": ["anxiety"]})
                 if r.status_code == 200 or r.status_code == 201:

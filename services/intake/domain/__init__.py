@@ -1,1 +1,1 @@
-"""Intake's pure decisions: identity numbers, age, clock start, cases and calls. No I/O here."""
+"""Intake's pure decisions: identity numbers, age, clock start, cases, calls, referral files. No I/O here."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from services.intake.rules import IntakeRules
+from services.intake.domain.rules import IntakeRules
 
 AgeVerdict = Literal["served", "adult", "too_young", "before_service"]
 

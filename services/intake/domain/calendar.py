@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from services.chassis.clock import STOCKHOLM
-from services.intake.rules import IntakeRules
+from services.intake.domain.rules import IntakeRules
 
 
 def local_day(at: datetime) -> date:
@@ -27,3 +28,10 @@ def at_risk(days: int, rules: IntakeRules) -> bool:
 
 def promise_broken(days: int, rules: IntakeRules) -> bool:
     return days > rules.promise_days
+
+
+def promise_timing(clock_start: datetime, waiting: bool, now: datetime, rules: IntakeRules) -> dict[str, Any]:
+    """Days since the clock started; for a case still waiting for its assessment, whether the promise is at risk."""
+    days = days_since(clock_start, now)
+    return {"days_since_clock_start": days, "at_risk": waiting and at_risk(days, rules),
+            "promise_broken": waiting and promise_broken(days, rules)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypedDict, get_args
 
-from contracts.common import Channel, ChildProfile, SealedContact, Source
+from contracts.common import Channel, ChildProfile, Role, SealedContact, SignpostDestination, Source
 from contracts.envelope import Event
 from contracts.intake import (
     CaseClosed,
@@ -20,20 +20,41 @@ from contracts.intake import (
     Signposted,
     SignpostedPayload,
 )
+from services.chassis.refusal import Refusal, Refused
 from services.intake.domain.child import Child
-from services.intake.rules import IntakeRules
+from services.intake.domain.rules import IntakeRules
+
+SignpostReason = Literal["outside_healthcare", "adult_care", "out_of_county", "other"]
+CloseReason = Literal["completed", "withdrawn"]  # what staff may give
+ClosedReason = Literal["signposted", "completed", "withdrawn", "merged"]  # why a case closed, as CaseClosed says
+PARTNER_SOURCES: tuple[Source, ...] = ("school_student_health", "social_services", "partner_external",
+                                       "partner_internal", "other")
+_ROLES: dict[str, Role] = {r: r for r in get_args(Role)}
+
+
+class StaffActFields(TypedDict):
+    """Who acted, as every staff act's payload names it."""
+
+    by_role: Role
+    by_staff_ref: str
+    licensed: bool
 
 
 @dataclass(frozen=True)
 class Actor:
     """The staff member (or system account) on whose behalf intake acts; pseudonymous."""
 
-    role: str
+    role: Role
     staff_ref: str
     licensed: bool
 
-    def act(self) -> dict[str, object]:
+    def act(self) -> StaffActFields:
         return {"by_role": self.role, "by_staff_ref": self.staff_ref, "licensed": self.licensed}
+
+
+def as_role(role: str) -> Role:
+    """A verified token's role (the verifier admits only the known roles; anything else is a bug here)."""
+    return _ROLES[role]
 
 
 @dataclass(frozen=True)
@@ -94,20 +115,20 @@ def take_in(contact: Contact, open_case: OpenCase | None, actor: Actor, new_case
                                     linked_channel=contact.channel, linked_source=contact.source,
                                     linked_clock_start=contact.clock_start, effective_clock_start=effective,
                                     external_ref=contact.external_ref, contact=contact.contact))
-        events = [linked, *_paper_events(contact, open_case.case_id, now, corr)]
-        return Outcome(open_case.case_id, "linked", effective, events)
+        return Outcome(open_case.case_id, "linked", effective,
+                       [linked, *_paper_events(contact, open_case.case_id, now, corr)])
     received = ReferralReceived.new(case_id=new_case_id, occurred_at=contact.clock_start, recorded_at=now,
                                     correlation_id=corr, payload=_referral_payload(contact))
     events: list[Event] = [received, *_paper_events(contact, new_case_id, now, corr)]
-    if contact.child.triage_hint == "none":
+    hint = contact.child.triage_hint
+    if hint == "none":
         return Outcome(new_case_id, "opened", contact.clock_start, events)
-    events += signpost_events(new_case_id, contact.child.triage_hint, actor, now, corr,
-                              rules.signpost_destinations[contact.child.triage_hint])
+    events += signpost_events(new_case_id, hint, actor, now, corr, rules.signpost_destinations[hint])
     return Outcome(new_case_id, "signposted", contact.clock_start, events)
 
 
-def signpost_events(case_id: str, reason: str, actor: Actor, now: datetime, corr: uuid.UUID,
-                    destination: str) -> list[Event]:
+def signpost_events(case_id: str, reason: SignpostReason, actor: Actor, now: datetime, corr: uuid.UUID,
+                    destination: SignpostDestination) -> list[Event]:
     """Signposting ends the contact centre's part: the case closes with it."""
     signposted = Signposted.new(case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
                                 payload=SignpostedPayload(destination=destination, reason=reason,
@@ -136,3 +157,19 @@ def _paper_events(c: Contact, case_id: str, now: datetime, corr: uuid.UUID) -> l
         payload=PaperReferralDigitisedPayload(document_sha256=p.document_sha256, date_written=p.date_written,
                                               date_arrived=p.date_arrived, digitised_at=now,
                                               arrival_delay_days=p.arrival_delay_days))]
+
+
+def close_events(case_id: str, now: datetime, reason: CloseReason) -> list[Event]:
+    return [CaseClosed.new(case_id=case_id, occurred_at=now, recorded_at=now,
+                           payload=CaseClosedPayload(reason=reason))]
+
+
+def case_not_found(case_id: str) -> Refused:
+    return Refused(Refusal("case_id", "not_found", f"Ärendet {case_id} finns inte.", f"Case {case_id} does not exist.",
+                           404))
+
+
+def check_open(status: str) -> None:
+    """Staff act only on an open case."""
+    if status != "open":
+        raise Refused(Refusal("case_id", "case_closed", "Ärendet är redan avslutat.", "The case is already closed."))

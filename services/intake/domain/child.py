@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from services.chassis.refusal import Refusal, Refused
 from services.intake.domain.age import age_on, age_verdict
 from services.intake.domain.identity import Identity
-from services.intake.domain.problems import Invalid, problem
-from services.intake.rules import IntakeRules
+from services.intake.domain.rules import IntakeRules
 
 OUTSIDE = "outside"
 _OUTSIDE_WORDS = {"outside", "utanför", "utanför länet", "utomläns"}
@@ -27,10 +27,10 @@ def resolve_municipality(raw: str, rules: IntakeRules, field: str = "child.munic
         if m.name.lower() == text.lower():
             return m.name
     names = ", ".join(m.name for m in rules.municipalities)
-    raise Invalid([problem(field, f"Okänd kommun. Ange en av länets kommuner ({names}), en kommunkod, "
-                                  "eller 'utanför länet'.",
-                           f"Unknown municipality. Give one of the county's ({names}), a municipality code, "
-                           "or 'outside'.", "unknown_municipality")])
+    raise Refused(Refusal(field, "unknown_municipality",
+                          f"Okänd kommun. Ange en av länets kommuner ({names}), en kommunkod, eller 'utanför länet'.",
+                          f"Unknown municipality. Give one of the county's ({names}), a municipality code, "
+                          "or 'outside'."))
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,16 @@ def assess_child(identity: Identity, municipality: str, contact_day: date, rules
     verdict = age_verdict(age, contact_day, rules)
     if verdict == "before_service":
         first = rules.age_bands[0].starts
-        raise Invalid([problem("contact_date", f"Kontaktcentret fanns inte före {first}.",
-                               f"The contact centre did not exist before {first}.", "before_service")])
+        raise Refused(Refusal("contact_date", "before_service", f"Kontaktcentret fanns inte före {first}.",
+                              f"The contact centre did not exist before {first}."))
     if verdict == "too_young":
         band = rules.band_on(contact_day)
         assert band is not None
-        raise Invalid([problem(f"{field}.identity_number",
-                               f"Barnet var {age} år på kontaktdagen {contact_day}; kontaktcentret tog då emot "
-                               f"barn {band.min_age}–{band.max_age} år.",
-                               f"The child was {age} on the day of contact {contact_day}; the contact centre then "
-                               f"served children aged {band.min_age}–{band.max_age}.", "age_not_served")])
+        raise Refused(Refusal(f"{field}.identity_number", "age_not_served",
+                              f"Barnet var {age} år på kontaktdagen {contact_day}; kontaktcentret tog då emot "
+                              f"barn {band.min_age}–{band.max_age} år.",
+                              f"The child was {age} on the day of contact {contact_day}; the contact centre then "
+                              f"served children aged {band.min_age}–{band.max_age}."))
     hint: TriageHint = "none"
     if verdict == "adult":
         hint = "adult_care"

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from personnummer.personnummer import Personnummer, PersonnummerException
+from personnummer.personnummer import (  # type: ignore[import-untyped]  # the library ships no type hints
+    Personnummer,
+    PersonnummerException,
+)
 
-from services.intake.domain.problems import Invalid, problem
+from services.chassis.refusal import Refusal, Refused
 
 _SHAPE = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
 
@@ -52,24 +55,24 @@ def _with_century(short: str, sep: str, on: date) -> str:
 
 
 def parse_identity(raw: str, on: date, field: str = "child.identity_number") -> Identity:
-    """Check a personnummer/samordningsnummer with the `personnummer` library; raise Invalid otherwise."""
+    """Check a personnummer/samordningsnummer with the `personnummer` library; raise Refused otherwise."""
     m = _SHAPE.match(raw.strip().replace(" ", ""))
     if not m:
-        raise Invalid([problem(field, "Ange personnummer eller samordningsnummer som ÅÅÅÅMMDD-NNNN.",
-                               "Enter a personal identity or co-ordination number as YYYYMMDD-NNNN.", "format")])
+        raise Refused(Refusal(field, "format", "Ange personnummer eller samordningsnummer som ÅÅÅÅMMDD-NNNN.",
+                              "Enter a personal identity or co-ordination number as YYYYMMDD-NNNN."))
     century, rest, sep, tail = m.groups()
     full = (century + rest if century else _with_century(rest, sep, on)) + tail
     if not luhn_ok(full[2:]):
-        raise Invalid([problem(field, "Kontrollsiffran stämmer inte – kontrollera numret.",
-                               "The check digit does not match; check the number.", "checksum")])
+        raise Refused(Refusal(field, "checksum", "Kontrollsiffran stämmer inte – kontrollera numret.",
+                              "The check digit does not match; check the number."))
     try:
         pnr = Personnummer(full)
     except PersonnummerException:
-        raise Invalid([problem(field, "Numret har inget giltigt födelsedatum eller löpnummer.",
-                               "The number has no valid date of birth or serial number.", "date")]) from None
+        raise Refused(Refusal(field, "date", "Numret har inget giltigt födelsedatum eller löpnummer.",
+                              "The number has no valid date of birth or serial number.")) from None
     born = pnr.get_date()
     if born > on:
-        raise Invalid([problem(field, "Födelsedatumet ligger efter kontaktdagen.",
-                               "The date of birth is after the day of contact.", "born_after_contact")])
+        raise Refused(Refusal(field, "born_after_contact", "Födelsedatumet ligger efter kontaktdagen.",
+                              "The date of birth is after the day of contact."))
     return Identity(number=pnr.format(long_format=True), birth_date=born,
                     sex="male" if pnr.is_male() else "female", coordination=pnr.is_coordination_number())

@@ -1,10 +1,13 @@
-"""The school form's rules: consent before anything is sent, and the only thing a school sees (a status)."""
+"""The school form's rules: who may send, consent before anything is sent, and the only thing a school sees."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from services.intake.domain.problems import Invalid, problem
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.common import Municipality
+from services.chassis.refusal import Refusal, Refused
 
 SchoolStatus = Literal["received", "assessed", "passed_on", "closed"]
 
@@ -17,29 +20,48 @@ NO_CONSENT_EN = ("The referral is not sent without the guardians' consent. What 
                  "person may call on their own; take the child up in the school's student health team; or, if you "
                  "fear the child is harmed, report your concern to social services (that needs no consent). In acute "
                  "danger: call 112.")
+UNKNOWN_SCHOOL = Refusal("school", "unknown_school", "Skolan finns inte i listan över skolor som får skicka remisser.",
+                         "The school is not on the list of schools that may send referrals.", 403)
+
+
+class School(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str = Field(pattern=r"^sk-[a-z0-9-]{2,56}$")
+    name: str = Field(min_length=2, max_length=80)
+    municipality: Municipality
+
+
+class SchoolList(BaseModel):
+    """The schools whose student health may use the digital referral form (reference data, no personal data)."""
+
+    model_config = ConfigDict(frozen=True)
+    version: str
+    schools: tuple[School, ...] = Field(min_length=1)
+
+    def by_id(self, school_id: str | None) -> School | None:
+        return next((s for s in self.schools if s.id == school_id), None)
 
 
 def check_consent(given: bool, by: str | None, how: str | None, on: date | None, today: date) -> None:
     """No consent, or consent without who/how/when: nothing is sent, and the school is told why and what else to do."""
     if not given:
-        raise Invalid([problem("consent.given", NO_CONSENT_SV, NO_CONSENT_EN, "no_consent")])
-    problems = []
+        raise Refused(Refusal("consent.given", "no_consent", NO_CONSENT_SV, NO_CONSENT_EN))
+    refusals = []
     if by is None:
-        problems.append(problem("consent.by", "Ange vem som gav samtycket.", "Say who gave the consent.", "missing"))
+        refusals.append(Refusal("consent.by", "missing", "Ange vem som gav samtycket.", "Say who gave the consent."))
     if how is None:
-        problems.append(problem("consent.how", "Ange hur samtycket gavs.", "Say how the consent was given.",
-                                "missing"))
+        refusals.append(Refusal("consent.how", "missing", "Ange hur samtycket gavs.", "Say how the consent was given."))
     if on is None:
-        problems.append(problem("consent.on", "Ange när samtycket gavs.", "Say when the consent was given.",
-                                "missing"))
+        refusals.append(Refusal("consent.on", "missing", "Ange när samtycket gavs.", "Say when the consent was given."))
     elif on > today:
-        problems.append(problem("consent.on", "Datumet för samtycket ligger i framtiden.",
-                                "The consent date is in the future.", "future"))
+        refusals.append(Refusal("consent.on", "future", "Datumet för samtycket ligger i framtiden.",
+                                "The consent date is in the future."))
     elif (today - on).days > 90:
-        problems.append(problem("consent.on", "Samtycket är äldre än 90 dagar: fråga vårdnadshavarna igen.",
-                                "The consent is older than 90 days: ask the guardians again.", "consent_stale"))
-    if problems:
-        raise Invalid(problems)
+        refusals.append(Refusal("consent.on", "consent_stale",
+                                "Samtycket är äldre än 90 dagar: fråga vårdnadshavarna igen.",
+                                "The consent is older than 90 days: ask the guardians again."))
+    if refusals:
+        raise Refused(*refusals)
 
 
 def status_of(case_status: str, assessed_at: datetime | None, passed_on_at: datetime | None) -> SchoolStatus:
@@ -51,3 +73,9 @@ def status_of(case_status: str, assessed_at: datetime | None, passed_on_at: date
     if assessed_at is not None:
         return "assessed"
     return "received"
+
+
+def receipt(answer: dict[str, Any]) -> dict[str, Any]:
+    """What the school is told: its own reference and time, and that it was received (not opened or linked)."""
+    return {"referral_id": answer["referral_id"], "school_id": answer["school_id"],
+            "submitted_at": answer["submitted_at"], "status": "received"}

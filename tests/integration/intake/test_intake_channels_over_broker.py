@@ -21,7 +21,7 @@ from services.chassis.clock import STOCKHOLM, FixedClock
 from services.chassis.tables import OutboxRow
 from services.intake.app import build
 from services.intake.settings import IntakeSettings
-from services.intake.store import CaseRow
+from services.intake.store.tables import CaseRow
 from tests.unit.intake.helpers import PDF, bundle, edi_form, paper_form, pnr
 from tests.waiting import wait_until
 

@@ -16,9 +16,9 @@ from services.chassis.clock import FixedClock
 from services.chassis.tables import AuditRecord, OutboxRow
 from services.kpi.app import build
 from services.kpi.clockwatch import scan_once
-from services.kpi.live import project_batch
 from services.kpi.rules import load_definitions, load_rules
 from services.kpi.settings import KpiSettings
+from services.kpi.use_cases import project_batch
 from tests.unit.kpi.builders import CaseBuilder, at
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from services.booking.app import build
-from services.booking.reference import load
+from services.booking.domain.reference import load
 from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase
 from services.chassis.clock import STOCKHOLM, FixedClock

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from services.booking import service
 from services.booking.store import BookingCase
+from services.booking.use_cases import placement
 from services.chassis.tables import AuditRecord
 
 
@@ -15,7 +15,7 @@ def test_waiting_list_and_appointment_reads_record_each_child_and_the_report_fin
     for n, municipality in enumerate(("Sorsele", "Sorsele")):
         case = booking.case(f"C-AUDITWAITS0{n}", municipality=municipality)
         with booking.rt.db.uow() as uow:
-            service.place(uow, booking.ref, uow.session.get(BookingCase, case.case_id), booking.clock.now(), None)
+            placement.place(uow, booking.ref, uow.session.get(BookingCase, case.case_id), booking.clock.now(), None)
             uow.commit()
     listed = booking.call("GET", "/api/waiting-list", "kc_head")
     assert [w["case_id"] for w in listed.json()] == ["C-AUDITWAITS00", "C-AUDITWAITS01"]

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from services.booking import service
 from services.booking.app import build
-from services.booking.reference import load
+from services.booking.domain.reference import load
 from services.booking.settings import BookingSettings
 from services.booking.store import Appointment, BookingCase, Slot
+from services.booking.use_cases import holds
 from services.chassis.clock import FixedClock
-from services.chassis.errors import DomainError
+from services.chassis.refusal import Refused
 from tests.unit.booking.conftest import NOW
 
 pytestmark = pytest.mark.postgres
@@ -48,15 +48,15 @@ def test_parallel_attempts_on_few_slots_book_each_slot_exactly_once(pg_url: str,
             try:
                 with rt.db.uow() as uow:
                     case = uow.session.get(BookingCase, case_id)
-                    token, _ = service.hold(uow, ref, case, sid, clock.now())  # type: ignore[arg-type]
+                    token, _ = holds.hold(uow, ref, case, sid, clock.now())  # type: ignore[arg-type]
                     uow.commit()
                 with rt.db.uow() as uow:
-                    service.confirm(uow, ref, token, clock.now(), False)
+                    holds.confirm(uow, ref, token, clock.now(), False)
                     uow.commit()
                 with lock:
                     outcomes["booked"] += 1
                 return
-            except DomainError:
+            except Refused:
                 with lock:
                     outcomes["refused"] += 1
 
@@ -102,7 +102,7 @@ def test_parallel_confirmations_for_the_same_child_leave_exactly_one_live_appoin
         for k in range(per_case):
             with rt.db.uow() as uow:
                 case = uow.session.get(BookingCase, f"C-SAMECHILD{c:03d}")
-                tokens[c, k], _ = service.hold(uow, ref, case, f"T-SC{c:02d}{k:02d}", clock.now())  # type: ignore[arg-type]
+                tokens[c, k], _ = holds.hold(uow, ref, case, f"T-SC{c:02d}{k:02d}", clock.now())  # type: ignore[arg-type]
                 uow.commit()
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
@@ -112,10 +112,10 @@ def test_parallel_confirmations_for_the_same_child_leave_exactly_one_live_appoin
         start.wait()
         try:
             with rt.db.uow() as uow:
-                service.confirm(uow, ref, tokens[c, k], clock.now(), False)
+                holds.confirm(uow, ref, tokens[c, k], clock.now(), False)
                 uow.commit()
             result = "booked"
-        except DomainError as exc:
+        except Refused as exc:
             result = exc.errors[0]["code"]
         with lock:
             outcomes[result] += 1
@@ -158,16 +158,16 @@ def test_a_hold_on_a_time_another_transaction_is_taking_is_refused_at_once_not_a
     def second_staff_member() -> None:
         try:
             with rt.db.uow() as uow:
-                case, _ = service.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
-                service.hold(uow, ref, case, "T-SKIP1", clock.now())
+                case, _ = holds.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
+                holds.hold(uow, ref, case, "T-SKIP1", clock.now())
                 uow.commit()
             outcome.append("held")
-        except DomainError as exc:
+        except Refused as exc:
             outcome.append(exc.errors[0]["code"])
 
     with rt.db.uow() as first:  # holds the time and keeps its transaction open
-        case, _ = service.case_and_slot(first, "C-SKIPLOCKED01", "T-SKIP1")
-        service.hold(first, ref, case, "T-SKIP1", clock.now())
+        case, _ = holds.case_and_slot(first, "C-SKIPLOCKED01", "T-SKIP1")
+        holds.hold(first, ref, case, "T-SKIP1", clock.now())
         other = threading.Thread(target=second_staff_member)
         other.start()
         other.join(10)
@@ -175,8 +175,8 @@ def test_a_hold_on_a_time_another_transaction_is_taking_is_refused_at_once_not_a
     other.join(10)  # the first transaction rolled back on leaving the block
     assert finished_while_open and outcome == ["slot_taken"]
     with rt.db.uow() as uow:
-        case, slot = service.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
+        case, slot = holds.case_and_slot(uow, "C-SKIPLOCKED02", "T-SKIP1")
         assert slot is not None and slot.state == "free"  # the refused attempt wrote nothing
-        service.hold(uow, ref, case, "T-SKIP1", clock.now())
+        holds.hold(uow, ref, case, "T-SKIP1", clock.now())
         uow.commit()
     rt.db.dispose()

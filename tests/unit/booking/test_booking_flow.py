@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.booking import service
+from services.booking.use_cases import placement
 
 
 def test_offers_rank_nearest_first_with_digital_as_near_then_earliest(booking) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +49,7 @@ def test_no_slot_within_promise_publishes_no_bookable_slots_and_waiting_list_boo
     case = booking.case("C-AAAAAAAAAAA4", municipality="Sorsele")
     booking.slot("hc-storuman", 10)  # near, but beyond the 7-day promise
     with booking.rt.db.uow() as uow:
-        service.place(uow, booking.ref, uow.session.get(type(case), case.case_id), booking.clock.now(), None)
+        placement.place(uow, booking.ref, uow.session.get(type(case), case.case_id), booking.clock.now(), None)
         uow.commit()
     assert ("NoBookableSlots", "C-AAAAAAAAAAA4") in booking.outbox()
     waiting = booking.call("GET", "/api/waiting-list", params={"unit_id": "hc-sorsele"}).json()
@@ -70,7 +70,7 @@ def test_cancelling_twice_is_refused_and_change_of_level_moves_the_appointment_a
 
         case = uow.session.get(BookingCase, "C-AAAAAAAAAAA5")
         case.level = "bup"
-        service.change_level(uow, booking.ref, case, booking.clock.now(), None)  # type: ignore[arg-type]
+        placement.change_level(uow, booking.ref, case, booking.clock.now(), None)  # type: ignore[arg-type]
         uow.commit()
     types = [t for t, k in booking.outbox() if k == "C-AAAAAAAAAAA5"]
     assert types == ["AppointmentBooked", "AppointmentBooked"]  # no cancellation before the move
@@ -184,9 +184,9 @@ def test_holding_a_time_at_a_unit_that_does_not_take_the_age_or_level_is_refused
     slot = booking.slot("hc-teg", 2)
     import pytest
 
-    from services.booking import service
     from services.booking.store import BookingCase
-    from services.chassis.errors import DomainError
-    with booking.rt.db.uow() as uow, pytest.raises(DomainError) as refused:
-        service.hold(uow, teen_only, uow.session.get(BookingCase, "C-AAAAAAAAAAA6"), slot["slot_id"], booking.clock.now())
+    from services.booking.use_cases import holds
+    from services.chassis.refusal import Refused
+    with booking.rt.db.uow() as uow, pytest.raises(Refused) as refused:
+        holds.hold(uow, teen_only, uow.session.get(BookingCase, "C-AAAAAAAAAAA6"), slot["slot_id"], booking.clock.now())
     assert refused.value.errors[0]["code"] == "age_not_taken"

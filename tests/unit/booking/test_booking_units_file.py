@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from services.booking import domain
-from services.booking.reference import ReferenceError_, load
+from services.booking.domain import offers
+from services.booking.domain.reference import ReferenceError_, load
 
 
 def test_the_43_units_with_the_regions_first_line_bup_and_private_centres() -> None:
@@ -36,7 +36,7 @@ def test_nearness_own_municipality_and_digital_are_near_neighbours_next() -> Non
     assert ref.nearness("Sorsele", umea, False) == 2  # type: ignore[arg-type]
     assert ref.nearness("Sorsele", umea, True) == 0  # type: ignore[arg-type]
     assert not sorsele.digital_visits  # type: ignore[union-attr]  # the demo's unit without bookable times
-    near = {u.unit_id for u in domain.near_units(ref, "Sorsele", "primary_care", 10)}
+    near = {u.unit_id for u in offers.near_units(ref, "Sorsele", "primary_care", 10)}
     assert {"hc-sorsele", "hc-storuman", "hc-tarnaby", "hc-mala"} <= near and "hc-kage" in near  # Kåge: digital
 
 

@@ -28,3 +28,15 @@ def test_half_written_offset_file_keeps_the_last_offset(tmp_path: Path) -> None:
     f.write_text("{")
     os.utime(f, (2, 2))
     assert abs(clock.now() - first) < timedelta(seconds=2)
+
+
+def test_an_offset_whose_lease_ran_out_is_ignored_and_a_renewed_one_applies(tmp_path: Path) -> None:
+    f = tmp_path / "clock.json"
+    clock = SystemClock(f)
+    real = datetime.now(UTC)
+    f.write_text(json.dumps({"offset_s": -30 * 86400, "lease_until": real.timestamp() - 1}))
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=2)  # left behind by a killed demo
+    tmp = f.with_suffix(".tmp")  # renewed as the demo writes it: a new file put in place
+    tmp.write_text(json.dumps({"offset_s": -30 * 86400, "lease_until": real.timestamp() + 60}))
+    tmp.replace(f)
+    assert abs(clock.now() - (datetime.now(UTC) - timedelta(days=30))) < timedelta(seconds=2)

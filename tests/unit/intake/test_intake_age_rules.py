@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.intake.domain.age import age_on, age_verdict
-from services.intake.rules import default_rules
+from services.intake.reference import default_rules
 
 RULES = default_rules()
 CHANGE = date(2023, 3, 13)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlmodel import Session, func, select
 
 from services.chassis.clock import STOCKHOLM
-from services.intake.store import CaseRow
+from services.intake.store.tables import CaseRow
 
 from .helpers import PDF, PNG, bundle, edi_form, of_case, outbox, outbox_bytes, paper_form, pnr
 

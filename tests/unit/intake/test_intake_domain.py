@@ -8,13 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.chassis.clock import STOCKHOLM
-from services.intake.documents import DocumentStore, check_scan
+from services.chassis.refusal import Refused
 from services.intake.domain.calendar import at_risk, days_since, promise_broken, start_of_day
 from services.intake.domain.cases import Actor, Contact, OpenCase, PaperDates, take_in
 from services.intake.domain.child import Child, resolve_municipality
-from services.intake.domain.problems import Invalid
+from services.intake.domain.scans import check_scan
 from services.intake.domain.telephony import call_reached, call_started
-from services.intake.rules import default_rules
+from services.intake.reference import default_rules
+from services.intake.store.documents import DocumentStore
 
 from .helpers import PDF, PNG
 
@@ -92,9 +93,9 @@ def test_municipality_by_name_code_or_outside(raw: str, name: str) -> None:
 
 
 def test_unknown_municipality_name_is_an_error_listing_the_fifteen() -> None:
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(Refused) as exc:
         resolve_municipality("Umea", RULES)
-    assert exc.value.problems[0]["code"] == "unknown_municipality" and "Lycksele" in exc.value.problems[0]["sv"]
+    assert exc.value.errors[0]["code"] == "unknown_municipality" and "Lycksele" in exc.value.errors[0]["sv"]
 
 
 def test_scan_kind_is_decided_by_magic_bytes_and_size(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -103,9 +104,9 @@ def test_scan_kind_is_decided_by_magic_bytes_and_size(tmp_path) -> None:  # type
     assert check_scan(b"\xff\xd8\xff\xe0" + b"0" * 10, 1000).content_type == "image/jpeg"
     for data, limit, code in ((b"GIF89a....", 1000, "unsupported_type"), (b"", 1000, "empty"),
                               (PDF, len(PDF) - 1, "too_large")):
-        with pytest.raises(Invalid) as exc:
+        with pytest.raises(Refused) as exc:
             check_scan(data, limit)
-        assert exc.value.problems[0]["code"] == code
+        assert exc.value.errors[0]["code"] == code
     store = DocumentStore(tmp_path)
     scan = check_scan(PDF, 1000)
     path = store.put(scan)

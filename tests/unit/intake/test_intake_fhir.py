@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from services.intake.domain.problems import Invalid
-from services.intake.fhir import SAMORDNINGSNUMMER_OID, referral_from_bundle
+from services.chassis.refusal import Refused
+from services.intake.domain.fhir import SAMORDNINGSNUMMER_OID, referral_from_bundle
 
 from .helpers import bundle, pnr
 
@@ -14,9 +14,9 @@ CHILD = pnr(date(2012, 5, 17))
 
 
 def _refused(doc) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(Refused) as exc:
         referral_from_bundle(doc)
-    return exc.value.problems[0]
+    return exc.value.errors[0]
 
 
 def test_referral_fields_are_taken_from_the_bundle() -> None:

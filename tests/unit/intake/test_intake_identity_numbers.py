@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from personnummer.personnummer import Personnummer
 
+from services.chassis.refusal import Refused
 from services.intake.domain.identity import parse_identity
-from services.intake.domain.problems import Invalid
 
 from .helpers import luhn_digit, pnr
 
@@ -19,9 +19,9 @@ serials = st.integers(min_value=1, max_value=999)
 
 
 def _code(raw: str) -> str:
-    with pytest.raises(Invalid) as exc:
+    with pytest.raises(Refused) as exc:
         parse_identity(raw, CONTACT)
-    return exc.value.problems[0]["code"]
+    return exc.value.errors[0]["code"]
 
 
 @given(born=births, serial=serials, coordination=st.booleans())
@@ -54,8 +54,8 @@ def test_short_forms_resolve_century_by_the_contact_day(born: date, serial: int)
 def test_garbage_is_refused_never_crashes(text: str) -> None:
     try:
         parse_identity(text, CONTACT)
-    except Invalid as exc:
-        assert exc.problems[0]["code"] in {"format", "checksum", "date", "born_after_contact"}
+    except Refused as exc:
+        assert exc.errors[0]["code"] in {"format", "checksum", "date", "born_after_contact"}
 
 
 def test_impossible_date_with_right_luhn_is_a_date_error() -> None:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from services.intake.rules import RULES_FILE, load_rules
+from services.intake.reference import RULES_FILE, load_rules
 
 
 def test_rules_in_force_are_pinned() -> None:

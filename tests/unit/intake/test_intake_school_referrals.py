@@ -11,7 +11,7 @@ from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from services.chassis.tables import AuditRecord
-from services.intake.store import CaseRow, SchoolReferralRow
+from services.intake.store.tables import CaseRow, SchoolReferralRow
 
 from .conftest import NOW, make_intake
 from .helpers import PDF, edi_form, of_case, outbox, outbox_bytes, pnr

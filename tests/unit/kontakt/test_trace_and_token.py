@@ -29,13 +29,14 @@ def _provider(service: str, folder: Path) -> TracerProvider:
 
 
 def _journey(folder: Path) -> None:
-    """intake publishes, triage consumes 60 ms later and publishes, booking consumes at once."""
+    """intake publishes, triage consumes 300 ms later and publishes, booking consumes at once (a wide margin, so
+    a busy machine's pauses elsewhere do not make another hop the slowest)."""
     intake, triage, booking = (_provider(s, folder).get_tracer("t") for s in ("intake", "triage", "booking"))
     with in_case_trace(CASE, "case"):  # the case's trace, as the chassis derives it from the case id
         with intake.start_as_current_span("case ReferralReceived"):
             with intake.start_as_current_span("intake.cases.v1 publish", kind=SpanKind.PRODUCER) as pub:
                 time.sleep(0.005)
-    time.sleep(0.06)  # the broker hop where the time goes
+    time.sleep(0.3)  # the broker hop where the time goes
     with triage.start_as_current_span("intake.cases.v1 process", kind=SpanKind.CONSUMER,
                                       context=set_span_in_context(pub)):
         with triage.start_as_current_span("triage.assessments.v1 publish", kind=SpanKind.PRODUCER) as pub2:
@@ -64,7 +65,7 @@ def test_a_case_trace_is_printed_as_a_tree_across_services_with_the_slow_hop_nam
     assert {s.service for s in spans} == {"intake", "triage", "booking"} and len(spans) == 5
     hop = slowest_hop(spans)
     assert hop is not None and (hop.parent.name, hop.child.service) == ("intake.cases.v1 publish", "triage")
-    assert hop.wait_ms >= 50
+    assert hop.wait_ms >= 290
 
     result = CliRunner().invoke(app, ["trace", CASE, "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,33 @@
+"""Intake's reference data files (policy rules, the schools' list): read and validated at start-up."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from services.intake.domain.rules import IntakeRules
+from services.intake.domain.school import SchoolList
+
+DATA = Path(__file__).parent / "data"
+RULES_FILE = DATA / "intake_rules.yaml"
+SCHOOLS_FILE = DATA / "schools.yaml"
+
+
+def load_rules(path: Path = RULES_FILE) -> IntakeRules:
+    """Parse and validate the rules file; a broken file stops the service at start-up."""
+    return IntakeRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> IntakeRules:
+    return load_rules()
+
+
+def load_schools(path: Path = SCHOOLS_FILE) -> SchoolList:
+    """Parse and validate the school list; a broken file (or a duplicate id) stops start-up."""
+    schools = SchoolList.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    ids = [s.id for s in schools.schools]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate school ids in {path}")
+    return schools

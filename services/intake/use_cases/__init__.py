@@ -1,0 +1,1 @@
+"""Every state change of intake (and its audited reads), as functions of a command or event and the dependencies."""

@@ -1,0 +1,79 @@
+"""Tables of the kpi service: merged facts per case and per call, tags and alerts raised, input counts.
+
+No direct identifiers: a case is its pseudonymous case id, a child is age, sex and municipality.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from contracts.kpi import ClockName, ReportedLevel
+
+
+class KpiBase(SQLModel, registry=registry(metadata=MetaData())):
+    """Base of the kpi tables: a metadata of their own, so each database holds only its own tables."""
+
+
+metadata = KpiBase.metadata
+
+
+class CaseFactsRow(KpiBase, table=True):
+    """The merged facts of one case (see domain/merge.py for their shape and merge rules)."""
+
+    __tablename__ = "kpi_case_facts"
+    case_id: str = Field(primary_key=True, max_length=40)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    known: bool = Field(default=False, index=True)  # its ReferralReceived has been seen
+    updated_at: datetime
+    # the days the case can count in (domain/window.py): a query reads only the rows overlapping its period
+    first_day: date | None = Field(default=None, index=True)
+    last_day: date | None = Field(default=None, index=True)
+    unit: str | None = Field(default=None, max_length=80)  # the unit first booked into (the dashboard's unit list)
+
+
+class CallFactsRow(KpiBase, table=True):
+    """The merged steps of one call (offered, answered, queue full, callback...)."""
+
+    __tablename__ = "kpi_call_facts"
+    call_id: str = Field(primary_key=True, max_length=80)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+    day: date | None = Field(default=None, index=True)  # the day of its first step: the day it counts in
+
+
+class DeviationRow(KpiBase, table=True):
+    """A DeviationTagged event this service published; the unique key makes tagging idempotent."""
+
+    __tablename__ = "kpi_deviation"
+    __table_args__ = (UniqueConstraint("case_id", "rule_id", "item_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=40, index=True)
+    rule_id: str = Field(max_length=80)
+    item_key: str = Field(max_length=120)
+    unit_id: str | None = Field(default=None, max_length=80)
+    level: ReportedLevel = Field(sa_column=Column(String(40), nullable=False))
+    day: date
+    tagged_at: datetime
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AlertRow(KpiBase, table=True):
+    """A GuaranteeAtRisk event published for one clock of one case: raised once, before the breach."""
+
+    __tablename__ = "kpi_alert"
+    case_id: str = Field(primary_key=True, max_length=40)
+    clock: ClockName = Field(sa_column=Column(String(40), primary_key=True))
+    deadline: date
+    raised_at: datetime
+
+
+class InputCountRow(KpiBase, table=True):
+    """How many events of each defined bad-input outcome the projections have met."""
+
+    __tablename__ = "kpi_input_count"
+    outcome: str = Field(primary_key=True, max_length=40)
+    n: int = 0

@@ -1,0 +1,105 @@
+"""Message templates (Jinja2, Swedish and English, young-person wording), validated at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict
+
+from services.chassis.clock import STOCKHOLM
+
+_MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+           "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
+
+_APPOINTMENT = {"unit_name": "BUP Umeå", "unit_address": "Norrlands universitetssjukhus", "video_link": None,
+                "starts_at": "2022-12-01T09:00:00+01:00", "digital": False}
+# contexts that every template must render with: the same keys the handlers put in a delivery's context
+SAMPLES: dict[str, dict[str, Any]] = {
+    "appointment_confirmation": _APPOINTMENT,
+    "appointment_changed": {**_APPOINTMENT, "old_starts_at": "2022-11-29T13:00:00+01:00", "old_unit_name": "BUP Umeå"},
+    "appointment_cancelled": _APPOINTMENT, "appointment_reminder": _APPOINTMENT,
+    "group_welcome": {"unit_name": "Mariehems hälsocentral", "starts_on": "2023-04-12",
+                      "location": "https://video.example/g/1", "digital": True},
+    "risk_escalated": {"case_id": "C-7K3M9Q2XH4TB", "severity": "acute", "raised_at": "2022-11-18T09:21:00+01:00"},
+    "no_bookable_slots": {"case_id": "C-7K3M9Q2XH4TB", "level": "primary_care", "municipality": "Sorsele",
+                          "promise_days": 7, "searched_from": "2023-03-01T00:00:00+01:00",
+                          "searched_to": "2023-03-08T00:00:00+01:00", "waiting_list_position": 1,
+                          "units": [{"unit_id": "hc-sorsele", "first_free": None}]},
+    "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "r1", "rules_version": "1", "unit_id": None,
+                         "level": "primary_care", "evidence": {"a": "b"}},
+    "guarantee_at_risk": {"case_id": "C-7K3M9Q2XH4TB", "clock": "assessment_3d", "unit_id": None,
+                          "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
+    "delivery_failed": {"case_id": "C-7K3M9Q2XH4TB", "failed_template": "appointment_reminder",
+                        "recipient_kind": "family", "error": "gateway unreachable"},
+}
+
+
+def when(value: str | datetime | None, lang: str) -> str:
+    """A time as the reader says it, in Stockholm time: '1 dec 2022 kl. 09:00' / '1 Dec 2022 at 09:00'."""
+    if value is None:
+        return "-"
+    at = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(STOCKHOLM)
+    joiner = "kl." if lang == "sv" else "at"
+    return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year} {joiner} {at:%H:%M}"
+
+
+class Wording(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    subject: str
+    body: str
+    young: Wording | None = None
+
+
+class TemplateFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    version: str
+    family: dict[str, dict[str, Wording]]
+    staff: dict[str, dict[str, Wording]]
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+class Templates:
+    def __init__(self, data: TemplateFile) -> None:
+        self.data = data
+        self.env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        self.env.filters["when"] = when
+        self._check()
+
+    def _wording(self, name: str, lang: str, young: bool) -> Wording:
+        group = self.data.family if name in self.data.family else self.data.staff
+        w = group[name][lang]
+        return w.young if young and w.young is not None else w
+
+    def render(self, name: str, lang: str, context: dict[str, Any], young: bool = False) -> Message:
+        w = self._wording(name, lang, young)
+        subject = self.env.from_string(w.subject).render(context).strip()
+        body = self.env.from_string(w.body).render(context).strip()
+        return Message(subject=subject, body="\n".join(line.rstrip() for line in body.splitlines()))
+
+    def _check(self) -> None:
+        names = set(self.data.family) | set(self.data.staff)
+        if names != set(SAMPLES):
+            raise ValueError(f"templates differ from the known set: {sorted(names ^ set(SAMPLES))}")
+        for name in names:
+            for lang in ("sv", "en"):
+                group = self.data.family if name in self.data.family else self.data.staff
+                if lang not in group[name]:
+                    raise ValueError(f"template {name} lacks language {lang}")
+                if name in self.data.family and group[name][lang].young is None:
+                    raise ValueError(f"family template {name}/{lang} lacks young-person wording")
+                for young in (False, True):
+                    try:
+                        self.render(name, lang, SAMPLES[name], young)
+                    except jinja2.TemplateError as exc:
+                        raise ValueError(f"template {name}/{lang}: {exc}") from exc
+
+    def is_family(self, name: str) -> bool:
+        return name in self.data.family
+
