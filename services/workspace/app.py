@@ -71,7 +71,9 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     @app.exception_handler(SignInNeeded)
     async def _signin(request: Request, _: SignInNeeded) -> Response:
-        return redirect(request, "/signin")
+        # student health signs in at its own door (pick the school), not at the staff sign-in
+        school = request.url.path.startswith("/skola") and not request.url.path.startswith("/skola/cases")
+        return redirect(request, "/skola/signin" if school else "/signin")
 
     @app.exception_handler(NotForRole)
     async def _not_for_role(request: Request, _: NotForRole) -> Response:

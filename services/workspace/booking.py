@@ -60,7 +60,8 @@ def build_booking(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
         # what the offer said, carried from the offer list (the held time is no longer offered to anyone)
-        offer = {"unit_name": unit_name, "starts_at": starts_at or None, "wait_days": wait_days, "digital": bool(digital)}
+        offer = {"unit_name": unit_name, "starts_at": starts_at or None, "digital": bool(digital),
+                 "wait_days": int(wait_days) if wait_days.isdigit() else wait_days}
         return web.render(request, "_hold.html", session, case_id=case_id, held=held, offer=offer, slot_id=slot_id)
 
     @router.post("/cases/{case_id}/confirm")

@@ -38,9 +38,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "work_queue": ("Arbetskö: nya remisser och öppna ärenden", "Work queue: new referrals and open cases"),
     "queue_intro": ("Äldsta klockan först. Löftet är medicinsk bedömning inom {days} dagar; kontaktdagen är dag 0.",
                     "Oldest clock first. The promise is a medical assessment within {days} days; the contact day is day 0."),
-    "at_risk_count": ("{n} ärenden riskerar att missa löftet", "{n} cases risk missing the promise"),
+    "at_risk_count": ("{n} ärenden riskerar att missa löftet.", "{n} cases risk missing the promise."),
+    "at_risk_count_1": ("1 ärende riskerar att missa löftet.", "1 case risks missing the promise."),
+    "broken_count": ("{n} ärenden har redan missat det.", "{n} cases have already missed it."),
+    "broken_count_1": ("1 ärende har redan missat det.", "1 case has already missed it."),
+    "days_to_go": ("{n} dagar kvar", "{n} days left"), "days_to_go_1": ("1 dag kvar", "1 day left"),
+    "days_to_go_0": ("sista dagen", "the last day"),
+    "days_over": ("{n} dagar över", "{n} days over"), "days_over_1": ("1 dag över", "1 day over"),
     "case": ("Ärende", "Case"), "channel": ("Kanal", "Channel"), "source": ("Avsändare", "Sender"),
-    "clock_start": ("Klockan startade", "Clock started"), "days_left": ("Dagar kvar", "Days left"),
+    "clock_start": ("Klockan startade", "Clock started"), "days_left": ("Till löftet", "To the promise"),
     "age": ("Ålder", "Age"), "sex": ("Kön", "Sex"), "municipality": ("Kommun", "Municipality"),
     "status": ("Status", "Status"), "open": ("Öppna", "Open"),
     "at_risk": ("Risk att missa löftet", "At risk"), "broken": ("Löftet brutet", "Promise broken"),
@@ -90,6 +96,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "iCalendar (.ics) or CSV. The whole file is imported or nothing: errors are shown line by line."),
     "calendar_file": ("Kalenderfil", "Calendar file"), "import": ("Importera", "Import"),
     "imported": ("{n} tider importerades.", "{n} times were imported."),
+    "imported_1": ("1 tid importerades.", "1 time was imported."),
     "waiting_list": ("Väntelista", "Waiting list"), "waiting_intro": ("Barn som väntar på en tid här, äldsta klockan först. "
                      "Varje barn på listan är ett larm om att tider saknas.", "Children waiting for a time here, oldest "
                      "clock first. Each child on the list is an alert that times are missing."),
@@ -144,7 +151,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "No time within {days} days: the unit's head and the contact centre's head are alerted."),
     "no_offers": ("Inga tider att erbjuda just nu; barnet står på väntelistan.",
                   "No times to offer right now; the child is on the waiting list."),
-    "wait_days": ("väntan {n} dagar", "wait {n} days"), "hold": ("Håll tiden", "Hold the time"),
+    "wait_days": ("väntan {n} dagar", "wait {n} days"), "wait_days_1": ("väntan 1 dag", "wait 1 day"), "hold": ("Håll tiden", "Hold the time"),
     "held_title": ("Tiden hålls medan familjen bestämmer sig", "The time is held while the family decides"),
     "held_for": ("Hålls i", "Held for"), "chosen_wait": ("Familjen tackade nej till en tidigare tid (vald väntan)",
                                                          "The family declined an earlier time (chosen wait)"),
@@ -155,7 +162,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channel_at_sending": ("kanal väljs vid utskick", "channel chosen when sent"),
     "groups": ("Föräldragrupper med lediga platser", "Parent groups with free seats"),
     "no_groups": ("Inga grupper med lediga platser.", "No groups with free seats."),
-    "free_seats": ("{n} lediga platser", "{n} free seats"), "book_seat": ("Boka plats", "Book a seat"),
+    "free_seats": ("{n} lediga platser", "{n} free seats"),
+    "free_seats_1": ("1 ledig plats", "1 free seat"), "book_seat": ("Boka plats", "Book a seat"),
     "due": ("planerat", "due"),
     "day_0": ("mån", "Mon"), "day_1": ("tis", "Tue"), "day_2": ("ons", "Wed"), "day_3": ("tors", "Thu"),
     "day_4": ("fre", "Fri"), "day_5": ("lör", "Sat"), "day_6": ("sön", "Sun"),
@@ -209,10 +217,19 @@ def translator(lang: str) -> Callable[..., str]:
     i = 1 if lang == "en" else 0
 
     def t(key: str, **kw: object) -> str:
+        # counts read as Swedish and English do: "1 ärende", "2 ärenden" (a key_1 / key_0 form where one exists)
+        n = kw.get("n")
+        if isinstance(n, int) and f"{key}_{n}" in TEXTS:
+            key = f"{key}_{n}"
         text = TEXTS[key][i]
         return text.format(**kw) if kw else text
 
     return t
+
+
+def days_left_text(t: Callable[..., str], days_left: int) -> str:
+    """The promise's days as words: '2 dagar kvar', 'sista dagen', '2 dagar över' (never 'Dagar kvar -2')."""
+    return t("days_to_go", n=days_left) if days_left >= 0 else t("days_over", n=-days_left)
 
 
 def labeller(lang: str) -> Callable[[str, str | None], str]:

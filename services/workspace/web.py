@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from contracts.labels import choices
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Backend, Refused
-from services.workspace.i18n import labeller, translator
+from services.workspace.i18n import days_left_text, labeller, translator
 from services.workspace.sessions import COOKIE, HOME, Session, Sessions
 from services.workspace.settings import WorkspaceSettings
 
@@ -92,7 +92,8 @@ class Web:
                **ctx: Any) -> HTMLResponse:
         lang = session.lang if session else request.query_params.get("lang", "sv")
         lang = lang if lang in ("sv", "en") else "sv"
-        base = {"t": translator(lang), "label": labeller(lang), "lang": lang,
+        t = translator(lang)
+        base = {"t": t, "label": labeller(lang), "lang": lang, "days_left": lambda d: days_left_text(t, d),
                 "choices": lambda kind: choices(kind, lang), "session": session,
                 "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,

@@ -26,6 +26,7 @@ class Story:
     no_slots_case: str = ""
     school_case: str = ""
     paper_case: str = ""
+    broken_case: str = ""
     raw_ids: list[str] = field(default_factory=list)
 
 
@@ -93,4 +94,7 @@ def tell(urls: dict[str, str], issuer: LocalIssuer, seed: int = 22) -> Story:
     s.school_case = j.school_referral(child(rng, 11, "Umeå"), school, date.today())["case_id"]
     s.paper_case = j.paper_referral(child(rng, 10, "Vindeln"), None, date.today() - timedelta(days=3),
                                     date.today())["case_id"]
+    # written six days ago and only now arrived: the 3-day promise is already broken
+    s.broken_case = j.paper_referral(child(rng, 7, "Umeå"), None, date.today() - timedelta(days=6),
+                                     date.today())["case_id"]
     return s

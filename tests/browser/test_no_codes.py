@@ -7,23 +7,15 @@ services, so each screen shows what it shows on a working day.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.codes import codes_in, codes_on
 from tests.browser.conftest import Workspace
 from tests.browser.screens import SCREENS, Screen, new_page, settle, sign_in_as
-from tests.browser.story import Story, tell
+from tests.browser.story import Story
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
-
-
-@pytest.fixture(scope="module")
-def story(workspace: Workspace) -> Iterator[Story]:
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in workspace.system.ports.items()}
-    yield tell(urls, workspace.issuer)
 
 
 def test_the_code_finder_finds_what_staff_were_shown_before() -> None:

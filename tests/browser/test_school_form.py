@@ -60,6 +60,16 @@ def fill_form(page: Page, pnr: str) -> None:
     page.get_by_label("Telefon").fill("090-12 34 56")
 
 
+def test_skola_without_a_session_signs_school_staff_in_at_their_own_door(chromium: Browser, ws: Workspace) -> None:
+    page = chromium.new_context(viewport=VIEWPORT, locale="sv-SE", timezone_id="Europe/Stockholm").new_page()
+    page.goto(f"{ws.url}/skola")
+    expect(page.get_by_role("heading", name="Logga in – elevhälsan")).to_be_visible()
+    page.get_by_label("Skola").select_option(ERSBODA)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Skolans remisser")).to_be_visible()
+    page.context.close()
+
+
 def test_a_school_nurse_sends_a_referral_and_follows_its_status(chromium: Browser, ws: Workspace) -> None:
     nurse = school_sign_in(chromium, ws, ERSBODA)
     check_screen(nurse, "school-list")
@@ -67,12 +77,14 @@ def test_a_school_nurse_sends_a_referral_and_follows_its_status(chromium: Browse
     check_screen(nurse, "school-form")
     pnr = personnummer(date(datetime.now(STOCKHOLM).year - 11, 2, 14), random.Random(17), female=True)
 
-    # without consent: the alternatives are shown as soon as "Nej" is chosen, and sending sends nothing
+    # without consent: the alternatives are shown as soon as "Nej" is chosen, said once, and nothing can be sent
     fill_form(nurse, pnr)
     nurse.get_by_role("group", name=re.compile("Har vårdnadshavarna samtyckt")).get_by_label("Nej").check()
     expect(nurse.locator("#consent-help")).to_contain_text("orosanmälan")
-    nurse.get_by_role("button", name="Skicka remissen").click()
+    send = nurse.get_by_role("button", name="Skicka remissen")
+    expect(send).to_be_disabled()
     expect(nurse.get_by_role("alert").filter(has_text="Remissen skickas inte")).to_be_visible()
+    assert nurse.locator("main").inner_text().count("skickas inte") == 1
     expect(nurse.locator("#consent-help")).to_contain_text("1177, välj 2")
     check_screen(nurse, "school-form-no-consent")
     queue = ws.api("intake", "clinician").get("/api/work-queue").json()
@@ -80,6 +92,7 @@ def test_a_school_nurse_sends_a_referral_and_follows_its_status(chromium: Browse
 
     # with consent and a PDF: sent, a receipt with the school's own reference
     nurse.get_by_role("group", name=re.compile("Har vårdnadshavarna samtyckt")).get_by_label("Ja").check()
+    expect(send).to_be_enabled()
     nurse.get_by_role("group", name="Vem gav samtycket *").get_by_label("Båda vårdnadshavarna").check()
     nurse.get_by_label("Hur gavs samtycket").select_option("in_person")
     nurse.get_by_label("PDF-filer").set_input_files(

@@ -140,7 +140,7 @@ def open_new_time(browser: Browser, ws: Workspace, unit: str, starts_at: str) ->
     """A unit's scheduler opens one time through the workspace (the call below books it)."""
     page = sign_in(browser, ws, "scheduler", unit=unit)
     import_calendar(page, "tider.csv", f"starts_at,duration_min,profession,visit_type,digital\n{starts_at},45,psychologist,new_visit,false\n")
-    expect(page.get_by_text("1 tider importerades.")).to_be_visible()
+    expect(page.get_by_text("1 tid importerades.")).to_be_visible()
     page.context.close()
 
 
@@ -317,7 +317,7 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     # the right file: the new time goes to the waiting child at once
     import_calendar(page, "tider.csv", "starts_at,duration_min,profession,visit_type,digital\n"
                                        f"{stockholm_time(2, 9)},45,counsellor,new_visit,false\n")
-    expect(page.get_by_text("1 tider importerades.")).to_be_visible()
+    expect(page.get_by_text("1 tid importerades.")).to_be_visible()
     expect(page.locator(".slot").filter(has_text="09:00")).to_contain_text("bokad")
     expect(page.locator(f'#waiting tr[data-case="{case_id}"]')).to_have_count(0, timeout=20_000)
     check_screen(page, "unit-week-booked")
