@@ -14,6 +14,7 @@ from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
 from services.workspace.events import build_events
+from services.workspace.ops import Ops, build_ops
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
 from services.workspace.sessions import COOKIE, HOME, Sessions
@@ -49,6 +50,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    ops = Ops()
+    ops.instrument(app)
     vendor = vendor_files(settings)
 
     @app.middleware("http")
@@ -103,8 +106,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_board(web), build_school(web)):
+    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_work(web),
+                   build_booking(web), build_units(web), build_board(web), build_school(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
