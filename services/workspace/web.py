@@ -1,6 +1,7 @@
 """What every page needs: the signed-in session, rendering in the person's language, refusals shown kindly."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from contracts.labels import choices
 from services.chassis.clock import STOCKHOLM
@@ -76,6 +78,8 @@ class Web:
     backend: Backend
     templates: Jinja2Templates
     units: UnitNames = field(init=False)
+    # messages that outlive one redirect (post/redirect/get), by session id; taken once
+    flash: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = UnitNames(self.backend)
@@ -96,6 +100,7 @@ class Web:
         base = {"t": t, "label": labeller(lang), "lang": lang, "days_left": lambda d: days_left_text(t, d),
                 "choices": lambda kind: choices(kind, lang), "session": session,
                 "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
+                "quoted_as_code": quoted_as_code,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
                 "home": HOME.get(session.staff.role, "/") if session else "/"}
         return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
@@ -103,6 +108,11 @@ class Web:
     def errors_text(self, session: Session, refused: Refused) -> dict[str, str]:
         """Field -> message in the person's language (Swedish by default)."""
         return {f: (e.get("en") if session.lang == "en" else e.get("sv")) or "" for f, e in refused.by_field().items()}
+
+
+def quoted_as_code(text: str) -> Markup:
+    """A service's message with its quoted values ('psychologist') shown as what to type in the file: <code>."""
+    return Markup(re.sub(r"'([^'<>&\"]{1,60})'", r"<code>\1</code>", str(escape(text)).replace("&#39;", "'")))
 
 
 def redirect(request: Request, url: str) -> Response:

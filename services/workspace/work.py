@@ -136,8 +136,10 @@ def build_work(web: Web) -> APIRouter:
         iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
         forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
         done, total = progress(forms, iv["answers"])
+        asked = next((i for f in forms if f["id"] == form for sec in f["sections"] for i in sec["items"]
+                      if i["id"] == item), None)
         return web.render(request, "_saved.html", session, error=None, done=done, total=total, case_id=case_id,
-                          escalated=saved.get("risk_escalated") or [])
+                          escalated=saved.get("risk_escalated") or [], item=asked, value=value)
 
     @router.get("/cases/{case_id}/alerted")
     async def alerted(request: Request, case_id: str) -> Response:
@@ -202,8 +204,8 @@ def build_work(web: Web) -> APIRouter:
             return web.render(request, "_proposal.html", session, status=422, case_id=case_id, p=proposal,
                               levels=LEVELS, errors=web.errors_text(session, exc),
                               values={"level": level, "reason": reason, "override": override})
-        response = web.render(request, "_decided.html", session, case_id=case_id, decision=decision)
-        response.headers["HX-Trigger"] = "decided"  # the booking panel asks for offers now
-        return response
+        # the booking panel (on the screens of those who book) waits for booking to hear of the decision, then offers
+        follows = session.staff.role in ("call_handler", "clinician")
+        return web.render(request, "_decided.html", session, case_id=case_id, decision=decision, booking_follows=follows)
 
     return router

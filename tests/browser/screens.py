@@ -38,7 +38,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("case-collaboration", "coordinator", "/cases/{proposal_case}"),
     Screen("kc-head-unit", "kc_head", "/unit?unit_id=bup-umea"),
     Screen("unit-week", "scheduler", "/unit", unit="hc-stenbergska"),
-    Screen("unit-waiting-list", "scheduler", "/unit", unit="hc-sorsele"),
+    Screen("unit-waiting-list", "scheduler", "/unit", unit="bup-umea"),
     Screen("unit-head", "unit_head", "/unit", unit="hc-sorsele"),
     Screen("school-home", "school_sender", "/skola"),
     Screen("school-form", "school_sender", "/skola/ny"),

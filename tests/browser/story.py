@@ -27,6 +27,7 @@ class Story:
     school_case: str = ""
     paper_case: str = ""
     broken_case: str = ""
+    waiting_case: str = ""
     raw_ids: list[str] = field(default_factory=list)
 
 
@@ -39,6 +40,16 @@ def child(rng: random.Random, years: int, municipality: str) -> dict[str, str]:
 def at_local(days_ahead: int, hour: int) -> datetime:
     day = (datetime.now(STOCKHOLM) + timedelta(days=days_ahead)).date()
     return datetime(day.year, day.month, day.day, hour, tzinfo=STOCKHOLM)
+
+
+def bup_without_times(j: Journey, kid: dict[str, str], phone: str) -> str:
+    case_id: str = j.edi_referral(kid, {"phone": phone, "preferred_channel": "sms"}, date.today(),
+                                  reasons=["low_mood"])["case_id"]
+    j.advice(case_id)
+    j.wait_for_triage_case(case_id)
+    j.interview(case_id, "bup")
+    j.decide(case_id)
+    return case_id
 
 
 def tell(urls: dict[str, str], issuer: LocalIssuer, seed: int = 22) -> Story:
@@ -69,13 +80,9 @@ def tell(urls: dict[str, str], issuer: LocalIssuer, seed: int = 22) -> Story:
     assert appt, "the story's booking found no offer"
     s.raw_ids += [booked_call, appt["appointment_id"]]
 
-    # decided for primary care in Sorsele, where no times are open: the unit's waiting list and an alert
-    s.no_slots_case = j.edi_referral(child(rng, 8, "Sorsele"), {"phone": "+46705550102", "preferred_channel": "sms"},
-                                     date.today(), reasons=["low_mood"])["case_id"]
-    j.advice(s.no_slots_case)
-    j.wait_for_triage_case(s.no_slots_case)
-    j.interview(s.no_slots_case, "primary_care")
-    j.decide(s.no_slots_case)
+    # decided for BUP, where no times are open: BUP Umeå's waiting list and an alert; and one in Skellefteå
+    s.no_slots_case = bup_without_times(j, child(rng, 8, "Umeå"), "+46705550102")
+    s.waiting_case = bup_without_times(j, child(rng, 12, "Skellefteå"), "+46705550103")
 
     # interviewed, the guide's proposal not yet decided; the coordinators start two-level care on it
     s.proposal_case = j.edi_referral(child(rng, 13, "Umeå"), None, date.today() - timedelta(days=2))["case_id"]

@@ -311,6 +311,8 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     errors = page.locator("#err-calendar")
     expect(errors).to_contain_text("Rad 2")
     expect(errors).to_contain_text("Rad 3")
+    expect(errors).to_contain_text("surgeon finns inte; giltiga värden är psychologist, counsellor")  # listed
+    expect(page.locator("details.import-help")).to_contain_text("starts_at,duration_min,profession,visit_type,digital")
     assert page.get_by_label("Kalenderfil").get_attribute("aria-invalid") == "true"
     check_screen(page, "calendar-import-errors")
 
@@ -319,6 +321,9 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
                                        f"{stockholm_time(2, 9)},45,counsellor,new_visit,false\n")
     expect(page.get_by_text("1 tid importerades.")).to_be_visible()
     expect(page.locator(".slot").filter(has_text="09:00")).to_contain_text("bokad")
+    assert "imported=1" in page.url  # post/redirect/get: a reload shows the page again, it does not re-send
+    page.reload()
+    expect(page.locator(".slot").filter(has_text="09:00")).to_have_count(1)
     expect(page.locator(f'#waiting tr[data-case="{case_id}"]')).to_have_count(0, timeout=20_000)
     check_screen(page, "unit-week-booked")
     page.get_by_role("link", name="Veckomöte KC–BUP").click()
