@@ -1,14 +1,18 @@
 """The friction a new user met, each with the check that fails if it comes back (issue 22's list)."""
 from __future__ import annotations
 
+import random
 import re
+from datetime import date
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from kontakt.client import Journey, Staff
 from tests.browser.conftest import Workspace
-from tests.browser.screens import settle, sign_in_as
-from tests.browser.story import Story
+from tests.browser.screens import new_page, settle, sign_in_as
+from tests.browser.story import Story, at_local, child
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
 
@@ -28,3 +32,91 @@ def test_the_queue_counts_in_words_and_a_broken_promise_is_not_at_risk(chromium:
     assert (f"{risking} ärende riskerar" if risking == 1 else f"{risking} ärenden riskerar") in summary, summary
     assert (f"{missed} ärende har redan" if missed == 1 else f"{missed} ärenden har redan") in summary, summary
     page.context.close()
+
+
+def journey(workspace: Workspace) -> Journey:
+    return Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in workspace.system.ports.items()}, workspace.issuer))
+
+
+def test_after_deciding_the_booking_panel_follows_at_once_and_comes_into_view(chromium: Browser,
+                                                                            workspace: Workspace) -> None:
+    j = journey(workspace)
+    j.add_slot("hc-stenbergska", at_local(5, 14))
+    case_id = j.edi_referral(child(random.Random(61), 10, "Lycksele"), None, date.today())["case_id"]
+    j.advice(case_id)
+    j.wait_for_triage_case(case_id)
+    j.interview(case_id, "primary_care")
+    page = sign_in_as(chromium, workspace.url, "clinician")
+    page.goto(f"{workspace.url}/cases/{case_id}")
+    settle(page)
+    panel = page.locator("#booking-panel")
+    expect(panel).to_contain_text("Tid erbjuds när vårdnivån är beslutad")
+    assert not panel.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight; }")
+    page.get_by_role("button", name="Besluta: Primärvård (hälsocentral)").click()
+    expect(page.get_by_text("Beslutad vårdnivå: Primärvård")).to_be_visible()
+    # the decision and the booking panel change in one answer: never "decide first" beside a decision
+    assert "när vårdnivån är beslutad" not in panel.inner_text()
+    expect(panel.locator("ol.offers li, p").filter(has_text=re.compile("Stenbergska|Inga tider"))).not_to_have_count(
+        0, timeout=20_000)
+    expect(panel).to_be_in_viewport()
+    page.context.close()
+
+
+def test_the_case_page_turns_booked_live_when_the_waiting_list_books_the_child(chromium: Browser, workspace: Workspace,
+                                                                              story: Story) -> None:
+    pages = {}
+    for case_id in (story.no_slots_case, story.waiting_case):
+        page = sign_in_as(chromium, workspace.url, "clinician")
+        page.goto(f"{workspace.url}/cases/{case_id}")
+        settle(page)
+        expect(page.locator("#booking-panel")).to_contain_text("väntelistan")
+        pages[case_id] = page
+    j = journey(workspace)
+    for unit in ("bup-umea", "bup-skelleftea"):  # a new time for each child's BUP: the waiting list books them
+        j.add_slot(unit, at_local(4, 10))
+    for case_id, page in pages.items():
+        expect(page.locator("#booking-panel")).to_contain_text("Bokat: BUP", timeout=30_000)  # no reload
+        expect(page.locator("#booking-panel")).not_to_contain_text("väntelistan")
+        page.context.close()
+
+
+@pytest.mark.parametrize("role, unit, path", [("coordinator", "", "/board"), ("scheduler", "bup-umea", "/unit"),
+                                              ("kc_head", "", "/unit?unit_id=bup-umea")])
+def test_tables_fit_1366_pixels_wide(chromium: Browser, workspace: Workspace, story: Story, role: str, unit: str,
+                                     path: str) -> None:
+    page = sign_in_as(chromium, workspace.url, role, unit)
+    page.goto(workspace.url + path)
+    settle(page)
+    assert page.locator("table").count() >= 1
+    overflow = page.evaluate("""() => ({
+        page: document.documentElement.scrollWidth - innerWidth,
+        tables: [...document.querySelectorAll('table')].map(t => Math.round(t.getBoundingClientRect().right - innerWidth))
+                  .filter(px => px > 0),
+        scrolled: [...document.querySelectorAll('.scroll')].filter(s => s.scrollWidth > s.clientWidth + 1).length,
+        broken_ids: [...document.querySelectorAll('.id a, th.id, td.date')]
+                  .filter(el => el.getClientRects().length > 1 || el.scrollWidth > el.clientWidth + 1).length,
+    })""")
+    page.context.close()
+    assert overflow == {"page": 0, "tables": [], "scrolled": 0, "broken_ids": 0}, (path, overflow)
+
+
+@pytest.mark.parametrize("how, why", [("", "utan token"), ("#token=not-a-token", "ogiltig eller har gått ut"),
+                                      ("#token={school}", "Din roll får inte se nyckeltalen")])
+def test_the_kpi_dashboard_says_what_is_wrong_with_the_sign_in_and_how_to_get_in(chromium: Browser,
+                                                                                 workspace: Workspace, how: str,
+                                                                                 why: str) -> None:
+    school = workspace.issuer.token("school_sender", school="sk-umea-ersbodaskolan")
+    page = new_page(chromium)
+    page.goto(f"http://127.0.0.1:{workspace.system.ports['kpi']}/dashboard{how.format(school=school)}")
+    signin = page.locator("#login")
+    expect(signin).to_be_visible()
+    expect(signin).to_contain_text(why)
+    expect(signin).to_contain_text("kontakt token kpi_analyst")  # how to get in
+    expect(page.locator("main")).to_be_hidden()  # no empty charts
+    page.context.close()
+
+
+def test_the_workspace_reports_its_pipeline_and_metrics(workspace: Workspace) -> None:
+    r = httpx.get(f"{workspace.url}/health/pipeline", timeout=10)
+    assert r.status_code == 200 and r.json()["status"] == "flowing", r.text
+    assert "kontakt_workspace_live_streams" in httpx.get(f"{workspace.url}/metrics", timeout=10).text
