@@ -206,9 +206,6 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                    "investigation_start": ("Utredningsstart", "Investigation start")},
     "delivery": {"pending": ("väntar", "pending"), "sending": ("skickas", "sending"), "sent": ("skickat", "sent"),
                  "failed": ("misslyckades", "failed"), "cancelled": ("avbrutet", "cancelled")},
-    "template": {"appointment_confirmation": ("Bokningsbekräftelse", "Booking confirmation"),
-                 "appointment_changed": ("Ändrad tid", "Changed time"), "appointment_cancelled": ("Avbokning", "Cancellation"),
-                 "appointment_reminder": ("Påminnelse", "Reminder"), "group_welcome": ("Välkommen till gruppen", "Group welcome")},
 }
 # The codes other services send (levels, channels, reasons, …) have their words in contracts/labels.yaml.
 for _kind, _pairs in labels().items():

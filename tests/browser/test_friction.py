@@ -51,8 +51,11 @@ def test_after_deciding_the_booking_panel_follows_at_once_and_comes_into_view(ch
     settle(page)
     panel = page.locator("#booking-panel")
     expect(panel).to_contain_text("Tid erbjuds när vårdnivån är beslutad")
-    assert not panel.evaluate("el => { const r = el.getBoundingClientRect(); return r.top < innerHeight; }")
-    page.get_by_role("button", name="Besluta: Primärvård (hälsocentral)").click()
+    decide = page.get_by_role("button", name="Besluta: Primärvård (hälsocentral)")
+    decide.scroll_into_view_if_needed()  # where the clinician is when deciding: below the scores, the panel out of view
+    in_view = "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"
+    assert not panel.evaluate(in_view)
+    decide.click()
     expect(page.get_by_text("Beslutad vårdnivå: Primärvård")).to_be_visible()
     # the decision and the booking panel change in one answer: never "decide first" beside a decision
     assert "när vårdnivån är beslutad" not in panel.inner_text()

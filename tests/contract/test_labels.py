@@ -40,6 +40,8 @@ CODES: dict[str, set[str]] = {
     "unit_level": {u["level"] for u in data("services/booking/data/units.yaml")["units"]},
     "deviation": {r["id"] for r in data("services/kpi/data/deviation_rules.yaml")["rules"]},
     "risk_flag": instrument_flags(),
+    "template": set(data("services/notifications/data/templates.yaml")["family"])
+    | set(data("services/notifications/data/templates.yaml")["staff"]),
 }
 
 
@@ -62,3 +64,15 @@ def test_an_unknown_code_is_shown_as_it_is_and_pick_lists_keep_the_files_order()
     assert label("reason", "F41.1") == "F41.1"  # an ICD-10 code from EDI is already a word to a clinician
     assert label("level", None) == "–"
     assert choices("reason", "en")[:2] == [("anxiety", "Anxiety"), ("low_mood", "Low mood")]
+
+
+def test_staff_mail_subjects_are_words() -> None:
+    from services.notifications.domain.templates import SAMPLES, TemplateFile, Templates
+
+    templates = Templates(TemplateFile.model_validate(data("services/notifications/data/templates.yaml")))
+    for name in ("no_bookable_slots", "deviation_tagged", "guarantee_at_risk", "delivery_failed", "risk_escalated"):
+        for lang in ("sv", "en"):
+            said = templates.render(name, lang, SAMPLES[name])
+            assert "_" not in said.subject, (name, lang, said.subject)
+    assert templates.render("deviation_tagged", "sv", SAMPLES["deviation_tagged"]).subject == \
+        "Avvikelse: Inga bokningsbara tider på beslutad vårdnivå (Primärvård (hälsocentral))"
