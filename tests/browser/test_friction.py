@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 from kontakt.client import Journey, Staff
 from tests.browser.conftest import Workspace
 from tests.browser.screens import new_page, settle, sign_in_as
-from tests.browser.story import Story, at_local, child
+from tests.browser.story import Story, at_local, bup_without_times, child
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
 
@@ -34,55 +34,6 @@ def test_the_queue_counts_in_words_and_a_broken_promise_is_not_at_risk(chromium:
     page.context.close()
 
 
-def journey(workspace: Workspace) -> Journey:
-    return Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in workspace.system.ports.items()}, workspace.issuer))
-
-
-def test_after_deciding_the_booking_panel_follows_at_once_and_comes_into_view(chromium: Browser,
-                                                                            workspace: Workspace) -> None:
-    j = journey(workspace)
-    j.add_slot("hc-stenbergska", at_local(5, 14))
-    case_id = j.edi_referral(child(random.Random(61), 10, "Lycksele"), None, date.today())["case_id"]
-    j.advice(case_id)
-    j.wait_for_triage_case(case_id)
-    j.interview(case_id, "primary_care")
-    page = sign_in_as(chromium, workspace.url, "clinician")
-    page.goto(f"{workspace.url}/cases/{case_id}")
-    settle(page)
-    panel = page.locator("#booking-panel")
-    expect(panel).to_contain_text("Tid erbjuds när vårdnivån är beslutad")
-    decide = page.get_by_role("button", name="Besluta: Primärvård (hälsocentral)")
-    decide.scroll_into_view_if_needed()  # where the clinician is when deciding: below the scores, the panel out of view
-    in_view = "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"
-    assert not panel.evaluate(in_view)
-    decide.click()
-    expect(page.get_by_text("Beslutad vårdnivå: Primärvård")).to_be_visible()
-    # the decision and the booking panel change in one answer: never "decide first" beside a decision
-    assert "när vårdnivån är beslutad" not in panel.inner_text()
-    expect(panel.locator("ol.offers li, p").filter(has_text=re.compile("Stenbergska|Inga tider"))).not_to_have_count(
-        0, timeout=20_000)
-    expect(panel).to_be_in_viewport()
-    page.context.close()
-
-
-def test_the_case_page_turns_booked_live_when_the_waiting_list_books_the_child(chromium: Browser, workspace: Workspace,
-                                                                              story: Story) -> None:
-    pages = {}
-    for case_id in (story.no_slots_case, story.waiting_case):
-        page = sign_in_as(chromium, workspace.url, "clinician")
-        page.goto(f"{workspace.url}/cases/{case_id}")
-        settle(page)
-        expect(page.locator("#booking-panel")).to_contain_text("väntelistan")
-        pages[case_id] = page
-    j = journey(workspace)
-    for unit in ("bup-umea", "bup-skelleftea"):  # a new time for each child's BUP: the waiting list books them
-        j.add_slot(unit, at_local(4, 10))
-    for case_id, page in pages.items():
-        expect(page.locator("#booking-panel")).to_contain_text("Bokat: BUP", timeout=30_000)  # no reload
-        expect(page.locator("#booking-panel")).not_to_contain_text("väntelistan")
-        page.context.close()
-
-
 @pytest.mark.parametrize("role, unit, path", [("coordinator", "", "/board"), ("scheduler", "bup-umea", "/unit"),
                                               ("kc_head", "", "/unit?unit_id=bup-umea")])
 def test_tables_fit_1366_pixels_wide(chromium: Browser, workspace: Workspace, story: Story, role: str, unit: str,
@@ -101,6 +52,62 @@ def test_tables_fit_1366_pixels_wide(chromium: Browser, workspace: Workspace, st
     })""")
     page.context.close()
     assert overflow == {"page": 0, "tables": [], "scrolled": 0, "broken_ids": 0}, (path, overflow)
+
+
+def journey(workspace: Workspace) -> Journey:
+    return Journey(Staff({n: f"http://127.0.0.1:{p}" for n, p in workspace.system.ports.items()}, workspace.issuer))
+
+
+def test_after_deciding_the_booking_panel_follows_at_once_and_comes_into_view(chromium: Browser,
+                                                                            workspace: Workspace) -> None:
+    j = journey(workspace)
+    j.add_slot("hc-stenbergska", at_local(5, 14))
+    case_id = j.edi_referral(child(random.Random(61), 10, "Lycksele"), None, date.today())["case_id"]
+    j.advice(case_id)
+    j.wait_for_triage_case(case_id)
+    j.interview(case_id, "primary_care")
+    page = sign_in_as(chromium, workspace.url, "clinician")
+    page.goto(f"{workspace.url}/cases/{case_id}")
+    settle(page)
+    panel = page.locator("#booking-panel")
+    expect(panel).to_contain_text("Tid erbjuds när vårdnivån är beslutad")
+    decide = page.get_by_role("button", name="Besluta: Primärvård (hälsocentral)")
+    # where the clinician is when deciding: at the button, below the scores; the side column's panel out of view
+    in_view = "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"
+    for block in ("start", "end"):
+        decide.evaluate(f"el => el.scrollIntoView({{block: '{block}'}})")
+        if not panel.evaluate(in_view):
+            break
+    assert not panel.evaluate(in_view)
+    decide.click()
+    expect(page.get_by_text("Beslutad vårdnivå: Primärvård")).to_be_visible()
+    # the decision and the booking panel change in one answer: never "decide first" beside a decision
+    assert "när vårdnivån är beslutad" not in panel.inner_text()
+    expect(panel.locator("ol.offers li, p").filter(has_text=re.compile("Stenbergska|Inga tider"))).not_to_have_count(
+        0, timeout=20_000)
+    expect(panel).to_be_in_viewport()
+    page.context.close()
+
+
+def test_the_case_page_turns_booked_live_when_the_waiting_list_books_the_child(chromium: Browser,
+                                                                              workspace: Workspace) -> None:
+    j = journey(workspace)
+    # written five days ago: first in line on its BUP's waiting list, ahead of the other tests' children
+    case_id = bup_without_times(j, child(random.Random(67), 12, "Skellefteå"), "+46705550167",
+                                date.today() - timedelta(days=5))
+    page = sign_in_as(chromium, workspace.url, "clinician")
+    page.goto(f"{workspace.url}/cases/{case_id}")
+    settle(page)
+    panel = page.locator("#booking-panel")
+    expect(panel).to_contain_text("väntelistan")
+    scheduler = workspace.api("booking", "kc_head")
+    waited = [u for u in ("bup-skelleftea", "bup-umea", "bup-lycksele") if any(
+        w["case_id"] == case_id for w in scheduler.get("/api/waiting-list", params={"unit_id": u}).json())]
+    assert waited, "the child waits at no BUP unit"
+    j.add_slot(waited[0], at_local(4, 10))  # a new time: the waiting list books the child at once
+    expect(panel).to_contain_text("Bokat: BUP", timeout=30_000)  # no reload
+    expect(panel).not_to_contain_text("väntelistan")
+    page.context.close()
 
 
 @pytest.mark.parametrize("how, why", [("", "utan token"), ("#token=not-a-token", "ogiltig eller har gått ut"),
