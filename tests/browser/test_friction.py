@@ -61,7 +61,7 @@ def journey(workspace: Workspace) -> Journey:
 def test_after_deciding_the_booking_panel_follows_at_once_and_comes_into_view(chromium: Browser,
                                                                             workspace: Workspace) -> None:
     j = journey(workspace)
-    j.add_slot("hc-stenbergska", at_local(5, 14))
+    j.add_slot("hc-stenbergska", at_local(10, 14))  # beyond the promise: Sorsele's children still find none
     case_id = j.edi_referral(child(random.Random(61), 10, "Lycksele"), None, date.today())["case_id"]
     j.advice(case_id)
     j.wait_for_triage_case(case_id)

@@ -153,11 +153,12 @@ def answer(page: Page, item: str, choice: str) -> None:
 def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Browser, ws: Workspace) -> None:
     open_new_time(chromium, ws, "hc-stenbergska", stockholm_time(3, 10))
     page = sign_in(chromium, ws, "clinician")
-    expect(page.get_by_text("Inga besvarade samtal väntar.")).to_be_visible()
-
-    # the call platform reports the call; it appears for the person on the phone
     now = datetime.now(UTC)
     call_id = f"call-ws-{now:%H%M%S%f}"
+    expect(page.get_by_role("heading", name="Inkommande samtal")).to_be_visible()
+    expect(page.locator(f'li[data-call="{call_id}"]')).to_have_count(0)
+
+    # the call platform reports the call; it appears for the person on the phone
     platform = ws.api("intake", "ops")
     for step, at in (("CallOffered", now - timedelta(minutes=4)), ("CallQueued", now - timedelta(minutes=4)),
                      ("CallAnswered", now)):
@@ -245,6 +246,8 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
     family = page.locator("#family")
     expect(family).to_contain_text("Bokningsbekräftelse", timeout=30_000)
     expect(family).to_contain_text("skickat", timeout=30_000)
+    expect(family).to_contain_text("Påminnelse · SMS")  # still due, and already by the channel the family chose
+    expect(family).not_to_contain_text("–:")
     check_screen(page, "booked")
     sms = [m for m in ws.sent("sms") if m.get("to") == phone]
     assert len(sms) == 1 and "Stenbergska" in sms[0]["text"]
