@@ -34,7 +34,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 # A command to type (in <code>, e.g. `kontakt token kpi_analyst`) is exact by nature and is left out.
 VISIBLE_TEXT_JS = """() => {
   let body = document.body.innerText;
-  for (const c of document.querySelectorAll('code')) body = body.split(c.innerText).join(' ');
+  for (const c of document.querySelectorAll('code')) {
+    const typed = c.innerText.trim();  // empty when folded away (a closed <details>): nothing shown to leave out
+    if (typed) body = body.split(typed).join(' ');
+  }
   const parts = [document.title, body];
   for (const o of document.querySelectorAll('option')) parts.push(o.textContent);
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
