@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from contracts.labels import labels
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
+from services.workspace.signin_texts import SIGNIN_TEXTS
 
 LANGS = ("sv", "en")
 
@@ -215,6 +216,7 @@ for _kind, _pairs in labels().items():
 if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a school label never lands on staff screens
     raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
+TEXTS.update(SIGNIN_TEXTS)
 for _kind, _pairs in SCHOOL_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 
