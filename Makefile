@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test demo docs schemas clean kafka keycloak
+.PHONY: install up test check demo docs schemas clean kafka keycloak
 
 $(BIN)/kontakt: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,7 +35,13 @@ keycloak: install
 demo: install
 	$(BIN)/kontakt demo $(DEMO_ARGS)
 
-test: install
+# the checkers first: a type error or a lint finding fails the run before any test starts
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python scripts/type_ignores.py
+
+test: check
 	bash scripts/ensure-system-deps.sh
 	-$(BIN)/python -m kontakt.keycloak prepare  # without Java 21+ the Keycloak tests say why; the rest still run
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
