@@ -130,3 +130,14 @@ def test_the_workspace_reports_its_pipeline_and_metrics(workspace: Workspace) ->
     r = httpx.get(f"{workspace.url}/health/pipeline", timeout=10)
     assert r.status_code == 200 and r.json()["status"] == "flowing", r.text
     assert "kontakt_workspace_live_streams" in httpx.get(f"{workspace.url}/metrics", timeout=10).text
+
+
+def test_the_meeting_says_a_unit_has_no_free_times_in_words_not_a_second_zero(chromium: Browser,
+                                                                              workspace: Workspace) -> None:
+    page = sign_in_as(chromium, workspace.url, "clinician")
+    page.goto(f"{workspace.url}/meeting")
+    settle(page)
+    empty = page.locator("table.meeting tbody tr.risk td:last-child")
+    assert empty.count() >= 1  # most units have no times in a test system
+    assert {" ".join(t.split()) for t in empty.all_inner_texts()} == {"0 inga lediga"}
+    page.context.close()
