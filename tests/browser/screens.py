@@ -43,7 +43,9 @@ SCREENS: tuple[Screen, ...] = (
     Screen("unit-head", "unit_head", "/unit", unit="hc-sorsele"),
     Screen("school-home", "school_sender", "/skola"),
     Screen("school-form", "school_sender", "/skola/ny"),
+    Screen("school-receipt", "school_sender", "/skola/kvitto/{school_ref}"),
     Screen("kpi-analyst", "kpi_analyst", "/no-personal-data"),
+    Screen("refused", "kpi_analyst", "/queue"),
 )
 
 

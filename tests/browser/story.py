@@ -27,6 +27,7 @@ class Story:
     school_case: str = ""
     paper_case: str = ""
     broken_case: str = ""
+    school_ref: str = ""  # the school's receipt reference (SR-…), shown to the school that sent it
     raw_ids: list[str] = field(default_factory=list)
 
 
@@ -97,7 +98,8 @@ def tell(urls: dict[str, str], issuer: LocalIssuer, seed: int = 22) -> Story:
     j.interview(s.risk_case, "primary_care", acute_risk=True)
 
     school = j.schools()[0]["id"]
-    s.school_case = j.school_referral(child(rng, 11, "Umeå"), school, date.today())["case_id"]
+    sent = j.school_referral(child(rng, 11, "Umeå"), school, date.today())
+    s.school_case, s.school_ref = sent["case_id"], sent["referral_id"]
     s.paper_case = j.paper_referral(child(rng, 10, "Vindeln"), None, date.today() - timedelta(days=3),
                                     date.today())["case_id"]
     # written six days ago and only now arrived: the 3-day promise is already broken
