@@ -40,6 +40,19 @@ def dashboard_url(data_dir: Path, port: int) -> str:
     return f"http://127.0.0.1:{port}/dashboard#token={LocalIssuer(data_dir / 'keys').token('kpi_analyst')}"
 
 
+def show_dashboard(data_dir: Path, port: int) -> Path:
+    """The dashboard's link with its token on one line, never wrapped (a wrapped token signs nobody in), and in a
+    file beside the data, for a terminal too narrow to copy from."""
+    url = dashboard_url(data_dir, port)
+    link = data_dir / "dashboard-url.txt"  # the same file `kontakt demo` writes
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.write_text(url + "\n", encoding="utf-8")
+    console.print(f"KPI-tavlan, inloggad som KPI-analytiker i 8 timmar (länken finns också i {link}) | "
+                  f"KPI dashboard, signed in as KPI analyst for 8 hours (the link is also in {link}):", soft_wrap=True)
+    print(url, flush=True)  # plain print: rich would fold the long token over several lines
+    return link
+
+
 @app.command()
 def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
        broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
@@ -93,7 +106,7 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
                           "(local sign-in: pick a role and unit; embedded default only)")
         console.print(f"Messages to families land in {data_dir}/sent/ (stand-in SMS gateway, mailbox and SMTP "
                       f"relay on 127.0.0.1:{system.sink_ports[0]} and :{system.sink_ports[1]}).")
-        console.print(f"Dashboard (signed in as KPI analyst for 8 hours): {dashboard_url(data_dir, system.ports['kpi'])}")
+        show_dashboard(data_dir, system.ports["kpi"])
         console.print("Token for the APIs: [cyan].venv/bin/kontakt token clinician[/]   Stop: Ctrl-C")
         while not stopping:
             for name, proc in system.procs.items():

@@ -122,7 +122,10 @@ class ServiceRuntime(Generic[S, D]):
             app.add_exception_handler(exc_class, handler)
         app.add_middleware(CaseTraceMiddleware)
         # HTTP rate, errors and duration per route; its own registry, so several services share a process in tests
-        Instrumentator(registry=self.health.http_metrics, excluded_handlers=["/metrics", "/health/.*"]).instrument(app)
+        # statuses kept apart (not folded into "4xx"): a 409 is an expected refusal (the time was taken meanwhile),
+        # not a client's error, and alerts and dashboards must be able to tell them apart
+        Instrumentator(registry=self.health.http_metrics, excluded_handlers=["/metrics", "/health/.*"],
+                       should_group_status_codes=False).instrument(app)
         for router in (health_routes, outbox_routes, *spec.routers, audit_routes):
             app.include_router(router)
         # outermost of ours: refuses an oversized body before any route or form parser reads it

@@ -18,6 +18,7 @@ from services.workspace.call import build_call
 from services.workspace.events import build_events
 from services.workspace.family import build_family
 from services.workspace.oidc import Oidc, flow_cookie_options
+from services.workspace.ops import Ops, build_ops
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
 from services.workspace.sessions import HOME, Sessions, cipher
@@ -64,6 +65,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    ops = Ops()
+    ops.instrument(app)
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
     vendor = vendor_files(settings)
 
@@ -77,6 +80,14 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
             response.headers["Cache-Control"] = "no-store"  # pages with personal data stay out of the disk cache
         return response
 
+    @app.middleware("http")
+    async def unit_names(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every page names units by name: the names are read once, before the first signed-in page."""
+        if not web.units.names and (session := web.current(request)) and not session.is_family:
+            await web.units.load(session)
+        response: Response = await call_next(request)
+        return response
+
     if oidc is not None:
         app.add_middleware(SessionMiddleware, **flow_cookie_options(settings))
 
@@ -88,7 +99,9 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     @app.exception_handler(SignInNeeded)
     async def _signin(request: Request, _: SignInNeeded) -> Response:
-        return redirect(request, "/signin")
+        # student health signs in at its own door (pick the school), not at the staff sign-in
+        school = request.url.path.startswith("/skola") and not request.url.path.startswith("/skola/cases")
+        return redirect(request, "/skola/signin" if school else "/signin")
 
     @app.exception_handler(NotForRole)
     async def _not_for_role(request: Request, _: NotForRole) -> Response:
@@ -120,8 +133,9 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_board(web), build_school(web), build_family(web)):
+    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_work(web),
+                   build_booking(web), build_units(web), build_board(web), build_school(web), build_family(web),
+                   build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ConfigDict
 
+from contracts.labels import label
 from services.chassis.clock import STOCKHOLM
 
 _MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
@@ -31,7 +32,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                           "promise_days": 7, "computed_on": "2023-03-01", "last_day": "2023-03-13",
                           "last_day_low": "2023-03-09", "last_day_high": "2023-03-16", "working_days": 8,
                           "reason": "runway", "gap_from": None, "gap_to": None, "demand_per_day": 1.4},
-    "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "r1", "rules_version": "1", "unit_id": None,
+    "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "no_bookable_slots", "rules_version": "1", "unit_id": None,
                          "level": "primary_care", "evidence": {"a": "b"}},
     "guarantee_at_risk": {"case_id": "C-7K3M9Q2XH4TB", "clock": "assessment_3d", "unit_id": None,
                           "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
@@ -82,6 +83,8 @@ class Templates:
         self.data = data
         self.env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
         self.env.filters["when"] = when
+        # codes as words, the same words the staff screens use (contracts/labels.yaml): `level | label('level', 'sv')`
+        self.env.filters["label"] = lambda code, kind, lang: label(kind, code, lang)
         self.env.filters["day"] = day
         self._check()
 
