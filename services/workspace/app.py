@@ -1,7 +1,7 @@
 """Composition root of the staff workspace: settings, the services' client, sessions, pages, static files."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -9,10 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.workspace.backend import Backend
+from services.workspace.backend import Backend, Refused
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
+from services.workspace.edge import BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
@@ -21,13 +22,10 @@ from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
-from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
+from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
 from services.workspace.work import build_work
 
 STATIC = Path(__file__).parent / "static"
-# Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
 def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
@@ -50,25 +48,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                   openapi_url=None)
     app.state.web = web
     vendor = vendor_files(settings)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers["Cache-Control"] = "no-store"  # pages with personal data stay out of the disk cache
-        return response
-
-    @app.exception_handler(SignInNeeded)
-    async def _signin(request: Request, _: SignInNeeded) -> Response:
-        return redirect(request, "/signin")
-
-    @app.exception_handler(NotForRole)
-    async def _not_for_role(request: Request, _: NotForRole) -> Response:
-        session = web.sessions.get(request.cookies.get(COOKIE))
-        return web.render(request, "refused.html", session, status=403)
+    app.add_middleware(Edge, web=web)
+    refusals(app, web)
 
     @app.get("/")
     async def home(request: Request) -> Response:
@@ -99,3 +80,38 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
     return settings, app
+
+
+def refusals(app: FastAPI, web: Web) -> None:
+    """Every refusal a page (or an htmx fragment) with its reason and the security headers: never a bare 500."""
+
+    @app.exception_handler(SignInNeeded)
+    async def _signin(request: Request, _: SignInNeeded) -> Response:
+        return redirect(request, "/signin")
+
+    @app.exception_handler(NotForRole)
+    async def _not_for_role(request: Request, _: NotForRole) -> Response:
+        session = web.sessions.get(request.cookies.get(COOKIE))
+        if request.headers.get("HX-Request"):
+            return refusal_page(web, request, 403)
+        return web.render(request, "refused.html", session, status=403)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        """A service's no that a route did not turn into its own answer (e.g. another unit's waiting list)."""
+        first = next(iter(exc.by_field().values()), {})
+        texts = (first.get("sv", ""), first.get("en", "")) if first.get("sv") else None
+        return refusal_page(web, request, exc.status if 400 <= exc.status < 600 else 502, texts)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return refusal_page(web, request, 413, too_large(exc.limit))
+
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, exc: Exception) -> Response:
+        """Answered outside the edge middleware (Starlette's outermost layer, which then logs the error), so the
+        headers are set here."""
+        response = refusal_page(web, request, 500, ("Något gick fel hos oss. Försök igen om en stund.",
+                                                    "Something went wrong on our side. Try again shortly."))
+        secure(response.headers)
+        return response

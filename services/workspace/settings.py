@@ -27,6 +27,12 @@ class WorkspaceSettings(ServiceSettings):
     local_issuer_dir: Path | None = Field(None, description="Key directory of the local issuer; default data_dir/keys.")
     session_idle_s: int = Field(8 * 3600, ge=60, description="A session ends after this long without a request.")
     cookie_secure: bool = Field(False, description="Set the Secure flag on the session cookie (behind HTTPS).")
+    max_body_bytes: int = Field(128 * 1024, ge=4096, le=1024 * 1024,
+                                description="Largest request body outside the upload routes (which have their own "
+                                            "limits), counted as it streams in, chunked or not.")
+    public_origin: str = Field("", description="The origin(s) browsers reach the workspace at, comma-separated "
+                                               "(e.g. https://kontakt.regionvasterbotten.se); a write from any other "
+                                               "origin is refused. Default: the request's own scheme and Host.")
     vendor_dir: Path = Field(ROOT / "node_modules", description="Where `npm ci` put htmx (served locally).")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
 
