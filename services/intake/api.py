@@ -101,7 +101,11 @@ def from_call(form: FromCallForm, deps: Of, key: str | None = IdemKey,
 @referrals_api.get("/documents/{sha256}", summary="A stored scan (audited read).", response_class=Response)
 def document(sha256: str, deps: Of, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> Response:
     data = referrals.read_document(deps, sha256, staff)
-    return Response(data, media_type=stored_kind(data))
+    # a download that cannot run: never shown inline, and sandboxed should anything render it
+    return Response(data, media_type=stored_kind(data), headers={
+        "Content-Disposition": f'attachment; filename="{sha256[:12]}.{stored_kind(data).split("/")[1]}"',
+        "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
 def paper(deps: Of, scan: UploadFile = File(...), referral: str = Form(..., description="A PaperForm as JSON."),
