@@ -35,6 +35,7 @@ from services.chassis.errors import install_error_handlers
 from services.chassis.health import PipelineState, gauge_lines, look, pipeline_body
 from services.chassis.limits import BodyLimit, route_limits
 from services.chassis.openapi import api_routes, install_openapi
+from services.chassis.ops_view import MAX_IDS, PUBLIC_READY, RowId, asked_by_ops, for_whom
 from services.chassis.outbox import OutboxRelay, RowProducer
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import OutboxRow, chassis_metadata
@@ -341,20 +342,23 @@ class ServiceRuntime:
                  summary="Readiness: started, database reachable, no consumer stuck in one message (503 otherwise). "
                          "The pipeline's own state is in `pipeline` but does not change the status: use "
                          "/health/pipeline for that.")
-        async def ready() -> JSONResponse:
+        async def ready(request: Request) -> JSONResponse:
             ok, checks = await asyncio.to_thread(self.readiness)
             state = await self.pipeline()
-            return JSONResponse({"status": "ready" if ok else "not ready", **checks,
-                                 "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons},
+            body = {"status": "ready" if ok else "not ready", **checks,
+                    "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons}
+            return JSONResponse(for_whom(body, await asked_by_ops(request), PUBLIC_READY),
                                 status_code=200 if ok else 503)
 
         @app.get("/health/pipeline", tags=["ops"],
                  summary="Whether events flow: 200 'flowing', or 503 'degraded' with the reasons (parked outbox "
                          "rows, relay stalled, old unsent rows, consumer lag without progress, new dead letters). "
-                         "For alerts and load balancers that must see it.")
-        async def pipeline() -> JSONResponse:
+                         "For alerts and load balancers that must see it; the reasons, lag and outbox counts "
+                         "only with an ops token.")
+        async def pipeline(request: Request) -> JSONResponse:
             state = await self.pipeline()
-            return JSONResponse(pipeline_body(state), status_code=503 if state.reasons else 200)
+            return JSONResponse(for_whom(pipeline_body(state), await asked_by_ops(request), ("status",)),
+                                status_code=503 if state.reasons else 200)
 
         @app.get("/metrics", tags=["ops"], summary="Prometheus metrics.", response_class=PlainTextResponse)
         async def metrics() -> str:
@@ -372,8 +376,8 @@ class ServiceRuntime:
 
 
 class RedriveIn(BaseModel):
-    ids: list[int] | None = Field(None, description="Outbox row ids to re-drive; none means every parked row.",
-                                  examples=[[17, 18]])
+    ids: list[RowId] | None = Field(None, max_length=MAX_IDS, examples=[[17, 18]],
+                                    description="Outbox row ids to re-drive; none means every parked row.")
 
 
 def ops_router(rt: ServiceRuntime) -> APIRouter:

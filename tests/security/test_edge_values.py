@@ -1,0 +1,105 @@
+"""Boundary values in every parameter and body field of every route of the five services: empty and blank strings,
+strings of odd bytes, integers beyond 64 bits. A valid request is generated from the route's OpenAPI, then ONE
+of its values (a path or query parameter, or any leaf of the JSON body, list items included) is replaced by an
+edge value; whatever the route then says, it is never a 500.
+
+Found by this walk (issue 26): `GET /api/kpi/equal-care?by=` and `POST /ops/outbox/redrive {"ids": [2**63]}`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.chassis.issuer import LocalIssuer
+from tests.security.test_fuzz_services import SERVICES, SKIP, _schema
+
+EXAMPLES = int(os.environ.get("KONTAKT_EDGE_EXAMPLES", "10"))
+BIG_INTS = (2**63, -(2**63) - 1, 2**64, 10**40, -1)
+ODD_STRINGS = ("", " ", "\x00", "9223372036854775808", "-1", "%00", "../..", "å" * 300, "x" * 5000)
+Leaf = tuple[str, tuple[Any, ...]]  # where the value sits: ("query"|"path"|"body", key path)
+
+
+@pytest.fixture(scope="module")
+def fuzz_issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
+    return LocalIssuer(tmp_path_factory.mktemp("edge-keys"))
+
+
+def leaves(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Key paths of every scalar in a JSON value (dict keys and list indexes)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in leaves(v, (*at, k))] or [at]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in leaves(v, (*at, i))] or [(*at, 0)]
+    return [at]
+
+
+def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: replaced(value.get(head), rest, new)}
+    if isinstance(value, list):
+        items = list(value) or [None]
+        items[head] = replaced(items[head], rest, new)
+        return items
+    return new
+
+
+def spots(case: Any) -> list[Leaf]:
+    out: list[Leaf] = [("query", (k,)) for k in (case.query or {})]
+    out += [("path", (k,)) for k in (case.path_parameters or {})]
+    if isinstance(case.body, (dict, list)):
+        out += [("body", p) for p in leaves(case.body) if p]
+    return out
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_edge_value_in_any_parameter_or_field_gives_a_500(service: str, fuzz_issuer: LocalIssuer,
+                                                             tmp_path: Path) -> None:
+    schema = _schema(service, tmp_path, fuzz_issuer)
+    edge = st.one_of(st.sampled_from(BIG_INTS), st.sampled_from(ODD_STRINGS))
+    failures: list[str] = []
+    calls = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if (service, operation.path) in SKIP:
+            continue
+        roles = operation.definition.raw.get("x-roles") or ["ops"]
+        token = fuzz_issuer.token(roles[0], licensed=True, unit="bup-umea")
+
+        @given(case=operation.as_strategy(), data=st.data())
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                  derandomize=True)
+        def run(case: Any, data: st.DataObject) -> None:
+            nonlocal calls
+            where = spots(case)
+            if not where:
+                return
+            kind, path = data.draw(st.sampled_from(where))
+            value = data.draw(edge)
+            if kind == "body":
+                case.body = replaced(case.body, path, value)
+            else:
+                target = case.query if kind == "query" else case.path_parameters
+                target[path[0]] = str(value)
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+            calls += 1
+            said = f"{case.method} {operation.path} {kind} {path}={value!r:.40} ->"
+            try:
+                response = case.call()
+            except Exception as exc:  # the app raised through the test transport: what a client sees as a 500
+                failures.append(f"{said} {type(exc).__name__}: {str(exc)[:120]}")
+                return
+            if response.status_code >= 500:
+                failures.append(f"{said} {response.status_code} {response.text[:160]}")
+
+        run()
+    print(f"\n[edge-values-{service}] {calls} requests with one edge value each")
+    assert failures == [], "\n".join(sorted(set(failures)))
+    assert calls > 20
