@@ -44,7 +44,7 @@ from services.chassis.lag import committed_offsets
 from services.kpi.batch import Folder
 from services.kpi.domain.figures import Dataset, Query, compute
 from services.kpi.rules import load_definitions
-from services.kpi.store import CallFactsRow, CaseFactsRow, metadata
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, metadata
 
 GROUP = "kpi.projections"
 CASES_PER_CHUNK = 2_000  # produced (and folded for the reference) a chunk at a time: memory stays small

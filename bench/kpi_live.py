@@ -44,17 +44,18 @@ from services.kpi.app import build
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import RuleSet
 from services.kpi.domain.facts import Facts, facts_of
-from services.kpi.domain.merge import merge
+from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge
 from services.kpi.domain.views import CaseView
 from services.kpi.domain.window import call_day, case_window, first_unit
-from services.kpi.projection import ROWS, count
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
-from services.kpi.store import CallFactsRow, CaseFactsRow, DeviationRow
-from services.kpi.tagging import tag_new_deviations
+from services.kpi.store.queries import count
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, DeviationRow
+from services.kpi.use_cases import tag_new_deviations
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GROUP = "kpi.projections"
+ROWS = {"case": (CaseFactsRow, CASE_OPS), "call": (CallFactsRow, CALL_OPS)}  # the baseline's own table map
 
 
 def apply_facts(session: Session, bucket: str, key: str, facts: Facts, now: datetime) -> tuple[Facts | None, Facts]:

@@ -35,9 +35,9 @@ from services.chassis.issuer import LocalIssuer
 from services.kpi.app import build
 from services.kpi.domain.facts import facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
-from services.kpi.projection import merge_batch
 from services.kpi.replay import open_store
 from services.kpi.settings import KpiSettings
+from services.kpi.store.bulk import merge_batch
 from tests.unit.kpi.builders import CaseBuilder, at
 
 TODAY = date(2026, 11, 20)

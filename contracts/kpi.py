@@ -8,6 +8,8 @@ from pydantic import AwareDatetime
 from contracts.envelope import Event, F, P, Payload
 
 DEVIATIONS_TOPIC = "kpi.deviations.v1"
+ReportedLevel = Literal["primary_care", "bup", "contact_centre"]
+ClockName = Literal["assessment_3d", "first_line_visit_7d", "bup_first_visit_30d", "care_guarantee_90d"]
 
 
 class _Kpi(Event[P]):
@@ -20,7 +22,7 @@ class DeviationTaggedPayload(Payload):
     rule_id: str = F("Deviation rule id in the rules file.", "paper_arrival_over_3_days")
     rules_version: str = F("Version of the deviation rules file.", "2024.1")
     unit_id: str | None = F("Unit the deviation belongs to.", "hc-ersboda")
-    level: Literal["primary_care", "bup", "contact_centre"] = F("Where it is reported.", "primary_care")
+    level: ReportedLevel = F("Where it is reported.", "primary_care")
     evidence: dict[str, str] = F("The facts that made the rule fire.", {"date_written": "2022-11-10", "date_arrived": "2022-11-15"})
     tagged_at: AwareDatetime = F("When tagged.", "2022-11-16T13:20:00+01:00")
 
@@ -32,8 +34,7 @@ class DeviationTagged(_Kpi[DeviationTaggedPayload]):
 
 
 class GuaranteeAtRiskPayload(Payload):
-    clock: Literal["assessment_3d", "first_line_visit_7d", "bup_first_visit_30d", "care_guarantee_90d"] = F(
-        "Which clock.", "assessment_3d")
+    clock: ClockName = F("Which clock.", "assessment_3d")
     deadline: AwareDatetime = F("The last moment that still meets the promise.", "2022-11-17T23:59:59+01:00")
     days_left: int = F("Whole days left (0 = breaches after today).", 0)
     unit_id: str | None = F("Unit responsible, if any.", None)

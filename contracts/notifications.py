@@ -8,6 +8,8 @@ from pydantic import AwareDatetime
 from contracts.envelope import Event, F, P, Payload
 
 DELIVERIES_TOPIC = "notifications.deliveries.v1"
+DeliveryChannel = Literal["sms", "email", "digital_letter", "staff_app"]
+RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"]
 
 
 class _Notifications(Event[P]):
@@ -19,9 +21,9 @@ class _Notifications(Event[P]):
 class NotificationPayload(Payload):
     notification_id: str = F("Notification id (event id + recipient).", "N-3K8D2P")
     template: str = F("Template used.", "appointment_confirmation")
-    channel: Literal["sms", "email", "digital_letter", "staff_app"] | None = F(
+    channel: DeliveryChannel | None = F(
         "Channel used (or last tried); null when no channel could be tried (e.g. no contact details).", "sms")
-    recipient_kind: Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"] = F(
+    recipient_kind: RecipientKind = F(
         "Recipient kind (never the address).", "family")
     trigger_event_id: str = F("The event that caused it.", "0b7c1c9e-58a4-4a7e-9d67-3f0f2f0c7a11")
     at: AwareDatetime = F("When.", "2022-11-18T10:06:00+01:00")

@@ -283,10 +283,12 @@ def contracts_asyncapi() -> None:
     """Generate every service's AsyncAPI document into docs/asyncapi/ (as `faststream docs gen` does)."""
     import importlib
 
+    from services.chassis.runtime import asyncapi
+
     out = ROOT / "docs" / "asyncapi"
     out.mkdir(parents=True, exist_ok=True)
     for name in SERVICES:
-        spec = importlib.import_module(f"services.{name}.app").asyncapi()
+        spec = asyncapi(importlib.import_module(f"services.{name}.app").spec())
         path = out / f"{name}.json"
         path.write_text(json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         typer.echo(f"wrote {path.relative_to(ROOT)}")

@@ -40,10 +40,10 @@ def report_command(month: str = typer.Option(..., "--month", help="The month to 
     from services.kpi.domain.national import month_key, national_csv, national_report
     from services.kpi.domain.periods import bounds
     from services.kpi.domain.query import Dataset
-    from services.kpi.projection import load_calls, load_cases
     from services.kpi.replay import open_store
     from services.kpi.rules import load_definitions
     from services.kpi.settings import KpiSettings
+    from services.kpi.store.queries import load_calls, load_cases
 
     if month_key(month) is None:
         raise typer.BadParameter("Månad anges som ÅÅÅÅ-MM. / Month is YYYY-MM.", param_hint="--month")

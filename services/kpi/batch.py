@@ -13,7 +13,7 @@ from contracts.registry import EVENT_TYPES, upcast
 from services.chassis.db import Database
 from services.kpi.domain.facts import USED_EVENT_TYPES, facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
-from services.kpi.projection import merge_batch
+from services.kpi.store.bulk import merge_batch
 
 
 class Folder:
@@ -25,6 +25,9 @@ class Folder:
         self.outcomes: Counter[str] = Counter()
 
     def add(self, value: bytes | None) -> None:
+        if value is None:  # a tombstone or an empty record: nothing to read
+            self.outcomes["undecodable"] += 1
+            return
         try:
             d = from_json(value)  # pydantic-core's parser: about three times json.loads
             event_type = d["event_type"]

@@ -9,19 +9,17 @@ from fastapi.responses import FileResponse
 STATIC = Path(__file__).parent / "static"
 FILES = {"app.js": "text/javascript", "app.css": "text/css", "charts.js": "text/javascript"}
 
+# no data is served here (so no role): the page asks for a token and calls /api/kpi with it
+router = APIRouter(tags=["dashboard"])
 
-def build_dashboard() -> APIRouter:
-    """No data is served here (so no role): the page asks for a token and calls /api/kpi with it."""
-    web = APIRouter(tags=["dashboard"])
 
-    @web.get("/dashboard", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+@router.get("/dashboard", include_in_schema=False)
+def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
-    @web.get("/dashboard/{name}", include_in_schema=False)
-    def asset(name: str) -> FileResponse:
-        if name not in FILES:
-            raise HTTPException(404)
-        return FileResponse(STATIC / name, media_type=FILES[name])
 
-    return web
+@router.get("/dashboard/{name}", include_in_schema=False)
+def asset(name: str) -> FileResponse:
+    if name not in FILES:
+        raise HTTPException(404)
+    return FileResponse(STATIC / name, media_type=FILES[name])

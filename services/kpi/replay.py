@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from services.chassis import migrations
 from services.chassis.db import Database
@@ -27,9 +27,10 @@ from services.chassis.topics import partitions_of
 from services.kpi.app import MIGRATIONS
 from services.kpi.batch import Aligner, Folder
 from services.kpi.handlers import INPUT_TOPICS
-from services.kpi.projection import clear_projections, count
 from services.kpi.settings import KpiSettings
-from services.kpi.store import CaseFactsRow, metadata
+from services.kpi.store import queries
+from services.kpi.store.bulk import clear_projections
+from services.kpi.store.tables import metadata
 
 Progress = Callable[[int, int], None]  # (events read so far, events to read)
 
@@ -58,7 +59,7 @@ async def _assign(consumer: AIOKafkaConsumer, bootstrap: str, worker: int,
     Producers key every event of a case by its case id with the same partitioner and partition
     count, so a case's events meet in one worker; the flush lock keeps even a stray key safe.
     """
-    partitions = await partitions_of(bootstrap, INPUT_TOPICS)
+    partitions = await partitions_of(bootstrap, list(INPUT_TOPICS))
     tps = [TopicPartition(t, p) for t in INPUT_TOPICS for p in partitions.get(t, ()) if p % workers == worker]
     consumer.assign(tps)
     if not tps:
@@ -161,8 +162,7 @@ async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_
     stats = ReplayStats(events=sum(shared.done), seconds=time.perf_counter() - began, outcomes=outcomes)
     with Session(db.engine) as s:
         for outcome, n in outcomes.items():
-            count(s, outcome, n)
-        unknown = s.exec(select(func.count()).select_from(CaseFactsRow).where(CaseFactsRow.known.is_(False))).one()  # type: ignore[attr-defined]
-        stats.outcomes["unknown_case"] = unknown
+            queries.count(s, outcome, n)
+        stats.outcomes["unknown_case"] = queries.unknown_cases(s)
         s.commit()
     return stats

@@ -7,11 +7,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contracts.common import CareLevel
+from contracts.kpi import ClockName
 from services.kpi.domain.definitions import Definitions, DeviationRule, Measure, RuleSet
 from services.kpi.domain.deviations import EVALUATORS
 
 DATA = Path(__file__).parent / "data"
-LEVELS = ("primary_care", "bup", "parenting_group", "signposting", "urgent")
 
 
 class _Strict(BaseModel):
@@ -19,9 +20,9 @@ class _Strict(BaseModel):
 
 
 class _Measure(_Strict):
-    id: Literal["assessment_3d", "first_line_visit_7d", "bup_first_visit_30d", "care_guarantee_90d"]
+    id: ClockName
     limit_days: int = Field(ge=0, le=365)
-    level: Literal[LEVELS] | None  # type: ignore[valid-type]
+    level: CareLevel | None
     target: float = Field(ge=0, le=1)
     title_sv: str
     title_en: str
@@ -86,7 +87,7 @@ def load_definitions(path: Path = DATA / "kpi_definitions.yaml") -> Definitions:
     d = _Definitions.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     return Definitions(d.version, {m.id: Measure(m.id, m.limit_days, m.level, m.target, m.title_sv, m.title_en,
                                                  m.basis) for m in d.measures},
-                       [tuple(b) for b in d.age_bands], d.suppress_below, d.at_risk_days,  # type: ignore[misc]
+                       list(d.age_bands), d.suppress_below, d.at_risk_days,
                        d.parent_group_follow_up_days, dict(d.targets), d.phone.offered_includes_queue_full)
 
 

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import httpx
 
-from services.notifications.templates import Message
+from services.notifications.domain.templates import Message
 
 
 class ChannelError(Exception):

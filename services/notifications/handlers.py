@@ -1,7 +1,5 @@
-"""Kafka consumers of the notifications service: decode -> plan (domain) -> ledger + stream (+ outbox)."""
+"""Kafka consumers of the notifications service: each event class handed to its use case; the groups as data."""
 from __future__ import annotations
-
-from faststream.kafka import KafkaRouter
 
 from contracts.booking import (
     APPOINTMENTS_TOPIC,
@@ -13,37 +11,58 @@ from contracts.booking import (
 from contracts.intake import CASES_TOPIC, ReferralReceived
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
 from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
-from services.chassis.runtime import ServiceRuntime
-from services.notifications.applier import Applier
+from services.chassis.db import UnitOfWork
+from services.chassis.subscriptions import On, Subscription, on
+from services.notifications.deps import Deps
+from services.notifications.use_cases import events
 
-GROUPS = {  # consumer group -> (topic, event types)
-    "notifications.contacts": (CASES_TOPIC, {"ReferralReceived"}),
-    "notifications.bookings": (APPOINTMENTS_TOPIC, {"AppointmentBooked", "AppointmentCancelled", "GroupSeatBooked",
-                                                    "NoBookableSlots"}),
-    "notifications.risks": (ASSESSMENTS_TOPIC, {"RiskEscalated"}),
-    "notifications.deviations": (DEVIATIONS_TOPIC, {"DeviationTagged", "GuaranteeAtRisk"}),
-}
+# Each handler runs in the consumer's transaction; the chassis commits what it plans with the inbox row.
 
 
-def build_router(rt: ServiceRuntime, applier: Applier) -> KafkaRouter:
-    """Each group plans messages and stream events with one applier method per event class."""
-    router = KafkaRouter()
+def on_referral_received(event: ReferralReceived, uow: UnitOfWork, deps: Deps) -> None:
+    events.remember_contact(event, uow, deps)
 
-    def group(name: str):  # type: ignore[no-untyped-def]
-        topic, types = GROUPS[name]
-        return rt.consumers.group(router, topic, name=name,
-                                  description=f"Plans messages and stream events for {', '.join(sorted(types))}.")
 
-    contacts = group("notifications.contacts")
-    contacts.on(ReferralReceived)(applier.on_ReferralReceived)
-    bookings = group("notifications.bookings")
-    bookings.on(AppointmentBooked)(applier.on_AppointmentBooked)
-    bookings.on(AppointmentCancelled)(applier.on_AppointmentCancelled)
-    bookings.on(GroupSeatBooked)(applier.on_GroupSeatBooked)
-    bookings.on(NoBookableSlots)(applier.on_NoBookableSlots)
-    risks = group("notifications.risks")
-    risks.on(RiskEscalated)(applier.on_RiskEscalated)
-    deviations = group("notifications.deviations")
-    deviations.on(DeviationTagged)(applier.on_DeviationTagged)
-    deviations.on(GuaranteeAtRisk)(applier.on_GuaranteeAtRisk)
-    return router
+def on_appointment_booked(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
+    events.appointment_booked(event, uow, deps)
+
+
+def on_appointment_cancelled(event: AppointmentCancelled, uow: UnitOfWork, deps: Deps) -> None:
+    events.appointment_cancelled(event, uow, deps)
+
+
+def on_group_seat_booked(event: GroupSeatBooked, uow: UnitOfWork, deps: Deps) -> None:
+    events.group_seat_booked(event, uow, deps)
+
+
+def on_no_bookable_slots(event: NoBookableSlots, uow: UnitOfWork, deps: Deps) -> None:
+    events.no_bookable_slots(event, uow, deps)
+
+
+def on_risk_escalated(event: RiskEscalated, uow: UnitOfWork, deps: Deps) -> None:
+    events.risk_escalated(event, uow, deps)
+
+
+def on_deviation_tagged(event: DeviationTagged, uow: UnitOfWork, deps: Deps) -> None:
+    events.deviation_tagged(event, uow, deps)
+
+
+def on_guarantee_at_risk(event: GuaranteeAtRisk, uow: UnitOfWork, deps: Deps) -> None:
+    events.guarantee_at_risk(event, uow, deps)
+
+
+def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
+    types = ", ".join(sorted(h.event.__name__ for h in handlers))
+    return Subscription(name, (topic,), handlers, description=f"Plans messages and stream events for {types}.")
+
+
+# the group names key the inbox rows and the committed offsets: never rename one
+SUBSCRIPTIONS = [
+    _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received)),
+    _group("notifications.bookings", APPOINTMENTS_TOPIC,
+           on(AppointmentBooked, on_appointment_booked), on(AppointmentCancelled, on_appointment_cancelled),
+           on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots)),
+    _group("notifications.risks", ASSESSMENTS_TOPIC, on(RiskEscalated, on_risk_escalated)),
+    _group("notifications.deviations", DEVIATIONS_TOPIC,
+           on(DeviationTagged, on_deviation_tagged), on(GuaranteeAtRisk, on_guarantee_at_risk)),
+]

@@ -1,12 +1,15 @@
-"""Tables of the notifications service: sealed contacts, appointments, deliveries (the exactly-once ledger), the stream."""
+"""Tables of the notifications service (sealed contacts, appointments, the delivery ledger, the stream) and
+the named queries over them."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, Text, update
+from sqlalchemy import JSON, Column, ColumnElement, MetaData, String, Text, and_, func, or_, update
 from sqlalchemy.orm import registry
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from contracts.notifications import DeliveryChannel, RecipientKind
 
 
 class NotificationsBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -33,7 +36,7 @@ class Appointment(NotificationsBase, table=True):
     appointment_id: str = Field(primary_key=True, max_length=40)
     case_id: str = Field(max_length=40, index=True)
     booked_event_id: str = Field(max_length=36)
-    context: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     replaced_by: str | None = Field(default=None, max_length=40)
     cancelled: bool = False
 
@@ -53,15 +56,15 @@ class Delivery(NotificationsBase, table=True):
     trigger_event_id: str = Field(max_length=36)
     trigger_type: str = Field(max_length=40)
     template: str = Field(max_length=60)
-    recipient_kind: str = Field(max_length=30)
+    recipient_kind: RecipientKind = Field(sa_column=Column(String(30), nullable=False))
     recipient_ref: str = Field(max_length=60)
     urgent: bool = False
     silent: bool = False  # about a visit before the quiet hours end: goes at once, on a channel that wakes nobody
-    context: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=20, index=True)  # pending|sending|sent|failed|cancelled
     due_at: datetime = Field(index=True)
     lease_until: datetime | None = None
-    channel: str | None = Field(default=None, max_length=20)
+    channel: DeliveryChannel | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     channel_step: int = 0
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=300)
@@ -78,11 +81,11 @@ class StreamEvent(NotificationsBase, table=True):
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     source_key: str = Field(max_length=80, unique=True)  # event id (+ kind): a replayed event is not streamed twice
     case_id: str | None = Field(default=None, max_length=40, index=True)
-    units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # units it concerns
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # units it concerns
     kind: str = Field(max_length=40)
     at: datetime
-    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    restricted: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    restricted: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class StreamCounter(NotificationsBase, table=True):
@@ -97,9 +100,11 @@ class StreamCounter(NotificationsBase, table=True):
     value: int = 0
 
 
+# -- the stream ----------------------------------------------------------------------------------------------
+
 def next_seq(session: Session) -> int:
-    res = session.execute(update(StreamCounter).where(StreamCounter.name == "stream")  # type: ignore[arg-type]
-                          .values(value=StreamCounter.value + 1).returning(StreamCounter.value))
+    res = session.exec(update(StreamCounter).where(col(StreamCounter.name) == "stream")
+                          .values(value=col(StreamCounter.value) + 1).returning(col(StreamCounter.value)))
     value = res.scalar_one_or_none()
     if value is None:  # first event ever; a racing first insert fails on the key and the consumer retries
         session.add(StreamCounter(name="stream", value=1))
@@ -110,7 +115,74 @@ def next_seq(session: Session) -> int:
 
 def add_stream_event(session: Session, *, source_key: str, kind: str, at: datetime, case_id: str | None,
                      units: list[str], data: dict[str, Any], restricted: dict[str, Any] | None = None) -> None:
-    if session.exec(select(StreamEvent.seq).where(StreamEvent.source_key == source_key)).first() is not None:
+    if session.exec(select(StreamEvent.seq).where(col(StreamEvent.source_key) == source_key)).first() is not None:
         return
     session.add(StreamEvent(seq=next_seq(session), source_key=source_key, case_id=case_id, units=units, kind=kind,
                             at=at, data=data, restricted=restricted or {}))
+
+
+def stream_after(session: Session, after: int, limit: int = 200) -> list[StreamEvent]:
+    return list(session.exec(select(StreamEvent).where(col(StreamEvent.seq) > after)
+                             .order_by(col(StreamEvent.seq)).limit(limit)).all())
+
+
+def stream_head(session: Session) -> int:
+    """The latest sequence number (0 before the first event)."""
+    return int(session.exec(select(func.max(col(StreamEvent.seq)))).one() or 0)
+
+
+# -- contacts and appointments -------------------------------------------------------------------------------
+
+def patient_ref(session: Session, case_id: str | None) -> str | None:
+    """The child's pseudonymous ref of a case, for the audit trail."""
+    contact = session.get(FamilyContact, case_id) if case_id else None
+    return contact.patient_ref if contact else None
+
+
+# -- the ledger ----------------------------------------------------------------------------------------------
+
+def deliveries_of_case(session: Session, case_id: str) -> list[Delivery]:
+    return list(session.exec(select(Delivery).where(col(Delivery.case_id) == case_id).order_by(col(Delivery.id))).all())
+
+
+def delivery(session: Session, notification_id: str) -> Delivery | None:
+    return session.exec(select(Delivery).where(col(Delivery.notification_id) == notification_id)).first()
+
+
+def is_planned(session: Session, notification_id: str) -> bool:
+    return session.exec(select(Delivery.id).where(col(Delivery.notification_id) == notification_id)).first() is not None
+
+
+def resends_of(session: Session, notification_id: str) -> int:
+    return session.exec(select(func.count()).select_from(Delivery)
+                        .where(col(Delivery.resend_of) == notification_id)).one()
+
+
+def pending_of_trigger(session: Session, trigger_event_id: str) -> list[Delivery]:
+    return list(session.exec(select(Delivery).where(col(Delivery.trigger_event_id) == trigger_event_id,
+                                                    col(Delivery.status) == "pending")).all())
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due and pending, or held by a sender whose lease ran out."""
+    return or_(and_(col(Delivery.status) == "pending", col(Delivery.due_at) <= now),
+               and_(col(Delivery.status) == "sending", col(Delivery.lease_until) < now))
+
+
+def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    ids = session.exec(select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.due_at)).limit(limit)).all()
+    return [i for i in ids if i is not None]
+
+
+def claim(session: Session, delivery_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Compare-and-set: only one sender (instance or task) can move a row into `sending`."""
+    res = session.exec(update(Delivery).where(col(Delivery.id) == delivery_id, _claimable(now))
+                       .values(status="sending", lease_until=lease_until, attempts=col(Delivery.attempts) + 1))
+    return res.rowcount == 1
+
+
+def finish_sending(session: Session, delivery_id: int | None, **values: Any) -> bool:
+    """Set `values` on a row this sender still holds (`sending`); False when another sender took it over."""
+    res = session.exec(update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == "sending")
+                       .values(**values))
+    return res.rowcount == 1

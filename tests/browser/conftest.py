@@ -21,9 +21,9 @@ from kontakt.system import APPS, SERVICES, System
 from services.chassis.clock import FixedClock
 from services.chassis.issuer import LocalIssuer
 from services.kpi.app import build
-from services.kpi.live import project_batch
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
+from services.kpi.use_cases import project_batch
 from tests.conftest import TEST_BROKER
 from tests.e2e.conftest import quiet_hours_away_from_now
 from tests.unit.kpi.builders import CaseBuilder, at, call

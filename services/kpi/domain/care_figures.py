@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from services.kpi.domain.days import local_date
 from services.kpi.domain.facts import EVALUATION_SCALES
@@ -43,7 +44,7 @@ def parent_groups_figure(ds: Dataset, q: Query) -> Table:
     return t
 
 
-def _evaluation(g: dict) -> dict[str, int]:  # type: ignore[type-arg]
+def _evaluation(g: dict[str, Any]) -> dict[str, int]:
     """The family's answers on the four scales, one count per answer given."""
     if "evaluation" not in g:
         return {}
@@ -64,14 +65,14 @@ def collaborations_figure(ds: Dataset, q: Query) -> Table:
     keys = set(t.periods)
     for v in ds.selected(q):
         firsts = sorted(v.facts.get("collabs", {}).values(), key=lambda c: c["at"])
-        seen: set[str | None] = set()
+        seen: set[tuple[str, Any]] = set()
         for c in firsts:
             if q.unit and q.unit not in (c["hc"], c["bup"]):
                 continue
             key = in_query(q, c["at"], keys)
             dim = {"question": c["question"], "intervention": c["intervention"], "unit": c["hc"]}.get(q.by or "")
             if key and (key, dim) not in seen:  # a child counts once per period (and breakdown)
-                seen.add((key, dim))  # type: ignore[arg-type]
+                seen.add((key, dim))
                 t.add(key, dim if q.by else None, {"children": 1})
     return t
 

@@ -5,19 +5,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from contracts.kpi import ClockName
 from services.kpi.domain.days import deadline_date, local_date
 from services.kpi.domain.definitions import Measure
 from services.kpi.domain.views import CaseView
 
 # the GuaranteeAtRisk contract names the clocks
-CLOCK_OF_MEASURE = {"assessment_3d": "assessment_3d", "first_line_visit_7d": "first_line_visit_7d",
+CLOCK_OF_MEASURE: dict[str, ClockName] = {"assessment_3d": "assessment_3d", "first_line_visit_7d": "first_line_visit_7d",
                     "bup_first_visit_30d": "bup_first_visit_30d", "care_guarantee_90d": "care_guarantee_90d"}
 
 
 @dataclass(frozen=True)
 class OpenClock:
     case_id: str
-    clock: str
+    clock: ClockName
     started: date
     deadline: date
     days_left: int  # 0: breaches after today; negative: already breached

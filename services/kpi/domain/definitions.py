@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class DeviationRule:
     id: str
     kind: str
     level: str  # where it is reported: primary_care, bup, contact_centre
-    params: dict[str, object]
+    params: dict[str, Any]  # as the rule's kind needs them; rules.py checks each kind's names are there
     title_sv: str
     title_en: str
 

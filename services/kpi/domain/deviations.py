@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import get_args
 
+from contracts.kpi import ReportedLevel
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.definitions import DeviationRule, RuleSet
 from services.kpi.domain.views import CaseView
 
-REPORTED_LEVELS = ("primary_care", "bup", "contact_centre")
+REPORTED_LEVELS: dict[str, ReportedLevel] = {level: level for level in get_args(ReportedLevel)}
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Deviation:
     rule_id: str
     key: str  # what in the case it is about (appointment, decision, referral), so each is tagged once
     unit_id: str | None
-    level: str
+    level: ReportedLevel
     day: date  # the day it happened, for the quarterly compilation
     evidence: dict[str, str]
 
@@ -31,7 +33,7 @@ Found = Iterator[tuple[str, str | None, date, dict[str, str], str | None]]  # ke
 
 
 def _assessment_late(v: CaseView, r: DeviationRule, today: date) -> Found:
-    limit = int(r.params["limit_days"])  # type: ignore[call-overload]
+    limit = int(r.params["limit_days"])
     if not v.clock:
         return
     end = v.assessed
@@ -47,7 +49,7 @@ def _assessment_late(v: CaseView, r: DeviationRule, today: date) -> Found:
 
 
 def _paper_late(v: CaseView, r: DeviationRule, today: date) -> Found:
-    limit = int(r.params["limit_days"])  # type: ignore[call-overload]
+    limit = int(r.params["limit_days"])
     for eid, p in v.facts.get("paper", {}).items():
         delay = (date.fromisoformat(p["arrived"]) - date.fromisoformat(p["written"])).days
         if delay > limit:
@@ -56,7 +58,7 @@ def _paper_late(v: CaseView, r: DeviationRule, today: date) -> Found:
 
 
 def _first_visit_late(v: CaseView, r: DeviationRule, today: date) -> Found:
-    level, limit = str(r.params["level"]), int(r.params["limit_days"])  # type: ignore[call-overload]
+    level, limit = str(r.params["level"]), int(r.params["limit_days"])
     visit = v.first_visit(level)
     if visit is not None:
         days = days_between(visit.decided, visit.starts)
@@ -90,12 +92,12 @@ def _override(v: CaseView, r: DeviationRule, today: date) -> Found:
 
 
 def _returned(v: CaseView, r: DeviationRule, today: date) -> Found:
-    levels = set(r.params["levels"])  # type: ignore[call-overload]
-    reasons = set(r.params["cancel_reasons"])  # type: ignore[call-overload]
+    levels = set(r.params["levels"])
+    reasons = set(r.params["cancel_reasons"])
     for d in v.decisions:
         if d.supersedes in levels and d.level in levels and d.supersedes != d.level:
             unit = next((a.unit for a in v.appointments if a.level == d.supersedes), None)
-            yield d.event_id, unit, local_date(d.at), {"from_level": d.supersedes, "to_level": d.level}, d.supersedes
+            yield d.event_id, unit, local_date(d.at), {"from_level": str(d.supersedes), "to_level": d.level}, d.supersedes
     for a in v.appointments:
         if a.status == "cancelled" and a.status_reason in reasons:
             yield a.appointment_id, a.unit, local_date(a.status_at or a.starts), {
@@ -121,8 +123,7 @@ def evaluate(v: CaseView, rules: RuleSet, today: date) -> list[Deviation]:
     out = []
     for rule in rules.rules:
         for key, unit, day, evidence, level in EVALUATORS[rule.kind](v, rule, today):
-            reported = level if rule.level == "from_event" and level in REPORTED_LEVELS else rule.level
-            if reported not in REPORTED_LEVELS:
-                reported = "contact_centre"
+            chosen = level if rule.level == "from_event" and level in REPORTED_LEVELS else rule.level
+            reported = REPORTED_LEVELS.get(chosen or "", "contact_centre")
             out.append(Deviation(v.case_id, rule.id, key, unit, reported, day, evidence))
     return out

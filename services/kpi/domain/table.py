@@ -33,8 +33,8 @@ class Table:
                 row[self.dim] = dim_value
             hidden = set()
             for col in self.columns:
-                v = c.get(col, 0)
-                if suppress_below and col in self.child_columns and 0 < v < suppress_below:
+                v: int | None = c.get(col, 0)
+                if v is not None and suppress_below and col in self.child_columns and 0 < v < suppress_below:
                     hidden.add(col)
                     v = None
                 row[col] = v

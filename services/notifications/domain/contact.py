@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from contracts.common import ContactDetails
+from contracts.notifications import DeliveryChannel
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _POSTCODE = re.compile(r"\b\d{3} ?\d{2}\b")
@@ -39,7 +40,7 @@ def valid_address(raw: str) -> bool:
 
 @dataclass(frozen=True)
 class Route:
-    channel: str
+    channel: DeliveryChannel
     address: str
 
 

@@ -5,24 +5,30 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-from services.notifications.directory import StaffDirectory
+from contracts.booking import AppointmentBookedPayload, GroupSeatBookedPayload, NoBookableSlotsPayload
+from contracts.envelope import Event
+from contracts.kpi import DeviationTaggedPayload, GuaranteeAtRiskPayload
+from contracts.notifications import RecipientKind
+from contracts.triage import RiskEscalatedPayload
+from services.notifications.domain.directory import StaffDirectory
+from services.notifications.domain.policy import NotificationPolicy
 from services.notifications.domain.timing import next_allowed, reminder_time
-from services.notifications.policy import NotificationPolicy
 
 _B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-FAMILY = "family"
+FAMILY: Final = "family"
 
 
-def fact_key(ev: Any) -> str:
+def fact_key(ev: Event[Any]) -> str:
     """The business identity of what an event says happened: the same fact under any event id gives the same key.
 
     Appointment messages are keyed by the appointment (its confirmation, reminder, change and cancellation are
     told once each); a seat by group and case; a risk by interview and time; a search without a time by case,
     level and search start; a deviation by rule, case, unit and evidence; an at-risk clock by case, clock and
     deadline. Anything else falls back to its event id."""
-    p, case = ev.payload, ev.case_id or "-"
+    p: Any = ev.payload  # read by event type below
+    case = ev.case_id or "-"
     match ev.event_type:
         case "AppointmentBooked" | "AppointmentCancelled":
             return f"appointment|{p.appointment_id}"
@@ -42,7 +48,7 @@ def fact_key(ev: Any) -> str:
     return f"event|{ev.event_id}"
 
 
-def fact_digest(ev: Any) -> str:
+def fact_digest(ev: Event[Any]) -> str:
     """`fact_key` in a fixed short form for keys with a length limit (stream events)."""
     return hashlib.sha256(fact_key(ev).encode()).hexdigest()[:40]
 
@@ -56,7 +62,7 @@ def notification_id(trigger_event_id: str, recipient_ref: str, template: str) ->
 @dataclass(frozen=True)
 class Planned:
     template: str
-    recipient_kind: str  # family | clinician_on_duty | unit_head | kc_head | coordinator
+    recipient_kind: RecipientKind
     recipient_ref: str  # "family" or a staff ref from the directory, never an address
     due_at: datetime
     urgent: bool = False
@@ -64,7 +70,7 @@ class Planned:
     silent: bool = False  # may go during the quiet hours, but only on a channel that wakes nobody
 
 
-def appointment_context(p: Any) -> dict[str, Any]:
+def appointment_context(p: AppointmentBookedPayload) -> dict[str, Any]:
     return {"unit_name": p.unit_name, "unit_address": p.unit_address, "video_link": p.video_link,
             "starts_at": p.starts_at.isoformat(), "digital": p.digital}
 
@@ -83,14 +89,14 @@ def visit_due(now: datetime, starts_at: datetime | None, policy: NotificationPol
     return due, False
 
 
-def changed_context(p: Any) -> dict[str, Any]:
+def changed_context(p: AppointmentBookedPayload) -> dict[str, Any]:
     """A re-booking's message names the new time and the old one that no longer applies."""
-    old = getattr(p, "replaces", None)
+    old = p.replaces
     return {**appointment_context(p), "old_starts_at": old.starts_at.isoformat() if old else None,
             "old_unit_name": old.unit_name if old else None}
 
 
-def plan_booked(p: Any, now: datetime, policy: NotificationPolicy, *, family_knew_old: bool = True) -> list[Planned]:
+def plan_booked(p: AppointmentBookedPayload, now: datetime, policy: NotificationPolicy, *, family_knew_old: bool = True) -> list[Planned]:
     """Confirmation (or change, for a rebooking the family had heard of) now-or-morning, and a reminder.
 
     `family_knew_old`: False when the replaced booking's confirmation never went out; the family then
@@ -115,19 +121,19 @@ def plan_cancelled(ctx: dict[str, Any], now: datetime, policy: NotificationPolic
     return [Planned("appointment_cancelled", FAMILY, FAMILY, due, context=ctx, silent=silent)]
 
 
-def plan_group_seat(p: Any, now: datetime, policy: NotificationPolicy) -> list[Planned]:
+def plan_group_seat(p: GroupSeatBookedPayload, now: datetime, policy: NotificationPolicy) -> list[Planned]:
     ctx = {"unit_name": p.unit_name, "starts_on": p.starts_on.isoformat(), "location": p.location or "-",
            "digital": p.digital}
     return [Planned("group_welcome", FAMILY, FAMILY, family_due(now, policy), context=ctx)]
 
 
-def plan_risk(case_id: str, p: Any, now: datetime, directory: StaffDirectory) -> list[Planned]:
+def plan_risk(case_id: str, p: RiskEscalatedPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:
     """The clinician on duty now, at once, whatever the hour."""
     ctx = {"case_id": case_id, "severity": p.severity, "raised_at": p.raised_at.isoformat()}
     return [Planned("risk_escalated", "clinician_on_duty", directory.on_duty(now), now, True, ctx)]
 
 
-def plan_no_slots(case_id: str, p: Any, now: datetime, directory: StaffDirectory) -> list[Planned]:
+def plan_no_slots(case_id: str, p: NoBookableSlotsPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:
     """The heads of the units searched and the KC head (the routine: the KC head calls the unit head)."""
     ctx = {"case_id": case_id, "level": p.level, "municipality": p.municipality, "promise_days": p.promise_days,
            "searched_from": p.searched_from.isoformat(), "searched_to": p.searched_to.isoformat(),
@@ -140,20 +146,20 @@ def plan_no_slots(case_id: str, p: Any, now: datetime, directory: StaffDirectory
     return plans + [Planned("no_bookable_slots", "kc_head", directory.kc_head, now, False, ctx)]
 
 
-def plan_deviation(case_id: str | None, p: Any, now: datetime, directory: StaffDirectory) -> list[Planned]:
+def plan_deviation(case_id: str | None, p: DeviationTaggedPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:
     ctx = {"case_id": case_id or "-", "rule_id": p.rule_id, "rules_version": p.rules_version, "unit_id": p.unit_id,
            "level": p.level, "evidence": dict(p.evidence)}
     return [Planned("deviation_tagged", "coordinator", ref, now, False, ctx) for ref in directory.coordinators]
 
 
-def plan_guarantee(case_id: str | None, p: Any, now: datetime, directory: StaffDirectory) -> list[Planned]:
+def plan_guarantee(case_id: str | None, p: GuaranteeAtRiskPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:
     """A staff alert to the KC head, who answers for the contact centre's promise; urgent on the last day."""
     ctx = {"case_id": case_id or "-", "clock": p.clock, "deadline": p.deadline.isoformat(), "days_left": p.days_left,
            "unit_id": p.unit_id}
     return [Planned("guarantee_at_risk", "kc_head", directory.kc_head, now, p.days_left <= 0, ctx)]
 
 
-def plan_failure_alert(case_id: str | None, template: str, recipient_kind: str, error: str, now: datetime,
+def plan_failure_alert(case_id: str | None, template: str, recipient_kind: RecipientKind, error: str, now: datetime,
                        directory: StaffDirectory) -> list[Planned]:
     """Staff are told when a message could not be delivered; an undeliverable alert is not alerted again."""
     if template == "delivery_failed":

@@ -17,10 +17,10 @@ from contracts.topics import ALL_TOPICS
 from kontakt.broker import create_topics, read_all
 from services.chassis.clock import FixedClock
 from services.kpi.app import build
-from services.kpi.projection import input_counts
 from services.kpi.replay import replay
 from services.kpi.settings import KpiSettings
-from services.kpi.store import CallFactsRow, CaseFactsRow
+from services.kpi.store.queries import input_counts
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow
 from tests.unit.kpi.builders import CaseBuilder, at, call
 from tests.waiting import wait_until
 

@@ -1,4 +1,4 @@
-"""The live batch fold (services/kpi/live.py) on a real store: any split of a stream into batches, in any
+"""The live batch fold (services/kpi/use_cases.py: project_batch) on a real store: any split of a stream into batches, in any
 order, with events redelivered in later batches, ends in the rows a replay builds and the rows one event at
 a time builds; the bad-input counts equal one event at a time in the same delivery order; deviations are
 tagged once per case and rule item."""
@@ -24,11 +24,12 @@ from services.kpi.batch import Folder
 from services.kpi.domain.days import local_date
 from services.kpi.domain.deviations import evaluate
 from services.kpi.domain.views import CaseView
-from services.kpi.live import project_batch
-from services.kpi.projection import clear_projections, input_counts
 from services.kpi.replay import open_store
 from services.kpi.settings import KpiSettings
-from services.kpi.store import CallFactsRow, CaseFactsRow, DeviationRow
+from services.kpi.store.bulk import clear_projections
+from services.kpi.store.queries import input_counts
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, DeviationRow
+from services.kpi.use_cases import project_batch
 from tests.unit.kpi.builders import CaseBuilder, at, call
 from tests.unit.kpi.helpers import RULES
 

@@ -1,8 +1,8 @@
 """The live clock board (breach today or tomorrow) and the privacy rules of the KPI store and exports."""
 from datetime import date
 
-from services.kpi.api import to_csv
 from services.kpi.domain.clocks import at_risk, board
+from services.kpi.domain.exports import to_csv
 from services.kpi.domain.figures import Query, compute
 from tests.unit.kpi.builders import CaseBuilder, at
 from tests.unit.kpi.helpers import DEFS, dataset, fold

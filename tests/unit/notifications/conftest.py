@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 from contracts.envelope import Event
 from contracts.registry import parse_event
 from services.chassis.clock import STOCKHOLM, FixedClock
+from services.chassis.subscriptions import handled_types
 from services.chassis.tables import OutboxRow
 from services.notifications.app import build
-from services.notifications.handlers import GROUPS
+from services.notifications.handlers import SUBSCRIPTIONS
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import Delivery
 from tests.unit.notifications.fakes import Gateway, SmtpServer, free_port
@@ -43,14 +44,14 @@ class Notifications:
         self.settings = NotificationsSettings(**settings)
         self.rt, self.app = build(self.settings, clock=clock)
         self.rt.migrate()
-        self.applier, self.dispatcher = self.rt.notifications  # type: ignore[attr-defined]
+        self.dispatcher = self.app.state.dispatcher
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://notifications")
 
     def apply(self, event: Event) -> bool:
         """Deliver an event as the consumer would (inbox included). False if it was a duplicate."""
-        group = next(g for g, (topic, types) in GROUPS.items() if event.event_type in types)
-        record = SimpleNamespace(topic=GROUPS[group][0], partition=0, offset=next(_offsets))
-        return self.rt.consumers.deliver(group, event, record)
+        group = next(sub for sub in SUBSCRIPTIONS if event.event_type in handled_types([sub]))
+        record = SimpleNamespace(topic=group.topics[0], partition=0, offset=next(_offsets))
+        return self.rt.consumers.deliver(group.name, event, record)
 
     async def send_due(self) -> int:
         return await self.dispatcher.run_once()

@@ -9,9 +9,15 @@ import yaml
 from pydantic import ValidationError
 
 from services.chassis.clock import STOCKHOLM
-from services.notifications.directory import DIRECTORY_FILE, load_directory
-from services.notifications.policy import POLICY_FILE, load_policy
-from services.notifications.templates import SAMPLES, TEMPLATES_FILE, load_templates
+from services.notifications.domain.templates import SAMPLES
+from services.notifications.rules import (
+    DIRECTORY_FILE,
+    POLICY_FILE,
+    TEMPLATES_FILE,
+    load_directory,
+    load_policy,
+    load_templates,
+)
 
 POLICY = load_policy()
 DIRECTORY = load_directory()

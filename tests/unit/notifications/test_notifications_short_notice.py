@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from services.chassis.clock import STOCKHOLM
 from services.notifications.domain.planning import plan_booked
-from services.notifications.policy import load_policy
+from services.notifications.rules import load_policy
 from tests.unit.notifications import events as ev
 from tests.unit.notifications.conftest import Notifications
 

@@ -14,7 +14,7 @@ def staff(role: str, unit: str | None = None) -> Staff:
 
 
 async def seen(svc: Notifications, who: Staff, after: int = 0) -> list[dict]:  # type: ignore[type-arg]
-    policy = svc.rt.notifications[1].policy.stream  # type: ignore[attr-defined]
+    policy = svc.app.state.deps.policy.stream
     return [m async for m in events_for(svc.rt.db, who, policy, after, 0.01, follow=False)]
 
 

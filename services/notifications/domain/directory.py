@@ -1,16 +1,13 @@
-"""The staff directory and on-duty rota data file: who hears about what, validated at start-up."""
+"""The staff directory and on-duty rota as its data file states it: who hears about what, who is on duty when."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.chassis.clock import STOCKHOLM
 
-DIRECTORY_FILE = Path(__file__).parent / "data" / "staff_directory.yaml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -88,7 +85,3 @@ class StaffDirectory(BaseModel):
     def unit_head(self, unit_id: str | None) -> str | None:
         return next((ref for ref, m in self.staff.items() if m.role == "unit_head" and m.unit == unit_id), None)
 
-
-def load_directory(path: Path = DIRECTORY_FILE) -> StaffDirectory:
-    """Parse and validate; a broken file stops the service at start-up."""
-    return StaffDirectory.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -1,16 +1,16 @@
-"""The notification policy data file (reminders, quiet hours, channel fallback, stream visibility), validated at start-up."""
+"""The notification policy (reminders, quiet hours, channel fallback, stream visibility) as its data file states it.
+
+The roles the stream may name are the product's roles; the loader (rules.py) hands them over as the
+validation context `{"roles": ...}` (without it every role is unknown and the file is refused), so this
+module needs nothing of the HTTP side that defines them.
+"""
 from __future__ import annotations
 
 from datetime import time
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from services.chassis.auth import ROLES
-
-POLICY_FILE = Path(__file__).parent / "data" / "notification_policy.yaml"
 FamilyChannel = Literal["sms", "email", "digital_letter"]
 STREAM_KINDS = ("CaseOpened", "AppointmentBooked", "AppointmentCancelled", "GroupSeatBooked", "NoBookableSlots",
                 "RiskEscalated", "DeviationTagged", "GuaranteeAtRisk", "NotificationSent", "NotificationFailed")
@@ -32,8 +32,9 @@ class StreamKind(BaseModel):
     restricted_roles: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _known_roles(self) -> StreamKind:
-        unknown = (set(self.roles) | set(self.restricted_roles)) - set(ROLES)
+    def _known_roles(self, info: ValidationInfo) -> StreamKind:
+        known = set((info.context or {}).get("roles", ()))
+        unknown = (set(self.roles) | set(self.restricted_roles)) - known
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}")
         if not set(self.restricted_roles) <= set(self.roles):
@@ -69,8 +70,3 @@ class NotificationPolicy(BaseModel):
         if sorted(self.channel_order) != sorted(("sms", "email", "digital_letter")):
             raise ValueError("channel_order must list sms, email and digital_letter once each")
         return self
-
-
-def load_policy(path: Path = POLICY_FILE) -> NotificationPolicy:
-    """Parse and validate; a broken file stops the service at start-up."""
-    return NotificationPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

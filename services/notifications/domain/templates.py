@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from services.chassis.clock import STOCKHOLM
 
-TEMPLATES_FILE = Path(__file__).parent / "data" / "templates.yaml"
 _MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
            "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
 
@@ -106,6 +103,3 @@ class Templates:
     def is_family(self, name: str) -> bool:
         return name in self.data.family
 
-
-def load_templates(path: Path = TEMPLATES_FILE) -> Templates:
-    return Templates(TemplateFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))))

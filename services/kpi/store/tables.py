@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from contracts.kpi import ClockName, ReportedLevel
 
 
 class KpiBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -53,7 +55,7 @@ class DeviationRow(KpiBase, table=True):
     rule_id: str = Field(max_length=80)
     item_key: str = Field(max_length=120)
     unit_id: str | None = Field(default=None, max_length=80)
-    level: str = Field(max_length=40)
+    level: ReportedLevel = Field(sa_column=Column(String(40), nullable=False))
     day: date
     tagged_at: datetime
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -64,7 +66,7 @@ class AlertRow(KpiBase, table=True):
 
     __tablename__ = "kpi_alert"
     case_id: str = Field(primary_key=True, max_length=40)
-    clock: str = Field(primary_key=True, max_length=40)
+    clock: ClockName = Field(sa_column=Column(String(40), primary_key=True))
     deadline: date
     raised_at: datetime
 

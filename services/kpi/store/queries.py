@@ -1,0 +1,106 @@
+"""Named queries of the kpi service: facts of a period, its units and span, tags, alerts and input counts."""
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic_core import from_json
+from sqlalchemy import Text, cast, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from services.kpi.domain.facts import Facts
+from services.kpi.store.tables import AlertRow, CallFactsRow, CaseFactsRow, DeviationRow, InputCountRow
+
+Tagged = tuple[str, str, str]  # (case, rule, item)
+
+
+# -- facts -----------------------------------------------------------------------------------------------
+
+def load_cases(session: Session, start: date | None = None, end: date | None = None) -> list[tuple[str, Facts]]:
+    """Cases whose active window overlaps [start, end] (every case without bounds).
+
+    The facts come as text and are decoded by pydantic-core's parser, not row by row by the driver.
+    """
+    stmt = sa_select(col(CaseFactsRow.case_id), cast(col(CaseFactsRow.facts), Text))
+    if end is not None:
+        stmt = stmt.where(col(CaseFactsRow.first_day) <= end)
+    if start is not None:
+        stmt = stmt.where(col(CaseFactsRow.last_day) >= start)
+    return [(k, from_json(f)) for k, f in session.execute(stmt)]
+
+
+def load_calls(session: Session, start: date | None = None, end: date | None = None) -> list[tuple[str, Facts]]:
+    """Calls whose first step falls in [start, end] (every call without bounds)."""
+    stmt = sa_select(col(CallFactsRow.call_id), cast(col(CallFactsRow.facts), Text))
+    if start is not None:
+        stmt = stmt.where(col(CallFactsRow.day) >= start)
+    if end is not None:
+        stmt = stmt.where(col(CallFactsRow.day) <= end)
+    return [(k, from_json(f)) for k, f in session.execute(stmt)]
+
+
+def data_span(session: Session) -> tuple[date | None, date | None]:
+    """The first and last day any case or call counts in (both indexed: two index lookups each)."""
+    first = [session.exec(select(func.min(col(CaseFactsRow.first_day)))).one(),
+             session.exec(select(func.min(col(CallFactsRow.day)))).one()]
+    last = [session.exec(select(func.max(col(CallFactsRow.day)))).one(),
+            session.exec(select(func.max(col(CaseFactsRow.first_day)))).one()]
+    firsts, lasts = [d for d in first if d], [d for d in last if d]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def known_units(session: Session, start: date, end: date) -> list[str]:
+    """Units the cases of a period were first booked into (for the dashboard's unit list)."""
+    stmt = select(CaseFactsRow.unit).distinct().where(col(CaseFactsRow.first_day) <= end,
+                                                      col(CaseFactsRow.last_day) >= start,
+                                                      col(CaseFactsRow.unit).is_not(None))
+    return sorted(u for u in session.exec(stmt) if u is not None)
+
+
+def cases_by_known(session: Session) -> list[tuple[bool, int]]:
+    """How many cases have their referral seen (True) and how many not yet."""
+    return list(session.exec(select(CaseFactsRow.known, func.count()).group_by(col(CaseFactsRow.known))).all())
+
+
+def unknown_cases(session: Session) -> int:
+    """Cases whose events came but whose referral has not (yet)."""
+    return session.exec(select(func.count()).select_from(CaseFactsRow).where(col(CaseFactsRow.known).is_(False))).one()
+
+
+# -- bad-input outcomes ----------------------------------------------------------------------------------
+
+def count(session: Session, outcome: str, n: int = 1) -> None:
+    row = session.get(InputCountRow, outcome) or InputCountRow(outcome=outcome, n=0)
+    row.n += n
+    session.add(row)
+
+
+def input_counts(session: Session) -> dict[str, int]:
+    return {r.outcome: r.n for r in session.exec(select(InputCountRow))}
+
+
+# -- tags and alerts -------------------------------------------------------------------------------------
+
+def tagged(session: Session) -> set[Tagged]:
+    """Every (case, rule, item) tagged so far: one query for a scan over all cases."""
+    return set(session.exec(select(DeviationRow.case_id, DeviationRow.rule_id, DeviationRow.item_key)).all())
+
+
+def tagged_of(session: Session, case_ids: list[str]) -> dict[str, set[Tagged]]:
+    """The (case, rule, item) tagged so far for these cases, per case: one query per 900 cases."""
+    out: dict[str, set[Tagged]] = {c: set() for c in case_ids}
+    for i in range(0, len(case_ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = case_ids[i:i + 900]
+        rows = session.exec(select(DeviationRow.case_id, DeviationRow.rule_id, DeviationRow.item_key)
+                            .where(col(DeviationRow.case_id).in_(chunk)))
+        for c, r, k in rows:
+            out[c].add((c, r, k))
+    return out
+
+
+def tagged_per_rule(session: Session) -> list[tuple[str, int]]:
+    return list(session.exec(select(DeviationRow.rule_id, func.count()).group_by(col(DeviationRow.rule_id))).all())
+
+
+def alerts_raised(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(AlertRow)).one()

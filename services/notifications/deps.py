@@ -1,0 +1,19 @@
+"""What the notifications use cases, handlers and routes need besides the unit of work; built once by app.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.chassis.clock import Clock
+from services.notifications.domain.directory import StaffDirectory
+from services.notifications.domain.policy import NotificationPolicy
+from services.notifications.domain.templates import Templates
+
+
+@dataclass(frozen=True)
+class Deps:
+    clock: Clock
+    policy: NotificationPolicy
+    directory: StaffDirectory
+    templates: Templates
+    stream_poll_s: float = 0.5  # how often an open event stream looks for new events
+    stream_ping_s: float = 15.0  # keep-alive comment interval on event streams
