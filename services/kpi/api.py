@@ -110,7 +110,7 @@ def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias
                end: str | None = Q(None, alias="to"), grain: str = "quarter", municipality: str | None = None,
                unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
                suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
-    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, ("unit",))
+    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, ("unit",))
     titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in deps.rules.rules}
     return respond(deviations_figure(_dataset(rt, deps, q), q, deps.rules), q, format, suppress,
                    {"rules_version": deps.rules.version, "rules": titles}, deps.defs)
@@ -125,7 +125,7 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
         ("line",) if figure == "calls" else DIMENSIONS
-    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, allowed)
+    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, allowed)
     return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
                    deps.defs)
 

@@ -233,3 +233,15 @@ async def test_a_document_is_a_download_that_cannot_run_in_the_workspaces_origin
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["cache-control"] == "no-store"
     assert bad.status_code == 404 and "content-disposition" not in bad.headers
 
+
+
+async def test_the_alerted_panel_passes_on_notifications_refusal_instead_of_showing_no_alerts(
+        tmp_path: Path) -> None:
+    wrong_unit = {"errors": [{"field": "form", "code": "403", "sv": "Bara för sin egen enhet, inte hc-teg.",
+                              "en": "Own unit only, not hc-teg."}]}
+    app = workspace(tmp_path, {"/api/cases/C-3/notifications": refuse(403, wrong_unit)})
+    async with signed_in(app, "scheduler", unit="hc-mariehem") as c:
+        alerted = await c.get("/cases/C-3/alerted", headers={"HX-Request": "true"})
+        family = await c.get("/cases/C-3/family", headers={"HX-Request": "true"})
+    assert_headed_refusal(alerted, 403, "Bara för sin egen enhet")
+    assert_headed_refusal(family, 403, "Bara för sin egen enhet")
