@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlmodel import Session
 
 from contracts.common import MUNICIPALITIES
-from services.chassis.auth import Staff, require
+from services.chassis.auth import OWN_UNIT, UNIT_SCOPED_ROLES, Staff, county_wide, require, require_unit
 from services.chassis.refusal import Refusal, Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
 from services.kpi.deps import Deps
@@ -31,6 +31,8 @@ from services.kpi.domain.views import CaseView
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
 
+# figures are counts per period and group, small cells suppressed: no child in them, county-wide by nature
+COUNTS = county_wide("counts per period and group, small cells suppressed; no child in them")
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
 BASIS_TEXT = {
@@ -92,7 +94,7 @@ def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], 
             "rows": t.rows(defs.suppress_below if suppress else 0)}
 
 
-@router.get("/figures", summary="The figures available, with titles and targets.")
+@router.get("/figures", openapi_extra=COUNTS, summary="The figures available, with titles and targets.")
 def figures(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
     defs, today = deps.defs, _today(deps)
     names = [*defs.measures, *FIGURES, "deviations"]
@@ -105,7 +107,8 @@ def figures(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES
             "data_from": str(first) if first else None, "data_to": str(last) if last else None}
 
 
-@router.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
+@router.get("/figures/deviations",
+            openapi_extra=COUNTS, summary="Deviations per period (and unit), one column per rule.")
 def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
                end: str | None = Q(None, alias="to"), grain: str = "quarter", municipality: str | None = None,
                unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
@@ -116,7 +119,8 @@ def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias
                    {"rules_version": deps.rules.version, "rules": titles}, deps.defs)
 
 
-@router.get("/figures/{figure}", summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
+@router.get("/figures/{figure}",
+            openapi_extra=COUNTS, summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
 def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
            end: str | None = Q(None, alias="to"), grain: str = "month", municipality: str | None = None,
            unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
@@ -130,7 +134,9 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
                    deps.defs)
 
 
-@router.get("/equal-care", summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
+@router.get("/equal-care",
+            openapi_extra=COUNTS,
+            summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
 def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
           end: str | None = Q(None, alias="to"), by: str = "municipality", basis: str | None = None,
           unit: str | None = None, format: str = "json", staff: Staff = require(*FIGURE_ROLES)) -> Any:
@@ -150,7 +156,9 @@ def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="fro
             "rows": rows}
 
 
-@router.get("/reports/national/{month}", summary="The national monthly waiting-times report for one month (CSV or JSON).",
+@router.get("/reports/national/{month}",
+            openapi_extra=COUNTS,
+            summary="The national monthly waiting-times report for one month (CSV or JSON).",
             responses={200: {"content": {"text/csv": {}}, "description": "CSV (default) or JSON with format=json."}})
 def national(rt: Runtime, deps: ServiceDeps,
              month: str = P(pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM.", examples=["2023-03"]),
@@ -165,7 +173,8 @@ def national(rt: Runtime, deps: ServiceDeps,
     return _csv(national_csv(rows), f"national_{month}.csv")
 
 
-@router.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).",
+@router.get("/reports/quarterly/{quarter}",
+            openapi_extra=COUNTS, summary="Deviations per unit and rule for one quarter (CSV or print).",
             response_class=HTMLResponse, responses={200: {"content": {"text/csv": {}}, "description":
                                                          "A printable HTML page, or CSV with format=csv."}})
 def quarterly(rt: Runtime, deps: ServiceDeps,
@@ -182,9 +191,16 @@ def quarterly(rt: Runtime, deps: ServiceDeps,
     return HTMLResponse(quarterly_html(quarter, t, deps.rules, deps.defs.suppress_below))
 
 
-@router.get("/clocks", summary="Open guarantee clocks that breach today or tomorrow, and counts already breached (audited).")
-def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None,
-           unit: str | None = None, staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
+@router.get("/clocks", openapi_extra=OWN_UNIT,
+            summary="Open guarantee clocks that breach today or tomorrow, and counts already breached (audited). "
+                    "A unit head sees their own unit's (`unit` defaults to it; another unit's, or none in the "
+                    "token: 403).")
+def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30),
+           municipality: str | None = Q(None, max_length=40), unit: str | None = Q(None, max_length=60),
+           staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
+    if staff.role in UNIT_SCOPED_ROLES:  # the board of a unit-bound role is its unit's, whatever is asked
+        unit = unit or staff.unit
+        require_unit(staff, unit)
     now_day = _today(deps)
     with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
         views = [CaseView(k, f) for k, f in queries.load_cases(s, start=now_day)]

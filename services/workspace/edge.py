@@ -23,7 +23,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "same-origin",
            "cross-origin-opener-policy": "same-origin", "x-frame-options": "DENY"}
 FORM_OVERHEAD = 64 * 1024  # the text fields and multipart boundaries around an upload
-UPLOADS = ((re.compile(r"^/skola/ny$"), MAX_FORM_BYTES), (re.compile(r"^/referrals/paper$"), MAX_SCAN_BYTES + FORM_OVERHEAD),
+UPLOADS = ((re.compile(r"^/skola/ny$"), MAX_FORM_BYTES),
+           (re.compile(r"^/referrals/paper$"), MAX_SCAN_BYTES + FORM_OVERHEAD),
            (re.compile(r"^/unit/[^/]{1,80}/import$"), MAX_CALENDAR_BYTES + FORM_OVERHEAD))
 LOCAL_SIGNIN = ("/signin", "/skola/signin")
 PRE_STATE = "csrf_pre"  # a pre-session secret made for this request, for the page rendered in it

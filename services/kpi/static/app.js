@@ -9,10 +9,13 @@ const CHANNELS = {edi: "EDI", paper: "Papper / Paper", phone: "Telefon / Phone",
                   school_form: "Skolformulär / School form"};
 const WAITS = {first_line_visit_7d: "Första linjen 7 d", bup_first_visit_30d: "BUP 30 d", care_guarantee_90d: "Vårdgaranti 90 d"};
 
-function token() {
+// The page never keeps the token: one given in the address (#token=...) is handed to the server once, which
+// holds it in an HttpOnly cookie sent with every API call; the address is cleaned first. No browser storage.
+async function signInFromAddress() {
   const m = location.hash.match(/token=([^&]+)/);
-  if (m) { sessionStorage.setItem("kpi-token", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
-  return sessionStorage.getItem("kpi-token");
+  if (!m) return;
+  history.replaceState(null, "", location.pathname);
+  await fetch("/dashboard/session", {method: "POST", body: new URLSearchParams({token: decodeURIComponent(m[1])})});
 }
 
 // The requests of the latest filter change: a newer change aborts them, so a slow stale answer never
@@ -21,7 +24,7 @@ let current = new AbortController();
 
 async function api(path, params = {}, signal = current.signal) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
-  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}, signal});
+  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {signal});
   if (signal.aborted) throw new DOMException("superseded", "AbortError");
   if (r.status === 401) { document.getElementById("login").hidden = false; throw new Error("Logga in / Sign in"); }
   if (!r.ok) {
@@ -253,13 +256,9 @@ async function refresh() {
 }
 
 async function start() {
-  document.getElementById("login").onsubmit = (ev) => {
-    ev.preventDefault(); sessionStorage.setItem("kpi-token", document.getElementById("token").value);
-    document.getElementById("login").hidden = true; init();
-  };
   document.getElementById("print").onclick = () => window.print();
-  if (!token()) { document.getElementById("login").hidden = false; return; }
-  await init();
+  await signInFromAddress();
+  await init();  // without a session cookie the first call answers 401 and the sign-in form shows
 }
 
 async function init() {
