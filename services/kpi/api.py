@@ -31,6 +31,11 @@ from services.kpi.domain.views import CaseView
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
 
+# the figures' query parameters, each bounded (their values are checked in forms.build_query)
+From = Annotated[str | None, Q(alias="from", max_length=20, description="First month or day, YYYY-MM[-DD].")]
+To = Annotated[str | None, Q(alias="to", max_length=20, description="Last month or day, YYYY-MM[-DD].")]
+Short = Annotated[str | None, Q(max_length=60)]
+Word = Annotated[str, Q(max_length=20)]
 # figures are counts per period and group, small cells suppressed: no child in them, county-wide by nature
 COUNTS = county_wide("counts per period and group, small cells suppressed; no child in them")
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
@@ -109,10 +114,9 @@ def figures(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES
 
 @router.get("/figures/deviations",
             openapi_extra=COUNTS, summary="Deviations per period (and unit), one column per rule.")
-def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-               end: str | None = Q(None, alias="to"), grain: str = "quarter", municipality: str | None = None,
-               unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
-               suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
+def deviations(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, grain: Word = "quarter",
+               municipality: Short = None, unit: Short = None, sex: Short = None, by: Short = None,
+               format: Word = "json", suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, ("unit",))
     titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in deps.rules.rules}
     return respond(deviations_figure(_dataset(rt, deps, q), q, deps.rules), q, format, suppress,
@@ -121,10 +125,10 @@ def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias
 
 @router.get("/figures/{figure}",
             openapi_extra=COUNTS, summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
-def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-           end: str | None = Q(None, alias="to"), grain: str = "month", municipality: str | None = None,
-           unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
-           suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
+def figure(figure: Annotated[str, P(max_length=60)], rt: Runtime, deps: ServiceDeps, start: From = None,
+           end: To = None, grain: Word = "month", municipality: Short = None, unit: Short = None, sex: Short = None,
+           by: Short = None, format: Word = "json", suppress: bool = False,
+           staff: Staff = require(*FIGURE_ROLES)) -> Any:
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
@@ -137,9 +141,9 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
 @router.get("/equal-care",
             openapi_extra=COUNTS,
             summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
-def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-          end: str | None = Q(None, alias="to"), by: str = "municipality", basis: str | None = None,
-          unit: str | None = None, format: str = "json", staff: Staff = require(*FIGURE_ROLES)) -> Any:
+def equal(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, by: Word = "municipality",
+          basis: Short = None, unit: Short = None, format: Word = "json",
+          staff: Staff = require(*FIGURE_ROLES)) -> Any:
     defs = deps.defs
     q = build_query(_today(deps), start, end, "month", None, unit, None, by, ("municipality", "sex"))
     check_basis(basis)

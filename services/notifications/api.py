@@ -111,7 +111,7 @@ def status(nid: Annotated[str, Path(max_length=40)], rt: Runtime, deps: ServiceD
 
 
 @router.post("/notifications/{nid}/resend", status_code=202, summary="Send a family message again (audited).")
-def resend(nid: str, body: ResendRequest, rt: Runtime, staff: Staff = require(*RESEND_ROLES)) -> DeliveryView:
+def resend(nid: Annotated[str, Path(max_length=40)], body: ResendRequest, rt: Runtime, staff: Staff = require(*RESEND_ROLES)) -> DeliveryView:
     with rt.db.uow() as uow:
         copy = deliveries.resend(uow, nid, body.reason, staff, rt.audit, rt.clock.now())
         if copy is None:
