@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from services.booking.api import routers
 from services.booking.deps import Deps
 from services.booking.domain.reference import load as load_reference
+from services.booking.domain.runway import load_policy
 from services.booking.handlers import SUBSCRIPTIONS
+from services.booking.nightly import every_night
 from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase, metadata
 from services.chassis.audit import case_ids_by_ref
@@ -22,10 +24,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def spec(settings: BookingSettings | None = None, clock: Clock | None = None) -> ServiceSpec[BookingSettings, Deps]:
     settings = settings or BookingSettings()
     infra = Infra.of(settings, [metadata], clock)
+    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=infra.clock,
+                runway=load_policy(settings.runway_policy_file))
     return ServiceSpec(
-        title="Booking", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS,
-        deps=Deps(ref=load_reference(settings.units_file), settings=settings, clock=infra.clock),
-        subscriptions=SUBSCRIPTIONS, routers=routers(settings), cases_of_child=case_ids_by_ref(BookingCase))
+        title="Booking", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS, deps=deps,
+        subscriptions=SUBSCRIPTIONS, routers=routers(settings), cases_of_child=case_ids_by_ref(BookingCase),
+        background=[lambda: every_night(infra.db, deps)])
 
 
 def build(settings: BookingSettings | None = None,

@@ -53,12 +53,18 @@ class TokenVerifier:
     """
 
     def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None,
-                 remember_s: float = 60.0, remember_max: int = 4096,
-                 clock: Callable[[], float] = time.time) -> None:
+                 remember_s: float = 60.0, remember_max: int = 4096, jwks_cache_s: float = 300.0,
+                 jwks_refetch_s: float = 5.0, clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
         self._clock = clock  # wall-clock seconds, as a token's `exp`; injected so tests need not sleep
         self.audience = audience
-        self._client = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # the provider's key set is kept `jwks_cache_s` and fetched again at once for a key id it lacks (a new
+        # key after rotation); a key the provider removed is refused once the kept set (and a token verified
+        # with it, `remember_s`) has run out. An unknown key id fetches again at most every `jwks_refetch_s`
+        # (made-up key ids cannot make a service hammer the provider; PyJWT's 30 s would refuse every token of
+        # a provider that signs with a new key at once, as Keycloak does, for half a minute)
+        self._client = jwt.PyJWKClient(jwks_url, lifespan=jwks_cache_s, cooldown_duration=jwks_refetch_s) \
+            if jwks_url else None
         self._jwks_file = jwks_file
         self._file_keys: dict[str | None, Any] | None = None  # by kid (a key without one: None)
         self._remember_s = remember_s

@@ -1,23 +1,27 @@
 """Composition root of the staff workspace: settings, the services' client, sessions, pages, static files."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
+from services.chassis.db import make_engine
 from services.workspace.backend import Backend, Refused
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
-from services.workspace.edge import BodyTooLarge, Edge, secure, too_large
+from services.workspace.edge import CSP, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
+from services.workspace.family import build_family
+from services.workspace.oidc import Oidc, flow_cookie_options
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
-from services.workspace.sessions import COOKIE, HOME, Sessions
+from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
@@ -26,6 +30,13 @@ from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates
 from services.workspace.work import build_work
 
 STATIC = Path(__file__).parent / "static"
+ASSET_PATHS = ("/static/", "/vendor/", "/health/")  # no session work for these
+
+
+def with_form_action(csp: str, origins: list[str]) -> str:
+    """Sign-out posts a form that the workspace redirects to the provider's end-session page: a browser holds
+    a form's redirect to form-action too, so the provider's origin is named there (and nowhere else)."""
+    return csp.replace("form-action 'self'", " ".join(["form-action 'self'", *origins]))
 
 
 def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
@@ -37,23 +48,38 @@ def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
 def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings, FastAPI]:
     settings = settings or WorkspaceSettings()
     backend = Backend(settings.urls(), settings.upstream_timeout_s)
-    web = Web(settings, Sessions(settings.session_idle_s), backend, make_templates())
+    sessions = Sessions(make_engine(settings.resolved_database_url()), cipher(settings.session_key_list()),
+                        settings.session_idle_s, settings.session_max_s)
+    oidc = Oidc(settings, sessions) if settings.oidc_issuer else None
+    web = Web(settings, sessions, backend, make_templates(), oidc)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await backend.aclose()
+        sessions.dispose()
 
     app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
     vendor = vendor_files(settings)
-    app.add_middleware(Edge, web=web)
-    refusals(app, web)
+
+    if oidc is not None:
+        app.add_middleware(SessionMiddleware, **flow_cookie_options(settings))
+
+        @app.middleware("http")
+        async def fresh_tokens(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            if not request.url.path.startswith(ASSET_PATHS):
+                await oidc.keep_fresh(request)
+            return await call_next(request)
+
+    app.add_middleware(Edge, web=web, csp=csp)  # added last, so outermost: before any session or token work
+    refusals(app, web, csp)
 
     @app.get("/")
     async def home(request: Request) -> Response:
-        session = web.sessions.get(request.cookies.get(COOKIE))
+        session = web.current(request)
         return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
     @app.get("/health/live")
@@ -75,14 +101,14 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_board(web), build_school(web)):
+                   build_booking(web), build_units(web), build_board(web), build_school(web), build_family(web)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
     return settings, app
 
 
-def refusals(app: FastAPI, web: Web) -> None:
+def refusals(app: FastAPI, web: Web, csp: str) -> None:
     """Every refusal a page (or an htmx fragment) with its reason and the security headers: never a bare 500."""
 
     @app.exception_handler(SignInNeeded)
@@ -91,7 +117,9 @@ def refusals(app: FastAPI, web: Web) -> None:
 
     @app.exception_handler(NotForRole)
     async def _not_for_role(request: Request, _: NotForRole) -> Response:
-        session = web.sessions.get(request.cookies.get(COOKIE))
+        session = web.current(request)
+        if session is not None and session.is_family:
+            return redirect(request, "/familj")
         if request.headers.get("HX-Request"):
             return refusal_page(web, request, 403)
         return web.render(request, "refused.html", session, status=403)
@@ -113,5 +141,5 @@ def refusals(app: FastAPI, web: Web) -> None:
         headers are set here."""
         response = refusal_page(web, request, 500, ("Något gick fel hos oss. Försök igen om en stund.",
                                                     "Something went wrong on our side. Try again shortly."))
-        secure(response.headers)
+        secure(response.headers, csp)
         return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -20,7 +21,7 @@ from services.workspace.web import Web, refusal_page
 # Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "same-origin",
+HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "same-origin",
            "cross-origin-opener-policy": "same-origin", "x-frame-options": "DENY"}
 FORM_OVERHEAD = 64 * 1024  # the text fields and multipart boundaries around an upload
 UPLOADS = ((re.compile(r"^/skola/ny$"), MAX_FORM_BYTES),
@@ -42,8 +43,9 @@ def limit_of(path: str, default: int) -> int:
     return next((most for pattern, most in UPLOADS if pattern.match(path)), default)
 
 
-def secure(headers: MutableHeaders) -> None:
+def secure(headers: MutableHeaders, csp: str = CSP) -> None:
     """The security headers every answer carries (a route's own CSP, e.g. a document's sandbox, is kept)."""
+    headers.setdefault("content-security-policy", csp)
     for name, value in HEADERS.items():
         headers.setdefault(name, value)
     if headers.get("content-type", "").startswith("text/html"):
@@ -67,9 +69,10 @@ def _is_loopback(host: str) -> bool:
 class Edge:
     """Pure ASGI (the body is counted as it streams; a BaseHTTPMiddleware would buffer or hide it)."""
 
-    def __init__(self, app: ASGIApp, web: Web) -> None:
+    def __init__(self, app: ASGIApp, web: Web, csp: str = CSP) -> None:
         self.app = app
         self.web = web
+        self.csp = csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,10 +106,10 @@ class Edge:
             if message["type"] == "http.response.start":
                 scope.setdefault("state", {})["response_started"] = True
                 out = MutableHeaders(scope=message)
-                secure(out)
+                secure(out, self.csp)
                 made = scope["state"].get(PRE_STATE)
                 if made and out.get("content-type", "").startswith("text/html"):
-                    flags = "; Secure" if self.web.settings.cookie_secure else ""
+                    flags = "; Secure" if self.web.settings.secure_cookie() else ""
                     out.append("set-cookie", f"{csrf.PRE_COOKIE}={made}; Path=/; HttpOnly; SameSite=Strict{flags}")
             await send(message)
         return sending
@@ -136,8 +139,11 @@ class Edge:
         return replay
 
     def own_origins(self, scope: Scope) -> set[str]:
-        configured = {o.strip().rstrip("/") for o in self.web.settings.public_origin.split(",") if o.strip()}
-        return configured or {f"{scope['scheme']}://{Headers(scope=scope).get('host', '')}"}
+        """The workspace's address as browsers reach it (`public_url`), else the request's own scheme and Host."""
+        public = urlsplit(self.web.settings.public_url)
+        if public.scheme and public.netloc:
+            return {f"{public.scheme}://{public.netloc}"}
+        return {f"{scope['scheme']}://{Headers(scope=scope).get('host', '')}"}
 
     def token_fits(self, scope: Scope, sent: str | None) -> bool:
         """The session's token while it lives; before sign-in (or once it ended) the pre-session cookie's."""
