@@ -132,6 +132,8 @@ class Journey:
                        source: str = "school_student_health", scan: bytes | None = None) -> dict[str, Any]:
         import json
 
+        from kontakt.scans import demo_scan  # pypdf is slow to import; only a paper referral needs it
+
         scan = scan or demo_scan()
         referral = {"source": source, "child": child, "contact": contact, "date_written": written.isoformat(),
                     "date_arrived": arrived.isoformat(), "reason_codes": ["school_absence"]}
@@ -308,20 +310,3 @@ class Journey:
         return ok(self.staff.client("booking", "clinician").post(
             f"/api/groups/{group_id}/seats/{case_id}/evaluation", json=answers))
 
-
-def demo_scan() -> bytes:
-    """A one-page PDF, a different one each time (its page says so in a comment): intake keeps only readable PDFs,
-    and a scan it has seen before is the same paper sent again."""
-    import io
-
-    from pypdf import PdfWriter
-    from pypdf.generic import ContentStream
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=595, height=842)
-    content = ContentStream(None, writer)
-    content.set_data(b"% demo scan " + uuid.uuid4().hex.encode() + b"\n")
-    page.replace_contents(content)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
