@@ -221,8 +221,15 @@ def token(role: str, unit: str = typer.Option("", help="Care unit of the staff m
         raise typer.Exit(2)
     if role == "school_sender" and not school:
         raise typer.BadParameter("a school_sender token needs --school", param_hint="--school")
+    from kontakt.trust import untrusted_key
+
+    untrusted = untrusted_key(data_dir / "keys")
+    if untrusted:
+        typer.echo(untrusted, err=True)
+        raise typer.Exit(2)
     typer.echo(LocalIssuer(data_dir / "keys").token(role, unit=unit or None, subject=subject or None,
                                                     school=school or None))
+
 
 
 @app.command()

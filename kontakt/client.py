@@ -132,7 +132,9 @@ class Journey:
                        source: str = "school_student_health", scan: bytes | None = None) -> dict[str, Any]:
         import json
 
-        scan = scan or (b"%PDF-1.4\n% demo scan " + uuid.uuid4().bytes + b"\n%%EOF\n")
+        from kontakt.scans import demo_scan  # pypdf is slow to import; only a paper referral needs it
+
+        scan = scan or demo_scan()
         referral = {"source": source, "child": child, "contact": contact, "date_written": written.isoformat(),
                     "date_arrived": arrived.isoformat(), "reason_codes": ["school_absence"]}
         return ok_object(self.staff.client("intake", "call_handler").post(
@@ -307,3 +309,4 @@ class Journey:
     def evaluate_group(self, group_id: str, case_id: str, answers: dict[str, str]) -> Any:
         return ok(self.staff.client("booking", "clinician").post(
             f"/api/groups/{group_id}/seats/{case_id}/evaluation", json=answers))
+

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
+from pydantic import StringConstraints
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
@@ -101,13 +102,16 @@ def report_of(request: Request) -> ChildReport:
 audit_routes = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
+CaseRef = Annotated[str, StringConstraints(max_length=40)]  # a case id as any service names it
+
+
 @audit_routes.get("/children/{patient_ref}",
                   summary="Who has seen this child in this service, when and why (audited).",
                   description="Every audit record about the child: by its pseudonymous reference, or by one of its "
                               "case ids (this service's own, and any given as `case_id`). `kontakt audit CHILD_REF` "
                               "asks all five services and merges the answers.")
 def child_report(patient_ref: str = PathParam(pattern=r"^P-[0-9A-Z]{8,38}$", examples=["P-4Q7T2M9KZ3XW8RB6N1HC"]),
-                 case_id: list[str] = Query([], max_length=50, description="More case ids of the child."),
+                 case_id: list[CaseRef] = Query([], max_length=50, description="More case ids of the child."),
                  staff: Staff = require("kc_head"), report: ChildReport = Depends(report_of)) -> dict[str, Any]:
     cases = sorted(set(case_id) | set(report.case_ids(patient_ref)))
     records = report.trail.report(patient_ref, cases)

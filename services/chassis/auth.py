@@ -122,15 +122,25 @@ def _unauthorised(sv: str, en: str) -> HTTPException:
     return HTTPException(status_code=401, detail={"sv": sv, "en": en}, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _cookie_token(request: Request) -> str | None:
+    """A service with a page of its own (kpi's dashboard) may name an HttpOnly cookie holding the token
+    (`app.state.token_cookie`): read for GET and HEAD only, so no cookie can be made to change anything."""
+    name = getattr(request.app.state, "token_cookie", None)
+    if not name or request.method not in ("GET", "HEAD"):
+        return None
+    return request.cookies.get(name) or None
+
+
 async def current_staff(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Staff:
     """async: a remembered token costs a dict look-up on the event loop instead of a trip through the thread
     pool; only a signature check (or a JWKS fetch) goes to a thread."""
-    if creds is None:
+    token = creds.credentials if creds is not None else _cookie_token(request)
+    if token is None:
         raise _unauthorised("Inloggning krävs.", "Authentication required.")
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        staff = verifier.remembered(creds.credentials)
-        return staff if staff is not None else await run_in_threadpool(verifier.verify, creds.credentials)
+        staff = verifier.remembered(token)
+        return staff if staff is not None else await run_in_threadpool(verifier.verify, token)
     except jwt.ExpiredSignatureError:
         raise _unauthorised("Inloggningen har gått ut.", "Token expired.") from None
     except jwt.PyJWTError:

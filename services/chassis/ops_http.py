@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.chassis.auth import Staff, require
 from services.chassis.health import Health, pipeline_body
+from services.chassis.ops_view import MAX_IDS, PUBLIC_READY, RowId, asked_by_ops, for_whom
 
 log = logging.getLogger("kontakt.runtime")
 
@@ -33,21 +34,23 @@ def live() -> dict[str, str]:
                    summary="Readiness: started, database reachable, no consumer stuck in one message (503 otherwise). "
                            "The pipeline's own state is in `pipeline` but does not change the status: use "
                            "/health/pipeline for that.")
-async def ready(health: Health = Depends(health_of)) -> JSONResponse:
+async def ready(request: Request, health: Health = Depends(health_of)) -> JSONResponse:
     ok, checks = await asyncio.to_thread(health.readiness)
     state = await health.state()
-    return JSONResponse({"status": "ready" if ok else "not ready", **checks,
-                         "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons},
-                        status_code=200 if ok else 503)
+    body = {"status": "ready" if ok else "not ready", **checks,
+            "pipeline": "degraded" if state.reasons else "flowing", "degraded": state.reasons}
+    return JSONResponse(for_whom(body, await asked_by_ops(request), PUBLIC_READY), status_code=200 if ok else 503)
 
 
 @health_routes.get("/health/pipeline",
                    summary="Whether events flow: 200 'flowing', or 503 'degraded' with the reasons (parked outbox "
                            "rows, relay stalled, old unsent rows, consumer lag without progress, new dead letters). "
-                           "For alerts and load balancers that must see it.")
-async def pipeline(health: Health = Depends(health_of)) -> JSONResponse:
+                           "For alerts and load balancers that must see it; the reasons, lag and outbox counts "
+                           "only with an ops token.")
+async def pipeline(request: Request, health: Health = Depends(health_of)) -> JSONResponse:
     state = await health.state()
-    return JSONResponse(pipeline_body(state), status_code=503 if state.reasons else 200)
+    return JSONResponse(for_whom(pipeline_body(state), await asked_by_ops(request), ("status",)),
+                        status_code=503 if state.reasons else 200)
 
 
 @health_routes.get("/metrics", summary="Prometheus metrics.", response_class=PlainTextResponse)
@@ -56,8 +59,8 @@ async def metrics(health: Health = Depends(health_of)) -> str:
 
 
 class RedriveIn(BaseModel):
-    ids: list[int] | None = Field(None, description="Outbox row ids to re-drive; none means every parked row.",
-                                  examples=[[17, 18]])
+    ids: list[RowId] | None = Field(None, max_length=MAX_IDS, examples=[[17, 18]],
+                                    description="Outbox row ids to re-drive; none means every parked row.")
 
 
 # parked outbox rows: what the broker refused for good, and putting them back in line after a fix

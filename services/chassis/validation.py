@@ -71,3 +71,8 @@ def _email(value: Any, handler: ValidatorFunctionWrapHandler) -> str:
 
 
 Email = Annotated[EmailStr, StringConstraints(max_length=254), WrapValidator(_email)]
+
+
+# An id in a path or a query as a service gave it (case, call, appointment, unit ...): bounded, so an odd or
+# enormous value is refused as that field's error and never carried into a query or a log line.
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=120)]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from services.chassis.auth import Staff, require
 from services.chassis.limits import LIMIT_KEY
 from services.chassis.refusal import Refusal, Refused
+from services.chassis.validation import Ident
 from services.intake.deps import Deps, Limits
 from services.intake.domain.fhir import PERSONNUMMER_OID, SAMORDNINGSNUMMER_OID
 from services.intake.domain.scans import stored_kind
@@ -99,9 +100,13 @@ def from_call(form: FromCallForm, deps: Of, key: str | None = IdemKey,
 
 
 @referrals_api.get("/documents/{sha256}", summary="A stored scan (audited read).", response_class=Response)
-def document(sha256: str, deps: Of, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> Response:
+def document(sha256: Ident, deps: Of, staff: Staff = require(*CASE_WORKERS, "coordinator")) -> Response:
     data = referrals.read_document(deps, sha256, staff)
-    return Response(data, media_type=stored_kind(data))
+    # a download that cannot run: never shown inline, and sandboxed should anything render it
+    return Response(data, media_type=stored_kind(data), headers={
+        "Content-Disposition": f'attachment; filename="{sha256[:12]}.{stored_kind(data).split("/")[1]}"',
+        "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
 def paper(deps: Of, scan: UploadFile = File(...), referral: str = Form(..., description="A PaperForm as JSON."),
@@ -176,13 +181,13 @@ def school_referrals(deps: Of, staff: Staff = require("school_sender")) -> dict[
 
 @schools_api.get("/school-referrals/{referral_id}", summary="One school referral by the school's reference, with "
                  "its case and the school's text, for the contact centre (audited read).")
-def school_referral(referral_id: str, deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+def school_referral(referral_id: Ident, deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
     return school_form.by_reference(deps, referral_id, staff)
 
 
 @schools_api.get("/cases/{case_id}/school-referrals", summary="A case's school referrals with the school's question, "
                  "what it tried, the consent and the sender (audited read).")
-def case_school_referrals(case_id: str, deps: Of, staff: Staff = require(*CASE_READERS)) -> list[dict[str, Any]]:
+def case_school_referrals(case_id: Ident, deps: Of, staff: Staff = require(*CASE_READERS)) -> list[dict[str, Any]]:
     return school_form.for_case(deps, case_id, staff)
 
 
@@ -190,7 +195,7 @@ cases_api = APIRouter(prefix="/api", tags=["intake"])
 
 
 @cases_api.get("/cases/{case_id}", summary="A case with its contacts and clock (audited read).")
-def read_case(case_id: str, deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+def read_case(case_id: Ident, deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
     return cases.read_case(deps, case_id, staff)
 
 
@@ -202,25 +207,25 @@ def work_queue(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any
 
 @cases_api.post("/cases/{case_id}/advice", status_code=201,
                 summary="A licensed professional gave advice: the medical assessment of the 3-day promise.")
-def give_advice(case_id: str, body: AdviceIn, deps: Of, key: str | None = IdemKey,
+def give_advice(case_id: Ident, body: AdviceIn, deps: Of, key: str | None = IdemKey,
                 staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return _answer(cases.give_advice(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/signposting", status_code=201, summary="Signpost the family; closes the case.")
-def signpost(case_id: str, body: SignpostIn, deps: Of, key: str | None = IdemKey,
+def signpost(case_id: Ident, body: SignpostIn, deps: Of, key: str | None = IdemKey,
              staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return _answer(cases.signpost(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/interview", status_code=201, summary="Hand over to a telephone interview.")
-def interview(case_id: str, body: InterviewIn, deps: Of, key: str | None = IdemKey,
+def interview(case_id: Ident, body: InterviewIn, deps: Of, key: str | None = IdemKey,
               staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return _answer(cases.schedule_interview(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")
-def close(case_id: str, body: CloseIn, deps: Of, key: str | None = IdemKey,
+def close(case_id: Ident, body: CloseIn, deps: Of, key: str | None = IdemKey,
           staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return _answer(cases.close_case(deps, case_id, body, staff, key))
 
@@ -242,7 +247,7 @@ def waiting_calls(deps: Of, hours: int = Query(12, ge=1, le=72, description="How
 
 
 @calls_api.get("/calls/{call_id}", summary="The steps of a call in time order (no personal data).")
-def call(call_id: str, deps: Of, staff: Staff = require(*CASE_WORKERS, "ops")) -> dict[str, Any]:
+def call(call_id: Ident, deps: Of, staff: Staff = require(*CASE_WORKERS, "ops")) -> dict[str, Any]:
     return {"call_id": call_id, "steps": calls.steps(deps, call_id)}
 
 

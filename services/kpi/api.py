@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlmodel import Session
 
 from contracts.common import MUNICIPALITIES
-from services.chassis.auth import Staff, require
+from services.chassis.auth import OWN_UNIT, UNIT_SCOPED_ROLES, Staff, county_wide, require, require_unit
 from services.chassis.refusal import Refusal, Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
 from services.kpi.deps import Deps
@@ -31,6 +31,13 @@ from services.kpi.domain.views import CaseView
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
 
+# the figures' query parameters, each bounded (their values are checked in forms.build_query)
+From = Annotated[str | None, Q(alias="from", max_length=20, description="First month or day, YYYY-MM[-DD].")]
+To = Annotated[str | None, Q(alias="to", max_length=20, description="Last month or day, YYYY-MM[-DD].")]
+Short = Annotated[str | None, Q(max_length=60)]
+Word = Annotated[str, Q(max_length=20)]
+# figures are counts per period and group, small cells suppressed: no child in them, county-wide by nature
+COUNTS = county_wide("counts per period and group, small cells suppressed; no child in them")
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
 BASIS_TEXT = {
@@ -92,7 +99,7 @@ def respond(t: Table, q: Query, fmt: str, suppress: bool, meta: dict[str, Any], 
             "rows": t.rows(defs.suppress_below if suppress else 0)}
 
 
-@router.get("/figures", summary="The figures available, with titles and targets.")
+@router.get("/figures", openapi_extra=COUNTS, summary="The figures available, with titles and targets.")
 def figures(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
     defs, today = deps.defs, _today(deps)
     names = [*defs.measures, *FIGURES, "deviations"]
@@ -105,35 +112,38 @@ def figures(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES
             "data_from": str(first) if first else None, "data_to": str(last) if last else None}
 
 
-@router.get("/figures/deviations", summary="Deviations per period (and unit), one column per rule.")
-def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-               end: str | None = Q(None, alias="to"), grain: str = "quarter", municipality: str | None = None,
-               unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
-               suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
-    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, ("unit",))
+@router.get("/figures/deviations",
+            openapi_extra=COUNTS, summary="Deviations per period (and unit), one column per rule.")
+def deviations(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, grain: Word = "quarter",
+               municipality: Short = None, unit: Short = None, sex: Short = None, by: Short = None,
+               format: Word = "json", suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
+    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, ("unit",))
     titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in deps.rules.rules}
     return respond(deviations_figure(_dataset(rt, deps, q), q, deps.rules), q, format, suppress,
                    {"rules_version": deps.rules.version, "rules": titles}, deps.defs)
 
 
-@router.get("/figures/{figure}", summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
-def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-           end: str | None = Q(None, alias="to"), grain: str = "month", municipality: str | None = None,
-           unit: str | None = None, sex: str | None = None, by: str | None = None, format: str = "json",
-           suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
+@router.get("/figures/{figure}",
+            openapi_extra=COUNTS, summary="One figure per period: JSON for charts, CSV (suppressed) for export.")
+def figure(figure: Annotated[str, P(max_length=60)], rt: Runtime, deps: ServiceDeps, start: From = None,
+           end: To = None, grain: Word = "month", municipality: Short = None, unit: Short = None, sex: Short = None,
+           by: Short = None, format: Word = "json", suppress: bool = False,
+           staff: Staff = require(*FIGURE_ROLES)) -> Any:
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
         ("line",) if figure == "calls" else DIMENSIONS
-    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, allowed)
+    q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, allowed)
     return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
                    deps.defs)
 
 
-@router.get("/equal-care", summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
-def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="from"),
-          end: str | None = Q(None, alias="to"), by: str = "municipality", basis: str | None = None,
-          unit: str | None = None, format: str = "json", staff: Staff = require(*FIGURE_ROLES)) -> Any:
+@router.get("/equal-care",
+            openapi_extra=COUNTS,
+            summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
+def equal(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, by: Word = "municipality",
+          basis: Short = None, unit: Short = None, format: Word = "json",
+          staff: Staff = require(*FIGURE_ROLES)) -> Any:
     defs = deps.defs
     q = build_query(_today(deps), start, end, "month", None, unit, None, by, ("municipality", "sex"))
     check_basis(basis)
@@ -150,7 +160,9 @@ def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="fro
             "rows": rows}
 
 
-@router.get("/reports/national/{month}", summary="The national monthly waiting-times report for one month (CSV or JSON).",
+@router.get("/reports/national/{month}",
+            openapi_extra=COUNTS,
+            summary="The national monthly waiting-times report for one month (CSV or JSON).",
             responses={200: {"content": {"text/csv": {}}, "description": "CSV (default) or JSON with format=json."}})
 def national(rt: Runtime, deps: ServiceDeps,
              month: str = P(pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM.", examples=["2023-03"]),
@@ -165,7 +177,8 @@ def national(rt: Runtime, deps: ServiceDeps,
     return _csv(national_csv(rows), f"national_{month}.csv")
 
 
-@router.get("/reports/quarterly/{quarter}", summary="Deviations per unit and rule for one quarter (CSV or print).",
+@router.get("/reports/quarterly/{quarter}",
+            openapi_extra=COUNTS, summary="Deviations per unit and rule for one quarter (CSV or print).",
             response_class=HTMLResponse, responses={200: {"content": {"text/csv": {}}, "description":
                                                          "A printable HTML page, or CSV with format=csv."}})
 def quarterly(rt: Runtime, deps: ServiceDeps,
@@ -182,9 +195,16 @@ def quarterly(rt: Runtime, deps: ServiceDeps,
     return HTMLResponse(quarterly_html(quarter, t, deps.rules, deps.defs.suppress_below))
 
 
-@router.get("/clocks", summary="Open guarantee clocks that breach today or tomorrow, and counts already breached (audited).")
-def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None,
-           unit: str | None = None, staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
+@router.get("/clocks", openapi_extra=OWN_UNIT,
+            summary="Open guarantee clocks that breach today or tomorrow, and counts already breached (audited). "
+                    "A unit head sees their own unit's (`unit` defaults to it; another unit's, or none in the "
+                    "token: 403).")
+def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30),
+           municipality: str | None = Q(None, max_length=40), unit: str | None = Q(None, max_length=60),
+           staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
+    if staff.role in UNIT_SCOPED_ROLES:  # the board of a unit-bound role is its unit's, whatever is asked
+        unit = unit or staff.unit
+        require_unit(staff, unit)
     now_day = _today(deps)
     with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
         views = [CaseView(k, f) for k, f in queries.load_cases(s, start=now_day)]

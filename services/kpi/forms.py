@@ -30,7 +30,7 @@ def build_query(today: date, start: str | None, end: str | None, grain: str, mun
     if grain not in GRAINS:
         refusals.append(Refusal("grain", "enum", "Period ska vara month, quarter eller year.",
                                 "grain must be month, quarter or year."))
-    if by and by not in allowed_by:
+    if by is not None and by not in allowed_by:  # an empty `by=` too: it names no dimension (once a 500)
         refusals.append(Refusal("by", "enum", f"Uppdelning ska vara en av {', '.join(allowed_by)}.",
                                 f"by must be one of {', '.join(allowed_by)}."))
     if sex and sex not in ("female", "male", "other", "unknown"):

@@ -10,12 +10,15 @@ from sqlmodel import Session
 from sse_starlette.sse import EventSourceResponse
 
 from contracts.envelope import CASE_ID_PATTERN
-from services.chassis.auth import Staff, require
+from services.chassis.auth import OWN_UNIT, UNIT_SCOPED_ROLES, Staff, acts_for, county_wide, require, require_unit
+from services.chassis.ops_view import INT64_MAX
 from services.chassis.refusal import Refusal, Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
 from services.notifications import store
 from services.notifications.deps import Deps
 from services.notifications.domain.planning import FAMILY
+from services.notifications.domain.policy import StreamPolicy
+from services.notifications.domain.visibility import message_visible
 from services.notifications.forms import ResendRequest
 from services.notifications.store import Delivery
 from services.notifications.stream import events_for
@@ -65,29 +68,50 @@ def _not_found() -> HTTPException:
     return HTTPException(404, detail={"sv": "Meddelandet finns inte.", "en": "No such notification."})
 
 
-@router.get("/cases/{case_id}/notifications", summary="Notification history of a case.")
-def history(case_id: CaseId, rt: Runtime, staff: Staff = require(*HISTORY_ROLES)) -> list[DeliveryView]:
+def _own_unit(staff: Staff, units: set[str]) -> None:
+    """403 for a scheduler or unit head unless the case concerns their unit (as booking's routes decide)."""
+    if not any(acts_for(staff, u) for u in units):
+        require_unit(staff, min(units, default=None))
+
+
+def _for_role(staff: Staff, row: Delivery, policy: StreamPolicy) -> None:
+    if not message_visible(row.trigger_type, staff.role, policy):
+        raise HTTPException(403, detail={"sv": f"Rollen {staff.role} får inte se det här meddelandet.",
+                                         "en": f"Role {staff.role} may not see this message."})
+
+
+@router.get("/cases/{case_id}/notifications", openapi_extra=OWN_UNIT,
+            summary="Notification history of a case (audited). A scheduler sees it for a case of their own unit; "
+                    "messages about a risk only the roles the stream shows the risk to.")
+def history(case_id: CaseId, rt: Runtime, deps: ServiceDeps,
+            staff: Staff = require(*HISTORY_ROLES)) -> list[DeliveryView]:
     with Session(rt.db.engine) as s:
+        _own_unit(staff, store.units_of_case(s, case_id))
         rows = store.deliveries_of_case(s, case_id)
         ref = store.patient_ref(s, case_id)
+    shown = [r for r in rows if message_visible(r.trigger_type, staff.role, deps.policy.stream)]
     rt.audit.record(staff, "read-notification-history", case_id=case_id, patient_ref=ref,
-                    detail=f"{len(rows)} messages")
-    return [DeliveryView.of(r) for r in rows]
+                    detail=f"{len(shown)} messages")
+    return [DeliveryView.of(r) for r in shown]
 
 
-@router.get("/notifications/{nid}", summary="Delivery status of one notification.")
-def status(nid: str, rt: Runtime, staff: Staff = require(*HISTORY_ROLES)) -> DeliveryView:
+@router.get("/notifications/{nid}", openapi_extra=OWN_UNIT,
+            summary="Delivery status of one notification (audited); scoped as the case's history.")
+def status(nid: Annotated[str, Path(max_length=40)], rt: Runtime, deps: ServiceDeps,
+           staff: Staff = require(*HISTORY_ROLES)) -> DeliveryView:
     with Session(rt.db.engine) as s:
         row = store.delivery(s, nid)
-        ref = store.patient_ref(s, row.case_id) if row is not None else None
-    if row is None:
-        raise _not_found()
+        if row is None:
+            raise _not_found()
+        _own_unit(staff, store.units_of_case(s, row.case_id))
+        ref = store.patient_ref(s, row.case_id)
+    _for_role(staff, row, deps.policy.stream)
     rt.audit.record(staff, "read-notification", case_id=row.case_id, patient_ref=ref, detail=nid)
     return DeliveryView.of(row)
 
 
 @router.post("/notifications/{nid}/resend", status_code=202, summary="Send a family message again (audited).")
-def resend(nid: str, body: ResendRequest, rt: Runtime, staff: Staff = require(*RESEND_ROLES)) -> DeliveryView:
+def resend(nid: Annotated[str, Path(max_length=40)], body: ResendRequest, rt: Runtime, staff: Staff = require(*RESEND_ROLES)) -> DeliveryView:
     with rt.db.uow() as uow:
         copy = deliveries.resend(uow, nid, body.reason, staff, rt.audit, rt.clock.now())
         if copy is None:
@@ -97,26 +121,33 @@ def resend(nid: str, body: ResendRequest, rt: Runtime, staff: Staff = require(*R
 
 
 @router.get("/stream/head", summary="The stream's latest sequence number: a staff app that has just read the "
-            "current state opens the stream with it as `Last-Event-ID`, to get only what happens next.")
+            "current state opens the stream with it as `Last-Event-ID`, to get only what happens next.",
+            openapi_extra=county_wide("one sequence number; no child in it"))
 def stream_head(rt: Runtime, staff: Staff = require(*STAFF_ROLES)) -> dict[str, int]:
     with Session(rt.db.engine) as s:
         return {"seq": store.stream_head(s)}
 
 
 @router.get("/stream", summary="Server-Sent Events: case events for the caller's role and unit.",
+            openapi_extra={"x-unit-scope": "own-unit-filtered", "x-unit-scope-reason": "a scheduler or unit head "
+                           "gets only their unit's events; without a unit in the token, 403"},
             description="Resume with the `Last-Event-ID` header (or `last_event_id`): events after it, in order, "
-                        "none repeated or skipped. Carries pseudonymous case ids only, never contact details.")
+                        "none repeated or skipped. Carries pseudonymous case ids only, never contact details. "
+                        "Each event delivered is audited with its child.")
 async def stream(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*STAFF_ROLES),
-                 last_event_id: Annotated[str | None, Header()] = None,
-                 after: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None) -> EventSourceResponse:
+                 last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+                 after: Annotated[int | None, Query(alias="last_event_id", ge=0, le=INT64_MAX)] = None,
+                 ) -> EventSourceResponse:
     start = _parse_last_id(last_event_id) if last_event_id is not None else (after or 0)
+    if staff.role in UNIT_SCOPED_ROLES and staff.unit is None:
+        require_unit(staff, None)
     rt.audit.record(staff, "subscribe-case-events", detail=f"from seq {start}")
-    return EventSourceResponse(events_for(rt.db, staff, deps.policy.stream, start, deps.stream_poll_s),
-                               ping=int(deps.stream_ping_s))
+    return EventSourceResponse(events_for(rt.db, staff, deps.policy.stream, start, deps.stream_poll_s,
+                                          audit=rt.audit), ping=int(deps.stream_ping_s))
 
 
 def _parse_last_id(raw: str) -> int:
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > INT64_MAX:
         raise Refused(Refusal("Last-Event-ID", "int_parsing", "Ska vara ett löpnummer (heltal).",
                               "Must be a sequence number (an integer)."))
     return int(raw)

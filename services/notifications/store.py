@@ -126,6 +126,14 @@ def stream_after(session: Session, after: int, limit: int = 200) -> list[StreamE
                              .order_by(col(StreamEvent.seq)).limit(limit)).all())
 
 
+def units_of_case(session: Session, case_id: str | None) -> set[str]:
+    """The units a case concerns, as its streamed events named them (booked, cancelled, seated, at risk ...)."""
+    if case_id is None:
+        return set()
+    rows = session.exec(select(StreamEvent.units).where(col(StreamEvent.case_id) == case_id)).all()
+    return {u for units in rows for u in units}
+
+
 def stream_head(session: Session) -> int:
     """The latest sequence number (0 before the first event)."""
     return int(session.exec(select(func.max(col(StreamEvent.seq)))).one() or 0)

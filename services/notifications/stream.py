@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from services.chassis.audit import AuditTrail
 from services.chassis.auth import Staff
 from services.chassis.db import Database
 from services.notifications import store
@@ -21,17 +22,31 @@ def read_after(db: Database, after: int, limit: int = 200) -> list[StreamEvent]:
         return store.stream_after(s, after, limit)
 
 
+def audit_delivered(db: Database, audit: AuditTrail, staff: Staff, case_ids: list[str]) -> None:
+    """One audit row per child whose event went to this person (the stream is a read of their case)."""
+    with Session(db.engine) as s:
+        children = [(case_id, store.patient_ref(s, case_id)) for case_id in dict.fromkeys(case_ids)]
+    audit.children(staff, "stream-case-event", children, detail="delivered on the event stream")
+
+
 async def events_for(db: Database, staff: Staff, policy: StreamPolicy, after: int, poll_s: float,
-                     follow: bool = True) -> AsyncIterator[dict[str, Any]]:
+                     follow: bool = True, audit: AuditTrail | None = None) -> AsyncIterator[dict[str, Any]]:
     """SSE messages after sequence `after`, in order. The SSE id is the sequence number of every row read,
     so a reconnect with Last-Event-ID resumes exactly after the last event the client received."""
     while True:
         rows = await asyncio.to_thread(read_after, db, after)
+        shown: list[tuple[int, str, dict[str, Any], str | None]] = []
         for row in rows:
-            after = row.seq
             data = visible(row, staff.role, staff.unit, policy)
             if data is not None:
-                yield {"id": str(row.seq), "event": row.kind, "data": json.dumps(data, ensure_ascii=False)}
+                shown.append((row.seq, row.kind, data, row.case_id))
+        children = [case_id for *_, case_id in shown if case_id]
+        if audit is not None and children:  # written before the events leave: no delivery goes unaudited
+            await asyncio.to_thread(audit_delivered, db, audit, staff, children)
+        for seq, kind, data, _ in shown:
+            yield {"id": str(seq), "event": kind, "data": json.dumps(data, ensure_ascii=False)}
+        if rows:
+            after = rows[-1].seq
         if not rows:
             if not follow:
                 return

@@ -14,6 +14,7 @@ from services.chassis.auth import Staff, require
 from services.chassis.db import UnitOfWork
 from services.chassis.refusal import Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
+from services.chassis.validation import Ident
 from services.triage.domain.interview import AnswerIn
 from services.triage.domain.refusals import CASE_NOT_IN_TRIAGE, CONCURRENT_CHANGE, UNKNOWN_INSTRUMENT
 from services.triage.forms import AnswersIn, CollaborationIn, OverrideIn
@@ -94,7 +95,7 @@ def list_instruments(deps: Dependencies, staff: Staff = require("clinician", "ca
 
 
 @router.get("/instruments/{instrument_id}", summary="One instrument: sections, items, answer scales, scales.")
-def load_instrument(instrument_id: str, deps: Dependencies,
+def load_instrument(instrument_id: Ident, deps: Dependencies,
                     staff: Staff = require("clinician", "call_handler", "coordinator")) -> dict[str, Any]:
     inst = deps.policy.instruments.by_id.get(instrument_id)
     if inst is None:
@@ -104,7 +105,7 @@ def load_instrument(instrument_id: str, deps: Dependencies,
 
 @router.get("/cases/{case_id}", summary="Where the case stands in triage: the case, its interview (if begun) "
             "and its latest care-level decision (if any). Audited.")
-def read_case(case_id: str, rt: Runtime,
+def read_case(case_id: Ident, rt: Runtime,
               staff: Staff = require("clinician", "call_handler", "kc_head", "coordinator")) -> dict[str, Any]:
     with Session(rt.db.engine) as s:
         case = case_of(s, case_id)
@@ -140,7 +141,7 @@ def list_collaborations(rt: Runtime, deps: Dependencies, since_days: int = Query
 
 
 @router.get("/interviews/{interview_id}", summary="The saved state of an interview, to resume it.")
-def get_interview(interview_id: str, rt: Runtime, staff: Staff = require("clinician")) -> dict[str, Any]:
+def get_interview(interview_id: Ident, rt: Runtime, staff: Staff = require("clinician")) -> dict[str, Any]:
     with Session(rt.db.engine) as s:
         row = interviews.interview_or_refuse(s, interview_id)
         view = _interview_view(s, row)
@@ -150,7 +151,7 @@ def get_interview(interview_id: str, rt: Runtime, staff: Staff = require("clinic
 
 
 @router.get("/cases/{case_id}/proposal", summary="The guide's proposed care level and its reasons.")
-def get_proposal(case_id: str, rt: Runtime, deps: Dependencies, staff: Staff = require("clinician")) -> dict[str, Any]:
+def get_proposal(case_id: Ident, rt: Runtime, deps: Dependencies, staff: Staff = require("clinician")) -> dict[str, Any]:
     guide = deps.policy.guide
     with Session(rt.db.engine) as s:
         p = decisions.proposal_for(s, deps.policy, case_id)
@@ -164,7 +165,7 @@ def get_proposal(case_id: str, rt: Runtime, deps: Dependencies, staff: Staff = r
 
 
 @router.post("/cases/{case_id}/interview", summary="Start the case's interview, or resume the one begun.")
-def start_interview(case_id: str, rt: Runtime, deps: Dependencies,
+def start_interview(case_id: Ident, rt: Runtime, deps: Dependencies,
                     staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "start-interview", case_id) as uow:
         row = interviews.start(uow, deps.policy, case_id, staff, rt.clock.now())
@@ -178,7 +179,7 @@ def _case_of_interview(rt: ServiceRuntime, interview_id: str) -> str:
 
 
 @router.put("/interviews/{interview_id}/answers", summary="Save answers as they come; risk answers escalate at once.")
-def save_answers(interview_id: str, body: AnswersIn, rt: Runtime, deps: Dependencies,
+def save_answers(interview_id: Ident, body: AnswersIn, rt: Runtime, deps: Dependencies,
                  staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "save-answers", _case_of_interview(rt, interview_id)) as uow:
         flags = interviews.save_answers(uow, deps.policy, interview_id,
@@ -188,7 +189,7 @@ def save_answers(interview_id: str, body: AnswersIn, rt: Runtime, deps: Dependen
 
 
 @router.post("/interviews/{interview_id}/complete", summary="Complete the interview once: scores, bands, assessment.")
-def complete_interview(interview_id: str, rt: Runtime, deps: Dependencies,
+def complete_interview(interview_id: Ident, rt: Runtime, deps: Dependencies,
                        staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "complete-interview", _case_of_interview(rt, interview_id)) as uow:
         row = interviews.complete(uow, deps.policy, interview_id, staff, rt.clock.now())
@@ -197,14 +198,14 @@ def complete_interview(interview_id: str, rt: Runtime, deps: Dependencies,
 
 
 @router.post("/cases/{case_id}/decision", summary="Decide the care level the guide proposes.")
-def decide(case_id: str, rt: Runtime, deps: Dependencies, staff: Staff = require("clinician")) -> dict[str, Any]:
+def decide(case_id: Ident, rt: Runtime, deps: Dependencies, staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "decide-care-level", case_id) as uow:
         row = decisions.decide(uow, deps.policy, case_id, staff, rt.clock.now())
     return _decision_view(row)
 
 
 @router.post("/cases/{case_id}/decision/override", summary="Decide another level than the guide's, with a reason.")
-def override(case_id: str, body: OverrideIn, rt: Runtime, deps: Dependencies,
+def override(case_id: Ident, body: OverrideIn, rt: Runtime, deps: Dependencies,
              staff: Staff = require("clinician")) -> dict[str, Any]:
     with _change(rt, staff, "override-care-level", case_id) as uow:
         row = decisions.decide(uow, deps.policy, case_id, staff, rt.clock.now(), body.level, body.reason)
@@ -212,7 +213,7 @@ def override(case_id: str, body: OverrideIn, rt: Runtime, deps: Dependencies,
 
 
 @router.post("/cases/{case_id}/collaborations", summary="Two-level care: start collaboration between HC and BUP.")
-def collaborate(case_id: str, body: CollaborationIn, rt: Runtime, deps: Dependencies,
+def collaborate(case_id: Ident, body: CollaborationIn, rt: Runtime, deps: Dependencies,
                 staff: Staff = require("clinician", "coordinator")) -> dict[str, Any]:
     with _change(rt, staff, "initiate-collaboration", case_id) as uow:
         row = decisions.initiate_collaboration(uow, deps.policy, case_id, staff, rt.clock.now(), **body.model_dump())

@@ -14,7 +14,8 @@ class _Body(BaseModel):
 class Answer(_Body):
     form: str = Field(max_length=60, description="Instrument id.", examples=["demo-bcfpi-shape"])
     item: str = Field(max_length=60, description="Item id.", examples=["mood_1"])
-    value: int = Field(description="The chosen option's value on the item's answer scale.", examples=[2])
+    value: int = Field(ge=-1000, le=1000, examples=[2],  # any scale's values fit; the instrument checks the option
+                       description="The chosen option's value on the item's answer scale.")
 
 
 class AnswersIn(_Body):

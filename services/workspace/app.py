@@ -11,10 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.chassis.db import make_engine
-from services.workspace.backend import Backend
+from services.workspace.backend import Backend, Refused
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
+from services.workspace.edge import CSP, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
 from services.workspace.family import build_family
 from services.workspace.oidc import Oidc, flow_cookie_options
@@ -26,14 +27,11 @@ from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
-from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect
+from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
 from services.workspace.work import build_work
 
 STATIC = Path(__file__).parent / "static"
 ASSET_PATHS = ("/static/", "/vendor/", "/health/")  # no session work for these
-# Everything the browser loads comes from here: no CDN, no inline script (htmx reads its config from a meta tag).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
 def with_form_action(csp: str, origins: list[str]) -> str:
@@ -71,16 +69,6 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     vendor = vendor_files(settings)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers["Cache-Control"] = "no-store"  # pages with personal data stay out of the disk cache
-        return response
-
-    @app.middleware("http")
     async def unit_names(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         """Every page names units by name: the names are read once, before the first signed-in page."""
         if not web.units.names and (session := web.current(request)) and not session.is_family:
@@ -97,18 +85,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                 await oidc.keep_fresh(request)
             return await call_next(request)
 
-    @app.exception_handler(SignInNeeded)
-    async def _signin(request: Request, _: SignInNeeded) -> Response:
-        # student health signs in at its own door (pick the school), not at the staff sign-in
-        school = request.url.path.startswith("/skola") and not request.url.path.startswith("/skola/cases")
-        return redirect(request, "/skola/signin" if school else "/signin")
-
-    @app.exception_handler(NotForRole)
-    async def _not_for_role(request: Request, _: NotForRole) -> Response:
-        session = web.current(request)
-        if session is not None and session.is_family:
-            return redirect(request, "/familj")
-        return web.render(request, "refused.html", session, status=403)
+    app.add_middleware(Edge, web=web, csp=csp)  # added last, so outermost: before any session or token work
+    refusals(app, web, csp)
 
     @app.get("/")
     async def home(request: Request) -> Response:
@@ -140,3 +118,42 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
     return settings, app
+
+
+def refusals(app: FastAPI, web: Web, csp: str) -> None:
+    """Every refusal a page (or an htmx fragment) with its reason and the security headers: never a bare 500."""
+
+    @app.exception_handler(SignInNeeded)
+    async def _signin(request: Request, _: SignInNeeded) -> Response:
+        # student health signs in at its own door (pick the school), not at the staff sign-in
+        school = request.url.path.startswith("/skola") and not request.url.path.startswith("/skola/cases")
+        return redirect(request, "/skola/signin" if school else "/signin")
+
+    @app.exception_handler(NotForRole)
+    async def _not_for_role(request: Request, _: NotForRole) -> Response:
+        session = web.current(request)
+        if session is not None and session.is_family:
+            return redirect(request, "/familj")
+        if request.headers.get("HX-Request"):
+            return refusal_page(web, request, 403)
+        return web.render(request, "refused.html", session, status=403)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        """A service's no that a route did not turn into its own answer (e.g. another unit's waiting list)."""
+        first = next(iter(exc.by_field().values()), {})
+        texts = (first.get("sv", ""), first.get("en", "")) if first.get("sv") else None
+        return refusal_page(web, request, exc.status if 400 <= exc.status < 600 else 502, texts)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return refusal_page(web, request, 413, too_large(exc.limit))
+
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, exc: Exception) -> Response:
+        """Answered outside the edge middleware (Starlette's outermost layer, which then logs the error), so the
+        headers are set here."""
+        response = refusal_page(web, request, 500, ("Något gick fel hos oss. Försök igen om en stund.",
+                                                    "Something went wrong on our side. Try again shortly."))
+        secure(response.headers, csp)
+        return response

@@ -1,15 +1,19 @@
 """The call in one screen: take an answered call, find the child (or their open case), and work the case."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from contracts.common import MUNICIPALITIES
-from services.workspace.backend import Refused
+from services.workspace.backend import Refused, errors_of
 from services.workspace.web import Web, redirect
 
+SHA256 = re.compile(r"[0-9a-f]{64}")
+DOCUMENT_KINDS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+DOCUMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 CALLERS = ("guardian", "young_person", "social_services", "school_student_health", "other")
 
 
@@ -22,7 +26,7 @@ def build_call(web: Web) -> APIRouter:
         try:
             call = await web.backend.get(session, "intake", f"/api/calls/{call_id}")
         except Refused as exc:
-            return web.render(request, "refused.html", session, status=exc.status)
+            return web.render(request, "refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
         rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
         return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
                           errors={}, municipalities=MUNICIPALITIES, callers=CALLERS)
@@ -60,18 +64,24 @@ def build_call(web: Web) -> APIRouter:
         try:
             case = await web.backend.get(session, "intake", f"/api/cases/{case_id}")
         except Refused as exc:
-            return web.render(request, "refused.html", session, status=exc.status)
+            return web.render(request, "refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
         case["days_left"] = case.get("promise_days", 3) - case["days_since_clock_start"]
         return web.render(request, "case.html", session, case=case, opened=opened)
 
     @router.get("/documents/{sha256}")
     async def document(request: Request, sha256: str) -> Response:
         session = web.session(request)
+        if not SHA256.fullmatch(sha256):
+            raise Refused(404, [])
         r = await web.backend.request(session, "intake", "GET", f"/api/documents/{sha256}")
         if r.status_code != 200:
-            return web.render(request, "refused.html", session, status=r.status_code)
-        return Response(r.content, media_type=r.headers.get("content-type", "application/octet-stream"),
-                        headers={"Cache-Control": "no-store", "Content-Disposition": "inline"})
+            raise Refused(r.status_code, errors_of(r))
+        kind = r.headers.get("content-type", "").split(";")[0]
+        kind = kind if kind in DOCUMENT_KINDS else "application/octet-stream"
+        # saved, never shown in the workspace's origin; and should a browser render it anyway, it runs sandboxed
+        return Response(r.content, media_type=kind, headers={
+            "Cache-Control": "no-store", "Content-Security-Policy": DOCUMENT_CSP,
+            "Content-Disposition": f'attachment; filename="remiss-{sha256[:12]}.{DOCUMENT_KINDS.get(kind, "bin")}"'})
 
     return router
 

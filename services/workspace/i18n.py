@@ -72,6 +72,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_signposted": ("Ärendet hänvisades direkt (vuxen eller utanför länet) och är avslutat.",
                         "The case was signposted at once (adult or outside the county) and is closed."),
     "refused": ("Åtkomst nekas", "Access refused"),
+    "not_done": ("Det gick inte", "That did not work"),
+    "back_home": ("Till startsidan", "To the start page"),
     "no_personal": ("Din roll ser inga personuppgifter. Nyckeltalen finns på KPI-tavlan.",
                     "Your role sees no personal data. The figures are on the KPI dashboard."),
     "kpi_dashboard": ("KPI-tavlan", "KPI dashboard"),

@@ -139,12 +139,7 @@ def build_school(web: Web) -> APIRouter:
     @router.post("/ny")
     async def submit(request: Request) -> Response:
         session = sender(request)
-        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-            return web.render(request, "school_form.html", session, status=413, **_ctx({}, {
-                "attachments": _say(session, f"Bilagorna är för stora (högst {MAX_FILES} filer à "
-                                             f"{MAX_FILE_BYTES // 1024 // 1024} MB).",
-                                    f"The attachments are too large (at most {MAX_FILES} files of "
-                                    f"{MAX_FILE_BYTES // 1024 // 1024} MB).")}))
+        # the edge has capped the body at MAX_FORM_BYTES as it streamed in (services/workspace/edge.py)
         form = await request.form(max_files=MAX_FILES + 1, max_fields=80)
         values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in TEXT_FIELDS}
         for many in ("problem_areas", "tried_steps"):
@@ -193,10 +188,6 @@ def build_school(web: Web) -> APIRouter:
         return web.render(request, "_school_case.html", session, referrals=referrals)
 
     return router
-
-
-def _say(session: Session, sv: str, en: str) -> str:
-    return en if session.lang == "en" else sv
 
 
 def _ctx(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

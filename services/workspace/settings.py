@@ -59,6 +59,9 @@ class WorkspaceSettings(ServiceSettings):
                                     "data_dir, made once (every process on that data_dir shares it).")
     cookie_secure: bool | None = Field(None, description="The Secure flag on the session cookie; default: set "
                                                          "unless http_host is a loopback address.")
+    max_body_bytes: int = Field(128 * 1024, ge=4096, le=1024 * 1024,
+                                description="Largest request body outside the upload routes (which have their own "
+                                            "limits), counted as it streams in, chunked or not.")
     vendor_dir: Path = Field(ROOT / "node_modules", description="Where `npm ci` put htmx (served locally).")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
 

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from contracts.labels import choices
 from services.chassis.clock import STOCKHOLM
+from services.workspace import csrf
 from services.workspace.backend import Backend, Refused
 from services.workspace.i18n import days_left_text, labeller, translator
 from services.workspace.oidc import Oidc
@@ -118,12 +119,44 @@ class Web:
                 "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
                 "quoted_as_code": quoted_as_code,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
-                "home": HOME.get(session.staff.role, "/") if session else "/"}
+                "home": HOME.get(session.staff.role, "/") if session else "/", "csrf": self.csrf_token(request)}
         return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
 
+    def csrf_token(self, request: Request) -> str:
+        """The token the page's writes must carry: the live session's, else this browser's pre-session one."""
+        live = self.current(request)
+        if live is not None:
+            return csrf.token_for(live.sid)
+        pre = request.cookies.get(csrf.PRE_COOKIE) or request.scope.get("state", {}).get("csrf_pre")
+        return csrf.token_for(pre) if pre else ""
+
     def errors_text(self, session: Session, refused: Refused) -> dict[str, str]:
-        """Field -> message in the person's language (Swedish by default)."""
-        return {f: (e.get("en") if session.lang == "en" else e.get("sv")) or "" for f, e in refused.by_field().items()}
+        """Field -> message in the person's language (Swedish by default); never empty, so never a blank answer."""
+        texts = {f: (e.get("en") if session.lang == "en" else e.get("sv")) or "" for f, e in refused.by_field().items()}
+        if not any(texts.values()):
+            sv, en = said_for(refused.status)
+            texts = {"form": en if session.lang == "en" else sv}
+        return texts
+
+
+def said_for(status: int) -> tuple[str, str]:
+    """What a refusal that gave no reason of its own says, by its status."""
+    if status in (401, 403):
+        return "Din roll får inte se eller göra detta.", "Your role may not see or do this."
+    if status == 404:
+        return "Det finns inte (eller inte för dig).", "It does not exist (or not for you)."
+    return f"Det gick inte (fel {status}). Försök igen.", f"That did not work (error {status}). Try again."
+
+
+def refusal_page(web: Web, request: Request, status: int, texts: tuple[str, str] | None = None) -> HTMLResponse:
+    """A refusal as a whole page, or as a fragment when htmx asked for one: always with its reason."""
+    session = web.current(request)
+    sv, en = texts or said_for(status)
+    lang = session.lang if session else request.query_params.get("lang", "sv")
+    errors = {"form": en if lang == "en" else sv}
+    name = "_refused.html" if request.headers.get("HX-Request") else "refused.html"
+    title = "refused" if status in (401, 403) else "not_done"
+    return web.render(request, name, session, status=status, errors=errors, title=title)
 
 
 def quoted_as_code(text: str) -> Markup:

@@ -148,8 +148,9 @@ def build_work(web: Web) -> APIRouter:
         history = []
         try:
             history = await web.backend.get(session, "notifications", f"/api/cases/{case_id}/notifications")
-        except Refused:
-            pass
+        except Refused as exc:
+            if exc.status in (401, 403):  # another unit's case, or a role the risk is not shown to: said, not hidden
+                raise
         alerts = [h for h in history if h["template"] == "risk_escalated"]
         return web.render(request, "_alerted.html", session, case_id=case_id, alerts=alerts)
 

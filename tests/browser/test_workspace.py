@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 from kontakt.client import personnummer
 from services.chassis.clock import STOCKHOLM
 from tests.browser.conftest import Workspace, axe_violations
+from tests.unit.intake.helpers import PDF  # a readable one-page PDF: intake keeps only such, made inert
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
 # `KONTAKT_SCREENSHOT_DIR=docs/screenshots` refreshes the committed pictures; otherwise they go to a temporary
@@ -72,7 +73,7 @@ def test_paper_referral_is_registered_with_its_written_date_and_shown_at_risk(ch
     today = datetime.now(STOCKHOLM).date()  # the services' day, whatever the machine's time zone
     pnr = personnummer(date(today.year - 10, 4, 3), random.Random(3), female=True)
     page.get_by_label("Skannad remiss").set_input_files(
-        files=[{"name": "remiss.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% school referral\n%%EOF\n"}])
+        files=[{"name": "remiss.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.get_by_label("Datum på remissen").fill((today - timedelta(days=2)).isoformat())
     page.get_by_label("Ankomstdatum").fill(today.isoformat())
     page.get_by_label("Barnets personnummer").fill("20100101-0000")  # checksum wrong: the service says so
@@ -83,7 +84,7 @@ def test_paper_referral_is_registered_with_its_written_date_and_shown_at_risk(ch
     check_screen(page, "paper-referral-errors")
 
     page.get_by_label("Skannad remiss").set_input_files(
-        files=[{"name": "remiss.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% school referral\n%%EOF\n"}])
+        files=[{"name": "remiss.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.get_by_label("Barnets personnummer").fill(pnr)
     page.get_by_role("button", name="Registrera").click()
     expect(page.get_by_text("Ärendet är öppnat.")).to_be_visible()

@@ -18,6 +18,7 @@ from services.booking.use_cases import changes, holds, placement
 from services.chassis.auth import OWN_UNIT, Staff, acts_for, require, require_unit
 from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -46,7 +47,7 @@ def book_held(rt: ServiceRuntime, ref: Reference, staff: Staff, hold_token: str,
 
 
 @router.get("/cases/{case_id}/offers", summary="The earliest suitable times at the decided level, nearest first.")
-def offers(case_id: str, rt: Runtime, deps: BookingDeps,
+def offers(case_id: Ident, rt: Runtime, deps: BookingDeps,
            limit: int = Query(5, ge=1, le=50, description="How many times to offer."),
            staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
     with rt.db.uow() as uow:
@@ -67,7 +68,7 @@ def hold(body: HoldIn, rt: Runtime, deps: BookingDeps, staff: Staff = require(*B
 
 
 @router.post("/holds/{hold_token}/confirm", status_code=201, summary="Book the held time.")
-def confirm(hold_token: str, rt: Runtime, deps: BookingDeps, body: ConfirmIn | None = None,
+def confirm(hold_token: Ident, rt: Runtime, deps: BookingDeps, body: ConfirmIn | None = None,
             staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
     return book_held(rt, deps.ref, staff, hold_token, bool(body and body.patient_chosen_wait),
                      body.slot_id if body else None)
@@ -75,7 +76,7 @@ def confirm(hold_token: str, rt: Runtime, deps: BookingDeps, body: ConfirmIn | N
 
 @router.post("/appointments/{appointment_id}/rebook", status_code=201,
              summary="Move a booked appointment to a held new time: one transaction, one fact, one message.")
-def rebook(appointment_id: str, body: RebookIn, rt: Runtime, deps: BookingDeps,
+def rebook(appointment_id: Ident, body: RebookIn, rt: Runtime, deps: BookingDeps,
            staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
     with rt.db.uow() as uow:
         appt, case = changes.rebook(uow, deps.ref, appointment_id, body, rt.clock.now())
@@ -101,7 +102,7 @@ def _change(rt: ServiceRuntime, staff: Staff, appointment_id: str, action: str,
 
 @router.post("/appointments/{appointment_id}/cancel", summary="Cancel (by the family or the unit).",
              openapi_extra=OWN_UNIT)
-def cancel(appointment_id: str, body: CancelIn, rt: Runtime, deps: BookingDeps,
+def cancel(appointment_id: Ident, body: CancelIn, rt: Runtime, deps: BookingDeps,
            staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
     now = rt.clock.now()
     return _change(rt, staff, appointment_id, "cancel",
@@ -109,20 +110,20 @@ def cancel(appointment_id: str, body: CancelIn, rt: Runtime, deps: BookingDeps,
 
 
 @router.post("/appointments/{appointment_id}/attended", summary="The child came.", openapi_extra=OWN_UNIT)
-def attended(appointment_id: str, rt: Runtime, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
+def attended(appointment_id: Ident, rt: Runtime, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
     now = rt.clock.now()
     return _change(rt, staff, appointment_id, "attended", lambda uow, appt: booked.mark(uow, appt, "attended", now))
 
 
 @router.post("/appointments/{appointment_id}/no-show", summary="The child did not come.", openapi_extra=OWN_UNIT)
-def no_show(appointment_id: str, rt: Runtime, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
+def no_show(appointment_id: Ident, rt: Runtime, staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
     now = rt.clock.now()
     return _change(rt, staff, appointment_id, "no-show", lambda uow, appt: booked.mark(uow, appt, "no-show", now))
 
 
 @router.get("/cases/{case_id}/appointments", openapi_extra=OWN_UNIT,
             summary="The case's appointments (audited). A scheduler or unit head sees those at their own unit.")
-def appointments(case_id: str, rt: Runtime,
+def appointments(case_id: Ident, rt: Runtime,
                  staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> list[dict[str, Any]]:
     with rt.db.uow() as uow:
         rows = store.case_appointments(uow.session, case_id)

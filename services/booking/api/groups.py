@@ -13,6 +13,7 @@ from services.booking.domain.schedule import known_unit
 from services.booking.forms import EvaluationIn, GroupIn, SeatIn
 from services.booking.use_cases import parent_groups
 from services.chassis.auth import OWN_UNIT, Staff, county_wide, require, require_unit
+from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -29,7 +30,7 @@ def create_group(body: GroupIn, rt: Runtime, deps: BookingDeps, staff: Staff = r
 
 @router.get("/groups", summary="Parent groups with free seats.",
             openapi_extra=county_wide("the county's course catalogue with free seats; no child in it"))
-def groups(rt: Runtime, course_kind: str | None = None,
+def groups(rt: Runtime, course_kind: Ident | None = None,
                 staff: Staff = require(*BOOKERS, "scheduler")) -> list[dict[str, Any]]:
     with rt.db.uow() as uow:
         rows = store.open_groups(uow.session, rt.clock.now().date())
@@ -38,7 +39,7 @@ def groups(rt: Runtime, course_kind: str | None = None,
 
 
 @router.post("/groups/{group_id}/seats", status_code=201, summary="Book parents (and their child) into a group.")
-def seat(group_id: str, body: SeatIn, rt: Runtime, deps: BookingDeps,
+def seat(group_id: Ident, body: SeatIn, rt: Runtime, deps: BookingDeps,
          staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
     with rt.db.uow() as uow:
         case = parent_groups.book_seat(uow, deps.ref, group_id, body, rt.clock.now())
@@ -49,7 +50,7 @@ def seat(group_id: str, body: SeatIn, rt: Runtime, deps: BookingDeps,
 
 @router.post("/groups/{group_id}/seats/{case_id}/drop-out", summary="The family left the group.",
              openapi_extra=OWN_UNIT)
-def drop_out(group_id: str, case_id: str, rt: Runtime,
+def drop_out(group_id: Ident, case_id: Ident, rt: Runtime,
              staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
     with rt.db.uow() as uow:
         require_unit(staff, parent_groups.known_group(uow, group_id).unit_id)
@@ -62,7 +63,7 @@ def drop_out(group_id: str, case_id: str, rt: Runtime,
 
 @router.post("/groups/{group_id}/seats/{case_id}/evaluation", status_code=201,
              summary="The parents' answers on the four evaluation scales (once per family).", openapi_extra=OWN_UNIT)
-def evaluation(group_id: str, case_id: str, body: EvaluationIn, rt: Runtime,
+def evaluation(group_id: Ident, case_id: Ident, body: EvaluationIn, rt: Runtime,
                staff: Staff = require("clinician", *SCHEDULERS)) -> dict[str, str]:
     with rt.db.uow() as uow:
         require_unit(staff, parent_groups.known_group(uow, group_id).unit_id)

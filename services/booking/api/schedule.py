@@ -22,6 +22,7 @@ from services.chassis.clock import STOCKHOLM
 from services.chassis.limits import LIMIT_KEY
 from services.chassis.refusal import Refused
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -40,7 +41,7 @@ def units(deps: BookingDeps,
 
 @router.post("/units/{unit_id}/slots", status_code=201, summary="Open a bookable time (a waiting child may get it).",
              openapi_extra=OWN_UNIT)
-def create_slot(unit_id: str, body: SlotIn, rt: Runtime, deps: BookingDeps,
+def create_slot(unit_id: Ident, body: SlotIn, rt: Runtime, deps: BookingDeps,
                 staff: Staff = require(*SCHEDULERS)) -> dict[str, Any]:
     unit = known_unit(deps.ref, unit_id)
     require_unit(staff, unit_id)
@@ -53,7 +54,7 @@ def create_slot(unit_id: str, body: SlotIn, rt: Runtime, deps: BookingDeps,
 
 @router.get("/units/{unit_id}/slots", summary="The unit's times in a period (a scheduler's week view).",
             openapi_extra=OWN_UNIT)
-def list_slots(unit_id: str, rt: Runtime, deps: BookingDeps, from_date: date | None = None,
+def list_slots(unit_id: Ident, rt: Runtime, deps: BookingDeps, from_date: date | None = None,
                days: int = Query(7, ge=1, le=31), staff: Staff = require(*SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
     known_unit(deps.ref, unit_id)
     require_unit(staff, unit_id)
@@ -73,7 +74,7 @@ def _import(rt: ServiceRuntime, deps: Deps, unit: Unit, rows: list[Row], bad: li
     return created
 
 
-async def import_calendar(unit_id: str, rt: Runtime, deps: BookingDeps, calendar: UploadFile = File(...),
+async def import_calendar(unit_id: Ident, rt: Runtime, deps: BookingDeps, calendar: UploadFile = File(...),
                           staff: Staff = require(*SCHEDULERS)) -> dict[str, int]:
     unit = known_unit(deps.ref, unit_id)
     require_unit(staff, unit_id)

@@ -25,6 +25,7 @@ from services.booking.forms import CASE_ID, StageDecidedIn, StageExcludedIn, Sta
 from services.booking.use_cases.stages import report_stage
 from services.chassis.auth import OWN_UNIT, Staff, require, require_unit
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api/bup", tags=["bup stages"])
 StageEvent = BupStageDecided | BupStageWaitExcluded | BupStageStarted
@@ -41,7 +42,7 @@ def _publish(rt: ServiceRuntime, staff: Staff, case_id: str, event: StageEvent, 
 
 @router.post("/cases/{case_id}/stages/{stage}/decided", status_code=201, openapi_extra=OWN_UNIT,
              summary="The unit decided on an in-depth investigation or treatment: the stage's wait starts.")
-def decided(stage: str, body: StageDecidedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
+def decided(stage: Ident, body: StageDecidedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
             staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
     ev = BupStageDecided.new(case_id=case_id, occurred_at=rt.clock.now(), payload=BupStageDecidedPayload(
         stage=checked_stage(stage), unit_id=body.unit_id, decided_at=body.decided_at))
@@ -50,7 +51,7 @@ def decided(stage: str, body: StageDecidedIn, rt: Runtime, case_id: str = Path(p
 
 @router.post("/cases/{case_id}/stages/{stage}/excluded", status_code=201, openapi_extra=OWN_UNIT,
              summary="The stage's wait is excluded from the within-limit share (PvV, MoV, SoV) and counted apart.")
-def excluded(stage: str, body: StageExcludedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
+def excluded(stage: Ident, body: StageExcludedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
              staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
     ev = BupStageWaitExcluded.new(case_id=case_id, occurred_at=rt.clock.now(), payload=BupStageWaitExcludedPayload(
         stage=checked_stage(stage), unit_id=body.unit_id, code=body.code, at=body.at))
@@ -59,7 +60,7 @@ def excluded(stage: str, body: StageExcludedIn, rt: Runtime, case_id: str = Path
 
 @router.post("/cases/{case_id}/stages/{stage}/started", status_code=201, openapi_extra=OWN_UNIT,
              summary="The in-depth investigation or treatment started: the stage's wait ends.")
-def started(stage: str, body: StageStartedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
+def started(stage: Ident, body: StageStartedIn, rt: Runtime, case_id: str = Path(pattern=CASE_ID),
             staff: Staff = require(*UNIT_STAFF)) -> dict[str, str]:
     enforce(why_not_started(body.decided_at, body.started_at))
     ev = BupStageStarted.new(case_id=case_id, occurred_at=rt.clock.now(), payload=BupStageStartedPayload(

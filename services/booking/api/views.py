@@ -12,6 +12,7 @@ from services.booking.deps import BookingDeps, Runtime
 from services.booking.domain.schedule import free_by_week
 from services.booking.domain.waiting import listed_for
 from services.chassis.auth import OWN_UNIT, Staff, acts_for, county_wide, require, require_unit
+from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["booking"])
 @router.get("/waiting-list", openapi_extra=OWN_UNIT,
             summary="Cases waiting for a time, in clock order (audited, a row per child). A scheduler or unit head "
                     "sees their own unit's list (`unit_id` defaults to it).")
-def waiting(rt: Runtime, unit_id: str | None = None,
+def waiting(rt: Runtime, unit_id: Ident | None = None,
             staff: Staff = require(*BOOKERS, *SCHEDULERS, "kc_head")) -> list[dict[str, Any]]:
     if unit_id is None and not acts_for(staff, None):
         unit_id = staff.unit

@@ -64,13 +64,16 @@ def check_consent(given: bool, by: str | None, how: str | None, on: date | None,
         raise Refused(*refusals)
 
 
-def status_of(case_status: str, assessed_at: datetime | None, passed_on_at: datetime | None) -> SchoolStatus:
-    """What the school may know: where the referral is, never what was found or decided."""
+def status_of(submitted_at: datetime, case_status: str, assessed_at: datetime | None,
+              passed_on_at: datetime | None) -> SchoolStatus:
+    """What the school may know of ITS referral: where it is, never what was found or decided. A referral linked
+    to a case already open counts only what happened on or after its own arrival: an assessment the case had from
+    a guardian's call before it is no news of this referral."""
     if case_status == "closed":
-        return "closed"
-    if passed_on_at is not None:
+        return "closed"  # a referral is linked only to an open case, so the closing came after it
+    if passed_on_at is not None and passed_on_at >= submitted_at:
         return "passed_on"
-    if assessed_at is not None:
+    if assessed_at is not None and assessed_at >= submitted_at:
         return "assessed"
     return "received"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect, update
+from sqlalchemy import String, cast, insert, inspect, update
 from sqlmodel import Session, col, select
 
 from services.intake.store.tables import (
@@ -113,3 +113,11 @@ def submissions_since(s: Session, sender_ref: str, since: datetime) -> int:
     q = select(SchoolReferralRow.referral_id).where(col(SchoolReferralRow.sender_ref) == sender_ref,
                                                     col(SchoolReferralRow.submitted_at) >= since)
     return len(list(s.exec(q)))
+
+
+def children_of_document(s: Session, sha256: str) -> list[tuple[str, str]]:
+    """(case id, patient ref) of every case a stored document came in with: a paper scan or a school's attachment."""
+    paper = select(ContactRow.case_id).where(col(ContactRow.document_sha256) == sha256)
+    school = select(SchoolReferralRow.case_id).where(cast(col(SchoolReferralRow.attachments), String).contains(sha256))
+    q = select(CaseRow.case_id, CaseRow.patient_ref).where(col(CaseRow.case_id).in_(paper.union(school)))
+    return [(case_id, ref) for case_id, ref in s.exec(q)]

@@ -15,7 +15,7 @@ from services.intake.domain.idempotency import natural_key, request_hash
 from services.intake.domain.scans import check_scan
 from services.intake.domain.telephony import call_reached, call_source, call_started, channel_of_line
 from services.intake.forms import ChildIn, FromCallForm, PaperForm, ReferralForm
-from services.intake.store.queries import call_steps
+from services.intake.store.queries import call_steps, children_of_document
 from services.intake.store.tables import DocumentRow
 from services.intake.use_cases.contacts import child, not_future, seal, submit
 from services.intake.use_cases.idempotency import Answer
@@ -90,9 +90,14 @@ def from_call(deps: Deps, form: FromCallForm, staff: Staff, key: str | None) -> 
 
 
 def read_document(deps: Deps, sha256: str, staff: Staff) -> bytes:
-    """A stored scan, audited whether found or not."""
+    """A stored scan or school attachment, audited whether found or not: a row per child it came in for."""
     data = deps.docs.get(sha256) if len(sha256) == 64 and sha256.isalnum() else None
-    deps.audit.record(staff, "read-document", detail=sha256[:64], outcome="ok" if data else "not_found")
+    children: list[tuple[str, str]] = []
+    if data is not None:
+        with Session(deps.db.engine) as s:
+            children = children_of_document(s, sha256)
+    deps.audit.children(staff, "read-document", [(case, ref) for case, ref in children], detail=sha256[:64],
+                        outcome="ok" if data else "not_found")
     if data is None:
         raise Refused(Refusal("sha256", "not_found", "Dokumentet finns inte.", "No such document.", 404))
     return data

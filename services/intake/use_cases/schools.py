@@ -117,10 +117,11 @@ def for_school(deps: Deps, staff: Staff) -> dict[str, Any]:
     school = school_of(deps, staff)
     with Session(deps.db.engine) as s:
         rows = school_referrals_of(s, school.id)
-    deps.audit.record(staff, "read-school-referrals", detail=f"{school.id}: {len(rows)}")
+    deps.audit.children(staff, "read-school-referrals", [(c.case_id, c.patient_ref) for _, c in rows],
+                        detail=f"{school.id}: {len(rows)}")  # a row per child whose status the school saw
     return {"school": school.model_dump(), "referrals": [
         {"referral_id": r.referral_id, "submitted_at": r.submitted_at.isoformat(), "sent_by_me":
-         r.sender_ref == staff.subject, "status": status_of(c.status, c.assessed_at, c.passed_on_at)}
+         r.sender_ref == staff.subject, "status": status_of(r.submitted_at, c.status, c.assessed_at, c.passed_on_at)}
         for r, c in rows]}
 
 

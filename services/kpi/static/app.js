@@ -31,10 +31,13 @@ function needSignIn(why) {
   statusLine.textContent = "";
 }
 
-function token() {
+// The page never keeps the token: one given in the address (#token=...) is handed to the server once, which
+// holds it in an HttpOnly cookie sent with every API call; the address is cleaned first. No browser storage.
+async function signInFromAddress() {
   const m = location.hash.match(/token=([^&]+)/);
-  if (m) { sessionStorage.setItem("kpi-token", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
-  return sessionStorage.getItem("kpi-token");
+  if (!m) return;
+  history.replaceState(null, "", location.pathname);
+  await fetch("/dashboard/session", {method: "POST", body: new URLSearchParams({token: decodeURIComponent(m[1])})});
 }
 
 // The requests of the latest filter change: a newer change aborts them, so a slow stale answer never
@@ -43,7 +46,7 @@ let current = new AbortController();
 
 async function api(path, params = {}, signal = current.signal) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
-  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}, signal});
+  const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {signal});
   if (signal.aborted) throw new DOMException("superseded", "AbortError");
   if (r.status === 401 || r.status === 403) { needSignIn(r.status); throw new DOMException("signed out", "AbortError"); }
   if (!r.ok) {
@@ -277,15 +280,10 @@ async function refresh() {
 }
 
 async function start() {
-  document.getElementById("login-form").onsubmit = (ev) => {
-    ev.preventDefault(); sessionStorage.setItem("kpi-token", document.getElementById("token").value);
-    document.getElementById("login").hidden = true; form.hidden = false; document.querySelector("main").hidden = false;
-    init();
-  };
   document.getElementById("print").onclick = () => window.print();
   WORDS = await fetch("/dashboard/labels.json").then(r => r.json()).catch(() => WORDS);
-  if (!token()) { needSignIn("none"); return; }
-  await init();
+  await signInFromAddress();
+  await init();  // without a session cookie the first call answers 401 and the sign-in form shows
 }
 
 async function init() {

@@ -39,3 +39,10 @@ def visible(item: StreamItem, role: str, unit: str | None, policy: StreamPolicy)
     if role in kind.restricted_roles:
         data.update(item.restricted)
     return data
+
+
+def message_visible(trigger_type: str, role: str, policy: StreamPolicy) -> bool:
+    """Whether a role may see a message in a case's history: one caused by an event that carries health details
+    (e.g. RiskEscalated: who was alerted about a child at risk) only to the roles the stream shows that event to."""
+    kind = policy.kinds.get(trigger_type)
+    return kind is None or not kind.restricted_roles or role in kind.roles

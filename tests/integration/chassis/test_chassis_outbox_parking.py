@@ -76,12 +76,14 @@ async def test_row_the_broker_refuses_for_good_is_parked_other_cases_flow_and_it
                                   headers={"Authorization": f"Bearer {issuer.token('ops')}"})).json()["parked"]
             refused = await c.get("/ops/outbox/parked",
                                   headers={"Authorization": f"Bearer {issuer.token('clinician')}"})
-            health = await c.get("/health/pipeline")
+            public = await c.get("/health/pipeline")  # a load balancer's view: the status and nothing else
+            health = await c.get("/health/pipeline", headers={"Authorization": f"Bearer {issuer.token('ops')}"})
             ready = await c.get("/health/ready")
             metrics = (await c.get("/metrics")).text
         assert [p["event_id"] for p in listed] == [str(stuck.event_id)] and listed[0]["bytes"] > 400_000
         assert refused.status_code == 403
         # health tells the truth: the service serves (ready) but its pipeline is degraded, with the reason
+        assert public.status_code == 503 and public.json() == {"status": "degraded"}
         assert health.status_code == 503 and health.json()["status"] == "degraded"
         assert any(r.startswith("outbox_parked: 1") for r in health.json()["reasons"])
         assert ready.status_code == 200 and ready.json()["pipeline"] == "degraded"

@@ -15,9 +15,10 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.broker
 
 
-async def _pipeline(app) -> httpx.Response:  # type: ignore[no-untyped-def]
+async def _pipeline(app, issuer) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """As ops see it: the reasons, lag and outbox counts come only with an ops token."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as c:
-        return await c.get("/health/pipeline")
+        return await c.get("/health/pipeline", headers={"Authorization": f"Bearer {issuer.token('ops')}"})
 
 
 async def _metrics(app) -> str:  # type: ignore[no-untyped-def]
@@ -25,16 +26,16 @@ async def _metrics(app) -> str:  # type: ignore[no-untyped-def]
         return (await c.get("/metrics")).text
 
 
-async def test_rows_that_wait_and_do_not_move_make_the_pipeline_degraded(probe_settings) -> None:  # type: ignore[no-untyped-def]
+async def test_rows_that_wait_and_do_not_move_make_the_pipeline_degraded(probe_settings, issuer) -> None:  # type: ignore[no-untyped-def]
     # no relay runs (the service never started): rows are written and nothing sends them
     rt = build(probe_settings(relay_stall_after_s=0.2, outbox_max_age_s=0.2))
     rt.migrate()
-    assert (await _pipeline(rt.app)).status_code == 200
+    assert (await _pipeline(rt.app, issuer)).status_code == 200
     with rt.db.uow() as uow:
         uow.publish(closed(), closed(), closed())
         uow.commit()
     await asyncio.sleep(0.4)
-    r = await _pipeline(rt.app)
+    r = await _pipeline(rt.app, issuer)
     reasons = r.json()["reasons"]
     assert r.status_code == 503 and r.json()["outbox"]["waiting"] == 3
     assert any(x.startswith("relay_stalled: 3 rows wait") for x in reasons), reasons
@@ -48,7 +49,7 @@ async def test_rows_that_wait_and_do_not_move_make_the_pipeline_degraded(probe_s
 
 
 async def test_consumer_behind_without_progress_then_dead_letters_show_then_it_flows_again(
-        probe_settings, kafka_bootstrap: str, unique: str) -> None:  # type: ignore[no-untyped-def]
+        probe_settings, kafka_bootstrap: str, unique: str, issuer) -> None:  # type: ignore[no-untyped-def]
     rt = build(probe_settings(consumer_no_progress_after_s=0.5, dead_letter_window_s=8.0))
     group = rt.consumers.groups[0]
     slow = closed()
@@ -62,7 +63,7 @@ async def test_consumer_behind_without_progress_then_dead_letters_show_then_it_f
                           (after.model_dump_json().encode(), slow.case_id.encode(), []))  # type: ignore[union-attr]
 
             async def stuck() -> httpx.Response | None:
-                r = await _pipeline(rt.app)
+                r = await _pipeline(rt.app, issuer)
                 return r if any(x.startswith(f"consumer_stuck: {group}") for x in r.json()["reasons"]) else None
 
             deadline = asyncio.get_running_loop().time() + 30
@@ -81,11 +82,11 @@ async def test_consumer_behind_without_progress_then_dead_letters_show_then_it_f
             before = rt.consumers.stats.dead_lettered[group]  # the shared topic may hold others' poison too
             await produce(kafka_bootstrap, (b'{"not": "an event"', slow.case_id.encode(), []))  # type: ignore[union-attr]
             await wait_until(lambda: rt.consumers.stats.dead_lettered[group] > before, interval=0.02)
-            reasons = (await _pipeline(rt.app)).json()["reasons"]
+            reasons = (await _pipeline(rt.app, issuer)).json()["reasons"]
             assert any(x.startswith(f"dead_letters: {group}") for x in reasons), reasons
             deadline = asyncio.get_running_loop().time() + 30
             while asyncio.get_running_loop().time() < deadline:  # the window passes: flowing again
-                if (r := await _pipeline(rt.app)).status_code == 200:
+                if (r := await _pipeline(rt.app, issuer)).status_code == 200:
                     break
                 await asyncio.sleep(0.2)
             assert r.status_code == 200, r.text

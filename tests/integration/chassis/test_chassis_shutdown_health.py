@@ -97,7 +97,7 @@ async def test_sigterm_mid_handler_finishes_and_commits_the_message_and_a_restar
 
 
 async def test_readiness_reports_a_consumer_stuck_in_a_handler_and_recovers(
-        probe_settings, kafka_bootstrap: str) -> None:  # type: ignore[no-untyped-def]
+        probe_settings, kafka_bootstrap: str, issuer) -> None:  # type: ignore[no-untyped-def]
     rt = build(probe_settings(stall_after_s=0.3))
     stuck = closed()
     SLOW[stuck.case_id] = 2.0  # type: ignore[index]
@@ -108,9 +108,11 @@ async def test_readiness_reports_a_consumer_stuck_in_a_handler_and_recovers(
             await produce(kafka_bootstrap, (stuck.model_dump_json().encode(), stuck.case_id.encode(), []))  # type: ignore[union-attr]
             await wait_until(lambda: stuck.case_id in STARTED)
             await wait_until(lambda: not rt.readiness()[0], interval=0.05)  # stuck longer than stall_after_s
-            response = await client.get("/health/ready")
+            response = await client.get("/health/ready", headers={"Authorization": f"Bearer {issuer.token('ops')}"})
             assert response.status_code == 503
-            assert response.json()["stalled_consumers"] == [rt.consumers.groups[0]]
+            assert response.json()["stalled_consumers"] == [rt.consumers.groups[0]]  # group names: to ops only
+            public = await client.get("/health/ready")
+            assert public.status_code == 503 and "stalled_consumers" not in public.json()
             assert (await client.get("/health/live")).status_code == 200  # alive, only not ready
             await wait_until(lambda: applied(rt, stuck.case_id) == 1)  # type: ignore[arg-type]
             assert (await client.get("/health/ready")).status_code == 200

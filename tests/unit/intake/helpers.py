@@ -1,10 +1,12 @@
 """Test data for intake: valid identity numbers, FHIR bundles, forms, scans; reading the outbox."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from typing import Any
 
+from pypdf import PdfWriter
 from sqlmodel import Session, select
 
 from contracts.registry import parse_event
@@ -44,7 +46,16 @@ def paper_form(identity: str, written: str = "2023-03-06", arrived: str = "2023-
             "reason_codes": ["school_absence"], **extra}
 
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+def _one_page_pdf() -> bytes:
+    """A one-page PDF as pypdf writes it: intake keeps an uploaded PDF as made inert, and this one already is."""
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+PDF = _one_page_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 

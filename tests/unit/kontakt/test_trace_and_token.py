@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from kontakt.cli import app
 from kontakt.system import System
 from kontakt.traces import load_case_spans, render, slowest_hop
-from services.chassis.auth import ROLES
+from services.chassis.auth import ROLES, TokenVerifier
+from services.chassis.issuer import LocalIssuer
 from services.chassis.telemetry import JsonLinesSpanExporter
 from services.chassis.tracing import in_case_trace
 
@@ -87,8 +88,23 @@ def test_an_unknown_case_says_so_and_fails(tmp_path: Path) -> None:
 
 
 def test_token_refuses_a_role_that_does_not_exist_and_lists_the_valid_ones(tmp_path: Path) -> None:
+    LocalIssuer(tmp_path / "keys")  # the running system's key, as `kontakt up` makes it
     result = CliRunner().invoke(app, ["token", "nurse", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "Unknown role 'nurse'" in result.output and ", ".join(ROLES) in result.output
     ok = CliRunner().invoke(app, ["token", "clinician", "--data-dir", str(tmp_path)])
     assert ok.exit_code == 0 and ok.output.count(".") == 2  # a JWT
+
+
+def test_token_refuses_to_mint_with_a_key_no_running_system_trusts(tmp_path: Path) -> None:
+    nowhere = CliRunner().invoke(app, ["token", "clinician", "--data-dir", str(tmp_path / "no-system")])
+    assert nowhere.exit_code == 2 and "No issuer key" in nowhere.output and "Ingen utfärdarnyckel" in nowhere.output
+    assert not (tmp_path / "no-system" / "keys").exists()  # no key pair made up on the spot
+    running = LocalIssuer(tmp_path / "keys")
+    other = tmp_path / "keys" / "issuer.pem"
+    ok = CliRunner().invoke(app, ["token", "clinician", "--data-dir", str(tmp_path)])
+    verifier = TokenVerifier(running.issuer, running.audience, jwks_file=running.jwks_file)
+    assert ok.exit_code == 0 and verifier.verify(ok.output.strip()).role == "clinician"
+    other.write_bytes(LocalIssuer(tmp_path / "elsewhere").key_dir.joinpath("issuer.pem").read_bytes())  # swapped key
+    swapped = CliRunner().invoke(app, ["token", "clinician", "--data-dir", str(tmp_path)])
+    assert swapped.exit_code == 2 and "not in" in swapped.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
@@ -15,6 +14,7 @@ from services.chassis.db import make_engine
 from services.workspace.app import build
 from services.workspace.sessions import Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
+from tests.unit.workspace.browserlike import browser_like
 
 STAFF = Staff("S-1", "scheduler", "hc-ersboda", False)
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.secret-payload.signature"
@@ -102,7 +102,7 @@ def test_language_and_renewed_tokens_are_kept(tmp_path: Path, key: str) -> None:
 
 async def signed_in_cookie(settings: WorkspaceSettings) -> str:
     app = build(settings)[1]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app, base_url="https://localhost") as c:  # a Secure cookie comes back over https only
         r = await c.post("/signin", data={"role": "clinician", "unit": "", "lang": "sv"})
     assert r.status_code == 303
     return r.headers["set-cookie"]

@@ -14,6 +14,7 @@ from services.workspace.app import build
 from services.workspace.backend import errors_of
 from services.workspace.events import _wanted
 from services.workspace.settings import WorkspaceSettings
+from tests.unit.workspace.browserlike import browser_like
 
 
 def closed_port() -> int:
@@ -31,7 +32,7 @@ def app(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def client(app) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws")
+    return browser_like(app)
 
 
 @asynccontextmanager
@@ -118,7 +119,7 @@ async def test_not_ready_while_the_browser_assets_are_missing(tmp_path: Path) ->
 
 async def test_the_language_switch_changes_the_pages_and_stays_in_the_session(app) -> None:  # type: ignore[no-untyped-def]
     async with signed_in(app, "scheduler", unit="hc-teg") as c:
-        r = await c.post("/lang", headers={"referer": "http://ws/no-personal-data"})
+        r = await c.post("/lang", headers={"referer": "http://localhost/no-personal-data"})
         assert r.status_code == 303
         page = await c.get("/meeting")
     assert '<html lang="en">' in page.text and "Sign out" in page.text

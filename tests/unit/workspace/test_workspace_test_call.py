@@ -16,6 +16,7 @@ from services.workspace.app import build
 from services.workspace.sessions import COOKIE
 from services.workspace.settings import WorkspaceSettings
 from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.workspace.browserlike import browser_like
 
 LABEL_SV, LABEL_EN = "Testsamtal (inbyggd standardmiljö)", "Test call (embedded default)"
 
@@ -40,7 +41,7 @@ def workspace(tmp_path: Path, intake: Intake | None, local_signin: bool):  # typ
 async def test_the_button_rings_a_call_for_the_signed_in_person_and_fills_in_the_call(
         tmp_path: Path, intake: Intake) -> None:
     app = workspace(tmp_path, intake, local_signin=True)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         assert (await c.post("/signin", data={"role": "clinician", "unit": "", "lang": "sv"})).status_code == 303
         page = await c.get("/queue")
         assert LABEL_SV in page.text and 'action="/calls/test"' in page.text
@@ -63,8 +64,7 @@ async def test_the_button_and_its_route_exist_only_on_the_embedded_default(tmp_p
     app = workspace(tmp_path, None, local_signin=False)  # production: signed in through the region's OIDC
     staff = Staff("S-OIDC-1", "clinician", None, True)
     session = app.state.web.sessions.open(LocalIssuer(tmp_path / "keys").token("clinician"), staff)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws",
-                                 cookies={COOKIE: session.sid}) as c:
+    async with browser_like(app, cookies={COOKIE: session.sid}) as c:
         page = await c.get("/queue")
         assert page.status_code == 200 and "Inkommande samtal" in page.text
         assert LABEL_SV not in page.text and "/calls/test" not in page.text
