@@ -64,6 +64,11 @@ class CallbackMade(_Telephony):
     event_type: Literal["CallbackMade"] = F("Event name.", "CallbackMade")
 
 
+class CallEnded(_Telephony):
+    """The conversation of an answered (or called-back) call ended: with the answer, its handling time."""
+    event_type: Literal["CallEnded"] = F("Event name.", "CallEnded")
+
+
 class ReferralReceivedPayload(Payload):
     channel: Channel = F("Way in: phone, EDI referral, paper referral, collaboration partner, or the schools' digital "
                          "referral form (school_form: the clock starts at submission).", "edi")
@@ -208,6 +213,6 @@ class CaseClosed(Event[CaseClosedPayload]):
 
 
 EVENTS: list[type[Event]] = [CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade,
-          ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
+          CallEnded, ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
           MedicalAssessmentRecorded, CaseClosed]
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from contracts.callbacks import CallbackReason
 from contracts.common import ContactDetails, SignpostDestination, Source
 from contracts.intake import Line
 from services.chassis.validation import Email, FreeText, PhoneNumber, PlausibleDatetime
@@ -158,6 +159,42 @@ class CallStepIn(_Form):
     step: Step = Field(examples=["CallAnswered"])
     at: PlausibleDatetime = Field(description="The platform's own timestamp, with time zone.",
                               examples=["2023-03-14T08:02:10+01:00"])
+
+
+class WindowIn(_Form):
+    start: PlausibleDatetime = Field(description="From when the caller can be called, with time zone.",
+                                     examples=["2023-03-14T13:00:00+01:00"])
+    end: PlausibleDatetime = Field(description="Until when, with time zone.", examples=["2023-03-14T16:00:00+01:00"])
+
+
+class CallbackRequestIn(_Form):
+    """A caller who chose a call-back in the queue, or met a full queue, as the call platform reports it."""
+
+    call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
+    line: Line = Field(examples=["public_1177"])
+    reason: CallbackReason = Field(description="chosen: 'ring upp mig' in the queue; queue_full: the queue was full.",
+                                   examples=["queue_full"])
+    at: PlausibleDatetime = Field(description="When the caller asked (the platform's time), with time zone.",
+                                  examples=["2023-03-14T08:02:10+01:00"])
+    number: PhoneNumber = Field(description="The number to ring back (kept in intake, sealed on the bus).",
+                                examples=["+46701740605"])
+    language: Literal["sv", "en"] = Field("sv", description="The language the caller chose in the platform's menu.")
+    window: WindowIn | None = Field(None, description="The window the caller chose, when the platform offers one.")
+
+
+class CallbackOutcomeIn(_Form):
+    outcome: Literal["reached", "not_reached", "cancelled"] = Field(
+        description="reached: the caller answered (the call goes on as a call); not_reached: no answer (the next "
+                    "try is set, or after the last the family is asked to call); cancelled: the caller does not "
+                    "want the call-back any more.", examples=["reached"])
+
+
+class StaffingIn(_Form):
+    """The call platform's count of agents signed in to the contact centre's queue."""
+
+    at: PlausibleDatetime = Field(description="When the count held (the platform's time).",
+                                  examples=["2023-03-14T08:00:00+01:00"])
+    agents_signed_in: int = Field(ge=0, le=500, description="Agents signed in to the queue.", examples=[4])
 
 
 class AdviceIn(_Form):

@@ -21,6 +21,8 @@ class IntakeSettings(ServiceSettings):
     school_max_attachment_bytes: int = Field(5 * 1024 * 1024, ge=1, description="Largest PDF attachment (bytes).")
     school_attempts_per_10min: int = Field(20, ge=1, description="Form submissions (accepted or not) one sender "
                                                                  "may make in 10 minutes.")
+    callback_policy_file: Path | None = Field(None, description="Call-back policy; default "
+                                                                "services/intake/data/callback_policy.yaml.")
     school_submissions_per_day: int = Field(30, ge=1, description="Accepted school referrals per sender per day.")
 
     def resolved_documents_dir(self) -> Path:

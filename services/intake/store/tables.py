@@ -8,8 +8,10 @@ from sqlalchemy import JSON, Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
+from contracts.callbacks import CallbackReason
 from contracts.common import Channel, Source
 from contracts.intake import Line
+from services.intake.domain.callbacks import CallbackStatus
 from services.intake.domain.cases import ClosedReason
 from services.intake.domain.child import TriageHint
 from services.intake.domain.telephony import Step
@@ -91,6 +93,45 @@ class CallStepRow(IntakeBase, table=True):
     at: datetime
     received_at: datetime
     event_id: str = Field(max_length=36)
+
+
+class CallbackRow(IntakeBase, table=True):
+    """A promised call-back. The caller's number is kept here (intake's own database) until the call-back ends,
+    for the staff member who takes it; on the bus it is only ever sealed."""
+
+    __tablename__ = "callbacks"
+    callback_id: str = Field(primary_key=True, max_length=20)
+    call_id: str = Field(max_length=120, unique=True)
+    line: Line = _text(20)
+    reason: CallbackReason = _text(12)
+    requested_at: datetime
+    window_start: datetime = Field(index=True)
+    window_end: datetime
+    same_day: bool
+    chosen_start: datetime | None = None
+    chosen_end: datetime | None = None
+    status: CallbackStatus = _text(12, index=True)
+    tries: int = 0
+    next_try_at: datetime | None = None
+    due_at: datetime = Field(index=True)
+    taken_by: str | None = Field(default=None, max_length=120)
+    taken_at: datetime | None = None
+    number: str | None = Field(default=None, max_length=20)
+    language: str = Field(max_length=5)
+    sealed_contact: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    policy_version: str = Field(max_length=20)
+    ended_at: datetime | None = None
+    created_at: datetime
+
+
+class StaffingRow(IntakeBase, table=True):
+    """The call platform's count of agents signed in to the queue, as it reported it."""
+
+    __tablename__ = "staffing_reports"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    agents_signed_in: int
+    received_at: datetime
 
 
 class DocumentRow(IntakeBase, table=True):
