@@ -13,6 +13,7 @@ from services.workspace.backend import Backend
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
+from services.workspace.callbacks import build_callbacks
 from services.workspace.events import build_events
 from services.workspace.queue import build_queue
 from services.workspace.school import build_school
@@ -93,7 +94,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
+    for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_callbacks(web),
+                   build_work(web),
                    build_booking(web), build_units(web), build_board(web), build_school(web)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform

@@ -28,6 +28,9 @@ class Session:
     # embedded default only: what the phone showed for a test call rung for this person (caller's number, the
     # personnummer given), to fill in the call's form; kept here, never in intake's telephony API or the browser
     test_calls: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the number of a call-back this person took, by call id: for the call-back screen and the call's form;
+    # intake gives it only to whoever takes the call-back, and it never reaches the browser's storage
+    callback_numbers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sees_personal_data(self) -> bool:
