@@ -14,7 +14,8 @@ from contracts.common import SealedContact
 from contracts.envelope import Event, F, P, Payload
 from contracts.intake import TELEPHONY_TOPIC, Line
 
-CallbackReason = Literal["chosen", "queue_full"]
+# self_referral: the contact centre rings back whoever sent "Kontakta oss" (the envelope then carries the case)
+CallbackReason = Literal["chosen", "queue_full", "self_referral"]
 CallbackOutcome = Literal["reached", "not_reached"]
 
 _ID = F("The contact centre's id of the call-back.", "CB-7K3M9Q2XH4TB", pattern=r"^CB-[0-9A-Z]{12}$")
@@ -25,7 +26,8 @@ class CallbackPromisedPayload(Payload):
     callback_id: str = _ID
     call_id: str = _CALL
     line: Line = F("Which number was called.", "public_1177")
-    reason: CallbackReason = F("Why: the caller chose 'ring upp mig' in the queue, or met a full queue.", "queue_full")
+    reason: CallbackReason = F("Why: the caller chose 'ring upp mig' in the queue, met a full queue, or sent the "
+                               "'Kontakta oss' form.", "queue_full")
     requested_at: AwareDatetime = F("When the caller asked (the platform's time).", "2023-03-14T08:02:10+01:00")
     window_start: AwareDatetime = F("Start of the promised window.", "2023-03-14T10:00:00+01:00")
     window_end: AwareDatetime = F("End of the promised window.", "2023-03-14T11:00:00+01:00")

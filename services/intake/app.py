@@ -14,7 +14,8 @@ from services.chassis.runtime import ServiceRuntime
 from services.chassis.subscriptions import register
 from services.intake.api import routers
 from services.intake.api_callbacks import ROUTERS as CALLBACK_ROUTERS
-from services.intake.deps import AttemptWindow, Deps, Limits
+from services.intake.api_self_referrals import router as self_referral_router
+from services.intake.deps import AttemptWindow, Deps, Limits, SelfReferralLimits
 from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.reference import (
@@ -48,12 +49,16 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
                 vault=KeyVault(settings.resolved_keyvault_url(), "intake"),
                 docs=DocumentStore(settings.resolved_documents_dir()), schools=schools, limits=limits,
                 window=AttemptWindow(limits.attempts_per_window, limits.window_s),
-                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, callbacks=callbacks)
+                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, callbacks=callbacks,
+                self_referral=SelfReferralLimits(
+                    AttemptWindow(settings.self_referral_attempts_per_10min, 600.0),
+                    AttemptWindow(settings.self_referral_address_attempts_per_10min, 600.0),
+                    settings.self_referral_per_day, settings.self_referral_address_per_day))
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)
     rt.openapi_models = (PaperForm, SchoolReferralForm)
-    app = rt.create_app([*routers(settings.max_scan_bytes, limits), *CALLBACK_ROUTERS])
+    app = rt.create_app([*routers(settings.max_scan_bytes, limits), *CALLBACK_ROUTERS, self_referral_router])
     app.state.deps = deps
     return rt, app
 

@@ -49,6 +49,16 @@ class AttemptWindow:
 
 
 @dataclass(frozen=True)
+class SelfReferralLimits:
+    """'Kontakta oss': how often one person, and one network address, may send (tried, and accepted per day)."""
+
+    person: AttemptWindow
+    address: AttemptWindow
+    per_person_per_day: int = 3
+    per_address_per_day: int = 20
+
+
+@dataclass(frozen=True)
 class Deps:
     """One service's worth of dependencies; the same object for every request and every message."""
 
@@ -64,3 +74,4 @@ class Deps:
     pseudonym_key: str
     max_scan_bytes: int
     callbacks: CallbackPolicy
+    self_referral: SelfReferralLimits

@@ -25,5 +25,13 @@ class IntakeSettings(ServiceSettings):
                                                                 "services/intake/data/callback_policy.yaml.")
     school_submissions_per_day: int = Field(30, ge=1, description="Accepted school referrals per sender per day.")
 
+    self_referral_attempts_per_10min: int = Field(10, ge=1, description="'Kontakta oss' submissions (accepted or "
+                                                                       "not) one person may make in 10 minutes.")
+    self_referral_address_attempts_per_10min: int = Field(30, ge=1, description="The same from one network "
+                                                                                "address.")
+    self_referral_per_day: int = Field(3, ge=1, description="Accepted 'Kontakta oss' submissions per person per day.")
+    self_referral_address_per_day: int = Field(20, ge=1, description="Accepted submissions per network address "
+                                                                     "per day.")
+
     def resolved_documents_dir(self) -> Path:
         return self.documents_dir or self.data_dir / "intake-documents"

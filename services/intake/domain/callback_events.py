@@ -41,15 +41,16 @@ def promised(f: CallbackFacts, reason: CallbackReason, requested_at: datetime, p
 
 
 def tried(f: CallbackFacts, attempt: int, result: TryResult, staff_ref: str, contact: SealedContact,
-          now: datetime) -> list[Event]:
-    """The try; reached also makes the call's `CallbackMade` step (so it becomes the usual call); the last
-    failed try fails the call-back with the sealed number, for the message asking the family to call."""
+          now: datetime, call_step: bool = True) -> list[Event]:
+    """The try; reached also makes the call's `CallbackMade` step (so it becomes the usual call) unless the
+    call-back is no platform call's (`call_step`); the last failed try fails the call-back with the sealed
+    number, for the message asking the family to call."""
     reached = result.status == "reached"
     events: list[Event] = [CallbackAttempted.new(occurred_at=now, recorded_at=now, payload=CallbackAttemptedPayload(
         callback_id=f.callback_id, call_id=f.call_id, attempt=attempt, at=now,
         outcome="reached" if reached else "not_reached", window_start=f.window.start, window_end=f.window.end,
         next_try_at=result.next_try_at, by_staff_ref=staff_ref))]
-    if reached:
+    if reached and call_step:
         events.append(CallbackMade.new(occurred_at=now, recorded_at=now,
                                        payload=CallPayload(call_id=f.call_id, line=f.line, at=now)))
     if result.status == "failed":

@@ -14,6 +14,7 @@ from contracts.intake import Line
 from services.intake.domain.callbacks import CallbackStatus
 from services.intake.domain.cases import ClosedReason
 from services.intake.domain.child import TriageHint
+from services.intake.domain.self_referral import PreferredTime, SenderRole, Urgency
 from services.intake.domain.telephony import Step
 
 CaseStatus = Literal["open", "closed"]
@@ -52,6 +53,7 @@ class CaseRow(IntakeBase, table=True):
     closed_at: datetime | None = None
     closed_reason: ClosedReason | None = _text(20, default=None)
     sealed_contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    acute_risk_at: datetime | None = None  # a sender's acute-risk answers: the case goes to the top of the queue
 
 
 class OpenCaseRow(IntakeBase, table=True):
@@ -122,6 +124,7 @@ class CallbackRow(IntakeBase, table=True):
     policy_version: str = Field(max_length=20)
     ended_at: datetime | None = None
     created_at: datetime
+    case_id: str | None = Field(default=None, max_length=20)  # a 'Kontakta oss' call-back: the case it rings about
 
 
 class StaffingRow(IntakeBase, table=True):
@@ -167,6 +170,34 @@ class SchoolReferralRow(IntakeBase, table=True):
     consent_on: date
     sender: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     attachments: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class SelfReferralRow(IntakeBase, table=True):
+    """A 'Kontakta oss' submission: who sent it (pseudonymous), what worries them, how to reach them.
+
+    The free text and the phone number stay here, in intake's database; only coded problem areas and risk
+    answers reach the bus. Staff read it on the case, audited per child."""
+
+    __tablename__ = "self_referrals"
+    referral_id: str = Field(primary_key=True, max_length=20)
+    case_id: str = Field(index=True, max_length=20)
+    sender_role: SenderRole = _text(14)
+    sender_ref: str = Field(index=True, max_length=40)  # keyed hash of the sender's identity number
+    address_ref: str | None = Field(default=None, index=True, max_length=40)  # keyed hash of the network address
+    submitted_at: datetime = Field(index=True)
+    linked: bool
+    problem_areas: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    worry: str = Field(max_length=2000)
+    urgency: Urgency = _text(8)
+    risk_signals: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    phone: str = Field(max_length=20)
+    preferred_time: PreferredTime = _text(10)
+    sms_ok: bool
+    language: str = Field(max_length=10)
+    other_language: str | None = Field(default=None, max_length=120)
+    interpreter: bool
+    guardians_may_know: bool | None = None
+    callback_id: str | None = Field(default=None, max_length=20)
 
 
 class IdempotencyRow(IntakeBase, table=True):

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from contracts.callbacks import CallbackPromised, CallbackReason
 from contracts.common import ContactDetails, SealedContact
 from contracts.envelope import Event
+from contracts.intake import Line
 from services.chassis.auth import Staff
 from services.chassis.refusal import Refusal, Refused
 from services.intake.deps import Deps
@@ -35,6 +38,39 @@ def promise_answer(row: CallbackRow) -> dict[str, Any]:
             "window_end": local(row.window_end), "same_day": row.same_day, "status": row.status}
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A call-back someone asked for: by the platform for a caller, or by 'Kontakta oss' for its sender."""
+
+    call_id: str
+    line: Line
+    reason: CallbackReason
+    at: datetime
+    number: str
+    language: Literal["sv", "en"]
+    chosen: Window | None = None
+    case_id: str | None = None
+
+
+def promise_callback(s: Session, deps: Deps, asked: Asked, now: datetime) -> tuple[CallbackRow, CallbackPromised]:
+    """The promised window, the call-back row and the event that tells it, in the caller's transaction."""
+    callback_id = new_callback_id()
+    contact = deps.vault.seal(callback_id, ContactDetails(phone=asked.number, language=asked.language).model_dump())
+    promise = promise_window(asked.at, load_per_window(s, asked.at - timedelta(hours=1)), deps.callbacks,
+                             asked.chosen)
+    chosen = asked.chosen
+    row = CallbackRow(
+        callback_id=callback_id, call_id=asked.call_id, line=asked.line, reason=asked.reason, requested_at=asked.at,
+        window_start=promise.window.start, window_end=promise.window.end, same_day=promise.same_day,
+        chosen_start=chosen.start if chosen else None, chosen_end=chosen.end if chosen else None, status="waiting",
+        due_at=promise.window.start, number=asked.number, language=asked.language,
+        sealed_contact=contact.model_dump(), policy_version=deps.callbacks.version, created_at=now,
+        case_id=asked.case_id)
+    s.add(row)
+    facts = CallbackFacts(callback_id, asked.call_id, asked.line, promise.window)
+    return row, promised(facts, asked.reason, asked.at, promise, contact, deps.callbacks.version, now)
+
+
 def request(deps: Deps, form: CallbackRequestIn) -> Answer:
     """Promise a window and tell it (the SMS goes from notifications); the call's step is recorded with it.
     One call-back per call: the platform's retry gets the first promise back."""
@@ -43,31 +79,23 @@ def request(deps: Deps, form: CallbackRequestIn) -> Answer:
     step_ev = step_event(step, form.call_id, form.line, form.at, now)  # refuses a time in the future
     chosen = Window(form.window.start, form.window.end) if form.window else None
     check_chosen(chosen, form.at)
+    if form.reason == "self_referral":
+        raise Refused(Refusal("reason", "not_a_call", "En återuppringning från samtalsplattformen gäller ett samtal.",
+                              "A call-back from the call platform is about a call."))
     with Session(deps.db.engine) as s:
         known = callback_of_call(s, form.call_id)
     if known is not None:
         return promise_answer(known), True
-    callback_id = new_callback_id()
-    contact = deps.vault.seal(callback_id, ContactDetails(phone=form.number, language=form.language).model_dump())
     try:
         with deps.db.uow() as uow:
             s = uow.session
-            promise = promise_window(form.at, load_per_window(s, form.at - timedelta(hours=1)), deps.callbacks,
-                                     chosen)
             if call_step(s, form.call_id, step, form.at) is None:
                 s.add(CallStepRow(call_id=form.call_id, line=form.line, step=step, at=form.at, received_at=now,
                                   event_id=str(step_ev.event_id)))
                 uow.publish(step_ev)
-            row = CallbackRow(
-                callback_id=callback_id, call_id=form.call_id, line=form.line, reason=form.reason,
-                requested_at=form.at, window_start=promise.window.start, window_end=promise.window.end,
-                same_day=promise.same_day, chosen_start=chosen.start if chosen else None,
-                chosen_end=chosen.end if chosen else None, status="waiting", due_at=promise.window.start,
-                number=form.number, language=form.language, sealed_contact=contact.model_dump(),
-                policy_version=deps.callbacks.version, created_at=now)
-            s.add(row)
-            facts = CallbackFacts(callback_id, form.call_id, form.line, promise.window)
-            uow.publish(promised(facts, form.reason, form.at, promise, contact, deps.callbacks.version, now))
+            row, event = promise_callback(s, deps, Asked(form.call_id, form.line, form.reason, form.at, form.number,
+                                                         form.language, chosen), now)
+            uow.publish(event)
             uow.commit()
             return promise_answer(row), False
     except IntegrityError:  # the platform's retry raced the first request: answer with the first promise
@@ -139,7 +167,8 @@ def finish(deps: Deps, callback_id: str, body: CallbackOutcomeIn, staff: Staff) 
         s.add(row)
         deps.audit.within(s, staff, f"callback-{body.outcome}", detail=callback_id)
         uow.commit()
-    return {"callback_id": callback_id, "call_id": row.call_id, "status": row.status, "tries": row.tries,
+    return {"callback_id": callback_id, "call_id": row.call_id, "case_id": row.case_id, "status": row.status,
+            "tries": row.tries,
             "next_try_at": local(row.next_try_at) if row.next_try_at else None}
 
 
@@ -151,7 +180,8 @@ def _try(s: Session, row: CallbackRow, facts: CallbackFacts, reached: bool, staf
     row.tries += 1
     row.status, row.next_try_at = result.status, result.next_try_at
     row.due_at = due_at(facts.window, result.next_try_at)
-    events = tried(facts, row.tries, result, staff.subject, SealedContact.model_validate(row.sealed_contact), now)
+    events = tried(facts, row.tries, result, staff.subject, SealedContact.model_validate(row.sealed_contact), now,
+                   call_step=row.reason != "self_referral")  # a form's call-back is no call of the platform's
     made = next((e for e in events if e.event_type == "CallbackMade"), None)
     if made is not None:
         s.add(CallStepRow(call_id=row.call_id, line=row.line, step="CallbackMade", at=now, received_at=now,
