@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.workspace.callback_texts import CALLBACK_TEXTS
+from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 
 LANGS = ("sv", "en")
@@ -180,6 +181,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "channel": {"phone": ("Telefon", "Phone"), "edi": ("EDI-remiss", "EDI referral"),
+                "self_referral": ("Kontakta oss (webb)", "Contact us (web)"),
                 "paper": ("Pappersremiss", "Paper referral"), "partner": ("Samverkanspartner", "Partner")},
     "source": {"guardian": ("Vårdnadshavare", "Guardian"), "young_person": ("Den unga själv", "Young person"),
                "healthcare": ("Hälso- och sjukvården", "Healthcare"),
@@ -228,6 +230,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # The school referral form keeps its words in its own module; they join the same tables here.
 TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(CALLBACK_TEXTS)
+TEXTS.update(KONTAKT_TEXTS)
+for _kind, _pairs in KONTAKT_LABELS.items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 for _kind, _pairs in SCHOOL_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 

@@ -28,6 +28,9 @@ class WorkspaceSettings(ServiceSettings):
     session_idle_s: int = Field(8 * 3600, ge=60, description="A session ends after this long without a request.")
     cookie_secure: bool = Field(False, description="Set the Secure flag on the session cookie (behind HTTPS).")
     vendor_dir: Path = Field(ROOT / "node_modules", description="Where `npm ci` put htmx (served locally).")
+    kontakt_gateway_token_file: Path | None = Field(None, description="Production: a file holding the workspace's "
+                                                    "client-credentials token (role ops) for 'Kontakta oss' "
+                                                    "submissions to intake, renewed by the deployment.")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
 
     def urls(self) -> dict[str, str]:
