@@ -52,7 +52,8 @@ def build_kontakt(web: Web) -> APIRouter:
     def page(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> Response:
         lang = lang if lang in ("sv", "en") else "sv"
         return web.render(request, name, None, status=status, **{"t": translator(lang), "label": labeller(lang),
-                                                                  "lang": lang, "home": "/kontakt", **ctx})
+                                                                  "lang": lang, "home": "/kontakt", "brand": "ko_brand",
+                                                                  **ctx})
 
     def citizen(request: Request) -> Citizen | None:
         return citizens.get(request.cookies.get(COOKIE))

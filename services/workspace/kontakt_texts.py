@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 KONTAKT_TEXTS: dict[str, tuple[str, str]] = {
+    "ko_brand": ("Kontaktcenter barn och unga psykisk hälsa", "Child and Youth Mental Health Contact Centre"),
     "ko_title": ("Kontakta oss – barn och unga psykisk hälsa", "Contact us – child and youth mental health"),
     "ko_intro": ("Här kan du som är vårdnadshavare, eller du som är 13–17 år, be Kontaktcenter barn och unga psykisk "
                  "hälsa i Region Västerbotten att kontakta er. Vi läser det du skriver och ringer upp dig.",

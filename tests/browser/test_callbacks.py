@@ -31,6 +31,8 @@ def full_queue(ws: Workspace, number: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     call_id = f"full-{now:%H%M%S%f}"
     platform = ws.api("intake", "ops")
+    staffing = platform.post("/api/telephony/staffing", json={"at": now.isoformat(), "agents_signed_in": 3})
+    assert staffing.status_code == 201
     assert platform.post("/api/telephony/events", json={"call_id": call_id, "line": "public_1177",
                                                          "step": "CallOffered", "at": now.isoformat()}).status_code == 201
     r = platform.post("/api/telephony/callbacks", json={"call_id": call_id, "line": "public_1177",
@@ -63,6 +65,7 @@ def test_a_full_queue_caller_is_told_the_window_called_back_and_booked(chromium:
     item = page.locator(f'li[data-callback="{cb["callback_id"]}"]')
     expect(item).to_contain_text(f"Lovat {start:%H:%M}–{end:%H:%M}", timeout=10_000)
     expect(item).to_contain_text("Full kö")
+    expect(page.locator("#callbacks")).to_contain_text("3 inloggade")
     assert "1740631" not in page.locator("#callbacks").inner_text()
     check_screen(page, "callback-list")
 

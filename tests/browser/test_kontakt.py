@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from kontakt.client import personnummer
 from services.chassis.clock import STOCKHOLM
 from tests.browser.conftest import Workspace
-from tests.browser.test_workspace import browser_storage, check_screen, sign_in
+from tests.browser.test_workspace import VIEWPORT, browser_storage, check_screen, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
 PHONE_WIDTH = {"width": 375, "height": 812}
@@ -69,6 +69,7 @@ def test_a_guardian_answering_danger_now_is_told_at_once_and_the_case_goes_first
     page.get_by_label("I dag eller så snart som möjligt").check()
     page.get_by_label("Mobilnummer vi ringer").fill("070-174 06 61")
     no_sideways_scroll(page)
+    page.get_by_role("heading", name="Berätta för oss").scroll_into_view_if_needed()
     check_screen(page, "kontakt-form-risk-phone")
     page.get_by_role("button", name="Skicka").click()
 
@@ -111,3 +112,7 @@ def test_the_pages_in_english_at_phone_width_pass_axe(chromium: Browser, ws: Wor
     expect(page.get_by_text("TEST SIGN-IN")).to_be_visible()
     check_screen(page, "kontakt-signin-en-phone")
     no_sideways_scroll(page)
+    desktop = chromium.new_context(viewport=VIEWPORT, locale="sv-SE", bypass_csp=True).new_page()
+    desktop.goto(f"{ws.url}/kontakt")
+    expect(desktop.get_by_role("link", name="Jag är vårdnadshavare")).to_be_visible()
+    check_screen(desktop, "kontakt-home")
