@@ -15,7 +15,7 @@ RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "
 class _Notifications(Event[P]):
     TOPIC: ClassVar[str] = DELIVERIES_TOPIC
     PRODUCER: ClassVar[str] = "notifications"
-    KEY_FIELD: ClassVar[str] = "notification_id"  # the key of a message about no case (a call-back's)
+    KEY_FIELD: ClassVar[str] = "notification_id"  # the key of a message about no case (a unit's alert, a call-back's)
     producer: Literal["notifications"] = F("Publisher.", "notifications")
 
 

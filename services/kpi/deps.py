@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.chassis.clock import Clock
+from services.kpi.dead_letters import CountingDeadLetters
 from services.kpi.domain.definitions import Definitions, RuleSet
-from services.kpi.runtime import CountingDeadLetters
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,7 @@ from services.workspace.backend import Refused
 from services.workspace.sessions import Session
 from services.workspace.web import Web, redirect
 
-MAX_KEPT = 20  # call-back numbers a session keeps (the oldest go first)
 OUTCOMES = ("reached", "not_reached", "cancelled")
-
-
-def keep_number(session: Session, call_id: str, number: str) -> None:
-    session.callback_numbers[call_id] = {"phone": number}
-    while len(session.callback_numbers) > MAX_KEPT:
-        session.callback_numbers.pop(next(iter(session.callback_numbers)))
 
 
 def build_callbacks(web: Web) -> APIRouter:
@@ -42,8 +35,7 @@ def build_callbacks(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "callback.html", session, status=exc.status, cb=None, number=None,
                               lost="already_taken" in exc.codes(), errors=web.errors_text(session, exc))
-        keep_number(session, cb["call_id"], cb["number"])
-        session.callback_numbers[cb["call_id"]]["callback"] = callback_id
+        web.sessions.keep_callback_number(session, cb["call_id"], {"phone": cb["number"], "callback": callback_id})
         return redirect(request, f"/callbacks/{callback_id}?call={cb['call_id']}")
 
     @router.get("/callbacks/{callback_id}")
@@ -67,10 +59,10 @@ def build_callbacks(web: Web) -> APIRouter:
             cb = await _one(web, session, callback_id)
             return web.render(request, "callback.html", session, status=exc.status, cb=cb, number=None,
                               call_id=call, lost=False, errors=web.errors_text(session, exc))
-        if done["status"] == "reached":  # the usual call, its form filled with the number
-            return redirect(request, f"/calls/{done['call_id']}")
+        if done["status"] == "reached":  # the usual call with its form filled; a form's call-back: its case
+            return redirect(request, f"/cases/{done['case_id']}" if done.get("case_id") else f"/calls/{done['call_id']}")
         if done["status"] != "waiting":  # ended: the number is of no more use here
-            session.callback_numbers.pop(done["call_id"], None)
+            web.sessions.forget_callback_number(session, done["call_id"])
         return redirect(request, "/queue")
 
     return router

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from services.workspace.callback_texts import CALLBACK_TEXTS
 from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
+from services.workspace.signin_texts import SIGNIN_TEXTS
 
 LANGS = ("sv", "en")
 
@@ -229,6 +230,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 
 # The school referral form keeps its words in its own module; they join the same tables here.
 TEXTS.update(SCHOOL_TEXTS)
+TEXTS.update(SIGNIN_TEXTS)
 TEXTS.update(CALLBACK_TEXTS)
 TEXTS.update(KONTAKT_TEXTS)
 for _kind, _pairs in KONTAKT_LABELS.items():

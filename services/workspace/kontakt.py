@@ -78,7 +78,7 @@ def build_kontakt(web: Web) -> APIRouter:
                         standin=local is not None, error=True)
         c = citizens.open(number, role, lang if lang in ("sv", "en") else "sv")
         response = redirect(request, "/kontakt/formular")
-        response.set_cookie(COOKIE, c.sid, httponly=True, samesite="strict", secure=s.cookie_secure,
+        response.set_cookie(COOKIE, c.sid, httponly=True, samesite="strict", secure=s.secure_cookie(),
                             path="/kontakt", max_age=citizens.idle_s)
         return response
 

@@ -42,10 +42,10 @@ def build_test_call(web: Web) -> APIRouter:
             return web.render(request, "queue.html", session, status=502, test_call=True, test_call_error=True)
         if not call.reaches_staff:  # a call-back asked for: its number comes with taking it
             return redirect(request, "/queue")
-        session.test_calls[call.call_id] = {"phone": call.caller_number,
-                                            "identity_number": call.identity_number or ""}
-        while len(session.test_calls) > MAX_KEPT:
+        while len(session.test_calls) >= MAX_KEPT:
             session.test_calls.pop(next(iter(session.test_calls)))  # the oldest
+        web.sessions.keep_test_call(session, call.call_id, {"phone": call.caller_number,
+                                                            "identity_number": call.identity_number or ""})
         return redirect(request, "/queue")
 
     return router

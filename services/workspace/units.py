@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
 from services.chassis.clock import STOCKHOLM
+from services.workspace import runway
 from services.workspace.backend import Refused
 from services.workspace.web import Web
 
@@ -31,7 +32,12 @@ def build_units(web: Web) -> APIRouter:
                 for i in range(7)]
         waiting = await web.backend.get(session, "booking", "/api/waiting-list", params={"unit_id": unit_id})
         unit = next((u for u in units if u["unit_id"] == unit_id), {"unit_id": unit_id, "name": unit_id})
-        return {"session": session, "units": units, "unit": unit, "days": days, "week": start,
+        try:
+            runways: list[dict[str, Any]] | None = [
+                await web.backend.get(session, "booking", f"/api/units/{unit_id}/runway")]
+        except Refused:
+            runways = None
+        return {**runway.context(runways, session.lang), "session": session, "units": units, "unit": unit, "days": days, "week": start,
                 "prev": start - timedelta(days=7), "next": start + timedelta(days=7), "waiting": waiting,
                 "can_choose": session.staff.role not in ("scheduler", "unit_head")}
 

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Backend, Refused
 from services.workspace.i18n import labeller, translator
+from services.workspace.oidc import Oidc
 from services.workspace.sessions import COOKIE, HOME, Session, Sessions
 from services.workspace.settings import WorkspaceSettings
 
@@ -54,17 +55,33 @@ class Web:
     backend: Backend
     templates: Jinja2Templates
 
+    oidc: Oidc | None = None
+
+    def current(self, request: Request) -> Session | None:
+        """The request's session: as the refresh step before the route left it, else from the store."""
+        if hasattr(request.state, "session"):
+            found: Session | None = request.state.session
+            return found
+        return self.sessions.get(request.cookies.get(COOKIE))
+
     def session(self, request: Request, personal: bool = True) -> Session:
-        s = self.sessions.get(request.cookies.get(COOKIE))
+        s = self.current(request)
         if s is None:
             raise SignInNeeded()
-        if personal and not s.sees_personal_data:
+        if s.is_family or (personal and not s.sees_personal_data):
             raise NotForRole()
         return s
 
+    def set_cookie(self, response: Response, session: Session) -> Response:
+        """The session's cookie: HttpOnly, SameSite=Strict, no Max-Age (it goes when the browser closes), Secure
+        unless the workspace listens on loopback only."""
+        response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", secure=self.settings.secure_cookie(),
+                            path="/")
+        return response
+
     def render(self, request: Request, name: str, session: Session | None, status: int = 200,
                **ctx: Any) -> HTMLResponse:
-        lang = session.lang if session else request.query_params.get("lang", "sv")
+        lang = session.lang if session else ctx.pop("lang", None) or request.query_params.get("lang", "sv")
         lang = lang if lang in ("sv", "en") else "sv"
         base = {"t": translator(lang), "label": labeller(lang), "lang": lang, "session": session,
                 "staff": session.staff if session else None, "local_time": local_time,

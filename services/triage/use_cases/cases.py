@@ -6,8 +6,8 @@ from typing import Any
 from contracts.envelope import Event
 from contracts.intake import CaseClosed, CaseLinked, InterviewScheduled, ReferralReceived, Signposted
 from contracts.triage import RiskEscalated, RiskEscalatedPayload
-from services.chassis.consumer import PermanentError
 from services.chassis.db import UnitOfWork
+from services.chassis.decode import PermanentError
 from services.triage.store import TriageCase, case_or_new, journey_of
 
 SELF_REFERRAL = "self-referral"  # who raised a risk the sender's own answers reported
