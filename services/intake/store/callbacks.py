@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import CursorResult, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from services.intake.store.tables import CallbackRow, CallStepRow, StaffingRow
@@ -30,7 +30,7 @@ def take(s: Session, callback_id: str, staff_ref: str, now: datetime, expired_be
     """Claim a waiting call-back for `staff_ref`, atomically: one conditional UPDATE, so of two staff taking at
     once exactly one changes the row (the other's WHERE no longer matches). A take older than `expired_before`
     is free again; the same person taking again keeps it."""
-    result: CursorResult[tuple[()]] = s.execute(  # type: ignore[assignment]  # execute() is typed Result
+    result = s.exec(
         update(CallbackRow)
         .where(col(CallbackRow.callback_id) == callback_id, col(CallbackRow.status) == "waiting",
                or_(col(CallbackRow.taken_by).is_(None), col(CallbackRow.taken_by) == staff_ref,
@@ -64,7 +64,7 @@ def steps_since(s: Session, since: datetime) -> dict[str, list[tuple[str, dateti
 
 def hand_back(s: Session, callback_id: str, staff_ref: str) -> bool:
     """Release the holder's claim on a waiting call-back, atomically; False when `staff_ref` does not hold it."""
-    result: CursorResult[tuple[()]] = s.execute(  # type: ignore[assignment]  # execute() is typed Result
+    result = s.exec(
         update(CallbackRow)
         .where(col(CallbackRow.callback_id) == callback_id, col(CallbackRow.status) == "waiting",
                col(CallbackRow.taken_by) == staff_ref)
