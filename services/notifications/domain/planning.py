@@ -139,7 +139,8 @@ def plan_group_seat(p: GroupSeatBookedPayload, now: datetime, policy: Notificati
 
 def plan_callback_promised(p: CallbackPromisedPayload, now: datetime, policy: NotificationPolicy) -> list[Planned]:
     """The caller is told the promised window by SMS (held over the quiet hours, like any family message)."""
-    ctx = {"window_start": p.window_start.isoformat(), "window_end": p.window_end.isoformat(), "same_day": p.same_day}
+    ctx = {"window_start": p.window_start.isoformat(), "window_end": p.window_end.isoformat(), "same_day": p.same_day,
+           "reason": p.reason}
     return [Planned("callback_promised", FAMILY, FAMILY, family_due(now, policy), context=ctx)]
 
 

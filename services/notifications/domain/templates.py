@@ -23,7 +23,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "group_welcome": {"unit_name": "Mariehems hälsocentral", "starts_on": "2023-04-12",
                       "location": "https://video.example/g/1", "digital": True},
     "callback_promised": {"window_start": "2023-03-14T10:00:00+01:00", "window_end": "2023-03-14T11:00:00+01:00",
-                          "same_day": True},
+                          "same_day": True, "reason": "queue_full"},
     "callback_failed": {"tries": 3},
     "risk_escalated": {"case_id": "C-7K3M9Q2XH4TB", "severity": "acute", "raised_at": "2022-11-18T09:21:00+01:00"},
     "no_bookable_slots": {"case_id": "C-7K3M9Q2XH4TB", "level": "primary_care", "municipality": "Sorsele",

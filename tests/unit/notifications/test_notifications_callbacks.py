@@ -12,12 +12,12 @@ from tests.unit.notifications.conftest import NOW, Notifications
 CB = "CB-7K3M9Q2XH4TB"
 
 
-def promised(svc: Notifications, language: str = "sv") -> CallbackPromised:
+def promised(svc: Notifications, language: str = "sv", reason: str = "queue_full") -> CallbackPromised:
     sealed = KeyVault(svc.settings.resolved_keyvault_url(), "intake").seal(
         CB, {"phone": "+46701740605", "language": language, "preferred_channel": "sms"})
     start = datetime(2023, 3, 14, 11, tzinfo=STOCKHOLM)
     return CallbackPromised.new(occurred_at=NOW, recorded_at=NOW, payload=CallbackPromisedPayload(
-        callback_id=CB, call_id="call-1", line="public_1177", reason="queue_full", requested_at=NOW,
+        callback_id=CB, call_id="call-1", line="public_1177", reason=reason, requested_at=NOW,  # type: ignore[arg-type]
         window_start=start, window_end=start + timedelta(hours=1), same_day=True, chosen_window_kept=None,
         policy_version="2026.1", contact=sealed))
 
@@ -32,6 +32,13 @@ async def test_the_caller_gets_the_promised_window_by_sms_and_the_fact_names_the
     [sent] = svc.published("NotificationSent")
     assert sent.case_id is None and sent.payload.callback_id == CB and sent.key == sent.payload.notification_id
     assert sent.payload.template == "callback_promised" and "1740605" not in sent.model_dump_json()
+
+
+async def test_a_kontakta_oss_sender_is_thanked_for_the_message_not_told_they_called(svc: Notifications):
+    svc.apply(promised(svc, reason="self_referral"))
+    await svc.send_due()
+    [sms] = svc.gateway.sms()
+    assert sms["text"].startswith("Hej! Tack för ditt meddelande via Kontakta oss") and "1177 val 2)" not in sms["text"]
 
 
 async def test_in_english_when_the_caller_chose_english(svc: Notifications):
