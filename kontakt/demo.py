@@ -468,7 +468,9 @@ class Demo:
             while batch := self.next_batch():
                 self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
                 self.set_clock(self._clock_at)
-                for act, _ in zip(batch, pool.map(self.perform, batch), strict=True):
+                # one worker: the act runs on this thread, so Ctrl-C interrupts it even where it hangs
+                results = map(self.perform, batch) if self.workers == 1 else pool.map(self.perform, batch)
+                for act, _ in zip(batch, results, strict=True):
                     done += 1
                     progress.act(act.at, act.label, done, len(self.acts))
         finally:
