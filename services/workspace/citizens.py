@@ -48,6 +48,14 @@ class Citizens:
         c.last_seen = self._clock()
         return c
 
+    def adopt(self, sid: str, identity_number: str, role: str, lang: str) -> Citizen:
+        """A family signed in through the e-ID provider: their form key and receipts, kept by their session's id."""
+        c = self.get(sid)
+        if c is None or c.identity_number != identity_number:
+            c = Citizen(sid, identity_number, role, lang, self._clock())
+            self._by_id[sid] = c
+        return c
+
     def close(self, sid: str | None) -> None:
         self._by_id.pop(sid or "", None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -14,8 +15,11 @@ from services.workspace.backend import Refused, errors_of
 from services.workspace.citizens import COOKIE, ROLES, Citizen, Citizens, Gateway
 from services.workspace.i18n import labeller, translator
 from services.workspace.school import CHOICES
+from services.workspace.signin import sign_out
 from services.workspace.web import Web, redirect
 
+# the Swedish OIDC profile's claim (oidc.se), and the plain name a provider may map instead
+PNR_CLAIMS = ("https://id.oidc.se/claim/personalIdentityNumber", "personal_identity_number")
 RISKS = ("self_harm_now", "suicide_thoughts", "danger_now")
 URGENCY = ("weeks", "days", "today")
 TIMES = ("morning", "afternoon", "any")
@@ -24,6 +28,15 @@ TEXT = ("child_pnr", "municipality", "worry", "urgency", "phone", "preferred_tim
 FIELDS = {"child.identity_number": "child_pnr", "child.municipality": "municipality", "problem_areas": "problem_areas",
           "worry": "worry", "urgency": "urgency", "reach.phone": "phone", "other_language": "other_language",
           "sender.identity_number": "form", "sender.role": "form"}
+
+
+def identity_of(id_token: str) -> str | None:
+    """The personnummer the e-ID provider put in the ID token (checked at sign-in, kept encrypted since)."""
+    claims = jwt.decode(id_token, options={"verify_signature": False}) if id_token else {}
+    for name in PNR_CLAIMS:
+        if isinstance(claims.get(name), str):
+            return str(claims[name])
+    return None
 
 
 def payload(c: Citizen, v: dict[str, Any], address: str | None) -> dict[str, Any]:
@@ -56,7 +69,14 @@ def build_kontakt(web: Web) -> APIRouter:
                                                                   **ctx})
 
     def citizen(request: Request) -> Citizen | None:
-        return citizens.get(request.cookies.get(COOKIE))
+        """The stand-in's signed-in sender, or a family signed in through the e-ID provider (OIDC): their role
+        from the provider, their personnummer from the ID token checked at sign-in."""
+        found = citizens.get(request.cookies.get(COOKIE))
+        family = web.current(request) if web.oidc is not None and found is None else None
+        if family is None or not family.is_family:
+            return found
+        number = identity_of(family.id_token)
+        return citizens.adopt(family.sid, number, family.staff.role, family.lang) if number else None
 
     @router.get("")
     async def home(request: Request, lang: str = "sv") -> Response:
@@ -66,7 +86,7 @@ def build_kontakt(web: Web) -> APIRouter:
     @router.get("/logga-in")
     async def signin_page(request: Request, som: str = "guardian", lang: str = "sv") -> Response:
         return page(request, "kontakt_signin.html", lang, role=som if som in ROLES else "guardian",
-                    standin=local is not None, error=False)
+                    standin=local is not None, oidc=web.oidc is not None, error=False)
 
     @router.post("/logga-in")
     async def signin(request: Request) -> Response:
@@ -75,7 +95,7 @@ def build_kontakt(web: Web) -> APIRouter:
         number = str(form.get("identity_number", "")).strip()[:13]
         if local is None or role not in ROLES or not 10 <= len(number.replace("-", "")) <= 12:
             return page(request, "kontakt_signin.html", lang, status=422, role=role if role in ROLES else "guardian",
-                        standin=local is not None, error=True)
+                        standin=local is not None, oidc=web.oidc is not None, error=True)
         c = citizens.open(number, role, lang if lang in ("sv", "en") else "sv")
         response = redirect(request, "/kontakt/formular")
         response.set_cookie(COOKIE, c.sid, httponly=True, samesite="strict", secure=s.secure_cookie(),
@@ -84,6 +104,10 @@ def build_kontakt(web: Web) -> APIRouter:
 
     @router.post("/logga-ut")
     async def signout(request: Request) -> Response:
+        family = web.current(request) if web.oidc is not None else None
+        if family is not None and family.is_family:  # signed in at the e-ID provider: out there too
+            citizens.close(family.sid)
+            return await sign_out(web, request, family)
         citizens.close(request.cookies.get(COOKIE))
         response = redirect(request, "/kontakt")
         response.delete_cookie(COOKIE, path="/kontakt")

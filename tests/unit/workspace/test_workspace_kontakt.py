@@ -109,3 +109,32 @@ async def test_without_sign_in_the_form_is_not_reached_and_production_shows_no_s
         assert "TESTINLOGGNING" not in page.text and "BankID" in page.text
         r = await c.post("/kontakt/logga-in", data={"identity_number": GUARDIAN, "som": "guardian"})
         assert r.status_code == 422
+
+
+async def test_a_family_signed_in_at_the_e_id_provider_sends_with_the_number_the_id_token_gave(tmp_path, intake) -> None:  # type: ignore[no-untyped-def]
+    import jwt
+
+    from services.chassis.auth import Staff
+    from services.workspace.sessions import COOKIE as STAFF_COOKIE
+
+    gateway = tmp_path / "gateway.token"  # production: the deployment's client-credentials token
+    gateway.write_text(LocalIssuer(tmp_path / "keys").token("ops", subject="S-KONTAKTA-OSS"))
+    settings = WorkspaceSettings(data_dir=tmp_path / "prod", oidc_issuer="https://idp.region.example/realms/staff",
+                                 family_oidc_issuer="https://e-id.1177.example/oidc",
+                                 kontakt_gateway_token_file=gateway)
+    app = build(settings)[1]
+    app.state.web.backend.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.app))
+    async with client(app) as c:
+        page = await c.get("/kontakt/logga-in?som=guardian")
+        assert 'href="/familj/signin/start"' in page.text and "TESTINLOGGNING" not in page.text
+        id_token = jwt.encode({"sub": "F-1", "personal_identity_number": GUARDIAN}, "k" * 32, algorithm="HS256")
+        session = app.state.web.sessions.open("access", Staff("F-1", "guardian", None, False), "sv", id_token=id_token)
+        c.cookies.set(STAFF_COOKIE, session.sid)
+        assert 'href="/kontakt/formular"' in (await c.get("/familj")).text
+        form = await c.get("/kontakt/formular")
+        assert form.status_code == 200 and "Du skickar som vårdnadshavare." in form.text and GUARDIAN not in form.text
+        sent = await c.post("/kontakt/formular", data=FORM)
+        assert sent.status_code == 303, sent.text
+        assert "Vi ringer dig" in (await c.get(sent.headers["location"])).text
+    received = [e for e in intake_events(intake) if e.event_type == "ReferralReceived"]
+    assert received[0].payload.source == "guardian" and received[0].payload.child.age_years == 9
