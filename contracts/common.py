@@ -12,8 +12,9 @@ Municipality = Literal[
 MUNICIPALITIES: tuple[str, ...] = get_args(Municipality)
 
 Sex = Literal["female", "male", "other", "unknown"]
-# school_form: the digital referral form for schools' student health (the clock starts at submission).
-Channel = Literal["phone", "edi", "paper", "partner", "school_form"]
+# school_form: the digital referral form for schools' student health (the clock starts at submission);
+# self_referral: "Kontakta oss", the public form where a guardian or a young person from 13 asks for contact.
+Channel = Literal["phone", "edi", "paper", "partner", "school_form", "self_referral"]
 Source = Literal[
     "guardian", "young_person", "healthcare", "school_student_health",
     "social_services", "partner_external", "partner_internal", "other",

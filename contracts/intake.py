@@ -64,9 +64,15 @@ class CallbackMade(_Telephony):
     event_type: Literal["CallbackMade"] = F("Event name.", "CallbackMade")
 
 
+class CallEnded(_Telephony):
+    """The conversation of an answered (or called-back) call ended: with the answer, its handling time."""
+    event_type: Literal["CallEnded"] = F("Event name.", "CallEnded")
+
+
 class ReferralReceivedPayload(Payload):
-    channel: Channel = F("Way in: phone, EDI referral, paper referral, collaboration partner, or the schools' digital "
-                         "referral form (school_form: the clock starts at submission).", "edi")
+    channel: Channel = F("Way in: phone, EDI referral, paper referral, collaboration partner, the schools' digital "
+                         "referral form (school_form) or 'Kontakta oss' (self_referral); for the two forms the clock "
+                         "starts at submission.", "edi")
     source: Source = F("Who made contact or sent the referral.", "healthcare")
     school_referral: bool = F("True for referrals from school student health (elevhälsan), for seasonality.", False)
     clock_start: AwareDatetime = F(
@@ -82,6 +88,9 @@ class ReferralReceivedPayload(Payload):
     reason_codes: list[str] = F("Coded reasons for referral (no free text on the bus).", ["anxiety", "school_absence"])
     triage_hint: Literal["none", "adult_care", "out_of_county"] = F(
         "Set when intake already knows the case is to be signposted out (18+ or outside the county).", "none")
+    risk_signals: list[str] = F(
+        "Acute-risk answers the sender gave (self_referral only), as codes: triage escalates them at once, as it "
+        "does a risk answer in an interview.", [], default_factory=list)
 
 
 class ReferralReceived(Event[ReferralReceivedPayload]):
@@ -121,6 +130,8 @@ class CaseLinkedPayload(Payload):
     contact: SealedContact | None = F(
         "Contact details given with the later contact (sealed), when it brought any; newer than the case's.", None,
         default=None)
+    risk_signals: list[str] = F("Acute-risk answers the later contact gave (self_referral only), as codes.", [],
+                                default_factory=list)
 
 
 class CaseLinked(Event[CaseLinkedPayload]):
@@ -208,6 +219,6 @@ class CaseClosed(Event[CaseClosedPayload]):
 
 
 EVENTS: list[type[Event]] = [CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade,
-          ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
+          CallEnded, ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
           MedicalAssessmentRecorded, CaseClosed]
 

@@ -15,7 +15,7 @@ RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "
 class _Notifications(Event[P]):
     TOPIC: ClassVar[str] = DELIVERIES_TOPIC
     PRODUCER: ClassVar[str] = "notifications"
-    KEY_FIELD: ClassVar[str] = "notification_id"  # the key of a staff alert about a unit, which has no case
+    KEY_FIELD: ClassVar[str] = "notification_id"  # the key of a message about no case (a unit's alert, a call-back's)
     producer: Literal["notifications"] = F("Publisher.", "notifications")
 
 
@@ -30,6 +30,8 @@ class NotificationPayload(Payload):
     at: AwareDatetime = F("When.", "2022-11-18T10:06:00+01:00")
     attempts: int = F("Attempts made.", 1, ge=0)
     error: str | None = F("Why it failed, without personal data.", None)
+    callback_id: str | None = F("The call-back a message to a caller was about (no case exists yet); then the "
+                                "event's case_id is null.", None, default=None)
 
 
 class NotificationSent(_Notifications[NotificationPayload]):

@@ -5,10 +5,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from contracts import booking, intake, kpi, notifications, triage
+from contracts import booking, callbacks, intake, kpi, notifications, triage
 from contracts.envelope import Event
 
-ALL_EVENTS: list[type[Event]] = [*intake.EVENTS, *triage.EVENTS, *booking.EVENTS, *notifications.EVENTS, *kpi.EVENTS]
+ALL_EVENTS: list[type[Event]] = [*intake.EVENTS, *callbacks.EVENTS, *triage.EVENTS, *booking.EVENTS, *notifications.EVENTS, *kpi.EVENTS]
 EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENTS}
 
 # topic -> owning (single publishing) service

@@ -48,11 +48,12 @@ class InterviewCompleted(_Triage[InterviewCompletedPayload]):
 
 
 class RiskEscalatedPayload(Payload):
-    interview_id: str = F("Interview in which the risk surfaced.", "I-8H2K4M")
+    interview_id: str = F("Interview (I-...) in which the risk surfaced, or the 'Kontakta oss' form (KO-...) whose "
+                          "answers raised it.", "I-8H2K4M")
     items: list[str] = F("Risk items that triggered the escalation.", ["suicidal_plan"])
     severity: Literal["acute", "high"] = F("How urgent.", "acute")
     raised_at: AwareDatetime = F("When the answer was saved.", "2022-11-18T09:21:00+01:00")
-    by_staff_ref: str = F("Interviewer.", "S-2F9K")
+    by_staff_ref: str = F("Interviewer; 'self-referral' when the sender's own answers raised it.", "S-2F9K")
 
 
 class RiskEscalated(_Triage[RiskEscalatedPayload]):

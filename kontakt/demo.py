@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts.intake import Line
+from kontakt import demo_callbacks
 from kontakt.client import Journey, personnummer
 from kontakt.demo_morning import plan_morning
 from kontakt.demo_report import Progress, Tally, progress_for
@@ -61,6 +62,7 @@ class Figures:
     booked: int = 0
     slots_imported: int = 0
     open_today: int = 0  # cases of the last days left for today's work queue
+    callbacks: dict[str, int] = field(default_factory=dict)  # promised, reached, failed (kontakt/demo_callbacks.py)
     failed: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -158,6 +160,7 @@ class Demo:
                                           profession=self.profession_of(SCARCE_UNIT)))
         for offset in range(self.days):
             day = start + timedelta(days=offset)
+            demo_callbacks.plan_day(self, day)  # call-backs on weekdays, "Kontakta oss" every day
             if day.weekday() >= 5:
                 continue
             self.plan_calls(day)

@@ -166,14 +166,16 @@ def progress_for(tally: Tally, out: TextIO | None = None) -> Progress:
 
 LEVEL_NAMES = {"primary_care": "primary care", "bup": "BUP", "parenting_group": "parent group",
                "signposting": "signposting", "urgent": "urgent"}
-CHANNEL_NAMES = {"phone": "phone", "edi": "EDI", "paper": "paper", "school_form": "school form"}
+CHANNEL_NAMES = {"phone": "phone", "edi": "EDI", "paper": "paper", "school_form": "school form",
+                 "self_referral": "Kontakta oss"}
 
 
 def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> list[str]:
     """The figures as sentences, the acts per kind and the refused acts (none, in a good run)."""
     cases = sum(fig.cases.values())
     lines = [f"Demo {first:%Y-%m-%d} – {last:%Y-%m-%d}: {sum(tally.acts.values())} acts in {seconds:.0f} s",
-             f"  calls {fig.calls} (queue full {fig.queue_full})",
+             f"  calls {fig.calls} (queue full {fig.queue_full}); call-backs "
+             + (", ".join(f"{k} {n}" for k, n in sorted(fig.callbacks.items())) or "none"),
              f"  cases {cases}: " + ", ".join(f"{CHANNEL_NAMES[c]} {n}" for c, n in fig.cases.items())
              + f" (from schools {fig.school})",
              f"  advice {fig.advice}, interviews {fig.interviews}, decisions: "

@@ -62,7 +62,7 @@ async def deps_of(request: Request) -> Deps:
 Of = Annotated[Deps, Depends(deps_of)]
 
 
-def _answer(result: Answer) -> JSONResponse:
+def answer(result: Answer) -> JSONResponse:
     body, replayed = result
     return JSONResponse(body, status_code=200 if replayed else 201,
                         headers={"Idempotent-Replayed": "true"} if replayed else None)
@@ -82,7 +82,7 @@ referrals_api = APIRouter(prefix="/api", tags=["intake"])
 @referrals_api.post("/referrals", status_code=201, summary="An EDI referral in our JSON form, or a partner's referral.")
 def referral(form: ReferralForm, deps: Of, key: str | None = IdemKey,
              staff: Staff = require("ops", *CASE_WORKERS)) -> JSONResponse:
-    return _answer(referrals.from_form(deps, form, staff, key))
+    return answer(referrals.from_form(deps, form, staff, key))
 
 
 @referrals_api.post("/referrals/fhir", status_code=201, summary="An HL7 FHIR R4 referral Bundle (ServiceRequest, "
@@ -90,13 +90,13 @@ def referral(form: ReferralForm, deps: Of, key: str | None = IdemKey,
                     openapi_extra={LIMIT_KEY: FHIR_MAX_BYTES})
 def fhir(deps: Of, bundle: dict[str, Any] = Body(..., media_type="application/fhir+json"),
          key: str | None = IdemKey, staff: Staff = require("ops", *CASE_WORKERS)) -> JSONResponse:
-    return _answer(referrals.from_fhir(deps, bundle, staff, key))
+    return answer(referrals.from_fhir(deps, bundle, staff, key))
 
 
 @referrals_api.post("/cases/from-call", status_code=201, summary="Open a case from an answered call or a callback.")
 def from_call(form: FromCallForm, deps: Of, key: str | None = IdemKey,
               staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
-    return _answer(referrals.from_call(deps, form, staff, key))
+    return answer(referrals.from_call(deps, form, staff, key))
 
 
 @referrals_api.get("/documents/{sha256}", summary="A stored scan (audited read).", response_class=Response)
@@ -117,7 +117,7 @@ def paper(deps: Of, scan: UploadFile = File(...), referral: str = Form(..., desc
     if len(data) > most:
         raise Refused(Refusal("scan", "too_large", f"Filen är för stor (högst {most // 1024} KiB).",
                               f"The file is too large (at most {most // 1024} KiB).", 413))
-    return _answer(referrals.from_paper(deps, form, data, staff, key))
+    return answer(referrals.from_paper(deps, form, data, staff, key))
 
 
 def school(deps: Of, referral: str = Form(..., max_length=20_000, description="A SchoolReferralForm as JSON."),
@@ -127,7 +127,7 @@ def school(deps: Of, referral: str = Form(..., max_length=20_000, description="A
     lim = deps.limits
     files = [(f.filename or "bilaga.pdf", f.file.read(lim.max_attachment_bytes + 1))
              for f in attachments[:lim.max_attachments + 1]]
-    return _answer(school_form.submit_referral(deps, form, files, staff, key))
+    return answer(school_form.submit_referral(deps, form, files, staff, key))
 
 
 def _paper_form_schema(max_scan: int) -> dict[str, Any]:
@@ -209,25 +209,25 @@ def work_queue(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any
                 summary="A licensed professional gave advice: the medical assessment of the 3-day promise.")
 def give_advice(case_id: Ident, body: AdviceIn, deps: Of, key: str | None = IdemKey,
                 staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
-    return _answer(cases.give_advice(deps, case_id, body, staff, key))
+    return answer(cases.give_advice(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/signposting", status_code=201, summary="Signpost the family; closes the case.")
 def signpost(case_id: Ident, body: SignpostIn, deps: Of, key: str | None = IdemKey,
              staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
-    return _answer(cases.signpost(deps, case_id, body, staff, key))
+    return answer(cases.signpost(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/interview", status_code=201, summary="Hand over to a telephone interview.")
 def interview(case_id: Ident, body: InterviewIn, deps: Of, key: str | None = IdemKey,
               staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
-    return _answer(cases.schedule_interview(deps, case_id, body, staff, key))
+    return answer(cases.schedule_interview(deps, case_id, body, staff, key))
 
 
 @cases_api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")
 def close(case_id: Ident, body: CloseIn, deps: Of, key: str | None = IdemKey,
           staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
-    return _answer(cases.close_case(deps, case_id, body, staff, key))
+    return answer(cases.close_case(deps, case_id, body, staff, key))
 
 
 calls_api = APIRouter(prefix="/api", tags=["intake"])
@@ -236,7 +236,7 @@ calls_api = APIRouter(prefix="/api", tags=["intake"])
 @calls_api.post("/telephony/events", status_code=201, summary="A call step from the call platform (idempotent: "
                 "a retried step answers 200 with the first event id).")
 def call_step(step: CallStepIn, deps: Of, staff: Staff = require("ops")) -> JSONResponse:
-    return _answer(calls.record_step(deps, step))
+    return answer(calls.record_step(deps, step))
 
 
 @calls_api.get("/calls", summary="Answered calls and callbacks that no case has taken yet, newest first (call ids "

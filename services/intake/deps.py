@@ -10,6 +10,7 @@ from services.chassis.audit import AuditTrail
 from services.chassis.clock import Clock
 from services.chassis.db import Database
 from services.chassis.privacy import KeyVault
+from services.intake.domain.callback_policy import CallbackPolicy
 from services.intake.domain.rules import IntakeRules
 from services.intake.domain.school import SchoolList
 from services.intake.store.documents import DocumentStore
@@ -48,6 +49,16 @@ class AttemptWindow:
 
 
 @dataclass(frozen=True)
+class SelfReferralLimits:
+    """'Kontakta oss': how often one person, and one network address, may send (tried, and accepted per day)."""
+
+    person: AttemptWindow
+    address: AttemptWindow
+    per_person_per_day: int = 3
+    per_address_per_day: int = 20
+
+
+@dataclass(frozen=True)
 class Deps:
     """One service's worth of dependencies; the same object for every request and every message."""
 
@@ -62,3 +73,5 @@ class Deps:
     window: AttemptWindow
     pseudonym_key: str
     max_scan_bytes: int
+    callbacks: CallbackPolicy
+    self_referral: SelfReferralLimits

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from contracts.callbacks import CallbackReason
 from contracts.common import ContactDetails, SignpostDestination, Source
 from contracts.intake import Line
 from services.chassis.validation import Email, FreeText, PhoneNumber, PlausibleDatetime
 from services.intake.domain.cases import PARTNER_SOURCES, CloseReason, SignpostReason
+from services.intake.domain.self_referral import PreferredTime, SenderRole, Urgency
 from services.intake.domain.telephony import Step
 
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
@@ -23,9 +25,10 @@ if TYPE_CHECKING:
     SenderName: TypeAlias = str
     Question: TypeAlias = str
     TriedText: TypeAlias = str
+    Worry: TypeAlias = str
 else:
     Text120, Text200, SenderName = FreeText(120), FreeText(200), FreeText(100, min_length=2)
-    Question, TriedText = FreeText(4000, min_length=10), FreeText(2000)
+    Question, TriedText, Worry = FreeText(4000, min_length=10), FreeText(2000), FreeText(2000, min_length=10)
 
 
 class _Form(BaseModel):
@@ -140,6 +143,50 @@ class SchoolReferralForm(_Form):
     sender: SenderIn
 
 
+class SelfSenderIn(_Form):
+    role: SenderRole = Field(description="A guardian sending for a child, or a young person (13-17) for themselves.")
+    identity_number: str = Field(min_length=10, max_length=13, examples=["19800101-2380"],
+                                 description="The sender's personnummer as the e-identification asserted it.")
+
+
+class SelfChildIn(_Form):
+    identity_number: str | None = Field(None, min_length=10, max_length=13, examples=["20130505-2380"],
+                                        description="The child's personnummer (a guardian's submission only).")
+    municipality: str = Field(min_length=2, max_length=40, examples=["Umeå"])
+
+
+class RiskIn(_Form):
+    """The acute-risk questions: any 'yes' is answered on screen at once and escalated as a call's would be."""
+
+    self_harm_now: bool = Field(False, description="Is the child hurting themselves, or about to, right now?")
+    suicide_thoughts: bool = Field(False, description="Does the child talk of or plan taking their life?")
+    danger_now: bool = Field(False, description="Is the child or someone else in danger right now?")
+
+
+class ReachIn(_Form):
+    phone: PhoneNumber = Field(description="The number to call back (kept in intake, sealed on the bus).")
+    preferred_time: PreferredTime = Field("any", description="When a call suits best.")
+    sms_ok: bool = Field(True, description="An SMS to this number may tell the call-back time.")
+
+
+class SelfReferralForm(_Form):
+    """'Kontakta oss': a guardian or a young person from 13 asks the contact centre to get in touch."""
+
+    sender: SelfSenderIn
+    child: SelfChildIn
+    problem_areas: list[ProblemArea] = Field(min_length=1, max_length=13)
+    worry: Worry = Field(description="What worries them, in their words (kept in intake, never on the bus).")
+    urgency: Urgency = Field(description="How urgent it feels: weeks, days, or today.")
+    risk: RiskIn = Field(default_factory=RiskIn)
+    reach: ReachIn
+    language: Literal["sv", "en", "other"] = Field("sv", description="The language to speak.")
+    other_language: Text120 | None = Field(None, description="Which language, when 'other'.")
+    interpreter: bool = Field(False, description="An interpreter is needed on the call.")
+    guardians_may_know: bool | None = Field(None, description="A young person's wish whether guardians are told.")
+    client_address: str | None = Field(None, max_length=64, description="The sender's network address as the "
+                                       "gateway saw it (for the per-address limit; only a keyed hash is kept).")
+
+
 class FromCallForm(_Form):
     """A staff member opens a case from an answered call or a callback."""
 
@@ -158,6 +205,42 @@ class CallStepIn(_Form):
     step: Step = Field(examples=["CallAnswered"])
     at: PlausibleDatetime = Field(description="The platform's own timestamp, with time zone.",
                               examples=["2023-03-14T08:02:10+01:00"])
+
+
+class WindowIn(_Form):
+    start: PlausibleDatetime = Field(description="From when the caller can be called, with time zone.",
+                                     examples=["2023-03-14T13:00:00+01:00"])
+    end: PlausibleDatetime = Field(description="Until when, with time zone.", examples=["2023-03-14T16:00:00+01:00"])
+
+
+class CallbackRequestIn(_Form):
+    """A caller who chose a call-back in the queue, or met a full queue, as the call platform reports it."""
+
+    call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
+    line: Line = Field(examples=["public_1177"])
+    reason: CallbackReason = Field(description="chosen: 'ring upp mig' in the queue; queue_full: the queue was full.",
+                                   examples=["queue_full"])
+    at: PlausibleDatetime = Field(description="When the caller asked (the platform's time), with time zone.",
+                                  examples=["2023-03-14T08:02:10+01:00"])
+    number: PhoneNumber = Field(description="The number to ring back (kept in intake, sealed on the bus).",
+                                examples=["+46701740605"])
+    language: Literal["sv", "en"] = Field("sv", description="The language the caller chose in the platform's menu.")
+    window: WindowIn | None = Field(None, description="The window the caller chose, when the platform offers one.")
+
+
+class CallbackOutcomeIn(_Form):
+    outcome: Literal["reached", "not_reached", "cancelled"] = Field(
+        description="reached: the caller answered (the call goes on as a call); not_reached: no answer (the next "
+                    "try is set, or after the last the family is asked to call); cancelled: the caller does not "
+                    "want the call-back any more.", examples=["reached"])
+
+
+class StaffingIn(_Form):
+    """The call platform's count of agents signed in to the contact centre's queue."""
+
+    at: PlausibleDatetime = Field(description="When the count held (the platform's time).",
+                                  examples=["2023-03-14T08:00:00+01:00"])
+    agents_signed_in: int = Field(ge=0, le=500, description="Agents signed in to the queue.", examples=[4])
 
 
 class AdviceIn(_Form):

@@ -21,7 +21,17 @@ class IntakeSettings(ServiceSettings):
     school_max_attachment_bytes: int = Field(5 * 1024 * 1024, ge=1, description="Largest PDF attachment (bytes).")
     school_attempts_per_10min: int = Field(20, ge=1, description="Form submissions (accepted or not) one sender "
                                                                  "may make in 10 minutes.")
+    callback_policy_file: Path | None = Field(None, description="Call-back policy; default "
+                                                                "services/intake/data/callback_policy.yaml.")
     school_submissions_per_day: int = Field(30, ge=1, description="Accepted school referrals per sender per day.")
+
+    self_referral_attempts_per_10min: int = Field(10, ge=1, description="'Kontakta oss' submissions (accepted or "
+                                                                       "not) one person may make in 10 minutes.")
+    self_referral_address_attempts_per_10min: int = Field(30, ge=1, description="The same from one network "
+                                                                                "address.")
+    self_referral_per_day: int = Field(3, ge=1, description="Accepted 'Kontakta oss' submissions per person per day.")
+    self_referral_address_per_day: int = Field(20, ge=1, description="Accepted submissions per network address "
+                                                                     "per day.")
 
     def resolved_documents_dir(self) -> Path:
         return self.documents_dir or self.data_dir / "intake-documents"

@@ -16,6 +16,7 @@ from services.chassis.auth import OWN_UNIT, UNIT_SCOPED_ROLES, Staff, county_wid
 from services.chassis.refusal import Refusal, Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
 from services.kpi.deps import Deps
+from services.kpi.domain.callback_figures import CALLBACK_DIMENSIONS
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import BASES, Definitions
@@ -66,7 +67,7 @@ def _dataset(rt: ServiceRuntime, deps: Deps, q: Query, figure: str = "") -> Data
     """Only the cases (or, for the phone figure, the calls) whose active window overlaps the period asked
     for (domain/window.py): the cost follows the period, not the years of history."""
     with Session(rt.db.engine) as s:
-        if figure == "calls":
+        if figure in ("calls", "callbacks"):
             return Dataset([], queries.load_calls(s, q.start, q.end), deps.defs)
         if figure == "calls_and_cases":
             return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
@@ -78,6 +79,8 @@ def _meta(defs: Definitions, figure: str) -> dict[str, Any]:
     if m:
         return {"title_sv": m.title_sv, "title_en": m.title_en, "target": m.target, "limit_days": m.limit_days,
                 "basis": m.basis, "share_column": SHARE_OF_BASIS[m.basis], "bases": {b: BASIS_TEXT[b] for b in BASES}}
+    if figure == "callbacks":
+        return {"target": None, "title_sv": "Återuppringningar", "title_en": "Call-backs"}
     if figure == "calls":
         return {"target": defs.targets.get("calls_answered"),
                 "offered_includes_queue_full": defs.offered_includes_queue_full}
@@ -132,7 +135,7 @@ def figure(figure: Annotated[str, P(max_length=60)], rt: Runtime, deps: ServiceD
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
-        ("line",) if figure == "calls" else DIMENSIONS
+        ("line",) if figure == "calls" else CALLBACK_DIMENSIONS if figure == "callbacks" else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, allowed)
     return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
                    deps.defs)

@@ -28,8 +28,8 @@ def build_query(today: date, start: str | None, end: str | None, grain: str, mun
     """Query parameters checked field by field; every problem is reported at once."""
     refusals: list[Refusal] = []
     if grain not in GRAINS:
-        refusals.append(Refusal("grain", "enum", "Period ska vara month, quarter eller year.",
-                                "grain must be month, quarter or year."))
+        refusals.append(Refusal("grain", "enum", "Period ska vara day, month, quarter eller year.",
+                                "grain must be day, month, quarter or year."))
     if by is not None and by not in allowed_by:  # an empty `by=` too: it names no dimension (once a 500)
         refusals.append(Refusal("by", "enum", f"Uppdelning ska vara en av {', '.join(allowed_by)}.",
                                 f"by must be one of {', '.join(allowed_by)}."))

@@ -9,7 +9,8 @@ from contracts.booking import (
     NoBookableSlots,
     SlotRunwayShort,
 )
-from contracts.intake import CASES_TOPIC, ReferralReceived
+from contracts.callbacks import CallbackFailed, CallbackPromised
+from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC, ReferralReceived
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
 from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
 from services.chassis.db import UnitOfWork
@@ -22,6 +23,14 @@ from services.notifications.use_cases import events
 
 def on_referral_received(event: ReferralReceived, uow: UnitOfWork, deps: Deps) -> None:
     events.remember_contact(event, uow, deps)
+
+
+def on_callback_promised(event: CallbackPromised, uow: UnitOfWork, deps: Deps) -> None:
+    events.callback_promised(event, uow, deps)
+
+
+def on_callback_failed(event: CallbackFailed, uow: UnitOfWork, deps: Deps) -> None:
+    events.callback_failed(event, uow, deps)
 
 
 def on_appointment_booked(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
@@ -64,6 +73,8 @@ def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
 # the group names key the inbox rows and the committed offsets: never rename one
 SUBSCRIPTIONS = [
     _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received)),
+    _group("notifications.callbacks", TELEPHONY_TOPIC, on(CallbackPromised, on_callback_promised),
+           on(CallbackFailed, on_callback_failed)),
     _group("notifications.bookings", APPOINTMENTS_TOPIC,
            on(AppointmentBooked, on_appointment_booked), on(AppointmentCancelled, on_appointment_cancelled),
            on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots),

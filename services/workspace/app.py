@@ -15,9 +15,11 @@ from services.workspace.backend import Backend, Refused
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
+from services.workspace.callbacks import build_callbacks
 from services.workspace.edge import CSP, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
 from services.workspace.family import build_family
+from services.workspace.kontakt import build_kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
 from services.workspace.ops import Ops, build_ops
 from services.workspace.queue import build_queue
@@ -111,9 +113,9 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_board(web), build_school(web), build_family(web),
-                   build_ops(web, ops)):
+    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
+                   build_work(web), build_kontakt(web), build_booking(web), build_units(web), build_board(web),
+                   build_school(web), build_family(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))

@@ -27,7 +27,8 @@ def build_call(web: Web) -> APIRouter:
             call = await web.backend.get(session, "intake", f"/api/calls/{call_id}")
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
-        rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
+        # what the phone showed for a test call on the embedded default, or a taken call-back's number
+        rung = session.test_calls.get(call_id) or session.callback_numbers.get(call_id, {})
         return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
                           errors={}, municipalities=MUNICIPALITIES, callers=CALLERS)
 

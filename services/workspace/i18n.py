@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contracts.labels import labels
+from services.workspace.callback_texts import CALLBACK_TEXTS
+from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
 
@@ -219,6 +221,10 @@ if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a scho
     raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(SIGNIN_TEXTS)
+TEXTS.update(CALLBACK_TEXTS)
+TEXTS.update(KONTAKT_TEXTS)
+for _kind, _pairs in KONTAKT_LABELS.items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 for _kind, _pairs in SCHOOL_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 

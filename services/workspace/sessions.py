@@ -62,6 +62,9 @@ class Session:
     # embedded default only: what the phone showed for a test call rung for this person (caller's number, the
     # personnummer given), to fill in the call's form; sealed with the tokens, never in intake's API or the browser
     test_calls: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the number of a call-back this person took, by call id: for the call-back screen and the call's form;
+    # intake gives it only to whoever takes the call-back, and it never reaches the browser's storage
+    callback_numbers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sees_personal_data(self) -> bool:
@@ -138,7 +141,7 @@ class Sessions:
         return Session(sid=sid, token=tokens["token"], staff=staff, lang=row["lang"],
                        refresh_token=tokens.get("refresh_token", ""), id_token=tokens.get("id_token", ""),
                        expires_at=row["expires_at"], created_at=row["created_at"], last_seen=now,
-                       test_calls=tokens.get("test_calls", {}))
+                       test_calls=tokens.get("test_calls", {}), callback_numbers=tokens.get("callback_numbers", {}))
 
     def close(self, sid: str | None) -> None:
         if sid:
@@ -149,6 +152,18 @@ class Sessions:
         """Embedded default: remember what the phone showed for a test call (sealed like the tokens)."""
         session.test_calls[call_id] = shown
         self._update(session, secrets=self._seal(session))
+
+    def keep_callback_number(self, session: Session, call_id: str, kept: dict[str, str], most: int = 20) -> None:
+        """A taken call-back's number, for its screen and the call's form (sealed like the tokens); the oldest
+        go first beyond `most`."""
+        session.callback_numbers[call_id] = kept
+        while len(session.callback_numbers) > most:
+            session.callback_numbers.pop(next(iter(session.callback_numbers)))
+        self._update(session, secrets=self._seal(session))
+
+    def forget_callback_number(self, session: Session, call_id: str) -> None:
+        if session.callback_numbers.pop(call_id, None) is not None:
+            self._update(session, secrets=self._seal(session))
 
     def set_lang(self, session: Session, lang: str) -> None:
         session.lang = lang if lang in ("sv", "en") else "sv"
@@ -168,7 +183,7 @@ class Sessions:
 
     def _seal(self, s: Session) -> str:
         tokens = {"token": s.token, "refresh_token": s.refresh_token, "id_token": s.id_token,
-                  "test_calls": s.test_calls}
+                  "test_calls": s.test_calls, "callback_numbers": s.callback_numbers}
         return self.crypt.encrypt(json.dumps(tokens).encode()).decode()
 
     def dispose(self) -> None:

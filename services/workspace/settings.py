@@ -63,6 +63,9 @@ class WorkspaceSettings(ServiceSettings):
                                 description="Largest request body outside the upload routes (which have their own "
                                             "limits), counted as it streams in, chunked or not.")
     vendor_dir: Path = Field(ROOT / "node_modules", description="Where `npm ci` put htmx (served locally).")
+    kontakt_gateway_token_file: Path | None = Field(None, description="Production: a file holding the workspace's "
+                                                    "client-credentials token (role ops) for 'Kontakta oss' "
+                                                    "submissions to intake, renewed by the deployment.")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
 
     @model_validator(mode="after")

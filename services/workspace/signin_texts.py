@@ -21,5 +21,4 @@ SIGNIN_TEXTS: dict[str, tuple[str, str]] = {
     "family_signed_in_as": ("Inloggad som {name}", "Signed in as {name}"),
     "family_as_guardian": ("Du är inloggad som vårdnadshavare.", "You are signed in as a guardian."),
     "family_as_young_person": ("Du är inloggad för din egen del.", "You are signed in for yourself."),
-    "family_form_soon": ("Formuläret för familjer kommer här.", "The families' form will be here."),
 }

@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from kontakt.callplatform import PlatformRefused, child_personnummer, plan_call, ring_async
@@ -28,16 +28,20 @@ def build_test_call(web: Web) -> APIRouter:
     rng = random.Random()
 
     @router.post("/calls/test")
-    async def ring_test_call(request: Request) -> Response:
+    async def ring_test_call(request: Request, scenario: str = Form("answered")) -> Response:
+        """An answered call put through to the signed-in person, or (queue_full) a caller who met a full queue
+        and asked for a call-back: it appears on the call-back list."""
         session = web.session(request)
         now = datetime.now(UTC)  # the platform's own clock: the true time
-        call = plan_call("answered", staff=session.staff.subject, rng=rng,
-                         identity_number=child_personnummer(rng, now.astimezone(STOCKHOLM).date()), now=now)
+        call = plan_call("queue_full" if scenario == "queue_full" else "answered", staff=session.staff.subject,
+                         rng=rng, identity_number=child_personnummer(rng, now.astimezone(STOCKHOLM).date()), now=now)
         token = issuer.token("ops", subject="S-CALL-PLATFORM", ttl_s=60)
         try:
             await ring_async(call, s.intake_url, token, web.backend.http)
         except (PlatformRefused, httpx.HTTPError):
             return web.render(request, "queue.html", session, status=502, test_call=True, test_call_error=True)
+        if not call.reaches_staff:  # a call-back asked for: its number comes with taking it
+            return redirect(request, "/queue")
         while len(session.test_calls) >= MAX_KEPT:
             session.test_calls.pop(next(iter(session.test_calls)))  # the oldest
         web.sessions.keep_test_call(session, call.call_id, {"phone": call.caller_number,

@@ -27,7 +27,7 @@ from services.kpi.use_cases import project_batch
 from tests.browser.story import Story, tell
 from tests.conftest import TEST_BROKER
 from tests.e2e.conftest import quiet_hours_away_from_now
-from tests.unit.kpi.builders import CaseBuilder, at, call
+from tests.unit.kpi.builders import Callback, CaseBuilder, at, call
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -68,7 +68,32 @@ def year_of_events() -> list[dict]:
         events += call(f"call-{i}", steps)
     late = CaseBuilder("C-ATRISK000001")
     late.referral(TODAY - timedelta(days=2))  # breaches tomorrow unless someone assesses
-    return events + late.events
+    return events + late.events + december_callbacks()
+
+
+def december_callbacks() -> list[dict]:  # type: ignore[type-arg]
+    """Call-backs on the weekdays of December up to the day before TODAY (their own random stream)."""
+    rnd, events, n = random.Random(23), [], 0
+    for day in range(1, 14):
+        d = f"2023-12-{day:02d}"
+        if datetime.fromisoformat(d).weekday() >= 5:
+            continue
+        for _ in range(rnd.randint(1, 5)):
+            n += 1
+            hour, full = rnd.randint(8, 14), rnd.random() < 0.5
+            asked = at(d, hour, rnd.randint(0, 50))
+            events += call(f"cb-call-{n}", [("CallOffered", asked), ("QueueFull" if full else "CallbackScheduled", asked)])
+            cb = Callback(n, f"cb-call-{n}", "queue_full" if full else "chosen", asked,
+                          (at(d, hour + 1), at(d, hour + 2)))
+            luck = rnd.random()
+            if luck < 0.6:
+                cb.tried(at(d, hour + 1, rnd.randint(0, 59)), True)
+            elif luck < 0.8:
+                cb.tried(at(d, hour + 3), True)
+            else:
+                cb.failed(at(d, 16))
+            events += cb.events
+    return events
 
 
 def free_port() -> int:

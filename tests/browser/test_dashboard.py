@@ -77,8 +77,14 @@ def test_dashboard_draws_every_chart_from_the_api_filters_and_matches_the_baseli
     assert len(shares) == 12 and all(0 <= v <= 1 for _, _, v in shares)  # Jan-Dec 2023, one bar a month
     # the default period starts at the first month with data, not a year of empty bars before it
     assert page.input_value('input[name="from"]') == "2023-01"
-    for chart in ("calls", "referrals_by_channel", "school_referrals", "triage_split", "waits", "deviations"):
+    for chart in ("calls", "callbacks-day", "callbacks-hour", "referrals_by_channel", "school_referrals",
+                  "triage_split", "waits", "deviations"):
         assert bars(page, chart), f"{chart} drew no bars"
+    # call-backs by hour of day: the chart sums the API's rows per hour
+    per_hour = page.evaluate("""async () => (await (await fetch('/api/kpi/figures/callbacks?from=2023-01&to=2023-12&by=hour',
+        {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('kpi-token')}})).json()).rows""")
+    drawn = {cat: v for s, cat, v in bars(page, "callbacks-hour") if s.startswith("Lovade")}
+    assert drawn["09"] == sum(r["promised"] for r in per_hour if r["hour"] == "09") > 0
     assert int(page.locator('td[data-key="children"]').inner_text()) > 0
     assert "C-ATRISK000001" in page.locator('table[data-chart="clocks"]').inner_text()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 from starlette.testclient import TestClient
 
 from kontakt.keycloak import Keycloak
@@ -69,6 +69,10 @@ def test_a_guardian_and_a_young_person_sign_in_to_the_families_page(chromium: Br
     page = ctx.new_page()
     sign_in(page, workspace.url + "/familj/signin", username, workspace.url + "/familj")
     assert page.locator("#who").inner_text() == f"Inloggad som {name}" and as_who in page.content()
+    page.get_by_role("link", name="Kontakta oss – barn och unga psykisk hälsa").click()  # the families' form
+    expect(page.get_by_text("Du skickar som vårdnadshavare." if username == "guardian"
+                            else "Du skickar för dig själv.")).to_be_visible()
+    assert "TESTINLOGGNING" not in page.content()  # the e-ID provider's personnummer, no stand-in
     page.goto(workspace.url + "/queue")  # staff pages are not for families
     assert page.url == workspace.url + "/familj"
     ctx.close()

@@ -12,6 +12,11 @@ def local_day(at: datetime) -> date:
     return at.astimezone(STOCKHOLM).date()
 
 
+def local(at: datetime) -> str:
+    """A time as answers show it: ISO 8601 in Stockholm's offset (the database gives UTC back)."""
+    return at.astimezone(STOCKHOLM).isoformat()
+
+
 def start_of_day(day: date) -> datetime:
     """Midnight in Stockholm: the clock start of a referral known only by its date."""
     return datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)

@@ -12,6 +12,7 @@ from contracts.intake import (
     CallAnswered,
     CallbackMade,
     CallbackScheduled,
+    CallEnded,
     CallOffered,
     CallPayload,
     CallQueued,
@@ -22,9 +23,9 @@ from services.chassis.refusal import Refusal, Refused
 from services.intake.domain.cases import PARTNER_SOURCES
 
 Step = Literal["CallOffered", "CallQueued", "CallAnswered", "CallAbandoned", "QueueFull", "CallbackScheduled",
-               "CallbackMade"]
+               "CallbackMade", "CallEnded"]
 STEP_EVENTS: dict[str, type[Event[CallPayload]]] = {c.__name__: c for c in (
-    CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade)}
+    CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade, CallEnded)}
 REACHED = {"CallAnswered", "CallbackMade"}  # steps where a professional spoke with the caller
 CLOCK_SKEW = timedelta(minutes=5)  # the platform's clock may run a little ahead of ours
 

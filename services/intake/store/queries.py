@@ -81,9 +81,10 @@ def answered_calls_without_case(s: Session, since: datetime, limit: int = 50) ->
 
 
 def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
-    """Open cases not yet medically assessed, oldest clock start first."""
+    """Open cases not yet medically assessed: acute risk on top, then the oldest clock start first."""
     q = (select(CaseRow).where(col(CaseRow.status) == "open", col(CaseRow.assessed_at).is_(None))
-         .order_by(col(CaseRow.clock_start), col(CaseRow.case_id)).limit(limit))
+         .order_by(col(CaseRow.acute_risk_at).is_(None), col(CaseRow.clock_start), col(CaseRow.case_id))
+         .limit(limit))
     return list(s.exec(q))
 
 

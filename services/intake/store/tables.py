@@ -8,10 +8,13 @@ from sqlalchemy import JSON, Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
+from contracts.callbacks import CallbackReason
 from contracts.common import Channel, Source
 from contracts.intake import Line
+from services.intake.domain.callbacks import CallbackStatus
 from services.intake.domain.cases import ClosedReason
 from services.intake.domain.child import TriageHint
+from services.intake.domain.self_referral import PreferredTime, SenderRole, Urgency
 from services.intake.domain.telephony import Step
 
 CaseStatus = Literal["open", "closed"]
@@ -50,6 +53,7 @@ class CaseRow(IntakeBase, table=True):
     closed_at: datetime | None = None
     closed_reason: ClosedReason | None = _text(20, default=None)
     sealed_contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    acute_risk_at: datetime | None = None  # a sender's acute-risk answers: the case goes to the top of the queue
 
 
 class OpenCaseRow(IntakeBase, table=True):
@@ -93,6 +97,46 @@ class CallStepRow(IntakeBase, table=True):
     event_id: str = Field(max_length=36)
 
 
+class CallbackRow(IntakeBase, table=True):
+    """A promised call-back. The caller's number is kept here (intake's own database) until the call-back ends,
+    for the staff member who takes it; on the bus it is only ever sealed."""
+
+    __tablename__ = "callbacks"
+    callback_id: str = Field(primary_key=True, max_length=20)
+    call_id: str = Field(max_length=120, unique=True)
+    line: Line = _text(20)
+    reason: CallbackReason = _text(12)
+    requested_at: datetime
+    window_start: datetime = Field(index=True)
+    window_end: datetime
+    same_day: bool
+    chosen_start: datetime | None = None
+    chosen_end: datetime | None = None
+    status: CallbackStatus = _text(12, index=True)
+    tries: int = 0
+    next_try_at: datetime | None = None
+    due_at: datetime = Field(index=True)
+    taken_by: str | None = Field(default=None, max_length=120)
+    taken_at: datetime | None = None
+    number: str | None = Field(default=None, max_length=20)
+    language: str = Field(max_length=5)
+    sealed_contact: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    policy_version: str = Field(max_length=20)
+    ended_at: datetime | None = None
+    created_at: datetime
+    case_id: str | None = Field(default=None, max_length=20)  # a 'Kontakta oss' call-back: the case it rings about
+
+
+class StaffingRow(IntakeBase, table=True):
+    """The call platform's count of agents signed in to the queue, as it reported it."""
+
+    __tablename__ = "staffing_reports"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    agents_signed_in: int
+    received_at: datetime
+
+
 class DocumentRow(IntakeBase, table=True):
     """A scanned referral in the content-addressed store (the file lives under data_dir/documents)."""
 
@@ -126,6 +170,34 @@ class SchoolReferralRow(IntakeBase, table=True):
     consent_on: date
     sender: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     attachments: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class SelfReferralRow(IntakeBase, table=True):
+    """A 'Kontakta oss' submission: who sent it (pseudonymous), what worries them, how to reach them.
+
+    The free text and the phone number stay here, in intake's database; only coded problem areas and risk
+    answers reach the bus. Staff read it on the case, audited per child."""
+
+    __tablename__ = "self_referrals"
+    referral_id: str = Field(primary_key=True, max_length=20)
+    case_id: str = Field(index=True, max_length=20)
+    sender_role: SenderRole = _text(14)
+    sender_ref: str = Field(index=True, max_length=40)  # keyed hash of the sender's identity number
+    address_ref: str | None = Field(default=None, index=True, max_length=40)  # keyed hash of the network address
+    submitted_at: datetime = Field(index=True)
+    linked: bool
+    problem_areas: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    worry: str = Field(max_length=2000)
+    urgency: Urgency = _text(8)
+    risk_signals: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    phone: str = Field(max_length=20)
+    preferred_time: PreferredTime = _text(10)
+    sms_ok: bool
+    language: str = Field(max_length=10)
+    other_language: str | None = Field(default=None, max_length=120)
+    interpreter: bool
+    guardians_may_know: bool | None = None
+    callback_id: str | None = Field(default=None, max_length=20)
 
 
 class IdempotencyRow(IntakeBase, table=True):

@@ -102,7 +102,7 @@ def summary(case: CaseRow, now: datetime, rules: IntakeRules) -> dict[str, Any]:
             "promise_days": rules.promise_days,
             "channel": case.channel, "source": case.source, "clock_start": case.clock_start.isoformat(),
             "age_years": case.age_years, "sex": case.sex, "municipality": case.municipality,
-            "triage_hint": case.triage_hint,
+            "triage_hint": case.triage_hint, "acute_risk": case.acute_risk_at is not None,
             "assessed_at": case.assessed_at.isoformat() if case.assessed_at else None,
             **promise_timing(case.clock_start, case.status == "open" and case.assessed_at is None, now, rules)}
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from contracts.common import ContactDetails, SealedContact
-from contracts.envelope import new_case_id
+from contracts.envelope import Event, new_case_id
 from services.chassis.auth import Staff
 from services.chassis.privacy import patient_ref
 from services.chassis.refusal import Refusal, Refused
@@ -23,7 +23,8 @@ from services.intake.store.queries import add_unless_stored, insert_plain, move_
 from services.intake.store.tables import CaseRow, ContactRow, IntakeBase, OpenCaseRow
 from services.intake.use_cases.idempotency import Answer, remember, replay
 
-After = Callable[[Session, Outcome], None]  # adds what depends on the case id to the same transaction
+# adds what depends on the case id to the same transaction; may return more events to publish with the case's
+After = Callable[[Session, Outcome], list[Event] | None]
 
 
 def actor_of(staff: Staff) -> Actor:
@@ -107,9 +108,8 @@ def _submit_once(deps: Deps, contact: Contact, staff: Staff, key: str | None, re
         _apply(s, contact, outcome, row, now)
         for extra_row in rows:  # e.g. the scan's document row; a re-used scan keeps its first row
             add_unless_stored(s, extra_row)
-        if after is not None:
-            after(s, outcome)
-        uow.publish(*outcome.events)
+        more = after(s, outcome) if after is not None else None
+        uow.publish(*outcome.events, *(more or []))
         answer = {"case_id": outcome.case_id, "case_reference": outcome.case_id, "status": outcome.status,
                   "clock_start": outcome.clock_start.isoformat(), "external_ref": contact.external_ref, **extra}
         remember(s, key, req_hash, outcome.case_id, answer, now)

@@ -47,3 +47,8 @@ def deadline_date(start: str | datetime, limit_days: int) -> date:
 def end_of_day(day: date) -> datetime:
     """The last second of a Swedish calendar day, as an aware datetime."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=STOCKHOLM)
+
+
+def local_hour(ts: str) -> str:
+    """The hour of day in Swedish time, as two digits ('08'): when calls come, so the region sees when to staff."""
+    return f"{parse_ts(ts).astimezone(STOCKHOLM).hour:02d}"

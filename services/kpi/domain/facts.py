@@ -30,6 +30,25 @@ def _call(d: dict[str, Any]) -> Extracted:
     return "call", p["call_id"], {CALL_STEPS[d["event_type"]]: norm_ts(p["at"]), "line": p["line"]}
 
 
+def _callback(d: dict[str, Any]) -> Facts:
+    """A call-back's life, on its call's facts: the promise, the tries, how it ended."""
+    p = d["payload"]
+    match d["event_type"]:
+        case "CallbackPromised":
+            entry = {"requested": norm_ts(p["requested_at"]), "start": norm_ts(p["window_start"]),
+                     "end": norm_ts(p["window_end"]), "reason": p["reason"]}
+        case "CallbackAttempted":
+            entry = {"tries": p["attempt"], **({"reached": norm_ts(p["at"])} if p["outcome"] == "reached" else {})}
+        case "CallbackFailed":
+            entry = {"failed": norm_ts(p["failed_at"]), "tries": p["tries"]}
+        case _:
+            entry = {"cancelled": norm_ts(p["cancelled_at"])}
+    return {"cb": {p["callback_id"]: entry}}
+
+
+CALLBACK_EVENTS = frozenset({"CallbackPromised", "CallbackAttempted", "CallbackFailed", "CallbackCancelled"})
+
+
 def _referral(d: dict[str, Any]) -> Facts:
     p, child = d["payload"], d["payload"]["child"]
     received, clock = norm_ts(p["received_at"]), norm_ts(p["clock_start"])
@@ -172,7 +191,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "NoBookableSlots": _noslots,
     "BupStageDecided": _stage_decided, "BupStageWaitExcluded": _stage_excluded, "BupStageStarted": _stage_started,
 }
-USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)
+USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS) | CALLBACK_EVENTS
 
 
 def facts_of(d: dict[str, Any]) -> Extracted | None:
@@ -180,6 +199,8 @@ def facts_of(d: dict[str, Any]) -> Extracted | None:
     event_type = d["event_type"]
     if event_type in CALL_STEPS:
         bucket, key, facts = _call(d)  # a call counts as a call even when tied to a case
+    elif event_type in CALLBACK_EVENTS:
+        bucket, key, facts = "call", d["payload"]["call_id"], _callback(d)
     else:
         extract = CASE_EXTRACTORS.get(event_type)
         if extract is None or not d.get("case_id"):

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.kpi.domain.callback_figures import callbacks_figure
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
 from services.kpi.domain.days import days_between, local_date
+from services.kpi.domain.merge import CALL_STEP_KEYS
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
 from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
+from services.kpi.domain.window import call_start
 
 __all__ = ["DIMENSIONS", "FIGURES", "Dataset", "Query", "compute", "measure_figure", "spans"]
 
@@ -54,7 +57,10 @@ def calls_figure(ds: Dataset, q: Query) -> Table:
                                       "share_answered_day0": ("answered_day0", "offered")})
     keys = set(t.periods)
     for _, c in ds.calls:
-        t0 = c.get("offered") or min(v for k, v in c.items() if k not in ("line", "seen"))
+        if not any(c.get(k) for k in CALL_STEP_KEYS):
+            continue  # a 'Kontakta oss' call-back: no call was made to the platform
+        t0 = call_start(c)
+        assert t0 is not None
         key = period_of(local_date(t0), q.grain)
         if key not in keys or not q.start <= local_date(t0) <= q.end:
             continue
@@ -111,6 +117,7 @@ FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "calls": calls_figure, "referrals_by_channel": referrals_figure, "triage_split": triage_figure,
     "parent_groups": parent_groups_figure, "collaborations": collaborations_figure,
     "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
+    "callbacks": callbacks_figure,
 }
 
 

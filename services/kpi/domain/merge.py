@@ -86,4 +86,8 @@ CASE_OPS: Ops = {
 CALL_OPS: Ops = {
     "line": MIN, "offered": MIN, "answered": MIN, "abandoned": MIN, "full": MIN,
     "cb_sched": MIN, "cb_made": MIN, "seen": MAX,
+    # call-backs by id: the promise (one per call), the most tries made, the first reach, how it ended
+    "cb": {"requested": MIN, "start": MIN, "end": MIN, "reason": MIN, "tries": MAX, "reached": MIN, "failed": MIN,
+           "cancelled": MIN},
 }
+CALL_STEP_KEYS = ("offered", "answered", "abandoned", "full", "cb_sched", "cb_made")

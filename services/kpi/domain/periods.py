@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-Grain = Literal["month", "quarter", "year"]
-GRAINS = ("month", "quarter", "year")
+Grain = Literal["day", "month", "quarter", "year"]
+GRAINS = ("day", "month", "quarter", "year")
 
 
 def period_of(day: date, grain: str) -> str:
+    if grain == "day":
+        return day.isoformat()
     if grain == "month":
         return f"{day.year}-{day.month:02d}"
     if grain == "quarter":
@@ -29,6 +31,9 @@ def _first_month(key: str) -> tuple[int, int, int]:
 
 def bounds(key: str) -> tuple[date, date]:
     """First and last day of a period."""
+    if key.count("-") == 2:  # a day
+        day = date.fromisoformat(key)
+        return day, day
     year, month, n = _first_month(key)
     first = date(year, month, 1)
     end_month = month + n

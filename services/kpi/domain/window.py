@@ -14,6 +14,7 @@ from typing import Any
 
 from services.kpi.domain.days import local_date
 from services.kpi.domain.facts import Facts
+from services.kpi.domain.merge import CALL_STEP_KEYS
 from services.kpi.domain.views import CaseView
 
 OPEN_END = date(9999, 12, 31)
@@ -82,10 +83,17 @@ def case_window(case_id: str, facts: Facts) -> tuple[date | None, date | None]:
 
 
 def call_day(facts: Facts) -> date | None:
-    """The day a call counts in: its first step."""
-    steps = [v for k, v in facts.items() if k not in ("line", "seen") and v]
-    t0 = facts.get("offered") or (min(steps) if steps else None)
+    """The day a call counts in: its first step (a form's call-back, which has none: the day it was asked)."""
+    t0 = call_start(facts)
     return local_date(t0) if t0 else None
+
+
+def call_start(facts: Facts) -> str | None:
+    steps = [facts[k] for k in CALL_STEP_KEYS if facts.get(k)]
+    if steps:
+        return str(facts.get("offered") or min(steps))
+    asked = [cb["requested"] for cb in facts.get("cb", {}).values() if cb.get("requested")]
+    return min(asked) if asked else None
 
 
 def first_unit(facts: Facts) -> str | None:

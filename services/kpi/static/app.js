@@ -117,6 +117,31 @@ async function drawCalls(p) {
   links(section("calls"), "figures/calls", p);
 }
 
+const HOURS = ["07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17"];
+
+// Call-backs: the period's last month day by day, and the whole period by hour of day (when to staff).
+async function drawCallbacks(p) {
+  const last = p.to || p.from;
+  const [days, hours] = await Promise.all([api("figures/callbacks", {...p, from: last, to: last, grain: "day"}),
+                                           api("figures/callbacks", {...p, by: "hour"})]);
+  const svgs = section("callbacks").querySelectorAll("svg");
+  barChart(svgs[0], column(days.rows, "period").map(d => d.slice(8)), [
+    {name: "Lovade / Promised", values: column(days.rows, "promised")},
+    {name: "Inom fönstret / In window", values: column(days.rows, "kept_in_window")},
+    {name: "Samma dag / Same day", values: column(days.rows, "kept_same_day")},
+    {name: "Misslyckade / Failed", values: column(days.rows, "failed")},
+    {name: "Fylld kö / Queue full", values: column(days.rows, "queue_full")}]);
+  const per = (key) => HOURS.map(h => sum(hours.rows.filter(r => r.hour === h), key));
+  barChart(svgs[1], HOURS, [{name: "Lovade per timme / Promised by hour", values: per("promised")},
+                            {name: "Fylld kö per timme / Queue full by hour", values: per("queue_full")}]);
+  const decided = sum(hours.rows, "decided"), pct = (k) => decided ? `${Math.round(100 * sum(hours.rows, k) / decided)} %` : "–";
+  note("callbacks", `Perioden / The period: ${sum(hours.rows, "promised")} lovade / promised, ` +
+       `inom fönstret / in window ${pct("kept_in_window")}, samma dag / same day ${pct("kept_same_day")}, ` +
+       `misslyckade efter tre försök / failed after three tries ${pct("failed")} (av avgjorda / of decided ${decided}); ` +
+       `fylld kö / queue full ${sum(hours.rows, "queue_full")}. Överst: ${last} dag för dag / Top: ${last} day by day.`);
+  links(section("callbacks"), "figures/callbacks", {...p, by: "hour"});
+}
+
 async function drawReferrals(p) {
   const f = await api("figures/referrals_by_channel", p);
   barChart(section("referrals_by_channel").querySelector("svg"), column(f.rows, "period"),
@@ -268,7 +293,7 @@ async function refresh() {
   statusLine.textContent = "Hämtar / Loading…";
   try {
     // every chart draws only after all answers for these filters are in, so nothing stale is drawn
-    await Promise.all([drawAssessment(p), drawCalls(p), drawReferrals(p), drawSchool(p), drawTriage(p), drawWaits(p), drawGroups(p),
+    await Promise.all([drawAssessment(p), drawCalls(p), drawCallbacks(p), drawReferrals(p), drawSchool(p), drawTriage(p), drawWaits(p), drawGroups(p),
                        drawDeviations(p), drawClocks(p), drawEqualCare(p)]);
     if (mine.signal.aborted) return;
     statusLine.textContent = `Uppdaterad / Updated ${new Date().toLocaleTimeString("sv-SE")}`;

@@ -13,6 +13,7 @@ from contracts.booking import (
     NoBookableSlotsPayload,
     SlotRunwayShortPayload,
 )
+from contracts.callbacks import CallbackFailedPayload, CallbackPromisedPayload
 from contracts.envelope import Event
 from contracts.kpi import DeviationTaggedPayload, GuaranteeAtRiskPayload
 from contracts.notifications import RecipientKind
@@ -52,6 +53,8 @@ def fact_key(ev: Event[Any]) -> str:
             return f"guarantee|{case}|{p.clock}|{p.deadline.isoformat()}"
         case "ReferralReceived":
             return f"case|{case}"
+        case "CallbackPromised" | "CallbackFailed":  # one promise and one failure per call-back
+            return f"callback|{p.callback_id}|{ev.event_type}"
     return f"event|{ev.event_id}"
 
 
@@ -132,6 +135,18 @@ def plan_group_seat(p: GroupSeatBookedPayload, now: datetime, policy: Notificati
     ctx = {"unit_name": p.unit_name, "starts_on": p.starts_on.isoformat(), "location": p.location or "-",
            "digital": p.digital}
     return [Planned("group_welcome", FAMILY, FAMILY, family_due(now, policy), context=ctx)]
+
+
+def plan_callback_promised(p: CallbackPromisedPayload, now: datetime, policy: NotificationPolicy) -> list[Planned]:
+    """The caller is told the promised window by SMS (held over the quiet hours, like any family message)."""
+    ctx = {"window_start": p.window_start.isoformat(), "window_end": p.window_end.isoformat(), "same_day": p.same_day,
+           "reason": p.reason}
+    return [Planned("callback_promised", FAMILY, FAMILY, family_due(now, policy), context=ctx)]
+
+
+def plan_callback_failed(p: CallbackFailedPayload, now: datetime, policy: NotificationPolicy) -> list[Planned]:
+    """After the last try without an answer, the family is asked to call the contact centre."""
+    return [Planned("callback_failed", FAMILY, FAMILY, family_due(now, policy), context={"tries": p.tries})]
 
 
 def plan_risk(case_id: str, p: RiskEscalatedPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:

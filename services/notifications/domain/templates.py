@@ -23,6 +23,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "appointment_cancelled": _APPOINTMENT, "appointment_reminder": _APPOINTMENT,
     "group_welcome": {"unit_name": "Mariehems hälsocentral", "starts_on": "2023-04-12",
                       "location": "https://video.example/g/1", "digital": True},
+    "callback_promised": {"window_start": "2023-03-14T10:00:00+01:00", "window_end": "2023-03-14T11:00:00+01:00",
+                          "same_day": True, "reason": "queue_full"},
+    "callback_failed": {"tries": 3},
     "risk_escalated": {"case_id": "C-7K3M9Q2XH4TB", "severity": "acute", "raised_at": "2022-11-18T09:21:00+01:00"},
     "no_bookable_slots": {"case_id": "C-7K3M9Q2XH4TB", "level": "primary_care", "municipality": "Sorsele",
                           "promise_days": 7, "searched_from": "2023-03-01T00:00:00+01:00",
@@ -50,6 +53,10 @@ def when(value: str | datetime | None, lang: str) -> str:
     return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year} {joiner} {at:%H:%M}"
 
 
+def clock(value: str | datetime, lang: str = "sv") -> str:
+    """The time of day only, in Stockholm time: '11:00' (the end of a window named with its start)."""
+    at = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(STOCKHOLM)
+    return f"{at:%H:%M}"
 def day(value: str | date | None, lang: str) -> str:
     """A calendar day as the reader says it: '13 mar 2023' / '13 Mar 2023'."""
     if value is None:
@@ -85,6 +92,7 @@ class Templates:
         self.env.filters["when"] = when
         # codes as words, the same words the staff screens use (contracts/labels.yaml): `level | label('level', 'sv')`
         self.env.filters["label"] = lambda code, kind, lang: label(kind, code, lang)
+        self.env.filters["clock"] = clock
         self.env.filters["day"] = day
         self._check()
 

@@ -68,7 +68,7 @@ def mark_sent(uow: UnitOfWork, row: Delivery, now: datetime) -> bool:
     if not store.finish_sending(uow.session, row.id, status="sent", sent_at=now, channel=row.channel,
                                 lease_until=None):
         return False
-    uow.publish(NotificationSent.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+    uow.publish(NotificationSent.new(case_id=case_of(row), occurred_at=now, recorded_at=now,
                                      payload=_payload(row, now, None)))
     _stream(uow, "NotificationSent", row, now, None)
     return True
@@ -79,7 +79,7 @@ def mark_failed(uow: UnitOfWork, row: Delivery, error: str, now: datetime, direc
     if not store.finish_sending(uow.session, row.id, status="failed", last_error=error[:300], lease_until=None,
                                 channel=row.channel):
         return False
-    uow.publish(NotificationFailed.new(case_id=row.case_id, occurred_at=now, recorded_at=now,
+    uow.publish(NotificationFailed.new(case_id=case_of(row), occurred_at=now, recorded_at=now,
                                        payload=_payload(row, now, error)))
     _stream(uow, "NotificationFailed", row, now, error)
     alerts = plan_failure_alert(row.case_id, row.template, row.recipient_kind, error, now, directory)
@@ -104,14 +104,24 @@ def resend(uow: UnitOfWork, nid: str, reason: str, staff: Staff, audit: AuditTra
     return copy
 
 
+def case_of(row: Delivery) -> str | None:
+    """The case a delivery is about; None for a message to a caller about a call-back (keyed by its id)."""
+    return None if is_callback(row.case_id) else row.case_id
+
+
+def is_callback(ref: str | None) -> bool:
+    return bool(ref and ref.startswith("CB-"))
+
+
 def _payload(row: Delivery, now: datetime, error: str | None) -> NotificationPayload:
     return NotificationPayload(notification_id=row.notification_id, template=row.template, channel=row.channel,
                                recipient_kind=row.recipient_kind, trigger_event_id=row.trigger_event_id, at=now,
-                               attempts=row.attempts, error=error)
+                               attempts=row.attempts, error=error,
+                               callback_id=row.case_id if is_callback(row.case_id) else None)
 
 
 def _stream(uow: UnitOfWork, kind: str, row: Delivery, now: datetime, error: str | None) -> None:
     data: dict[str, Any] = {"notification_id": row.notification_id, "template": row.template,
                             "channel": row.channel, "recipient_kind": row.recipient_kind, "error": error}
     store.add_stream_event(uow.session, source_key=f"{kind}:{row.notification_id}", kind=kind, at=now,
-                           case_id=row.case_id, units=[], data=data)
+                           case_id=case_of(row), units=[], data=data)

@@ -8,6 +8,8 @@ from typing import Any
 from sqlmodel import Session
 
 from contracts.booking import AppointmentBooked, AppointmentCancelled, GroupSeatBooked, NoBookableSlots, SlotRunwayShort
+from contracts.callbacks import CallbackFailed, CallbackPromised
+from contracts.common import SealedContact
 from contracts.envelope import Event
 from contracts.intake import ReferralReceived
 from contracts.kpi import DeviationTagged, GuaranteeAtRisk
@@ -108,6 +110,31 @@ def group_seat_booked(ev: GroupSeatBooked, uow: UnitOfWork, deps: Deps) -> None:
     _plan(s, ev, plan.plan_group_seat(p, now, deps.policy), now)
     _stream(s, ev, "GroupSeatBooked", [p.unit_id], {"group_id": p.group_id, "unit_name": p.unit_name,
                                                     "starts_on": p.starts_on.isoformat(), "digital": p.digital})
+
+
+def _callers_contact(s: Session, callback_id: str, sealed: SealedContact, now: datetime) -> None:
+    """A call-back has no case yet: the caller's sealed number is kept under the call-back's id instead."""
+    row = s.get(FamilyContact, callback_id) or FamilyContact(case_id=callback_id, patient_ref=sealed.key_id,
+                                                             updated_at=now)
+    row.sealed, row.updated_at = sealed.model_dump_json(), now
+    s.add(row)
+
+
+def _plan_for_callback(s: Session, ev: Event[Any], callback_id: str, plans: list[plan.Planned], now: datetime) -> None:
+    plan_deliveries(s, plans, case_id=callback_id, trigger_event_id=str(ev.event_id), trigger_type=ev.event_type,
+                    now=now, id_source=plan.fact_key(ev))
+
+
+def callback_promised(ev: CallbackPromised, uow: UnitOfWork, deps: Deps) -> None:
+    p, s, now = ev.payload, uow.session, deps.clock.now()
+    _callers_contact(s, p.callback_id, p.contact, now)
+    _plan_for_callback(s, ev, p.callback_id, plan.plan_callback_promised(p, now, deps.policy), now)
+
+
+def callback_failed(ev: CallbackFailed, uow: UnitOfWork, deps: Deps) -> None:
+    p, s, now = ev.payload, uow.session, deps.clock.now()
+    _callers_contact(s, p.callback_id, p.contact, now)
+    _plan_for_callback(s, ev, p.callback_id, plan.plan_callback_failed(p, now, deps.policy), now)
 
 
 # -- staff ---------------------------------------------------------------------------------------------------

@@ -159,3 +159,21 @@ async def test_grafana_dashboard_charts_only_metrics_the_service_exports(service
     dashboard = (Path(__file__).parents[3] / "deploy" / "grafana" / "dashboards" / "kpi.json").read_text()
     charted = set(re.findall(r"kontakt_(?:kpi|consumer)_[a-z_]+", dashboard))
     assert charted and all(f"# TYPE {name} " in text for name in charted), charted
+
+
+async def test_call_backs_per_day_and_per_hour_over_http_from_the_stored_projection(service, issuer) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.kpi.test_callbacks_figure import tuesday
+
+    rt, app, _ = service
+    feed(rt, tuesday())
+    auth = {"Authorization": f"Bearer {issuer.token('kpi_analyst')}"}
+    async with client(app) as c:
+        day = (await c.get("/api/kpi/figures/callbacks?from=2023-03-14&to=2023-03-15&grain=day", headers=auth)).json()
+        r = next(x for x in day["rows"] if x["period"] == "2023-03-14")
+        assert (r["promised"], r["kept_in_window"], r["kept_same_day"], r["failed"], r["queue_full"]) == (7, 3, 3, 1, 4)
+        assert day["title_sv"] == "Återuppringningar"
+        hours = (await c.get("/api/kpi/figures/callbacks?from=2023-03-14&to=2023-03-14&grain=day&by=hour",
+                             headers=auth)).json()
+        assert {x["hour"]: x["promised"] for x in hours["rows"]}["08"] == 2
+        bad = await c.get("/api/kpi/figures/callbacks?by=municipality&grain=week", headers=auth)
+        assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"by", "grain"}

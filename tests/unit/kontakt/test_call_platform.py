@@ -81,15 +81,34 @@ def test_kontakt_call_rings_offered_queued_answered_and_the_call_waits_for_a_cal
 def test_queue_full_and_abandoned_with_callback_are_reported_as_the_platform_reports_them(
         tmp_path: Path, served_intake: tuple[Intake, str]) -> None:
     intake, url = served_intake
-    full = kontakt_call(tmp_path, url, "--queue-full", "--staff", "S-LOCAL-CALL_HANDLER")
-    assert [e.event_type for e in published(intake)] == ["CallOffered", "QueueFull"]
-    assert "kön var full" in full and "queue was full" in full
+    full = kontakt_call(tmp_path, url, "--queue-full", "--staff", "S-LOCAL-CALL_HANDLER", "--number", "+46701740612")
+    assert [e.event_type for e in published(intake)] == ["CallOffered", "QueueFull", "CallbackPromised"]
+    assert "kön var full" in full and "queue was full" in full and "Lovad återuppringning" in full
+    assert "1740612" not in "".join(e.model_dump_json() for e in published(intake))  # sealed on the bus
     back = kontakt_call(tmp_path, url, "--abandon-callback", "--staff", "S-LOCAL-CALL_HANDLER", "--new-child")
-    assert [e.event_type for e in published(intake)][2:] == ["CallOffered", "CallQueued", "CallAbandoned",
+    assert [e.event_type for e in published(intake)][3:] == ["CallOffered", "CallQueued", "CallAbandoned",
                                                              "CallbackScheduled", "CallbackMade"]
     assert "ringdes tillbaka av S-LOCAL-CALL_HANDLER" in back and "personnummer" in back
     waiting = httpx.get(f"{url}/api/calls", headers=intake.auth("call_handler")).json()
     assert [c["step"] for c in waiting] == ["CallbackMade"]  # the callback reached someone; the full queue did not
+
+
+def test_ring_upp_mig_in_the_queue_asks_a_call_back_with_the_number_that_only_taking_it_shows(
+        tmp_path: Path, served_intake: tuple[Intake, str]) -> None:
+    intake, url = served_intake
+    out = kontakt_call(tmp_path, url, "--callback", "--number", "+46701740613")
+    events = published(intake)
+    assert [e.event_type for e in events] == ["CallOffered", "CallQueued", "CallbackScheduled", "CallbackPromised"]
+    promise = events[-1].payload
+    assert promise.reason == "chosen" and promise.call_id == events[0].payload.call_id
+    assert "'ring upp mig'" in out and promise.callback_id in out
+    listed = httpx.get(f"{url}/api/callbacks", headers=intake.auth("call_handler")).json()["callbacks"]
+    assert [c["callback_id"] for c in listed] == [promise.callback_id] and "1740613" not in str(listed)
+    taken = httpx.post(f"{url}/api/callbacks/{promise.callback_id}/take", headers=intake.auth("call_handler"))
+    assert taken.json()["number"] == "+46701740613"
+    again = CliRunner().invoke(app, ["call", "--intake-url", url, "--data-dir", str(tmp_path / "data"),
+                                     "--callback", "--queue-full"])
+    assert again.exit_code != 0 and "choose one of" in again.output
 
 
 def test_a_refused_step_fails_the_command_with_intakes_reason(tmp_path: Path,
@@ -102,7 +121,7 @@ def test_a_refused_step_fails_the_command_with_intakes_reason(tmp_path: Path,
 
 def test_every_step_lies_in_the_past_and_the_call_id_carries_no_caller_data() -> None:
     now = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
-    for scenario in ("answered", "queue_full", "abandoned_callback"):
+    for scenario in ("answered", "queue_full", "abandoned_callback", "callback"):
         steps = steps_for(scenario, now)  # type: ignore[arg-type]
         assert all(at <= now for _, at in steps) and [at for _, at in steps] == sorted(at for _, at in steps)
     call = plan_call(caller_number="+46701740650", identity_number="20150314-2380", now=now)

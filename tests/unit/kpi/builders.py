@@ -7,7 +7,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts import booking, intake, triage
-from contracts.common import ChildProfile
+from contracts.callbacks import (
+    CallbackAttempted,
+    CallbackAttemptedPayload,
+    CallbackCancelled,
+    CallbackCancelledPayload,
+    CallbackFailed,
+    CallbackFailedPayload,
+    CallbackPromised,
+    CallbackPromisedPayload,
+)
+from contracts.common import ChildProfile, SealedContact
 from contracts.envelope import Event, new_case_id
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -142,3 +152,38 @@ def call(call_id: str, steps: list[tuple[str, datetime]]) -> list[dict[str, Any]
     classes = {c.__name__: c for c in intake.EVENTS}
     return [wire(classes[name].new(occurred_at=t, payload=intake.CallPayload(call_id=call_id, line="public_1177", at=t)))
             for name, t in steps]
+
+
+SEALED = SealedContact(key_id="CB-000000000000", algorithm="fernet", ciphertext="x")
+
+
+class Callback:
+    """The events of one call-back on call `call_id` (ids and windows as intake would give them)."""
+
+    def __init__(self, n: int, call_id: str, reason: str, asked: datetime, window: tuple[datetime, datetime]) -> None:
+        self.id, self.call_id, self.window = f"CB-{n:012d}", call_id, window
+        self.events: list[dict[str, Any]] = [wire(CallbackPromised.new(occurred_at=asked, payload=CallbackPromisedPayload(
+            callback_id=self.id, call_id=call_id, line="public_1177", reason=reason, requested_at=asked,  # type: ignore[arg-type]
+            window_start=window[0], window_end=window[1], same_day=window[0].date() == asked.date(),
+            chosen_window_kept=None, policy_version="2026.1", contact=SEALED)))]
+        self.tries = 0
+
+    def tried(self, when: datetime, reached: bool) -> Callback:
+        self.tries += 1
+        self.events.append(wire(CallbackAttempted.new(occurred_at=when, payload=CallbackAttemptedPayload(
+            callback_id=self.id, call_id=self.call_id, attempt=self.tries, at=when,
+            outcome="reached" if reached else "not_reached", window_start=self.window[0], window_end=self.window[1],
+            next_try_at=None, by_staff_ref="S-1"))))
+        return self
+
+    def failed(self, when: datetime) -> Callback:
+        for i in range(3):
+            self.tried(when - timedelta(minutes=120 - 60 * i), False)
+        self.events.append(wire(CallbackFailed.new(occurred_at=when, payload=CallbackFailedPayload(
+            callback_id=self.id, call_id=self.call_id, tries=3, failed_at=when, contact=SEALED))))
+        return self
+
+    def cancelled(self, when: datetime) -> Callback:
+        self.events.append(wire(CallbackCancelled.new(occurred_at=when, payload=CallbackCancelledPayload(
+            callback_id=self.id, call_id=self.call_id, cancelled_at=when, by="caller"))))
+        return self
