@@ -1,7 +1,7 @@
 """Composition root of the staff workspace: settings, the services' client, sessions, pages, static files."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
 from services.workspace.callbacks import build_callbacks
-from services.workspace.edge import CSP, BodyTooLarge, Edge, secure, too_large
+from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
 from services.workspace.family import build_family
 from services.workspace.kontakt import build_kontakt
@@ -70,22 +70,21 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
     vendor = vendor_files(settings)
 
-    @app.middleware("http")
-    async def unit_names(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def unit_names(request: Request) -> None:
         """Every page names units by name: the names are read once, before the first signed-in page."""
         if not web.units.names and (session := web.current(request)) and not session.is_family:
             await web.units.load(session)
-        response: Response = await call_next(request)
-        return response
+
+    app.add_middleware(Before, step=unit_names)
 
     if oidc is not None:
         app.add_middleware(SessionMiddleware, **flow_cookie_options(settings))
 
-        @app.middleware("http")
-        async def fresh_tokens(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        async def fresh_tokens(request: Request) -> None:
             if not request.url.path.startswith(ASSET_PATHS):
                 await oidc.keep_fresh(request)
-            return await call_next(request)
+
+        app.add_middleware(Before, step=fresh_tokens)
 
     app.add_middleware(Edge, web=web, csp=csp)  # added last, so outermost: before any session or token work
     refusals(app, web, csp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -196,3 +197,17 @@ async def _peek(receive: Receive, whole: bool) -> tuple[bytes, Receive]:
         return taken.pop(0) if taken else await receive()
     return head, replaying
 
+
+
+class Before:
+    """A step run on each HTTP request before the route, as plain ASGI: the request body passes through untouched,
+    so the edge's body limit still answers 413 (Starlette's `@app.middleware` wraps `receive` and turned it into
+    an exception group, a 500)."""
+
+    def __init__(self, app: ASGIApp, step: Callable[[Request], Awaitable[None]]) -> None:
+        self.app, self.step = app, step
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.step(Request(scope))
+        await self.app(scope, receive, send)
