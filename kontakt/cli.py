@@ -169,8 +169,8 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
     from datetime import datetime, timedelta
 
-    from kontakt.demo import TZ
     from kontakt.demo import main as run_demo
+    from kontakt.demo_core import TZ
     from kontakt.demo_report import Tally, summary
 
     ports = read_ports(data_dir)
