@@ -144,7 +144,7 @@ def test_guardian_call_to_booked_bup_visit(running_system: RunningSystem, journe
     assert "Anna" not in (running_system.data_dir / "app.log").read_text()
 
     # the KC head's log review: `kontakt audit CHILD_REF` asks all five services for this child
-    from kontakt.cli import collect_audit
+    from kontakt.audit_cli import collect_audit
 
     ref = running_system.client("intake", "clinician").get(f"/api/cases/{case_id}").json()["patient_ref"]
     urls = {name: running_system.url(name) for name in running_system.system.ports}

@@ -51,7 +51,7 @@ async def test_the_kc_heads_report_names_who_saw_the_child_and_is_itself_audited
 
 
 def test_kontakt_audit_merges_the_services_reports_in_time_order() -> None:
-    from kontakt.cli import merge_audit
+    from kontakt.audit_cli import merge_audit
 
     answers = {
         "intake": {"case_ids": ["C-1"], "records": [{"at": "2026-03-01T10:00:00", "action": "read-case"},
