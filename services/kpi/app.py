@@ -8,9 +8,10 @@ from fastapi import FastAPI
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime, assemble
 from services.chassis.spec import Infra, ServiceSpec
+from services.chassis.unit_names import load_unit_names
 from services.kpi.api import router as api_router
 from services.kpi.clockwatch import watch_clocks
-from services.kpi.dashboard import TOKEN_COOKIE, load_unit_names
+from services.kpi.dashboard import TOKEN_COOKIE
 from services.kpi.dashboard import router as dashboard_router
 from services.kpi.dead_letters import CountingDeadLetters
 from services.kpi.deps import Deps

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-import yaml
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -31,14 +30,6 @@ HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self'; st
 
 # no data is served here (so no role): the page signs in once and calls /api/kpi with its cookie
 router = APIRouter(tags=["dashboard"])
-
-
-def load_unit_names(units_file: Path) -> dict[str, str]:
-    """Unit id -> name from booking's reference file (in the same image): public words, no personal data."""
-    if not units_file.exists():
-        return {}
-    units = yaml.safe_load(units_file.read_text(encoding="utf-8")).get("units", [])
-    return {str(u["unit_id"]): str(u["name"]) for u in units}
 
 
 @router.get("/dashboard", include_in_schema=False)

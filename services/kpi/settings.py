@@ -4,6 +4,7 @@ from pathlib import Path
 from pydantic_settings import SettingsConfigDict
 
 from services.chassis.settings import ServiceSettings
+from services.chassis.unit_names import BOOKING_UNITS
 from services.kpi.rules import DATA
 
 
@@ -16,4 +17,4 @@ class KpiSettings(ServiceSettings):
     definitions_file: Path = DATA / "kpi_definitions.yaml"
     deviation_rules_file: Path = DATA / "deviation_rules.yaml"
     # the dashboard names units by name: booking's reference file (one image holds every service's data)
-    units_file: Path = DATA.parents[1] / "booking" / "data" / "units.yaml"
+    units_file: Path = BOOKING_UNITS

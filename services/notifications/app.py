@@ -12,6 +12,7 @@ from services.chassis.clock import Clock
 from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime, assemble
 from services.chassis.spec import Infra, ServiceSpec
+from services.chassis.unit_names import load_unit_names
 from services.notifications.api import router as api_router
 from services.notifications.channels import Channel, DigitalLetter, SmsGateway, SmtpMailer
 from services.notifications.deps import Deps
@@ -38,7 +39,7 @@ def spec(settings: NotificationsSettings | None = None,
     # broken data files stop start-up here, not at the first message
     policy = load_policy(s.policy_file or POLICY_FILE)
     directory = load_directory(s.directory_file or DIRECTORY_FILE)
-    templates = load_templates(s.templates_file or TEMPLATES_FILE)
+    templates = load_templates(s.templates_file or TEMPLATES_FILE, load_unit_names(s.units_file))
     infra = Infra.of(s, [metadata], clock)
     deps = Deps(infra.clock, policy, directory, templates, s.stream_poll_s, s.stream_ping_s)
     http = httpx.AsyncClient(timeout=s.channel_timeout_s)

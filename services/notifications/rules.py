@@ -31,6 +31,6 @@ def load_directory(path: Path = DIRECTORY_FILE) -> StaffDirectory:
     return StaffDirectory.model_validate(_read(path))
 
 
-def load_templates(path: Path = TEMPLATES_FILE) -> Templates:
+def load_templates(path: Path = TEMPLATES_FILE, unit_names: dict[str, str] | None = None) -> Templates:
     """Parse, then render every template with its sample context; a broken file stops the start."""
-    return Templates(TemplateFile.model_validate(_read(path)))
+    return Templates(TemplateFile.model_validate(_read(path)), unit_names or {})

@@ -5,6 +5,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.chassis.settings import ServiceSettings
+from services.chassis.unit_names import BOOKING_UNITS
 
 
 class NotificationsSettings(ServiceSettings):
@@ -15,6 +16,7 @@ class NotificationsSettings(ServiceSettings):
     policy_file: Path | None = Field(None, description="Policy data file; default data/notification_policy.yaml.")
     directory_file: Path | None = Field(None, description="Staff directory and rota; default data/staff_directory.yaml.")
     templates_file: Path | None = Field(None, description="Message templates; default data/templates.yaml.")
+    units_file: Path = Field(BOOKING_UNITS, description="Booking's units, for units by name in staff messages.")
 
     sms_gateway_url: str = Field("http://127.0.0.1:8190/sms", description="SMS gateway endpoint (POST JSON).")
     sms_gateway_token: str | None = Field(None, description="Bearer token for the SMS gateway.")

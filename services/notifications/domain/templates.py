@@ -36,7 +36,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                           "last_day_low": "2023-03-09", "last_day_high": "2023-03-16", "working_days": 8,
                           "reason": "runway", "gap_from": None, "gap_to": None, "demand_per_day": 1.4},
     "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "no_bookable_slots", "rules_version": "1", "unit_id": None,
-                         "level": "primary_care", "evidence": {"a": "b"}},
+                         "level": "primary_care", "evidence": {"clock_start": "2023-03-01", "assessed": "not yet", "days": "4"}},
     "guarantee_at_risk": {"case_id": "C-7K3M9Q2XH4TB", "clock": "assessment_3d", "unit_id": None,
                           "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
     "delivery_failed": {"case_id": "C-7K3M9Q2XH4TB", "failed_template": "appointment_reminder",
@@ -65,6 +65,24 @@ def day(value: str | date | None, lang: str) -> str:
     return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
 
 
+LEVEL_KEYS = frozenset({"level", "guide_level", "decided_level", "from_level", "to_level", "booked_level", "new_level"})
+
+
+def evidence_line(item: tuple[str, str], lang: str = "sv") -> str:
+    """One piece of a deviation's evidence as words: 'Beslutad vårdnivå: BUP', dates as days, 'not yet' as words."""
+    key, value = item
+    if key in LEVEL_KEYS:
+        shown = label("level", value, lang)
+    elif value == "not yet":
+        shown = "ännu inte" if lang == "sv" else "not yet"
+    else:
+        try:
+            shown = day(date.fromisoformat(value), lang)
+        except ValueError:
+            shown = label("evidence_value", value, lang)
+    return f"{label('evidence', key, lang)}: {shown}"
+
+
 class Wording(BaseModel):
     model_config = ConfigDict(frozen=True)
     subject: str
@@ -86,15 +104,24 @@ class Message:
 
 
 class Templates:
-    def __init__(self, data: TemplateFile) -> None:
+    def __init__(self, data: TemplateFile, unit_names: dict[str, str] | None = None) -> None:
         self.data = data
+        self.unit_names = unit_names or {}
         self.env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
         self.env.filters["when"] = when
         # codes as words, the same words the staff screens use (contracts/labels.yaml): `level | label('level', 'sv')`
         self.env.filters["label"] = lambda code, kind, lang: label(kind, code, lang)
         self.env.filters["clock"] = clock
         self.env.filters["day"] = day
+        # staff read units by name and the evidence as words, never ids or keys (issue 22: words, not codes)
+        self.env.filters["unit"] = lambda unit_id, lang="sv": self.unit_name(unit_id, lang)
+        self.env.filters["evidence"] = evidence_line
         self._check()
+
+    def unit_name(self, unit_id: str | None, lang: str = "sv") -> str:
+        if not unit_id:
+            return "Kontaktcentret" if lang == "sv" else "the contact centre"
+        return self.unit_names.get(unit_id, unit_id)
 
     def _wording(self, name: str, lang: str, young: bool) -> Wording:
         group = self.data.family if name in self.data.family else self.data.staff

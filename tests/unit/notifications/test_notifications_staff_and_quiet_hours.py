@@ -70,8 +70,9 @@ async def test_no_bookable_slots_reaches_unit_heads_and_kc_head_with_the_evidenc
     [mail] = svc.smtp.to("kc-chef@rvn.example.se")
     body = mail.get_content()
     assert mail["Subject"] == "Avvikelse: inga bokningsbara tider (Primärvård (hälsocentral), Sorsele)"
-    assert "- hc-sorsele: ingen ledig tid" in body
-    assert "- hc-mariehem: första lediga 26 mar 2023 kl. 10:00" in body
+    assert "- Sorsele sjukstuga: ingen ledig tid" in body  # units by name, never their ids
+    assert "- Mariehem hälsocentral: första lediga 26 mar 2023 kl. 10:00" in body
+    assert "hc-" not in body
     assert "Plats i väntelistan: 3" in body
     kinds = sorted(e.payload.recipient_kind for e in svc.published("NotificationSent"))
     assert kinds == ["kc_head", "unit_head", "unit_head"]
@@ -83,7 +84,9 @@ async def test_deviation_reaches_both_coordinators(svc: Notifications):
     to = sorted(r for rcpts, _ in svc.smtp.messages for r in rcpts)
     assert to == ["samordnare.bup@rvn.example.se", "samordnare.kc@rvn.example.se"]
     body = svc.smtp.to("samordnare.kc@rvn.example.se")[0].get_content()
-    assert "Pappersremiss kom fram mer än 3 dagar efter att den skrevs" in body and "date_arrived: 2023-03-13" in body
+    assert "Pappersremiss kom fram mer än 3 dagar efter att den skrevs" in body
+    assert "(Mariehem hälsocentral)" in body and "Remissen kom in: 13 mar 2023" in body  # words, not keys or ids
+    assert "date_arrived" not in body and "hc-mariehem" not in body
 
 
 async def test_guarantee_at_risk_alerts_the_kc_head_even_in_quiet_hours(svc: Notifications):
@@ -93,6 +96,7 @@ async def test_guarantee_at_risk_alerts_the_kc_head_even_in_quiet_hours(svc: Not
     await svc.send_due()
     [mail] = svc.smtp.to("kc-chef@rvn.example.se")
     assert mail["Subject"] == "Vårdgarantin riskeras: Medicinsk bedömning inom 3 dagar i ärende C-7K3M9Q2XH4TB"
+    assert "Enhet: Kontaktcentret." in mail.get_content()
 
 
 async def test_no_slots_naming_an_unknown_head_still_reaches_the_searched_units_heads_and_kc_head(svc: Notifications):
