@@ -24,6 +24,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role": ("Roll", "Role"), "unit": ("Enhet", "Unit"), "no_unit": ("Ingen enhet", "No unit"),
     "signed_in_as": ("Inloggad som", "Signed in as"),
     "language": ("Språk", "Language"), "other_lang": ("English", "Svenska"),
+    "pick_search": ("Sök i listan", "Search the list"),
     "nav_queue": ("Arbetskö", "Work queue"), "nav_paper": ("Registrera pappersremiss", "Register paper referral"),
     "nav_unit": ("Enhetens vecka", "Unit's week"), "nav_meeting": ("Veckomöte KC–BUP", "Weekly KC–BUP meeting"),
     "nav_board": ("Samordnartavla", "Coordinators' board"),

@@ -141,3 +141,17 @@ def test_the_meeting_says_a_unit_has_no_free_times_in_words_not_a_second_zero(ch
     assert empty.count() >= 1  # most units have no times in a test system
     assert {" ".join(t.split()) for t in empty.all_inner_texts()} == {"0 inga lediga"}
     page.context.close()
+
+
+def test_a_long_pick_list_narrows_as_one_types_and_keeps_what_is_ticked(chromium: Browser, workspace: Workspace) -> None:
+    page = sign_in_as(chromium, workspace.url, "call_handler")
+    page.goto(f"{workspace.url}/referrals/paper")
+    reasons = page.get_by_role("group", name="Orsak till kontakten")
+    reasons.get_by_label("Oro, ångest").check()
+    search = reasons.get_by_role("searchbox")
+    search.fill("somn")  # without the ring over the o: the list forgives it
+    shown = [t.strip() for t in reasons.locator("label:visible").all_inner_texts()]
+    assert shown == ["Oro, ångest", "Sömn"], shown  # the ticked one stays, the match shows, nothing else
+    search.fill("")
+    assert reasons.locator("label:visible").count() == reasons.locator("label").count() > 10
+    page.context.close()

@@ -47,6 +47,18 @@
     section.scrollIntoView({block: "nearest"});
   });
 
+  // A long pick list narrows as one types (accents and case ignored); a ticked choice never hides.
+  function plain(text) { return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+  document.addEventListener("input", function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches("input.pick-search")) { return; }
+    var wanted = plain(box.value.trim());
+    box.closest("fieldset").querySelectorAll("label").forEach(function (label) {
+      var ticked = label.querySelector("input:checked");
+      label.hidden = !!wanted && !ticked && plain(label.textContent).indexOf(wanted) < 0;
+    });
+  });
+
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSettle", tick);
   document.addEventListener("DOMContentLoaded", tick);
