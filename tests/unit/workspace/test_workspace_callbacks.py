@@ -13,6 +13,7 @@ import pytest
 from services.chassis.issuer import LocalIssuer
 from services.workspace.app import build
 from services.workspace.settings import WorkspaceSettings
+from tests.unit.workspace.browserlike import browser_like
 from tests.unit.intake.conftest import NOW, Intake, make_intake
 
 NUMBER = "+46701740621"
@@ -34,7 +35,7 @@ def workspace(tmp_path: Path, intake: Intake):  # type: ignore[no-untyped-def]
 
 
 async def signed_in(app, role: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws")
+    c = browser_like(app)
     assert (await c.post("/signin", data={"role": role, "unit": "", "lang": "sv"})).status_code == 303
     return c
 

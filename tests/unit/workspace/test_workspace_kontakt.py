@@ -14,6 +14,7 @@ import pytest
 from services.chassis.issuer import LocalIssuer
 from services.workspace.app import build
 from services.workspace.settings import WorkspaceSettings
+from tests.unit.workspace.browserlike import browser_like
 from tests.unit.intake.conftest import Intake, make_intake
 from tests.unit.intake.helpers import pnr
 
@@ -41,7 +42,7 @@ def workspace(tmp_path: Path, intake: Intake, local_signin: bool = True):  # typ
 
 
 def client(app) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws")
+    return browser_like(app)
 
 
 async def test_a_guardian_signs_in_sends_and_gets_a_receipt_with_the_call_back_window(tmp_path, intake) -> None:  # type: ignore[no-untyped-def]
