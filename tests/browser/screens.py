@@ -25,6 +25,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("signin", "", "/signin"),
     Screen("school-signin", "", "/skola/signin"),
     Screen("family-signin", "", "/familj/signin"),
+    Screen("contact-us", "", "/kontakt"),
     Screen("work-queue", "call_handler", "/queue"),
     Screen("incoming-call", "call_handler", "/calls/{waiting_call}"),
     Screen("paper-referral", "call_handler", "/referrals/paper"),
