@@ -19,17 +19,17 @@ from services.kpi.deps import Deps
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import BASES, Definitions
-from services.kpi.domain.equal_care import equal_care
+from services.kpi.domain.equal_care import equal_care_of
 from services.kpi.domain.exports import equal_care_csv, to_csv
-from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
+from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query
 from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
 from services.kpi.domain.periods import bounds
 from services.kpi.domain.printable import quarterly_html
-from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
+from services.kpi.store.figures import figure_table
 
 FIGURE_ROLES = ("kpi_analyst", "kc_head", "unit_head", "coordinator", "ops")
 BOARD_ROLES = ("kc_head", "coordinator", "unit_head", "clinician", "kpi_analyst")
@@ -55,15 +55,16 @@ def _today(deps: Deps) -> date:
     return local_date(deps.clock.now())
 
 
-def _dataset(rt: ServiceRuntime, deps: Deps, q: Query, figure: str = "") -> Dataset:
-    """Only the cases (or, for the phone figure, the calls) whose active window overlaps the period asked
-    for (domain/window.py): the cost follows the period, not the years of history."""
+def _figure(rt: ServiceRuntime, deps: Deps, q: Query, figure: str) -> Table:
+    """A figure read from the kept tallies and the cases open today (store/figures.py)."""
     with Session(rt.db.engine) as s:
-        if figure == "calls":
-            return Dataset([], queries.load_calls(s, q.start, q.end), deps.defs)
-        if figure == "calls_and_cases":
-            return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
-        return Dataset(queries.load_cases(s, q.start, q.end), [], deps.defs)
+        return figure_table(s, deps.tallies, q, figure)
+
+
+def _report_data(rt: ServiceRuntime, deps: Deps, q: Query) -> Dataset:
+    """The national report's cases and calls: those whose active window overlaps the month (domain/window.py)."""
+    with Session(rt.db.engine) as s:
+        return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
 
 
 def _meta(defs: Definitions, figure: str) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def deviations(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias
                suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, ("unit",))
     titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in deps.rules.rules}
-    return respond(deviations_figure(_dataset(rt, deps, q), q, deps.rules), q, format, suppress,
+    return respond(_figure(rt, deps, q, "deviations"), q, format, suppress,
                    {"rules_version": deps.rules.version, "rules": titles}, deps.defs)
 
 
@@ -126,8 +127,7 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
         ("line",) if figure == "calls" else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, allowed)
-    return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
-                   deps.defs)
+    return respond(_figure(rt, deps, q, figure), q, format, suppress, _meta(deps.defs, figure), deps.defs)
 
 
 @router.get("/equal-care", summary="Equal care side by side: every municipality (or sex) over the period, small cells suppressed.")
@@ -138,7 +138,9 @@ def equal(rt: Runtime, deps: ServiceDeps, start: str | None = Q(None, alias="fro
     q = build_query(_today(deps), start, end, "month", None, unit, None, by, ("municipality", "sex"))
     check_basis(basis)
     values = list(MUNICIPALITIES) if by == "municipality" else ["female", "male"]
-    rows = equal_care(_dataset(rt, deps, q), q, by, values, basis, defs.suppress_below)
+    with Session(rt.db.engine) as s:
+        rows = equal_care_of(lambda name, mq: figure_table(s, deps.tallies, mq, name), defs, q, by, values, basis,
+                             defs.suppress_below)
     if format == "csv":
         return _csv(equal_care_csv(rows, by, defs.suppress_below), f"equal_care_{by}.csv")
     if format != "json":
@@ -158,7 +160,7 @@ def national(rt: Runtime, deps: ServiceDeps,
     if month_key(month) is None:
         raise Refused(Refusal("month", "pattern", "Månad anges som ÅÅÅÅ-MM.", "Month is YYYY-MM.", location="path"))
     first, last = bounds(month)
-    rows = national_report(_dataset(rt, deps, Query(first, last, _today(deps)), "calls_and_cases"), month)
+    rows = national_report(_report_data(rt, deps, Query(first, last, _today(deps))), month)
     if format == "json":
         return {"report": "national_waiting_times", "month": month, "definitions_version": deps.defs.version,
                 "columns": COLUMNS, "rows": rows}
@@ -176,7 +178,7 @@ def quarterly(rt: Runtime, deps: ServiceDeps,
     except (ValueError, OverflowError):
         raise Refused(Refusal("quarter", "pattern", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.")) from None
     q = Query(first, last, _today(deps), "quarter", by="unit")
-    t = deviations_figure(_dataset(rt, deps, q), q, deps.rules)
+    t = _figure(rt, deps, q, "deviations")
     if format == "csv":
         return respond(t, q, "csv", True, {}, deps.defs)
     return HTMLResponse(quarterly_html(quarter, t, deps.rules, deps.defs.suppress_below))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from services.chassis.clock import Clock
 from services.kpi.domain.definitions import Definitions, RuleSet
+from services.kpi.domain.tally import Tallies
 from services.kpi.runtime import CountingDeadLetters
 
 
@@ -14,3 +15,4 @@ class Deps:
     defs: Definitions
     rules: RuleSet
     dead_letters: CountingDeadLetters  # read by /api/kpi/input and /metrics
+    tallies: Tallies  # what the kept figures count, under `defs` and `rules`

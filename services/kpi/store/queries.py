@@ -29,6 +29,14 @@ def load_cases(session: Session, start: date | None = None, end: date | None = N
     return [(k, from_json(f)) for k, f in session.execute(stmt)]
 
 
+def load_open_cases(session: Session, today: date, last: date) -> list[tuple[str, Facts]]:
+    """Cases for which today still matters (`settles_on` after it: a clock within its limit, a wait without an
+    end, a visit still to come) and that count in no day after `last` alone: the open-clock set."""
+    stmt = (sa_select(col(CaseFactsRow.case_id), cast(col(CaseFactsRow.facts), Text))
+            .where(col(CaseFactsRow.settles_on) > today, col(CaseFactsRow.first_day) <= last))
+    return [(k, from_json(f)) for k, f in session.execute(stmt)]
+
+
 def load_calls(session: Session, start: date | None = None, end: date | None = None) -> list[tuple[str, Facts]]:
     """Calls whose first step falls in [start, end] (every call without bounds)."""
     stmt = sa_select(col(CallFactsRow.call_id), cast(col(CallFactsRow.facts), Text))

@@ -33,6 +33,8 @@ class CaseFactsRow(KpiBase, table=True):
     first_day: date | None = Field(default=None, index=True)
     last_day: date | None = Field(default=None, index=True)
     unit: str | None = Field(default=None, max_length=80)  # the unit first booked into (the dashboard's unit list)
+    # from this day on, nothing it adds to a figure depends on today (domain/tally.py): the open cases are after it
+    settles_on: date | None = Field(default=None, index=True)
 
 
 class CallFactsRow(KpiBase, table=True):
@@ -77,3 +79,30 @@ class InputCountRow(KpiBase, table=True):
     __tablename__ = "kpi_input_count"
     outcome: str = Field(primary_key=True, max_length=40)
     n: int = 0
+
+
+class TallyRow(KpiBase, table=True):
+    """A kept count: the sum over every case (or call) of what it adds to one column of a figure on one day with
+    these dimensions (domain/tally.py). A figure request sums a period's rows. '' stands for a missing value."""
+
+    __tablename__ = "kpi_tally"
+    figure: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    municipality: str = Field(primary_key=True, max_length=80)
+    sex: str = Field(primary_key=True, max_length=20)
+    age_band: str = Field(primary_key=True, max_length=20)
+    channel: str = Field(primary_key=True, max_length=40)
+    unit: str = Field(primary_key=True, max_length=80)  # the unit a filter matches
+    unit_by: str = Field(primary_key=True, max_length=80)  # the unit shown in a breakdown by unit
+    item: str = Field(primary_key=True, max_length=120)  # a parent group's course, a call's line
+    counted: str = Field(primary_key=True, max_length=80)  # the figure's column
+    month: str = Field(max_length=7)  # YYYY-MM of `day`: what a figure request groups by
+    n: int = 0
+
+
+class TallyStateRow(KpiBase, table=True):
+    """Under which definitions and rules the tally was kept (`Tallies.signature`): another means a rebuild."""
+
+    __tablename__ = "kpi_tally_state"
+    name: str = Field(primary_key=True, max_length=40)
+    signature: str = Field(max_length=64)

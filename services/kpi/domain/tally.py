@@ -1,0 +1,148 @@
+"""What each case and call adds to the kept figures: counts per figure, day and the dashboard's dimensions (pure).
+
+The store keeps the sum of these over every case and call (`kpi_tally`), updated with the facts in the same
+transaction, so a figure request sums a period's rows instead of folding its cases again (domain/tally_read.py).
+Every count comes from the same functions the figures are computed with (`spans`, `figures`, `care_figures`,
+`school_figures`, `deviations`), so a figure read from the tally equals the figure computed from the facts.
+
+A case's counts depend on its facts alone, never on today. What does depend on today is counted as it will read
+once today has passed it: a clock still within its limit as met or not by its eventual end, a deviation dated
+the day a visit happens. Such a case stays *open* until `settles_on` (its clocks' ends, or OPEN_END while one
+still runs with no end in sight, as "waiting" then has no last day); a figure request recomputes only the open
+cases as of today and takes their kept counts out (the open-clock set, small whatever the history).
+
+Waiting is a snapshot at a period's last day: each wait [first day, first day not waiting) is kept as one count
+on every month's last day it covers (`waiting_end`), and as `wait_in`/`wait_out` on its first and its ended
+day, so a snapshot on any day is its previous month-end's count plus the month's movements up to that day. The
+same for waits over their limit (`over_end`, `over_in`, `over_out`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Protocol
+
+from services.kpi.domain.care_figures import seat_counts
+from services.kpi.domain.days import local_date
+from services.kpi.domain.definitions import Definitions, Measure, RuleSet
+from services.kpi.domain.deviations import evaluate, settles_on
+from services.kpi.domain.facts import Facts
+from services.kpi.domain.figures import call_counts, contact_counts, triage_counts
+from services.kpi.domain.periods import age_band, bounds
+from services.kpi.domain.report import reported_unit
+from services.kpi.domain.school_figures import SCHOOL_CHANNELS, school_counts
+from services.kpi.domain.spans import Span, cohort_counts, completed_counts, span_of, waited_until
+from services.kpi.domain.views import CaseView
+from services.kpi.domain.window import OPEN_END, call_day
+
+FORMAT = "1"  # what is kept and how: a change rebuilds every store's tally from its facts at start-up
+# (figure, day, municipality, sex, age band, channel, unit filtered on, unit shown by unit, item, column)
+Key = tuple[str, date, str | None, str | None, str | None, str | None, str | None, str | None, str | None, str]
+WAITING = ("wait_in", "wait_out", "over_in", "over_out", "waiting_end", "over_end")
+CASE_FIGURES = ("referrals_by_channel", "triage_split", "school_referrals", "parent_groups", "deviations")
+
+
+class _Add(Protocol):  # `add` in Tallies.case
+    def __call__(self, figure: str, day: date, unit: str | None, unit_by: str | None, item: str | None,
+                 counts: dict[str, int]) -> None: ...
+
+
+class Tallies:
+    """The counts of the kept figures under one set of definitions and deviation rules."""
+
+    def __init__(self, defs: Definitions, rules: RuleSet) -> None:
+        self.defs, self.rules = defs, rules
+        self.measures = list(defs.measures.values())
+        self.figures = frozenset((*defs.measures, "calls", *CASE_FIGURES))
+        # figures whose open cases are recomputed as of today (the others never read today)
+        self.today_bound = frozenset((*defs.measures, "school_referrals", "deviations"))
+        self.follow = timedelta(days=defs.parent_group_follow_up_days)
+        kept = {"format": FORMAT, "measures": [vars(m) for m in self.measures], "age_bands": defs.age_bands,
+                "queue_full": defs.offered_includes_queue_full, "follow": defs.parent_group_follow_up_days,
+                "rules": [vars(r) for r in rules.rules]}
+        # the store compares it at start-up: what is kept under other definitions is rebuilt from the facts
+        self.signature = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+    def case(self, case_id: str, facts: Facts) -> tuple[Counter[Key], date | None]:
+        """What the case adds to every kept figure, and the day from which none of it depends on today."""
+        v = CaseView(case_id, facts)
+        out: Counter[Key] = Counter()
+        dims = (v.municipality, v.sex, age_band(v.age, self.defs.age_bands), v.channel)
+
+        def add(figure: str, day: date, unit: str | None, unit_by: str | None, item: str | None,
+                counts: dict[str, int]) -> None:
+            for name, n in counts.items():
+                if n:
+                    out[(figure, day, *dims, unit, unit_by, item, name)] += n
+
+        settled: list[date] = []
+        for m in self.measures:
+            span = span_of(v, m)
+            if span is None:
+                continue
+            settled.append(_clock(add, v, m, span))
+            prefix = SCHOOL_CHANNELS.get(v.channel or "")
+            if m.id == "assessment_3d" and v.school and prefix is not None:
+                start = local_date(span.start)
+                add("school_referrals", start, v.unit, v.unit, None,
+                    school_counts(prefix, cohort_counts(span, m, start, start, OPEN_END)))
+        for contact in facts.get("contacts", {}).values():
+            add("referrals_by_channel", local_date(contact["at"]), v.unit, v.unit, None, contact_counts(contact))
+        if (decided := triage_counts(v)) is not None:
+            add("triage_split", local_date(decided[0]), v.unit, v.unit, None, decided[1])
+        for gid, g in facts.get("groups", {}).items():
+            if (seat := seat_counts(v, g, self.follow)) is not None:
+                add("parent_groups", seat[0], seat[1], seat[1] or v.unit, gid, seat[2])
+        for d in evaluate(v, self.rules, OPEN_END):  # dated today only while a clock runs: open, never read
+            if d.day < OPEN_END:
+                add("deviations", d.day, d.unit_id, reported_unit(d), None, {"total": 1, d.rule_id: 1})
+        if (day := settles_on(v, self.rules, OPEN_END)) is not None:
+            settled.append(day)
+        return out, max(settled, default=None)
+
+    def call(self, call_id: str, facts: Facts) -> Counter[Key]:
+        """What the call adds to the phone figure (calls have no child: no dimensions but the line)."""
+        out: Counter[Key] = Counter()
+        if call_day(facts) is None:
+            return out
+        t0, counts = call_counts(facts, self.defs.offered_includes_queue_full)
+        for name, n in counts.items():
+            if n:
+                out[("calls", local_date(t0), None, None, None, None, None, None, facts.get("line"), name)] += n
+        return out
+
+
+def _clock(add: _Add, v: CaseView, m: Measure, span: Span) -> date:
+    """A guarantee clock's counts (cohort by its start, completed by its end, waiting as snapshots); returns the
+    day from which its reading no longer depends on today."""
+    start = local_date(span.start)
+    unit, unit_by = span.unit, span.unit or v.unit
+    add(m.id, start, unit, unit_by, None, cohort_counts(span, m, start, start, OPEN_END))
+    if span.end is not None:
+        add(m.id, local_date(span.end), unit, unit_by, None, completed_counts(span, m))
+    until = waited_until(span)
+    if until is None:
+        return OPEN_END  # still waiting, with no end in sight: read as of today from the open cases
+    if until > start:
+        over = start + timedelta(days=m.limit_days + 1)  # the first day waited over the limit
+        add(m.id, start, unit, unit_by, None, {"wait_in": 1})
+        add(m.id, until, unit, unit_by, None, {"wait_out": 1})
+        if over < until:
+            add(m.id, over, unit, unit_by, None, {"over_in": 1})
+            add(m.id, until, unit, unit_by, None, {"over_out": 1})
+        for last in month_ends(start, until):
+            add(m.id, last, unit, unit_by, None, {"waiting_end": 1, "over_end": int(last >= over)})
+    # the cohort reading is final once the clock ended, or else once the case closed
+    return local_date(span.end) if span.end is not None else until
+
+
+def month_ends(first: date, until: date) -> Iterator[date]:
+    """Every month's last day in [first, until)."""
+    last = bounds(f"{first.year}-{first.month:02d}")[1]
+    while last < until:
+        yield last
+        nxt = last + timedelta(days=1)
+        last = bounds(f"{nxt.year}-{nxt.month:02d}")[1]
