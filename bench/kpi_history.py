@@ -18,6 +18,7 @@ from contracts.common import MUNICIPALITIES
 from services.chassis.db import Database
 from services.kpi.domain.facts import facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
+from services.kpi.domain.tally import Tallies
 from services.kpi.store.bulk import merge_batch
 from tests.unit.kpi.builders import CaseBuilder, at
 
@@ -70,7 +71,7 @@ def call_events(rnd: random.Random, i: int, day: date) -> list[dict[str, Any]]:
              "payload": {"call_id": f"call-{i}", "line": "public_1177", "at": t.isoformat()}} for s, t in steps]
 
 
-def fill(db: Database, years: int, cases_per_year: int, calls_per_year: int) -> tuple[int, int]:
+def fill(db: Database, years: int, cases_per_year: int, calls_per_year: int, tallies: Tallies) -> tuple[int, int]:
     """Fold `years` of history ending at TODAY into the store, a year at a time (as the replay writes)."""
     n_cases = n_calls = 0
     for y in range(years):
@@ -93,8 +94,8 @@ def fill(db: Database, years: int, cases_per_year: int, calls_per_year: int) -> 
             else:
                 target[key] = facts
         with Session(db.engine) as s:
-            merge_batch(s, "case", cases, datetime.now(UTC))
-            merge_batch(s, "call", calls, datetime.now(UTC))
+            merge_batch(s, "case", cases, datetime.now(UTC), tallies)
+            merge_batch(s, "call", calls, datetime.now(UTC), tallies)
             s.commit()
         n_cases, n_calls = n_cases + len(cases), n_calls + len(calls)
     return n_cases, n_calls

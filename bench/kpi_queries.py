@@ -37,7 +37,7 @@ from bench.kpi_history import TODAY, database, drop, fill
 from services.chassis.clock import FixedClock
 from services.chassis.issuer import LocalIssuer
 from services.kpi.app import build
-from services.kpi.replay import open_store
+from services.kpi.replay import open_store, tallies_of
 from services.kpi.settings import KpiSettings
 
 LIST = "/api/kpi/figures"
@@ -142,7 +142,7 @@ def run(kind: str, a: argparse.Namespace, tmp: Path, issuer: LocalIssuer) -> lis
             urls.append(url)
             settings = KpiSettings(data_dir=tmp / f"{kind}{years}", database_url=url, auth_jwks_file=issuer.jwks_file)
             began = time.perf_counter()
-            n = fill(open_store(settings), years, a.cases_per_year, a.calls_per_year)
+            n = fill(open_store(settings), years, a.cases_per_year, a.calls_per_year, tallies_of(settings))
             print(f"{kind}: {years:>2} year(s), {n[0]:,} cases, {n[1]:,} calls, built in "
                   f"{time.perf_counter() - began:.0f} s", flush=True)
             rt, app = build(settings, clock=FixedClock(now))

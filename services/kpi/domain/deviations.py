@@ -119,7 +119,7 @@ EVALUATORS: dict[str, Callable[[CaseView, DeviationRule, date], Found]] = {
 
 
 def settles_on(v: CaseView, rules: RuleSet, open_end: date) -> date | None:
-    """The first day from which `evaluate` gives the same deviations whatever later day is today: the latest
+    """The first day from which `evaluate` gives the same deviations whatever later day is today: the latest late
     first visit a `first_visit_late` rule waits for (it counts once the visit's day has come), or `open_end` while
     a rule's clock still runs (its deviation is dated today). None: today never mattered."""
     days: list[date] = []
@@ -128,10 +128,11 @@ def settles_on(v: CaseView, rules: RuleSet, open_end: date) -> date | None:
         if rule.kind == "assessment_late" and v.clock and v.assessed is None and running:
             days.append(open_end)
         elif rule.kind == "first_visit_late":
-            level = str(rule.params["level"])
+            level, limit = str(rule.params["level"]), int(rule.params["limit_days"])
             visit = v.first_visit(level)
             if visit is not None:
-                days.append(local_date(visit.starts))
+                if days_between(visit.decided, visit.starts) > limit and not visit.chosen:
+                    days.append(local_date(visit.starts))
             elif v.decided_to(level) and v.current_level == level and running:
                 days.append(open_end)
     return max(days, default=None)

@@ -89,6 +89,21 @@ def cohort_counts(span: Span, m: Measure, first: date, last: date, as_of: date) 
     return {**out, "cohort_pending": 1}
 
 
+def cohort_settles(span: Span, m: Measure) -> date | None:
+    """The first day from which `cohort_counts` reads the span the same for every later `as_of` (None: it
+    never depends on it). Until then the clock may still end within its limit, or its limit is still to pass."""
+    if span.chosen:
+        return None
+    deadline = local_date(span.start) + timedelta(days=m.limit_days)
+    end = local_date(span.end) if span.end is not None else None
+    stop = local_date(span.stop) if span.stop is not None else None
+    if end is not None and end <= deadline:
+        return end  # pending until it ends in time
+    if stop is not None and stop <= deadline:
+        return end or stop  # closed in time: counted apart, until (and unless) the clock ends after all
+    return deadline + timedelta(days=1)  # not met once the limit has passed
+
+
 def span_rows(span: Span, m: Measure, periods: list[tuple[str, date, date]],
               as_of: date) -> Iterator[tuple[str, dict[str, int]]]:
     """`span_counts` for each period (key, first day, last day) the span touches; the days are read once."""

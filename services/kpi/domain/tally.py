@@ -31,10 +31,10 @@ from services.kpi.domain.definitions import Definitions, Measure, RuleSet
 from services.kpi.domain.deviations import evaluate, settles_on
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.figures import call_counts, contact_counts, triage_counts
-from services.kpi.domain.periods import age_band, bounds
+from services.kpi.domain.periods import age_band
 from services.kpi.domain.report import reported_unit
 from services.kpi.domain.school_figures import SCHOOL_CHANNELS, school_counts
-from services.kpi.domain.spans import Span, cohort_counts, completed_counts, span_of, waited_until
+from services.kpi.domain.spans import Span, cohort_counts, cohort_settles, completed_counts, span_of, waited_until
 from services.kpi.domain.views import CaseView
 from services.kpi.domain.window import OPEN_END, call_day
 
@@ -66,42 +66,56 @@ class Tallies:
         # the store compares it at start-up: what is kept under other definitions is rebuilt from the facts
         self.signature = hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
-    def case(self, case_id: str, facts: Facts) -> tuple[Counter[Key], date | None]:
-        """What the case adds to every kept figure, and the day from which none of it depends on today."""
+    def case(self, case_id: str, facts: Facts, only: str | None = None) -> tuple[Counter[Key], dict[str, date]]:
+        """What the case adds to every kept figure (or to `only` that one), and for each figure whose reading of
+        the case depends on today, the day from which it no longer does (the case is open for it until then)."""
         v = CaseView(case_id, facts)
         out: Counter[Key] = Counter()
         dims = (v.municipality, v.sex, age_band(v.age, self.defs.age_bands), v.channel)
 
         def add(figure: str, day: date, unit: str | None, unit_by: str | None, item: str | None,
                 counts: dict[str, int]) -> None:
-            for name, n in counts.items():
-                if n:
-                    out[(figure, day, *dims, unit, unit_by, item, name)] += n
+            if only is None or figure == only:
+                for name, n in counts.items():
+                    if n:
+                        out[(figure, day, *dims, unit, unit_by, item, name)] += n
 
-        settled: list[date] = []
+        settles: dict[str, date | None] = {}
         for m in self.measures:
-            span = span_of(v, m)
-            if span is None:
-                continue
-            settled.append(_clock(add, v, m, span))
-            prefix = SCHOOL_CHANNELS.get(v.channel or "")
-            if m.id == "assessment_3d" and v.school and prefix is not None:
-                start = local_date(span.start)
-                add("school_referrals", start, v.unit, v.unit, None,
-                    school_counts(prefix, cohort_counts(span, m, start, start, OPEN_END)))
-        for contact in facts.get("contacts", {}).values():
+            if only is None or only == m.id or (only == "school_referrals" and m.id == "assessment_3d"):
+                span = span_of(v, m)
+                if span is not None:
+                    settles[m.id] = _clock(add, v, m, span)
+                    if m.id == "assessment_3d":
+                        settles["school_referrals"] = self._school(add, v, m, span)
+        if only is None or only == "deviations":
+            for d in evaluate(v, self.rules, OPEN_END):  # dated today only while a clock runs: open, never read
+                if d.day < OPEN_END:
+                    add("deviations", d.day, d.unit_id, reported_unit(d), None, {"total": 1, d.rule_id: 1})
+            settles["deviations"] = settles_on(v, self.rules, OPEN_END)
+        if only is None:
+            self._cases(add, v)
+        return out, {figure: day for figure, day in settles.items() if day is not None}
+
+    def _school(self, add: _Add, v: CaseView, m: Measure, span: Span) -> date | None:
+        """A school referral's 3-day clock, read by contact cohort (school_figures); when that reading settles."""
+        prefix = SCHOOL_CHANNELS.get(v.channel or "")
+        if not v.school or prefix is None:
+            return None
+        start = local_date(span.start)
+        add("school_referrals", start, v.unit, v.unit, None,
+            school_counts(prefix, cohort_counts(span, m, start, start, OPEN_END)))
+        return cohort_settles(span, m)
+
+    def _cases(self, add: _Add, v: CaseView) -> None:
+        """The figures that never read today: contacts by channel, the triage split, parent groups."""
+        for contact in v.facts.get("contacts", {}).values():
             add("referrals_by_channel", local_date(contact["at"]), v.unit, v.unit, None, contact_counts(contact))
         if (decided := triage_counts(v)) is not None:
             add("triage_split", local_date(decided[0]), v.unit, v.unit, None, decided[1])
-        for gid, g in facts.get("groups", {}).items():
+        for gid, g in v.facts.get("groups", {}).items():
             if (seat := seat_counts(v, g, self.follow)) is not None:
                 add("parent_groups", seat[0], seat[1], seat[1] or v.unit, gid, seat[2])
-        for d in evaluate(v, self.rules, OPEN_END):  # dated today only while a clock runs: open, never read
-            if d.day < OPEN_END:
-                add("deviations", d.day, d.unit_id, reported_unit(d), None, {"total": 1, d.rule_id: 1})
-        if (day := settles_on(v, self.rules, OPEN_END)) is not None:
-            settled.append(day)
-        return out, max(settled, default=None)
 
     def call(self, call_id: str, facts: Facts) -> Counter[Key]:
         """What the call adds to the phone figure (calls have no child: no dimensions but the line)."""
@@ -115,7 +129,7 @@ class Tallies:
         return out
 
 
-def _clock(add: _Add, v: CaseView, m: Measure, span: Span) -> date:
+def _clock(add: _Add, v: CaseView, m: Measure, span: Span) -> date | None:
     """A guarantee clock's counts (cohort by its start, completed by its end, waiting as snapshots); returns the
     day from which its reading no longer depends on today."""
     start = local_date(span.start)
@@ -135,14 +149,37 @@ def _clock(add: _Add, v: CaseView, m: Measure, span: Span) -> date:
             add(m.id, until, unit, unit_by, None, {"over_out": 1})
         for last in month_ends(start, until):
             add(m.id, last, unit, unit_by, None, {"waiting_end": 1, "over_end": int(last >= over)})
-    # the cohort reading is final once the clock ended, or else once the case closed
-    return local_date(span.end) if span.end is not None else until
+    return cohort_settles(span, m)  # a wait with an end reads the same on any day: only the cohort waits
 
 
 def month_ends(first: date, until: date) -> Iterator[date]:
     """Every month's last day in [first, until)."""
-    last = bounds(f"{first.year}-{first.month:02d}")[1]
-    while last < until:
+    month = date(first.year, first.month, 1)
+    while True:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        last = following - timedelta(days=1)
+        if last >= until:
+            return
         yield last
-        nxt = last + timedelta(days=1)
-        last = bounds(f"{nxt.year}-{nxt.month:02d}")[1]
+        month = following
+
+
+# Month sums without the dimensions a request does not name: a whole month of a figure in a few rows. A level
+# keeps municipality (m), sex (s) and/or the units (u); age band and channel only the day rows keep.
+MonthKey = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None, str]
+LEVELS = ("", "m", "s", "u", "mu", "su")
+
+
+def by_month(change: Counter[Key]) -> Counter[MonthKey]:
+    """Day counts summed per month at every level: (figure, level, month, municipality, sex, unit, unit shown,
+    item, column)."""
+    out: Counter[MonthKey] = Counter()
+    for (figure, day, municipality, sex, _age, _channel, unit, unit_by, item, name), n in change.items():
+        month = f"{day:%Y-%m}"
+        out[(figure, "", month, None, None, None, None, item, name)] += n
+        out[(figure, "m", month, municipality, None, None, None, item, name)] += n
+        out[(figure, "s", month, None, sex, None, None, item, name)] += n
+        out[(figure, "u", month, None, None, unit, unit_by, item, name)] += n
+        out[(figure, "mu", month, municipality, None, unit, unit_by, item, name)] += n
+        out[(figure, "su", month, None, sex, unit, unit_by, item, name)] += n
+    return out

@@ -16,7 +16,7 @@ from services.kpi.domain.figures import Dataset, Query, compute
 from services.kpi.domain.periods import bounds, period_of
 from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
-from services.kpi.domain.tally import WAITING, Key, Tallies
+from services.kpi.domain.tally import LEVELS, WAITING, Key, Tallies
 
 # (month, before the first day counted, breakdown value, item, column) -> summed count
 Row = tuple[str, bool, str | None, str | None, str]
@@ -55,6 +55,34 @@ def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
     return Selection(figure, first, q.start, hi, None if phone else q.municipality, None if phone else q.sex,
                      None if phone else q.unit, DIM_COLUMNS.get(by or ""),
                      figure == "parent_groups" and q.by is None)
+
+
+def parts(sel: Selection) -> tuple[list[tuple[date, date]], tuple[str, str] | None, str | None]:
+    """How the store reads a selection: its whole months from the month sums at a level (first month, last month,
+    level) when a level keeps every dimension the request names, and the days around them from the day rows."""
+    level = _level(sel)
+    first_whole = sel.first if sel.first.day == 1 else _next_month(sel.first)
+    last_whole = sel.hi if _next_month(sel.hi) == sel.hi + timedelta(days=1) else sel.hi.replace(day=1) - \
+        timedelta(days=1)
+    if level is None or first_whole > last_whole:
+        return [(sel.first, sel.hi)], None, None
+    days = [(sel.first, first_whole - timedelta(days=1))] if sel.first < first_whole else []
+    days += [(last_whole + timedelta(days=1), sel.hi)] if last_whole < sel.hi else []
+    return days, (f"{first_whole:%Y-%m}", f"{last_whole:%Y-%m}"), level
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _level(sel: Selection) -> str | None:
+    """The month sums' level that keeps exactly the dimensions the request filters on or breaks down by."""
+    if sel.dim in ("age_band", "channel"):
+        return None
+    named = {"m": sel.municipality or sel.dim == "municipality", "s": sel.sex or sel.dim == "sex",
+             "u": sel.unit or sel.dim == "unit_by"}
+    level = "".join(k for k, v in named.items() if v)
+    return level if level in LEVELS else None
 
 
 def select(counts: Counter[Key], sel: Selection) -> Counter[Row]:

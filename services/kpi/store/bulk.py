@@ -15,7 +15,7 @@ from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge
 from services.kpi.domain.tally import Key, Tallies
 from services.kpi.domain.window import call_day, case_window, first_unit
 from services.kpi.store import tally
-from services.kpi.store.tables import CallFactsRow, CaseFactsRow, InputCountRow, TallyRow
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, InputCountRow, OpenRow, TallyMonthRow, TallyRow
 
 # bucket -> (table, key column, merge rules)
 TABLES = {"case": (str(CaseFactsRow.__tablename__), "case_id", CASE_OPS),
@@ -26,7 +26,7 @@ Merged = dict[str, tuple[Facts | None, Facts]]  # key -> (stored before, stored 
 def clear_projections(session: Session, tallies: Tallies | None = None) -> None:
     """Start a rebuild from nothing (tags and alerts already sent stay: they were facts of their day); the
     tally is then kept under `tallies`' definitions."""
-    for model in (CaseFactsRow, CallFactsRow, InputCountRow, TallyRow):
+    for model in (CaseFactsRow, CallFactsRow, InputCountRow, TallyRow, TallyMonthRow, OpenRow):
         session.exec(delete(model))
     if tallies is not None:
         tally.mark(session, tallies)
@@ -48,6 +48,7 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
     updates: list[dict[str, Any]] = []
     out: Merged = {}
     change: Counter[Key] = Counter()  # what the kept figures gain and lose
+    reopened: dict[str, dict[str, date]] = {}  # cases whose open clocks changed
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now  # how SQLAlchemy writes DateTime there
     for key, facts in batch.items():
         old = existing.get(key)
@@ -61,9 +62,10 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
             row["d0"], row["d1"] = (_day(d, sqlite) for d in case_window(key, merged))
             row["u"] = first_unit(merged)
             counts, settles = tallies.case(key, merged)
-            row["so"] = _day(settles, sqlite)
-            if old is not None:
-                change.subtract(tallies.case(key, old)[0])
+            before, settled_before = tallies.case(key, old) if old is not None else (Counter(), {})
+            change.subtract(before)
+            if settles != settled_before:
+                reopened[key] = settles
         else:
             row["d0"] = _day(call_day(merged), sqlite)
             counts = tallies.call(key, merged)
@@ -73,6 +75,7 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
         (inserts if old is None else updates).append(row)
     _write(session, bucket, table, name, inserts, updates, sqlite)
     tally.add(session, change)
+    tally.reopen(session, reopened)
     return out
 
 
@@ -91,10 +94,8 @@ def _write(session: Session, bucket: str, table: str, name: str, inserts: list[d
     # one prepared statement per batch with the JSON already encoded: the ORM's per-row work costs more
     # than the whole fold on a rebuild
     facts_value = "CAST(:f AS JSON)" if not sqlite else ":f"
-    cols, vals = ("known, first_day, last_day, unit, settles_on, ", ":kn, :d0, :d1, :u, :so, ") if bucket == "case" \
-        else ("day, ", ":d0, ")
-    sets = "known = :kn, first_day = :d0, last_day = :d1, unit = :u, settles_on = :so, " if bucket == "case" \
-        else "day = :d0, "
+    cols, vals = ("known, first_day, last_day, unit, ", ":kn, :d0, :d1, :u, ") if bucket == "case" else ("day, ", ":d0, ")
+    sets = "known = :kn, first_day = :d0, last_day = :d1, unit = :u, " if bucket == "case" else "day = :d0, "
     if inserts:
         session.execute(text(f"INSERT INTO {table} ({name}, {cols}facts, updated_at) "
                              f"VALUES (:k, {vals}{facts_value}, :at)"), inserts)

@@ -28,12 +28,12 @@ def figure_table(session: Session, tallies: Tallies, q: Query, figure: str) -> T
     kept = build(empty(tallies, q, figure), tally.read(session, sel), q, sel)
     if figure not in tallies.today_bound:
         return kept
-    open_cases = queries.load_open_cases(session, q.today, sel.hi)
+    open_cases = queries.load_open_cases(session, figure, q.today, sel.hi)
     if not open_cases:
         return kept
     counts: Counter[Key] = Counter()
     for key, facts in open_cases:
-        counts.update(tallies.case(key, facts)[0])
+        counts.update(tallies.case(key, facts, only=figure)[0])
     kept_open = build(empty(tallies, q, figure), select(counts, sel), q, sel)
     live_open = table(Dataset(open_cases, [], tallies.defs), q, figure, tallies.rules)
     return corrected(kept, kept_open, live_open)

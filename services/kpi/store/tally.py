@@ -14,25 +14,31 @@ from sqlmodel import Session, col
 
 from services.chassis.db import Database
 from services.kpi.domain.facts import Facts
-from services.kpi.domain.tally import Key, Tallies
-from services.kpi.domain.tally_read import Row, Selection
-from services.kpi.store.tables import CallFactsRow, CaseFactsRow, TallyRow, TallyStateRow
+from services.kpi.domain.tally import Key, Tallies, by_month
+from services.kpi.domain.tally_read import Row, Selection, parts
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, OpenRow, TallyMonthRow, TallyRow, TallyStateRow
 
 COLUMNS = ("figure", "day", "municipality", "sex", "age_band", "channel", "unit", "unit_by", "item", "counted")
 UPSERT = text(f"INSERT INTO kpi_tally ({', '.join(COLUMNS)}, month, n) "
               f"VALUES ({', '.join(':' + c for c in COLUMNS)}, :month, :n) "
               f"ON CONFLICT ({', '.join(COLUMNS)}) DO UPDATE SET n = kpi_tally.n + excluded.n")
+MONTH_COLUMNS = ("figure", "level", "month", "municipality", "sex", "unit", "unit_by", "item", "counted")
+MONTH_UPSERT = text(f"INSERT INTO kpi_tally_month ({', '.join(MONTH_COLUMNS)}, n) "
+                    f"VALUES ({', '.join(':' + c for c in MONTH_COLUMNS)}, :n) "
+                    f"ON CONFLICT ({', '.join(MONTH_COLUMNS)}) DO UPDATE SET n = kpi_tally_month.n + excluded.n")
 CHUNK = 2_000  # cases or calls per step of a rebuild
 
 
 def add(session: Session, change: Counter[Key]) -> None:
-    """Add a batch's change (new counts minus the counts the same rows had before) in one statement.
-
-    In key order, so two transactions never wait on each other's rows crosswise."""
+    """Add a batch's change (new counts minus the counts the same rows had before) to the day rows and the month
+    sums, one statement each. In key order, so two transactions never wait on each other's rows crosswise."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     rows = sorted(_row(key, n, sqlite) for key, n in change.items() if n)
     if rows:
         session.execute(UPSERT, [dict(zip((*COLUMNS, "month", "n"), r, strict=True)) for r in rows])
+    months = sorted((*(v or "" for v in key), n) for key, n in by_month(change).items() if n)
+    if months:
+        session.execute(MONTH_UPSERT, [dict(zip((*MONTH_COLUMNS, "n"), r, strict=True)) for r in months])
 
 
 def _row(key: Key, n: int, sqlite: bool) -> tuple[Any, ...]:
@@ -41,26 +47,38 @@ def _row(key: Key, n: int, sqlite: bool) -> tuple[Any, ...]:
 
 
 def read(session: Session, sel: Selection) -> Counter[Row]:
-    """The rows a figure request sums: per month (and whether before the first day counted), breakdown, column."""
-    early = case((col(TallyRow.day) < sel.lo, 1), else_=0)
-    keys: list[Any] = [col(TallyRow.month), early, col(TallyRow.counted)]
+    """The rows a figure request sums: per month (and whether before the first day counted), breakdown, column;
+    whole months from the month sums where a level keeps the dimensions asked for, other days from the day rows."""
+    days, months, level = parts(sel)
+    out: Counter[Row] = Counter()
+    for first, last in days:
+        early = case((col(TallyRow.day) < sel.lo, 1), else_=0)
+        _sum(session, TallyRow, sel, out, early, col(TallyRow.day) >= first, col(TallyRow.day) <= last)
+    if months is not None:  # whole months lie within the days counted: never early
+        _sum(session, TallyMonthRow, sel, out, None, col(TallyMonthRow.level) == level,
+             col(TallyMonthRow.month) >= months[0], col(TallyMonthRow.month) <= months[1])
+    return out
+
+
+def _sum(session: Session, table: type[TallyRow] | type[TallyMonthRow], sel: Selection, out: Counter[Row],
+         early: Any, *where: Any) -> None:
+    """`table`'s rows of the selection summed per month, early or not, column, breakdown and item, into `out`."""
+    keys: list[Any] = [col(table.month), *([early] if early is not None else []), col(table.counted)]
     if sel.dim:
-        keys.append(getattr(TallyRow, sel.dim))
+        keys.append(getattr(table, sel.dim))
     if sel.by_item:
-        keys.append(col(TallyRow.item))
-    stmt = (sa_select(*keys, func.sum(col(TallyRow.n)))
-            .where(col(TallyRow.figure) == sel.figure, col(TallyRow.day) >= sel.first, col(TallyRow.day) <= sel.hi))
+        keys.append(col(table.item))
+    stmt = sa_select(*keys, func.sum(col(table.n))).where(col(table.figure) == sel.figure, *where)
     for name, value in (("municipality", sel.municipality), ("sex", sel.sex), ("unit", sel.unit)):
         if value:
-            stmt = stmt.where(getattr(TallyRow, name) == value)
-    out: Counter[Row] = Counter()
-    for month, before, name, *rest in session.execute(stmt.group_by(*keys)):
-        n = rest.pop()
+            stmt = stmt.where(getattr(table, name) == value)
+    for month, *rest in session.execute(stmt.group_by(*keys)):
+        before = bool(rest.pop(0)) if early is not None else False
+        name, n = rest.pop(0), rest.pop()
         dim = rest.pop(0) if sel.dim else None
         item = rest.pop(0) if sel.by_item else None
         if n:
-            out[(month, bool(before), dim or None, item or None, name)] += int(n)
-    return out
+            out[(month, before, dim or None, item or None, name)] += int(n)
 
 
 def keep(db: Database, tallies: Tallies) -> None:
@@ -68,6 +86,19 @@ def keep(db: Database, tallies: Tallies) -> None:
     with Session(db.engine) as s:
         if ensure(s, tallies):
             s.commit()
+
+
+def reopen(session: Session, cases: dict[str, dict[str, date]]) -> None:
+    """Replace these cases' rows in the open-clock set by their new ones (figure -> the day it settles)."""
+    if not cases:
+        return
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    keys = sorted(cases)
+    for i in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
+        session.execute(delete(OpenRow).where(col(OpenRow.case_id).in_(keys[i:i + 900])))
+    rows = [{"c": k, "f": f, "s": _day(d, sqlite)} for k in keys for f, d in sorted(cases[k].items())]
+    if rows:
+        session.execute(text("INSERT INTO kpi_open (case_id, figure, settles_on) VALUES (:c, :f, :s)"), rows)
 
 
 def ensure(session: Session, tallies: Tallies) -> bool:
@@ -87,18 +118,17 @@ def mark(session: Session, tallies: Tallies) -> None:
 
 
 def rebuild(session: Session, tallies: Tallies) -> None:
-    """Every case's and call's counts (and each case's `settles_on`) anew from its stored facts."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    session.execute(delete(TallyRow))
+    """Every case's and call's counts (and open clocks) anew from its stored facts."""
+    for table in (TallyRow, TallyMonthRow, OpenRow):
+        session.execute(delete(table))
     for chunk in _chunks(session, CaseFactsRow.__tablename__, "case_id"):
         change: Counter[Key] = Counter()
-        settles: list[dict[str, Any]] = []
+        open_clocks: dict[str, dict[str, date]] = {}
         for key, facts in chunk:
-            counts, day = tallies.case(key, facts)
+            counts, open_clocks[key] = tallies.case(key, facts)
             change.update(counts)
-            settles.append({"k": key, "s": _day(day, sqlite)})
-        session.execute(text("UPDATE kpi_case_facts SET settles_on = :s WHERE case_id = :k"), settles)
         add(session, change)
+        reopen(session, open_clocks)
     for chunk in _chunks(session, CallFactsRow.__tablename__, "call_id"):
         change = Counter()
         for key, facts in chunk:
