@@ -26,7 +26,9 @@ from services.kpi.domain.national import COLUMNS, month_key, national_csv, natio
 from services.kpi.domain.periods import bounds
 from services.kpi.domain.printable import quarterly_html
 from services.kpi.domain.table import Table
+from services.kpi.domain.tally import BOARD
 from services.kpi.domain.views import CaseView
+from services.kpi.domain.window import OPEN_END
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
 from services.kpi.store.figures import figure_table
@@ -188,8 +190,8 @@ def quarterly(rt: Runtime, deps: ServiceDeps,
 def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30), municipality: str | None = None,
            unit: str | None = None, staff: Staff = require(*BOARD_ROLES)) -> dict[str, Any]:
     now_day = _today(deps)
-    with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
-        views = [CaseView(k, f) for k, f in queries.load_cases(s, start=now_day)]
+    with Session(rt.db.engine) as s:  # cases with a clock open whose active window reaches today
+        views = [CaseView(k, f) for k, f in queries.load_open_cases(s, BOARD, now_day, OPEN_END)]
     items = board(views, deps.defs.measures.values(), now_day, horizon_days)
     items = [c for c in items if (not municipality or c.municipality == municipality)
              and (not unit or c.unit_id == unit)]

@@ -51,7 +51,7 @@ def equal_care(ds: Dataset, q: Query, by: str, values: Iterable[str], basis: str
 def equal_care_of(figure: Callable[[str, Query], Table], defs: Definitions, q: Query, by: str,
                   values: Iterable[str], basis: str | None = None, suppress_below: int = 0) -> list[dict[str, Any]]:
     """`equal_care` from the figures as `figure(name, query)` gives them (computed, or read from the tallies)."""
-    mq = replace(q, by=by, grain="month")
+    mq = replace(q, by=by, grain="year")  # summed over the period anyway: the fewest rows to read
     three = defs.measures["assessment_3d"]
     met_col, base_col = BASIS_COLUMNS[basis or three.basis]
     a3 = _summed(figure("assessment_3d", mq))

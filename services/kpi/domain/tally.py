@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from services.kpi.domain.care_figures import seat_counts
+from services.kpi.domain.clocks import open_clock
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import Definitions, Measure, RuleSet
 from services.kpi.domain.deviations import evaluate, settles_on
@@ -36,11 +37,12 @@ from services.kpi.domain.report import reported_unit
 from services.kpi.domain.school_figures import SCHOOL_CHANNELS, school_counts
 from services.kpi.domain.spans import Span, cohort_counts, cohort_settles, completed_counts, span_of, waited_until
 from services.kpi.domain.views import CaseView
-from services.kpi.domain.window import OPEN_END, call_day
+from services.kpi.domain.window import OPEN_END, call_day, case_window
 
 FORMAT = "1"  # what is kept and how: a change rebuilds every store's tally from its facts at start-up
 # (figure, day, municipality, sex, age band, channel, unit filtered on, unit shown by unit, item, column)
 Key = tuple[str, date, str | None, str | None, str | None, str | None, str | None, str | None, str | None, str]
+BOARD = "clocks"  # the clock board's open-clock set (not a kept figure)
 WAITING = ("wait_in", "wait_out", "over_in", "over_out", "waiting_end", "over_end")
 CASE_FIGURES = ("referrals_by_channel", "triage_split", "school_referrals", "parent_groups", "deviations")
 
@@ -95,7 +97,16 @@ class Tallies:
             settles["deviations"] = settles_on(v, self.rules, OPEN_END)
         if only is None:
             self._cases(add, v)
+            settles[BOARD] = self._board(v)
         return out, {figure: day for figure, day in settles.items() if day is not None}
+
+    def _board(self, v: CaseView) -> date | None:
+        """A case the clock board reads (a clock of it still open, and its active window reaching today) until
+        the day after its window's last day."""
+        if all(open_clock(v, m, OPEN_END) is None for m in self.measures):
+            return None
+        last = case_window(v.case_id, v.facts)[1]
+        return last + timedelta(days=1) if last is not None and last < OPEN_END else last
 
     def _school(self, add: _Add, v: CaseView, m: Measure, span: Span) -> date | None:
         """A school referral's 3-day clock, read by contact cohort (school_figures); when that reading settles."""

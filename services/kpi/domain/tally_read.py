@@ -7,7 +7,7 @@ last day. `corrected` swaps the open cases' kept counts for their figure compute
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +18,7 @@ from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
 from services.kpi.domain.tally import LEVELS, WAITING, Key, Tallies
 
-# (month, before the first day counted, breakdown value, item, column) -> summed count
+# (period, or month for a waiting column; before the first day counted; breakdown value; item; column) -> count
 Row = tuple[str, bool, str | None, str | None, str]
 # the tally's column for each breakdown (`by`); the unit shown is the one `Dataset.dim_value` shows
 DIM_COLUMNS = {"channel": "channel", "sex": "sex", "municipality": "municipality", "age_band": "age_band",
@@ -39,6 +39,8 @@ class Selection:
     unit: str | None
     dim: str | None  # the column broken down by
     by_item: bool  # rows kept apart per item: parent groups count their courses
+    periods: tuple[tuple[str, str], ...] = ()  # (month, its period) when the periods are not months
+    snapshots: tuple[str, ...] | None = None  # the months whose waiting rows are read (None: every month)
 
 
 def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
@@ -52,9 +54,31 @@ def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
         first = min(q.start, cut.replace(day=1) - timedelta(days=1))  # the snapshot before the last period's end
     phone = figure == "calls"  # calls have no child: the filters do not apply
     by = q.by if figure != "deviations" or q.by == "unit" else None
+    months = [f"{d:%Y-%m}" for d in _month_starts(first, hi)]
+    periods = tuple((m, period_of(date.fromisoformat(f"{m}-01"), q.grain)) for m in months) \
+        if q.grain != "month" else ()
     return Selection(figure, first, q.start, hi, None if phone else q.municipality, None if phone else q.sex,
                      None if phone else q.unit, DIM_COLUMNS.get(by or ""),
-                     figure == "parent_groups" and q.by is None)
+                     figure == "parent_groups" and q.by is None, periods, _snapshots(q) if periods else None)
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = _next_month(month)
+    return out
+
+
+def _snapshots(q: Query) -> tuple[str, ...]:
+    """The months whose waiting rows make the snapshots on the periods' last days (domain/tally.py)."""
+    out = []
+    for key in q.period_keys():
+        last = q.closed_bounds(key)[1]
+        out.append(f"{last:%Y-%m}")
+        if _next_month(last) != last + timedelta(days=1):  # not a month's end: the month before's end, and moves
+            out.append(f"{last.replace(day=1) - timedelta(days=1):%Y-%m}")
+    return tuple(sorted(set(out)))
 
 
 def parts(sel: Selection) -> tuple[list[tuple[date, date]], tuple[str, str] | None, str | None]:
@@ -88,13 +112,18 @@ def _level(sel: Selection) -> str | None:
 def select(counts: Counter[Key], sel: Selection) -> Counter[Row]:
     """The rows of `sel` summed over counts in memory, as the store sums them in SQL."""
     out: Counter[Row] = Counter()
+    periods = dict(sel.periods)
     for key, n in counts.items():
         if key[0] != sel.figure or not sel.first <= key[1] <= sel.hi:
+            continue
+        month = f"{key[1]:%Y-%m}"
+        if key[9] in WAITING and sel.snapshots is not None and month not in sel.snapshots:
             continue
         if (sel.municipality and key[2] != sel.municipality) or (sel.sex and key[3] != sel.sex) or \
                 (sel.unit and key[6] != sel.unit):
             continue
-        out[(f"{key[1]:%Y-%m}", key[1] < sel.lo, _dim(key, sel.dim), key[8] if sel.by_item else None, key[9])] += n
+        period = month if key[9] in WAITING else periods.get(month, month)
+        out[(period, key[1] < sel.lo, _dim(key, sel.dim), key[8] if sel.by_item else None, key[9])] += n
     return out
 
 
@@ -118,19 +147,21 @@ def table(ds: Dataset, q: Query, figure: str, rules: RuleSet) -> Table:
 
 def build(t: Table, rows: Counter[Row], q: Query, sel: Selection) -> Table:
     """Summed rows into `t` (an empty table of the figure): each count in the period of its day."""
-    snaps: dict[tuple[str, str | None], Counter[str]] = {}
-    groups: dict[str, set[str]] = {}
-    for (month, early, raw, item, name), n in rows.items():
+    snaps: dict[tuple[str, str | None], Counter[str]] = defaultdict(Counter)
+    cells: dict[tuple[str, str | None], Counter[str]] = defaultdict(Counter)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for (key, early, raw, item, name), n in rows.items():
         dim = str(raw) if sel.dim in SPELLED else raw
         if name in WAITING:
-            snaps.setdefault((month, dim), Counter())[name] += n
+            snaps[(key, dim)][name] += n  # a month
             continue
         if early:
             continue
-        key = period_of(date.fromisoformat(f"{month}-01"), q.grain)
-        t.add(key, dim, {name: n})
+        cells[(key, dim)][name] += n
         if item is not None and name == "children" and n:
-            groups.setdefault(key, set()).add(item)
+            groups[key].add(item)
+    for (key, dim), c in cells.items():
+        t.add(key, dim, c)
     if snaps:
         _waiting(t, snaps, q)
     for key, ids in groups.items():

@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import case, delete, func, text
+from sqlalchemy import case, delete, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from services.chassis.db import Database
 from services.kpi.domain.facts import Facts
-from services.kpi.domain.tally import Key, Tallies, by_month
+from services.kpi.domain.tally import WAITING, Key, Tallies, by_month
 from services.kpi.domain.tally_read import Row, Selection, parts
 from services.kpi.store.tables import CallFactsRow, CaseFactsRow, OpenRow, TallyMonthRow, TallyRow, TallyStateRow
 
@@ -63,16 +63,22 @@ def read(session: Session, sel: Selection) -> Counter[Row]:
 def _sum(session: Session, table: type[TallyRow] | type[TallyMonthRow], sel: Selection, out: Counter[Row],
          early: Any, *where: Any) -> None:
     """`table`'s rows of the selection summed per month, early or not, column, breakdown and item, into `out`."""
-    keys: list[Any] = [col(table.month), *([early] if early is not None else []), col(table.counted)]
+    period: Any = col(table.month)  # waiting rows stay per month (snapshots); the others are summed per period
+    if sel.periods:
+        period = case((col(table.counted).in_(WAITING), col(table.month)),
+                      else_=case(dict(sel.periods), value=col(table.month), else_=col(table.month)))
+    keys: list[Any] = [period, *([early] if early is not None else []), col(table.counted)]
     if sel.dim:
         keys.append(getattr(table, sel.dim))
     if sel.by_item:
         keys.append(col(table.item))
     stmt = sa_select(*keys, func.sum(col(table.n))).where(col(table.figure) == sel.figure, *where)
+    if sel.snapshots is not None:
+        stmt = stmt.where(or_(col(table.counted).not_in(WAITING), col(table.month).in_(sel.snapshots)))
     for name, value in (("municipality", sel.municipality), ("sex", sel.sex), ("unit", sel.unit)):
         if value:
             stmt = stmt.where(getattr(table, name) == value)
-    for month, *rest in session.execute(stmt.group_by(*keys)):
+    for month, *rest in session.connection().execute(stmt.group_by(*keys)):  # Core rows: no ORM per row
         before = bool(rest.pop(0)) if early is not None else False
         name, n = rest.pop(0), rest.pop()
         dim = rest.pop(0) if sel.dim else None

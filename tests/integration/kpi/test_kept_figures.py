@@ -1,7 +1,8 @@
 """The kept figures (kpi_tally, issue 24) on a real store: after any delivery of a random history — shuffled across
 topics, split into batches, events delivered again — the tally equals the counts of a fold from scratch, the
-replay keeps the same tally, and every kept figure read for any period, filter, breakdown and day called today
-equals the figure computed from the folded facts."""
+replay keeps the same tally, every kept figure read for any period, filter, breakdown and day called today
+equals the figure computed from the folded facts, and the clock board's open cases show the board of every case
+whose window reaches today."""
 from __future__ import annotations
 
 import json
@@ -19,14 +20,18 @@ from sqlmodel import Session, select
 from contracts.registry import parse_event
 from services.chassis.db import Database
 from services.kpi.batch import Folder
+from services.kpi.domain.clocks import board
 from services.kpi.domain.equal_care import equal_care, equal_care_of
 from services.kpi.domain.figures import DIMENSIONS, Dataset, Query
-from services.kpi.domain.tally import Key, Tallies
+from services.kpi.domain.tally import BOARD, Key, Tallies
 from services.kpi.domain.tally_read import table
+from services.kpi.domain.views import CaseView
+from services.kpi.domain.window import OPEN_END
 from services.kpi.replay import open_store
 from services.kpi.settings import KpiSettings
 from services.kpi.store.bulk import clear_projections
 from services.kpi.store.figures import figure_table
+from services.kpi.store.queries import load_cases, load_open_cases
 from services.kpi.store.tables import TallyRow
 from services.kpi.use_cases import project_batch
 from tests.integration.kpi.test_live_batch import split
@@ -177,11 +182,15 @@ def test_the_kept_figures_equal_a_fold_from_scratch_after_any_delivery(
             uow.commit()
     assert kept(store) == counts
 
+    measures = list(DEFS.measures.values())
     with Session(store.engine) as s:
         for q, figure in queries(rng, 30):
             got = figure_table(s, TALLIES, q, figure)
             assert got.rows() == table(reference, q, figure, RULES).rows(), (q, figure)
             assert got.header() == table(reference, q, figure, RULES).header()
+        for today in (START + timedelta(days=rng.randint(0, 200)) for _ in range(3)):  # the board's open cases
+            assert board([CaseView(*c) for c in load_open_cases(s, BOARD, today, OPEN_END)], measures, today, 1) == \
+                board([CaseView(*c) for c in load_cases(s, start=today)], measures, today, 1)
         q = queries(rng, 1)[0][0]
         for by, values in (("municipality", PLACES), ("sex", ["female", "male"])):
             assert equal_care_of(lambda name, mq: figure_table(s, TALLIES, mq, name), DEFS, q, by, values) == \
