@@ -185,8 +185,10 @@ def by_month(change: Counter[Key]) -> Counter[MonthKey]:
     """Day counts summed per month at every level: (figure, level, month, municipality, sex, unit, unit shown,
     item, column)."""
     out: Counter[MonthKey] = Counter()
+    months: dict[date, str] = {}
     for (figure, day, municipality, sex, _age, _channel, unit, unit_by, item, name), n in change.items():
-        month = f"{day:%Y-%m}"
+        if (month := months.get(day)) is None:
+            month = months[day] = f"{day:%Y-%m}"
         out[(figure, "", month, None, None, None, None, item, name)] += n
         out[(figure, "m", month, municipality, None, None, None, item, name)] += n
         out[(figure, "s", month, None, sex, None, None, item, name)] += n

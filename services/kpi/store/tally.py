@@ -19,31 +19,38 @@ from services.kpi.domain.tally_read import Row, Selection, parts
 from services.kpi.store.tables import CallFactsRow, CaseFactsRow, OpenRow, TallyMonthRow, TallyRow, TallyStateRow
 
 COLUMNS = ("figure", "day", "municipality", "sex", "age_band", "channel", "unit", "unit_by", "item", "counted")
-UPSERT = text(f"INSERT INTO kpi_tally ({', '.join(COLUMNS)}, month, n) "
-              f"VALUES ({', '.join(':' + c for c in COLUMNS)}, :month, :n) "
-              f"ON CONFLICT ({', '.join(COLUMNS)}) DO UPDATE SET n = kpi_tally.n + excluded.n")
 MONTH_COLUMNS = ("figure", "level", "month", "municipality", "sex", "unit", "unit_by", "item", "counted")
-MONTH_UPSERT = text(f"INSERT INTO kpi_tally_month ({', '.join(MONTH_COLUMNS)}, n) "
-                    f"VALUES ({', '.join(':' + c for c in MONTH_COLUMNS)}, :n) "
-                    f"ON CONFLICT ({', '.join(MONTH_COLUMNS)}) DO UPDATE SET n = kpi_tally_month.n + excluded.n")
 CHUNK = 2_000  # cases or calls per step of a rebuild
+
+
+def _upsert(table: str, key: tuple[str, ...], extra: tuple[str, ...], mark: str) -> str:
+    names = (*key, *extra, "n")
+    return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET n = {table}.n + excluded.n")
 
 
 def add(session: Session, change: Counter[Key]) -> None:
     """Add a batch's change (new counts minus the counts the same rows had before) to the day rows and the month
-    sums, one statement each. In key order, so two transactions never wait on each other's rows crosswise."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    rows = sorted(_row(key, n, sqlite) for key, n in change.items() if n)
+    sums, one statement each. In key order, so two transactions never wait on each other's rows crosswise.
+
+    Straight to the driver (`exec_driver_sql`): a rebuild writes hundreds of thousands of rows, and binding
+    them through SQLAlchemy's parameter processing cost more than computing them."""
+    conn = session.connection()
+    sqlite, mark = conn.dialect.name == "sqlite", "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    days: dict[date, tuple[Any, str]] = {}
+    rows = []
+    for key, n in change.items():
+        if n:
+            day = key[1]
+            if (stored := days.get(day)) is None:
+                stored = days[day] = (day.isoformat() if sqlite else day, f"{day:%Y-%m}")
+            rows.append((key[0], stored[0], *[v or "" for v in key[2:]], stored[1], n))
     if rows:
-        session.execute(UPSERT, [dict(zip((*COLUMNS, "month", "n"), r, strict=True)) for r in rows])
-    months = sorted((*(v or "" for v in key), n) for key, n in by_month(change).items() if n)
+        rows.sort(key=lambda r: (r[0], str(r[1]), *r[2:]))
+        conn.exec_driver_sql(_upsert("kpi_tally", COLUMNS, ("month",), mark), rows)
+    months = sorted((*[v or "" for v in key], n) for key, n in by_month(change).items() if n)
     if months:
-        session.execute(MONTH_UPSERT, [dict(zip((*MONTH_COLUMNS, "n"), r, strict=True)) for r in months])
-
-
-def _row(key: Key, n: int, sqlite: bool) -> tuple[Any, ...]:
-    day = key[1]
-    return (key[0], day.isoformat() if sqlite else day, *(v or "" for v in key[2:]), f"{day:%Y-%m}", n)
+        conn.exec_driver_sql(_upsert("kpi_tally_month", MONTH_COLUMNS, (), mark), months)
 
 
 def read(session: Session, sel: Selection) -> Counter[Row]:
