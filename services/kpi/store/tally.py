@@ -8,8 +8,7 @@ from datetime import date
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import case, delete, func, or_, text
-from sqlalchemy import select as sa_select
+from sqlalchemy import Connection, delete, text
 from sqlmodel import Session, col
 
 from services.chassis.db import Database
@@ -57,41 +56,66 @@ def read(session: Session, sel: Selection) -> Counter[Row]:
     """The rows a figure request sums: per month (and whether before the first day counted), breakdown, column;
     whole months from the month sums where a level keeps the dimensions asked for, other days from the day rows."""
     days, months, level = parts(sel)
+    conn = session.connection()
+    sql = _Sql("?" if conn.dialect.paramstyle == "qmark" else "%s", conn.dialect.name == "sqlite")
     out: Counter[Row] = Counter()
     for first, last in days:
-        early = case((col(TallyRow.day) < sel.lo, 1), else_=0)
-        _sum(session, TallyRow, sel, out, early, col(TallyRow.day) >= first, col(TallyRow.day) <= last)
+        where = sql.where("day >= {} AND day <= {}", sql.day(first), sql.day(last))
+        _sum(conn, sql, "kpi_tally", sel, out, sql.where("CASE WHEN day < {} THEN 1 ELSE 0 END", sql.day(sel.lo)),
+             where)
     if months is not None:  # whole months lie within the days counted: never early
-        _sum(session, TallyMonthRow, sel, out, None, col(TallyMonthRow.level) == level,
-             col(TallyMonthRow.month) >= months[0], col(TallyMonthRow.month) <= months[1])
+        _sum(conn, sql, "kpi_tally_month", sel, out, None,
+             sql.where("level = {} AND month >= {} AND month <= {}", level, *months))
     return out
 
 
-def _sum(session: Session, table: type[TallyRow] | type[TallyMonthRow], sel: Selection, out: Counter[Row],
-         early: Any, *where: Any) -> None:
-    """`table`'s rows of the selection summed per month, early or not, column, breakdown and item, into `out`."""
-    period: Any = col(table.month)  # waiting rows stay per month (snapshots); the others are summed per period
-    if sel.periods:
-        period = case((col(table.counted).in_(WAITING), col(table.month)),
-                      else_=case(dict(sel.periods), value=col(table.month), else_=col(table.month)))
-    keys: list[Any] = [period, *([early] if early is not None else []), col(table.counted)]
-    if sel.dim:
-        keys.append(getattr(table, sel.dim))
-    if sel.by_item:
-        keys.append(col(table.item))
-    stmt = sa_select(*keys, func.sum(col(table.n))).where(col(table.figure) == sel.figure, *where)
+class _Sql:
+    """SQL text with the driver's own placeholders: a request's two statements straight to the driver (building
+    them through SQLAlchemy's expression language cost more than running them)."""
+
+    def __init__(self, mark: str, sqlite: bool) -> None:
+        self.mark, self.sqlite = mark, sqlite
+
+    def where(self, text: str, *values: Any) -> tuple[str, list[Any]]:
+        return text.format(*(self.mark for _ in values)), list(values)
+
+    def day(self, d: date) -> Any:
+        return d.isoformat() if self.sqlite else d
+
+    def among(self, values: tuple[str, ...]) -> str:
+        return f"({', '.join(self.mark for _ in values)})"
+
+
+def _sum(conn: Connection, sql: _Sql, table: str, sel: Selection, out: Counter[Row],
+         early: tuple[str, list[Any]] | None, where: tuple[str, list[Any]]) -> None:
+    """`table`'s rows of the selection summed per period (month for waiting rows), early or not, column,
+    breakdown and item, into `out`. The column names come from fixed lists; every value is a parameter."""
+    keys, params = ["month"], []
+    if sel.periods:  # waiting rows stay per month (snapshots); the others are summed per period
+        whens = " ".join(f"WHEN {sql.mark} THEN {sql.mark}" for _ in sel.periods)
+        keys = [f"CASE WHEN counted IN {sql.among(WAITING)} THEN month ELSE CASE month {whens} ELSE month END END"]
+        params = [*WAITING, *(v for pair in sel.periods for v in pair)]
+    if early is not None:
+        keys.append(early[0])
+        params += early[1]
+    keys += ["counted", *([sel.dim] if sel.dim else []), *(["item"] if sel.by_item else [])]
+    conds, values = [f"figure = {sql.mark}", where[0]], [sel.figure, *where[1]]
     if sel.snapshots is not None:
-        stmt = stmt.where(or_(col(table.counted).not_in(WAITING), col(table.month).in_(sel.snapshots)))
+        conds.append(f"(counted NOT IN {sql.among(WAITING)} OR month IN {sql.among(sel.snapshots)})")
+        values += [*WAITING, *sel.snapshots]
     for name, value in (("municipality", sel.municipality), ("sex", sel.sex), ("unit", sel.unit)):
         if value:
-            stmt = stmt.where(getattr(table, name) == value)
-    for month, *rest in session.connection().execute(stmt.group_by(*keys)):  # Core rows: no ORM per row
+            conds.append(f"{name} = {sql.mark}")
+            values.append(value)
+    statement = (f"SELECT {', '.join(keys)}, SUM(n) FROM {table} WHERE {' AND '.join(conds)} "
+                 f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    for period, *rest in conn.exec_driver_sql(statement, tuple(params + values)):
         before = bool(rest.pop(0)) if early is not None else False
         name, n = rest.pop(0), rest.pop()
         dim = rest.pop(0) if sel.dim else None
         item = rest.pop(0) if sel.by_item else None
         if n:
-            out[(month, before, dim or None, item or None, name)] += int(n)
+            out[(period, before, dim or None, item or None, name)] += int(n)
 
 
 def keep(db: Database, tallies: Tallies) -> None:
