@@ -125,9 +125,11 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
                 events += len(records)
             aligner.after(batch)
             if len(folder.cases) + len(folder.calls) >= chunk_keys:
+                folder.count()  # side by side with the other workers; the writes take turns
                 with shared.lock:
                     folder.flush(db)
             shared.done[worker] = events
+        folder.count()
         with shared.lock:
             folder.flush(db)
     finally:

@@ -37,7 +37,7 @@ from services.kpi.domain.report import reported_unit
 from services.kpi.domain.school_figures import SCHOOL_CHANNELS, school_counts
 from services.kpi.domain.spans import Span, cohort_counts, cohort_settles, completed_counts, span_of, waited_until
 from services.kpi.domain.views import CaseView
-from services.kpi.domain.window import OPEN_END, call_day, case_window
+from services.kpi.domain.window import OPEN_END, call_day, window_of
 
 FORMAT = "1"  # what is kept and how: a change rebuilds every store's tally from its facts at start-up
 # (figure, day, municipality, sex, age band, channel, unit filtered on, unit shown by unit, item, column)
@@ -105,7 +105,7 @@ class Tallies:
         the day after its window's last day."""
         if all(open_clock(v, m, OPEN_END) is None for m in self.measures):
             return None
-        last = case_window(v.case_id, v.facts)[1]
+        last = window_of(v)[1]
         return last + timedelta(days=1) if last is not None and last < OPEN_END else last
 
     def _school(self, add: _Add, v: CaseView, m: Measure, span: Span) -> date | None:

@@ -32,10 +32,22 @@ def clear_projections(session: Session, tallies: Tallies | None = None) -> None:
         tally.mark(session, tallies)
 
 
-def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime, tallies: Tallies) -> Merged:
+Counted = dict[str, tuple[Counter[Key], dict[str, date]]]  # key -> (its counts, its open clocks), as new rows
+
+
+def counted(bucket: str, batch: dict[str, Facts], tallies: Tallies) -> Counted:
+    """The kept figures' counts of a batch's facts as if no row held them yet (what a rebuild's chunk mostly
+    is): the replay's workers compute them side by side, before they take turns writing."""
+    if bucket == "case":
+        return {key: tallies.case(key, facts) for key, facts in batch.items()}
+    return {key: (tallies.call(key, facts), {}) for key, facts in batch.items()}
+
+
+def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: datetime, tallies: Tallies,
+                fresh: Counted | None = None) -> Merged:
     """Fold partial facts per key into the store: one read and one write per touched row, for a replay
-    chunk or a live batch, and the kept figures' change in the same transaction. Returns each key's facts
-    before and after.
+    chunk or a live batch, and the kept figures' change in the same transaction (for a key no row held,
+    `fresh` may hold its counts already). Returns each key's facts before and after.
 
     Plain SQL statements, not ORM objects: this runs for every row of a rebuild and every live batch.
     The rows are read (and locked on PostgreSQL) in key order, so two batches never wait on each other
@@ -61,14 +73,14 @@ def merge_batch(session: Session, bucket: str, batch: dict[str, Facts], now: dat
             row["kn"] = merged.get("ref") is not None
             row["d0"], row["d1"] = (_day(d, sqlite) for d in case_window(key, merged))
             row["u"] = first_unit(merged)
-            counts, settles = tallies.case(key, merged)
+            counts, settles = fresh[key] if old is None and fresh and key in fresh else tallies.case(key, merged)
             before, settled_before = tallies.case(key, old) if old is not None else (Counter(), {})
             change.subtract(before)
             if settles != settled_before:
                 reopened[key] = settles
         else:
             row["d0"] = _day(call_day(merged), sqlite)
-            counts = tallies.call(key, merged)
+            counts = fresh[key][0] if old is None and fresh and key in fresh else tallies.call(key, merged)
             if old is not None:
                 change.subtract(tallies.call(key, old))
         change.update(counts)
