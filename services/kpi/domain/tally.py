@@ -73,14 +73,14 @@ class Tallies:
         the case depends on today, the day from which it no longer does (the case is open for it until then)."""
         v = CaseView(case_id, facts)
         out: Counter[Key] = Counter()
-        dims = (v.municipality, v.sex, age_band(v.age, self.defs.age_bands), v.channel)
+        place, sex, band, channel = v.municipality, v.sex, age_band(v.age, self.defs.age_bands), v.channel
 
         def add(figure: str, day: date, unit: str | None, unit_by: str | None, item: str | None,
                 counts: dict[str, int]) -> None:
             if only is None or figure == only:
                 for name, n in counts.items():
                     if n:
-                        out[(figure, day, *dims, unit, unit_by, item, name)] += n
+                        out[(figure, day, place, sex, band, channel, unit, unit_by, item, name)] += n
 
         settles: dict[str, date | None] = {}
         for m in self.measures:
@@ -154,10 +154,9 @@ def _clock(add: _Add, v: CaseView, m: Measure, span: Span) -> date | None:
     if until > start:
         over = start + timedelta(days=m.limit_days + 1)  # the first day waited over the limit
         add(m.id, start, unit, unit_by, None, {"wait_in": 1})
-        add(m.id, until, unit, unit_by, None, {"wait_out": 1})
+        add(m.id, until, unit, unit_by, None, {"wait_out": 1, "over_out": int(over < until)})
         if over < until:
             add(m.id, over, unit, unit_by, None, {"over_in": 1})
-            add(m.id, until, unit, unit_by, None, {"over_out": 1})
         for last in month_ends(start, until):
             add(m.id, last, unit, unit_by, None, {"waiting_end": 1, "over_end": int(last >= over)})
     return cohort_settles(span, m)  # a wait with an end reads the same on any day: only the cohort waits
