@@ -124,9 +124,11 @@ def report(db: str, years: int, timer: Timer, views: dict[str, list[tuple[float,
             ratios.append(issue)
             line += f";  the issue's 11: {p50([i for *_, i, _ in rows]) * 1000:.0f} ms = {issue:.2f}x eleven"
         else:
-            per = [p50(timer.times[f"{key}:{label}"]) / p50(timer.times[f"{key}:baseline"]) for label, _ in page()]
-            ratios.append(max(per))
-            line += f";  worst request {max(per):.2f}x"
+            per = {label: p50(timer.times[f"{key}:{label}"]) / p50(timer.times[f"{key}:baseline"])
+                   for label, _ in page()}
+            worst = max(per, key=lambda k: per[k])
+            ratios.append(per[worst])
+            line += f";  worst request {per[worst]:.2f}x ({worst})"
         print(line)
     return ratios
 
