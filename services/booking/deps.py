@@ -1,4 +1,5 @@
-"""What the composition root hands to booking's routes and handlers once: reference data, settings, clock."""
+"""What the composition root hands to booking's routes and handlers once: reference data, runway policy, settings,
+clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.booking.domain.reference import Reference
+from services.booking.domain.runway import RunwayPolicy
 from services.booking.settings import BookingSettings
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime, runtime_of
@@ -17,6 +19,7 @@ class Deps:
     ref: Reference
     settings: BookingSettings
     clock: Clock
+    runway: RunwayPolicy
 
 
 def deps_of(request: Request) -> Deps:

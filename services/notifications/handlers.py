@@ -7,6 +7,7 @@ from contracts.booking import (
     AppointmentCancelled,
     GroupSeatBooked,
     NoBookableSlots,
+    SlotRunwayShort,
 )
 from contracts.intake import CASES_TOPIC, ReferralReceived
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
@@ -39,6 +40,10 @@ def on_no_bookable_slots(event: NoBookableSlots, uow: UnitOfWork, deps: Deps) ->
     events.no_bookable_slots(event, uow, deps)
 
 
+def on_slot_runway_short(event: SlotRunwayShort, uow: UnitOfWork, deps: Deps) -> None:
+    events.slot_runway_short(event, uow, deps)
+
+
 def on_risk_escalated(event: RiskEscalated, uow: UnitOfWork, deps: Deps) -> None:
     events.risk_escalated(event, uow, deps)
 
@@ -61,7 +66,8 @@ SUBSCRIPTIONS = [
     _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received)),
     _group("notifications.bookings", APPOINTMENTS_TOPIC,
            on(AppointmentBooked, on_appointment_booked), on(AppointmentCancelled, on_appointment_cancelled),
-           on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots)),
+           on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots),
+           on(SlotRunwayShort, on_slot_runway_short)),
     _group("notifications.risks", ASSESSMENTS_TOPIC, on(RiskEscalated, on_risk_escalated)),
     _group("notifications.deviations", DEVIATIONS_TOPIC,
            on(DeviationTagged, on_deviation_tagged), on(GuaranteeAtRisk, on_guarantee_at_risk)),

@@ -1,6 +1,8 @@
 """The call in one screen: take an answered call, find the child (or their open case), and work the case."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -22,21 +24,21 @@ def build_call(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status)
         rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
-        return web.render(request, "call.html", session, call=call, values={"source": "guardian", **rung}, errors={},
-                          municipalities=MUNICIPALITIES, callers=CALLERS)
+        return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
+                          errors={}, municipalities=MUNICIPALITIES, callers=CALLERS)
 
     @router.post("/calls/{call_id}/case")
     async def open_case(request: Request, call_id: str, identity_number: str = Form(""), municipality: str = Form(""),
                         source: str = Form("guardian"), phone: str = Form(""), email: str = Form(""),
-                        preferred_channel: str = Form("sms"), reasons: str = Form("")) -> Response:
+                        preferred_channel: str = Form("sms"), reasons: list[str] = Form([])) -> Response:
         session = web.session(request)
-        values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
+        values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
+                                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
         contact = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v.strip()}
         body = {"call_id": call_id, "source": source,
                 "child": {"identity_number": identity_number, "municipality": municipality},
                 "contact": {**contact, "preferred_channel": preferred_channel} if contact else None,
-                "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()]}
+                "reason_codes": reasons}
         try:
             # the call id is the natural key: a double click or a retry lands on the same case
             answer = await web.backend.post(session, "intake", "/api/cases/from-call", json=body,

@@ -49,15 +49,16 @@ def build_queue(web: Web) -> APIRouter:
     async def paper_form(request: Request) -> Response:
         session = web.session(request)
         return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
-                                                                          "source": "school_student_health"}, {}))
+                                                                          "source": "school_student_health", "reasons": []}, {}))
 
     @router.post("/referrals/paper")
     async def paper_submit(request: Request, scan: UploadFile | None = File(None), identity_number: str = Form(""),
                            municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
-                           date_arrived: str = Form(""), phone: str = Form(""), reasons: str = Form("")) -> Response:
+                           date_arrived: str = Form(""), phone: str = Form(""),
+                           reasons: list[str] = Form([])) -> Response:
         session = web.session(request)
-        values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
+        values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
+                                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
         data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
         errors: dict[str, str] = {}
         if scan is None or not data:
@@ -69,7 +70,7 @@ def build_queue(web: Web) -> APIRouter:
             return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
         referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
                     "date_written": date_written, "date_arrived": date_arrived,
-                    "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
+                    "reason_codes": reasons,
                     "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None}
         try:
             answer = await web.backend.post(session, "intake", "/api/referrals/paper",
@@ -103,5 +104,5 @@ def _paper_field(field: str) -> str:
         "date_arrived" if field in ("referral", "body") else "form")
 
 
-def _paper_ctx(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+def _paper_ctx(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {"values": values, "errors": errors, "municipalities": MUNICIPALITIES, "sources": PAPER_SOURCES}
