@@ -14,6 +14,7 @@ burst's end until every projection agrees: no unsent outbox row in any service, 
 committed offsets at the end of its topics, and every case intake holds known to triage, booking and kpi.
 
     .venv/bin/python -m bench.holiday_burst [--clients 20] [--referrals 200] [--seconds 30] [--think 1.0]
+                                            [--http-workers 1]
 Goal (issue 24): p99 of every step <= 5x its idle p50; projections agree within 10 s of the burst's end.
 """
 from __future__ import annotations
@@ -249,19 +250,22 @@ def main() -> None:
     ap.add_argument("--idle-rounds", type=int, default=8)
     ap.add_argument("--agree-timeout", type=float, default=180)
     ap.add_argument("--seed", type=int, default=24)
+    ap.add_argument("--http-workers", type=int, default=1,
+                    help="HTTP worker processes of each of the five services (the workspace runs one)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="holiday-") as tmp:
         system = System(data_dir=Path(tmp), broker_port=free_port(),
                         ports={name: free_port() for name in [*SERVICES, *APPS]},
                         sink_ports=(free_port(), free_port()), broker_kind="tansu",
-                        extra_env={"KAFKA_ENABLE_IDEMPOTENCE": "false"})
+                        extra_env={"KAFKA_ENABLE_IDEMPOTENCE": "false",
+                                   **{f"{s.upper()}_HTTP_WORKERS": str(a.http_workers) for s in SERVICES}})
         try:
             print(f"starting the five services and the workspace; load average {load()}", flush=True)
             system.start()
             bench = Bench(system, a.think, random.Random(a.seed))
             idle, burst, agree = asyncio.run(run(bench, a))
             print(f"{a.clients} staff clients for {a.seconds:g} s (think {a.think:g} s), {a.referrals} school "
-                  f"referrals, SQLite, embedded broker")
+                  f"referrals, SQLite, embedded broker, {a.http_workers} HTTP worker(s) per service")
             report(bench, idle, burst, agree)
         finally:
             system.stop()
