@@ -207,3 +207,24 @@ def test_the_kept_figures_equal_a_fold_from_scratch_after_any_delivery(
     folder.count()
     folder.flush(store)
     assert kept(store) == counts
+
+
+def test_the_service_start_rebuilds_a_tally_kept_under_other_definitions(tmp_path: Path) -> None:
+    """The runtime runs kpi's upkeep after the migrations (ServiceSpec.after_migrate): a store whose tally was
+    kept under other definitions is rebuilt and marked with the service's own."""
+    from services.kpi.app import build
+    from services.kpi.store.tables import TallyStateRow
+
+    rt, _ = build(KpiSettings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'kpi.db'}"))
+    rt.migrate()
+    with Session(rt.db.engine) as s:
+        state = s.get(TallyStateRow, "tally")
+        assert state is not None and state.signature == rt.deps.tallies.signature
+        state.signature = "kept-under-other-definitions"
+        s.add(state)
+        s.commit()
+    rt.migrate()
+    with Session(rt.db.engine) as s:
+        state = s.get(TallyStateRow, "tally")
+        assert state is not None and state.signature == rt.deps.tallies.signature
+    rt.db.dispose()
