@@ -89,6 +89,8 @@ class ServiceRuntime(Generic[S, D]):
             self.db.create_all()
         else:
             migrations.upgrade(self.db, self.spec.migrations)
+        for upkeep in self.spec.after_migrate:  # e.g. kpi's kept figures rebuilt when its definitions changed
+            upkeep(self.db)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         return self.health.readiness()

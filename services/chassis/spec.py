@@ -67,6 +67,7 @@ class ServiceSpec(Generic[S, D]):
     dead_letters: DeadLetters = field(default_factory=DeadLetters)  # how records that cannot be applied go
     metrics: Sequence[Callable[[], str]] = ()  # Prometheus text appended to the chassis's /metrics
     background: Sequence[BackgroundTask] = ()  # run by the process that runs the event pipeline
+    after_migrate: Sequence[Callable[[Database], None]] = ()  # the service's upkeep of its data once migrated
     on_commit: Sequence[Callable[[], None]] = ()  # called after every commit (possibly in a worker thread)
     exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
     cases_of_child: CasesOfChild | None = None  # for the audit report; None: this service keeps no patient ref

@@ -20,17 +20,19 @@ from services.kpi.domain.callback_figures import CALLBACK_DIMENSIONS
 from services.kpi.domain.clocks import board
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import BASES, Definitions
-from services.kpi.domain.equal_care import equal_care
+from services.kpi.domain.equal_care import equal_care_of
 from services.kpi.domain.exports import equal_care_csv, to_csv
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
 from services.kpi.domain.periods import bounds
 from services.kpi.domain.printable import quarterly_html
-from services.kpi.domain.report import deviations_figure
 from services.kpi.domain.table import Table
+from services.kpi.domain.tally import BOARD
 from services.kpi.domain.views import CaseView
+from services.kpi.domain.window import OPEN_END
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
+from services.kpi.store.figures import figure_table
 
 # the figures' query parameters, each bounded (their values are checked in forms.build_query)
 From = Annotated[str | None, Q(alias="from", max_length=20, description="First month or day, YYYY-MM[-DD].")]
@@ -63,15 +65,18 @@ def _today(deps: Deps) -> date:
     return local_date(deps.clock.now())
 
 
-def _dataset(rt: ServiceRuntime, deps: Deps, q: Query, figure: str = "") -> Dataset:
-    """Only the cases (or, for the phone figure, the calls) whose active window overlaps the period asked
-    for (domain/window.py): the cost follows the period, not the years of history."""
+def _figure(rt: ServiceRuntime, deps: Deps, q: Query, figure: str) -> Table:
+    """A figure read from the kept tallies and the cases open today (store/figures.py)."""
     with Session(rt.db.engine) as s:
-        if figure in ("calls", "callbacks"):
-            return Dataset([], queries.load_calls(s, q.start, q.end), deps.defs)
-        if figure == "calls_and_cases":
-            return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
-        return Dataset(queries.load_cases(s, q.start, q.end), [], deps.defs)
+        if figure == "callbacks":  # from the calls themselves: not among the kept figures (yet)
+            return compute(Dataset([], queries.load_calls(s, q.start, q.end), deps.defs), q, figure)
+        return figure_table(s, deps.tallies, q, figure)
+
+
+def _report_data(rt: ServiceRuntime, deps: Deps, q: Query) -> Dataset:
+    """The national report's cases and calls: those whose active window overlaps the month (domain/window.py)."""
+    with Session(rt.db.engine) as s:
+        return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
 
 
 def _meta(defs: Definitions, figure: str) -> dict[str, Any]:
@@ -122,7 +127,7 @@ def deviations(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = Non
                format: Word = "json", suppress: bool = False, staff: Staff = require(*FIGURE_ROLES)) -> Any:
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, ("unit",))
     titles = {r.id: {"sv": r.title_sv, "en": r.title_en} for r in deps.rules.rules}
-    return respond(deviations_figure(_dataset(rt, deps, q), q, deps.rules), q, format, suppress,
+    return respond(_figure(rt, deps, q, "deviations"), q, format, suppress,
                    {"rules_version": deps.rules.version, "rules": titles}, deps.defs)
 
 
@@ -137,8 +142,7 @@ def figure(figure: Annotated[str, P(max_length=60)], rt: Runtime, deps: ServiceD
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
         ("line",) if figure == "calls" else CALLBACK_DIMENSIONS if figure == "callbacks" else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, allowed)
-    return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
-                   deps.defs)
+    return respond(_figure(rt, deps, q, figure), q, format, suppress, _meta(deps.defs, figure), deps.defs)
 
 
 @router.get("/equal-care",
@@ -151,7 +155,9 @@ def equal(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, by
     q = build_query(_today(deps), start, end, "month", None, unit, None, by, ("municipality", "sex"))
     check_basis(basis)
     values = list(MUNICIPALITIES) if by == "municipality" else ["female", "male"]
-    rows = equal_care(_dataset(rt, deps, q), q, by, values, basis, defs.suppress_below)
+    with Session(rt.db.engine) as s:
+        rows = equal_care_of(lambda name, mq: figure_table(s, deps.tallies, mq, name), defs, q, by, values, basis,
+                             defs.suppress_below)
     if format == "csv":
         return _csv(equal_care_csv(rows, by, defs.suppress_below), f"equal_care_{by}.csv")
     if format != "json":
@@ -173,7 +179,7 @@ def national(rt: Runtime, deps: ServiceDeps,
     if month_key(month) is None:
         raise Refused(Refusal("month", "pattern", "Månad anges som ÅÅÅÅ-MM.", "Month is YYYY-MM.", location="path"))
     first, last = bounds(month)
-    rows = national_report(_dataset(rt, deps, Query(first, last, _today(deps)), "calls_and_cases"), month)
+    rows = national_report(_report_data(rt, deps, Query(first, last, _today(deps))), month)
     if format == "json":
         return {"report": "national_waiting_times", "month": month, "definitions_version": deps.defs.version,
                 "columns": COLUMNS, "rows": rows}
@@ -192,7 +198,7 @@ def quarterly(rt: Runtime, deps: ServiceDeps,
     except (ValueError, OverflowError):
         raise Refused(Refusal("quarter", "pattern", "Kvartal anges som ÅÅÅÅ-Qn.", "Quarter is YYYY-Qn.")) from None
     q = Query(first, last, _today(deps), "quarter", by="unit")
-    t = deviations_figure(_dataset(rt, deps, q), q, deps.rules)
+    t = _figure(rt, deps, q, "deviations")
     if format == "csv":
         return respond(t, q, "csv", True, {}, deps.defs)
     return HTMLResponse(quarterly_html(quarter, t, deps.rules, deps.defs.suppress_below))
@@ -209,8 +215,8 @@ def clocks(rt: Runtime, deps: ServiceDeps, horizon_days: int = Q(1, ge=0, le=30)
         unit = unit or staff.unit
         require_unit(staff, unit)
     now_day = _today(deps)
-    with Session(rt.db.engine) as s:  # clocks still running, or visits still to come
-        views = [CaseView(k, f) for k, f in queries.load_cases(s, start=now_day)]
+    with Session(rt.db.engine) as s:  # cases with a clock open whose active window reaches today
+        views = [CaseView(k, f) for k, f in queries.load_open_cases(s, BOARD, now_day, OPEN_END)]
     items = board(views, deps.defs.measures.values(), now_day, horizon_days)
     items = [c for c in items if (not municipality or c.municipality == municipality)
              and (not unit or c.unit_id == unit)]

@@ -13,13 +13,18 @@ from contracts.registry import EVENT_TYPES, upcast
 from services.chassis.db import Database
 from services.kpi.domain.facts import USED_EVENT_TYPES, facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
-from services.kpi.store.bulk import merge_batch
+from services.kpi.domain.tally import Tallies
+from services.kpi.rules import load_rules, shipped_definitions
+from services.kpi.store.bulk import Counted, counted, merge_batch
 
 
 class Folder:
-    """The in-memory half of the batch: partial facts per case and call for the current chunk."""
+    """The in-memory half of the batch: partial facts per case and call for the current chunk, and the kept
+    figures' counts (`tallies`, by default under the shipped definitions and rules) written with them."""
 
-    def __init__(self) -> None:
+    def __init__(self, tallies: Tallies | None = None) -> None:
+        self.tallies = tallies or Tallies(shipped_definitions(), load_rules())
+        self.fresh: dict[str, Counted] = {}
         self.cases: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.outcomes: Counter[str] = Counter()
@@ -49,13 +54,19 @@ class Folder:
         else:
             merge_into(entry, facts, ops)
 
+    def count(self) -> None:
+        """The chunk's counts for the kept figures, as if its cases and calls were new (store/bulk.counted):
+        done before a worker takes its turn to write, so the workers count side by side."""
+        self.fresh = {"case": counted("case", self.cases, self.tallies),
+                      "call": counted("call", self.calls, self.tallies)}
+
     def flush(self, db: Database) -> None:
         now = datetime.now(UTC)
         with Session(db.engine) as s:
-            merge_batch(s, "case", self.cases, now)
-            merge_batch(s, "call", self.calls, now)
+            merge_batch(s, "case", self.cases, now, self.tallies, self.fresh.get("case"))
+            merge_batch(s, "call", self.calls, now, self.tallies, self.fresh.get("call"))
             s.commit()
-        self.cases, self.calls = {}, {}
+        self.cases, self.calls, self.fresh = {}, {}, {}
 
 
 class Aligner:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from services.chassis.clock import Clock
 from services.kpi.dead_letters import CountingDeadLetters
 from services.kpi.domain.definitions import Definitions, RuleSet
+from services.kpi.domain.tally import Tallies
 
 
 @dataclass(frozen=True)
@@ -14,4 +15,5 @@ class Deps:
     defs: Definitions
     rules: RuleSet
     dead_letters: CountingDeadLetters  # read by /api/kpi/input and /metrics
+    tallies: Tallies  # what the kept figures count, under `defs` and `rules`
     unit_names: dict[str, str] = field(default_factory=dict)  # unit id -> name, for the dashboard's words

@@ -19,7 +19,7 @@ INPUT_TOPICS = (TELEPHONY_TOPIC, CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TO
 
 def on_events(events: list[Event[Any]], uow: UnitOfWork, deps: Deps) -> None:
     """Folds a fetched batch of events into the projections in one transaction (use_cases.project_batch)."""
-    project_batch(uow, deps.rules, events, deps.clock.now())
+    project_batch(uow, deps.rules, events, deps.clock.now(), deps.defs)
 
 
 # the group name keys the inbox rows and the committed offsets: never rename it

@@ -26,9 +26,11 @@ from services.chassis.tables import chassis_metadata
 from services.chassis.topics import partitions_of
 from services.kpi.app import MIGRATIONS
 from services.kpi.batch import Aligner, Folder
+from services.kpi.domain.tally import Tallies
 from services.kpi.handlers import INPUT_TOPICS
+from services.kpi.rules import load_definitions, load_rules
 from services.kpi.settings import KpiSettings
-from services.kpi.store import queries
+from services.kpi.store import queries, tally
 from services.kpi.store.bulk import clear_projections
 from services.kpi.store.tables import metadata
 
@@ -47,9 +49,23 @@ class ReplayStats:
 
 
 def open_store(settings: KpiSettings) -> Database:
+    """The store migrated, its kept figures under the settings' definitions (rebuilt from the facts if not)."""
+    db = _migrated(settings)
+    with Session(db.engine) as s:
+        tally.ensure(s, tallies_of(settings))
+        s.commit()
+    return db
+
+
+def _migrated(settings: KpiSettings) -> Database:
     db = Database(settings.resolved_database_url(), [chassis_metadata, metadata])
     migrations.upgrade(db, MIGRATIONS)
     return db
+
+
+def tallies_of(settings: KpiSettings) -> Tallies:
+    """The kept figures' counts under the definitions and rules the settings name."""
+    return Tallies(load_definitions(settings.definitions_file), load_rules(settings.deviation_rules_file))
 
 
 async def _assign(consumer: AIOKafkaConsumer, bootstrap: str, worker: int,
@@ -92,7 +108,7 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
                                 auto_offset_reset="earliest", max_partition_fetch_bytes=8 << 20,
                                 fetch_max_bytes=32 << 20, client_id=f"en-vag-in-kpi-replay-{worker}")
     await consumer.start()
-    folder, events = Folder(), 0
+    folder, events = Folder(tallies_of(settings)), 0
     try:
         tps, shared.totals[worker] = await _assign(consumer, settings.kafka_bootstrap_servers, worker, workers)
         aligner = Aligner(consumer)
@@ -109,9 +125,11 @@ async def _consume(settings: KpiSettings, db: Database, worker: int, workers: in
                 events += len(records)
             aligner.after(batch)
             if len(folder.cases) + len(folder.calls) >= chunk_keys:
+                folder.count()  # side by side with the other workers; the writes take turns
                 with shared.lock:
                     folder.flush(db)
             shared.done[worker] = events
+        folder.count()
         with shared.lock:
             folder.flush(db)
     finally:
@@ -131,9 +149,9 @@ def _worker(settings: KpiSettings, worker: int, workers: int, chunk_keys: int, s
 async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_keys: int = 25_000,
                  db: Database | None = None, workers: int | None = None) -> ReplayStats:
     """Rebuild the projections from the topics, one worker process per core; returns counts and the rate."""
-    db = db or open_store(settings)
+    db = db or _migrated(settings)
     with Session(db.engine) as s:
-        clear_projections(s)
+        clear_projections(s, tallies_of(settings))
         s.commit()
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
     ctx = multiprocessing.get_context("fork")  # no re-import per worker: the start-up cost is the replay's

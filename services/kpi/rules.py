@@ -1,6 +1,7 @@
 """Loads and validates the KPI service's versioned data files at start-up."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,6 +90,12 @@ def load_definitions(path: Path = DATA / "kpi_definitions.yaml") -> Definitions:
                                                  m.basis) for m in d.measures},
                        list(d.age_bands), d.suppress_below, d.at_risk_days,
                        d.parent_group_follow_up_days, dict(d.targets), d.phone.offered_includes_queue_full)
+
+
+@lru_cache(maxsize=1)
+def shipped_definitions() -> Definitions:
+    """The definitions file shipped with the service, loaded once (for callers that name no other)."""
+    return load_definitions()
 
 
 def load_rules(path: Path = DATA / "deviation_rules.yaml") -> RuleSet:

@@ -16,14 +16,18 @@ from services.kpi.domain.definitions import Definitions, RuleSet
 from services.kpi.domain.deviations import Deviation, evaluate
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.fold import BatchFold
+from services.kpi.domain.tally import Tallies
 from services.kpi.domain.views import CaseView
+from services.kpi.rules import shipped_definitions
 from services.kpi.store import queries
 from services.kpi.store.bulk import merge_batch
 from services.kpi.store.tables import AlertRow, DeviationRow
 
 
-def project_batch(uow: UnitOfWork, rules: RuleSet, events: Sequence[Event[Any]], now: datetime) -> None:
-    """Fold `events` into the projections in `uow`'s transaction; tag the deviations that now show.
+def project_batch(uow: UnitOfWork, rules: RuleSet, events: Sequence[Event[Any]], now: datetime,
+                  defs: Definitions | None = None) -> None:
+    """Fold `events` into the projections and the kept figures (under `defs`, by default the shipped
+    definitions) in `uow`'s transaction; tag the deviations that now show.
 
     The chassis hands over a batch (several partitions, each in offset order; duplicates already dropped by
     the inbox). Its events are reduced to facts, grouped per case and call, merged in memory, and written
@@ -31,6 +35,7 @@ def project_batch(uow: UnitOfWork, rules: RuleSet, events: Sequence[Event[Any]],
     Deviations are evaluated once per touched case, on its state after the whole batch. The fold is
     order-proof (domain/merge.py), so the rows equal a one-event-at-a-time fold or a replay of the same events.
     """
+    tallies = Tallies(defs or shipped_definitions(), rules)
     fold = BatchFold()
     for event in events:
         fold.add(event.model_dump(mode="json"))
@@ -38,7 +43,7 @@ def project_batch(uow: UnitOfWork, rules: RuleSet, events: Sequence[Event[Any]],
     cases: dict[str, tuple[Facts | None, Facts]] = {}
     for bucket in ("case", "call"):
         if fold.partial[bucket]:
-            merged = merge_batch(uow.session, bucket, fold.partial[bucket], now)
+            merged = merge_batch(uow.session, bucket, fold.partial[bucket], now, tallies)
             outcomes += fold.outcomes(bucket, merged)
             if bucket == "case":
                 cases = merged

@@ -2,6 +2,7 @@
 KC–BUP meeting's free new-visit times."""
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -23,15 +24,23 @@ def build_units(web: Web) -> APIRouter:
     async def unit_ctx(request: Request, unit_id: str | None, week: str | None) -> dict[str, Any]:
         session = web.session(request)
         unit_id = session.staff.unit if session.staff.role in ("scheduler", "unit_head") else unit_id
-        units = await web.backend.get(session, "booking", "/api/units")
-        unit_id = unit_id or (units[0]["unit_id"] if units else None)
         start = date.fromisoformat(week) if week else datetime.now(STOCKHOLM).date()
         start -= timedelta(days=start.weekday())
-        slots = await web.backend.get(session, "booking", f"/api/units/{unit_id}/slots",
-                                      params={"from_date": start.isoformat(), "days": 7})
+
+        async def week_of(unit: str | None) -> tuple[Any, Any]:
+            return await asyncio.gather(  # the week's times and the waiting list at once: one round trip's wait
+                web.backend.get(session, "booking", f"/api/units/{unit}/slots",
+                                params={"from_date": start.isoformat(), "days": 7}),
+                web.backend.get(session, "booking", "/api/waiting-list", params={"unit_id": unit}))
+        if unit_id:  # the unit is known: the list of units is asked for alongside
+            units, (slots, waiting) = await asyncio.gather(web.backend.get(session, "booking", "/api/units"),
+                                                           week_of(unit_id))
+        else:  # the first unit of the list, then its week
+            units = await web.backend.get(session, "booking", "/api/units")
+            unit_id = units[0]["unit_id"] if units else None
+            slots, waiting = await week_of(unit_id)
         days = [(start + timedelta(days=i), [s for s in slots if _local_day(s["starts_at"]) == start + timedelta(days=i)])
                 for i in range(7)]
-        waiting = await web.backend.get(session, "booking", "/api/waiting-list", params={"unit_id": unit_id})
         unit = next((u for u in units if u["unit_id"] == unit_id), {"unit_id": unit_id, "name": unit_id})
         try:
             runways: list[dict[str, Any]] | None = [

@@ -11,12 +11,15 @@ from services.kpi.domain.query import Dataset, Query, in_query, new_table
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
 
+PARENT_GROUP_COLUMNS = [
+    "children", "parents", "girls", "boys", "from_contact_centre", "from_health_centre", "dropped_out",
+    "still_at_health_centre_2m", "referred_to_bup_2m", "evaluated",
+    *(f"{scale}_{answer}" for scale, answers in EVALUATION_SCALES.items() for answer in answers)]
+
 
 def parent_groups_figure(ds: Dataset, q: Query) -> Table:
     """Parent groups by course start: seats, parents, girls/boys, who booked, drop-outs, 2-month follow-up."""
-    cols = ["children", "parents", "girls", "boys", "from_contact_centre", "from_health_centre", "dropped_out",
-            "still_at_health_centre_2m", "referred_to_bup_2m", "evaluated",
-            *(f"{scale}_{answer}" for scale, answers in EVALUATION_SCALES.items() for answer in answers)]
+    cols = list(PARENT_GROUP_COLUMNS)
     t = new_table("parent_groups", q, cols, [c for c in cols if c != "parents"],
                {"share_dropped_out": ("dropped_out", "children")})
     groups: dict[str, set[str]] = {}
@@ -24,24 +27,38 @@ def parent_groups_figure(ds: Dataset, q: Query) -> Table:
     follow = timedelta(days=ds.defs.parent_group_follow_up_days)
     for v in ds.selected(q):
         for gid, g in v.facts.get("groups", {}).items():
-            if "seat" not in g:
+            seat = seat_counts(v, g, follow)
+            if seat is None:
                 continue
-            seat = g["seat"][2]
-            day = date.fromisoformat(seat["starts_on"])
+            day, unit, counts = seat
             key = period_of(day, q.grain)
-            if key not in keys or (q.unit and seat["unit"] != q.unit) or not q.start <= day <= q.end:
+            if key not in keys or (q.unit and unit != q.unit) or not q.start <= day <= q.end:
                 continue
             groups.setdefault(key, set()).add(gid)
-            t.add(key, ds.dim_value(v, q.by, seat["unit"]), {
-                "children": 1, "parents": seat["parents"], "girls": int(seat["sex"] == "female"),
-                "boys": int(seat["sex"] == "male"), "from_contact_centre": int(seat["from"] == "contact_centre"),
-                "from_health_centre": int(seat["from"] == "health_centre"), "dropped_out": int("dropped" in g),
-                **_follow_up(v, day, day + follow), **_evaluation(g)})
+            t.add(key, ds.dim_value(v, q.by, unit), counts)
     if q.by is None:  # a course is not a child: the number of groups has no breakdown
-        t.columns.insert(0, "groups")
-        for key, ids in groups.items():
-            t.add(key, None, {"groups": len(ids)})
+        add_groups(t, groups)
     return t
+
+
+def add_groups(t: Table, groups: dict[str, set[str]]) -> None:
+    """The number of courses per period, as the table's first column."""
+    t.columns.insert(0, "groups")
+    for key, ids in groups.items():
+        t.add(key, None, {"groups": len(ids)})
+
+
+def seat_counts(v: CaseView, g: dict[str, Any], follow: timedelta) -> tuple[date, str, dict[str, int]] | None:
+    """A child's seat in a course: the course's start, the seat's unit and what it adds to the parent groups."""
+    if "seat" not in g:
+        return None
+    seat = g["seat"][2]
+    day = date.fromisoformat(seat["starts_on"])
+    return day, seat["unit"], {
+        "children": 1, "parents": seat["parents"], "girls": int(seat["sex"] == "female"),
+        "boys": int(seat["sex"] == "male"), "from_contact_centre": int(seat["from"] == "contact_centre"),
+        "from_health_centre": int(seat["from"] == "health_centre"), "dropped_out": int("dropped" in g),
+        **_follow_up(v, day, day + follow), **_evaluation(g)}
 
 
 def _evaluation(g: dict[str, Any]) -> dict[str, int]:

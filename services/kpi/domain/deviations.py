@@ -118,6 +118,26 @@ EVALUATORS: dict[str, Callable[[CaseView, DeviationRule, date], Found]] = {
 }
 
 
+def settles_on(v: CaseView, rules: RuleSet, open_end: date) -> date | None:
+    """The first day from which `evaluate` gives the same deviations whatever later day is today: the latest late
+    first visit a `first_visit_late` rule waits for (it counts once the visit's day has come), or `open_end` while
+    a rule's clock still runs (its deviation is dated today). None: today never mattered."""
+    days: list[date] = []
+    running = v.ended_at() is None
+    for rule in rules.rules:
+        if rule.kind == "assessment_late" and v.clock and v.assessed is None and running:
+            days.append(open_end)
+        elif rule.kind == "first_visit_late":
+            level, limit = str(rule.params["level"]), int(rule.params["limit_days"])
+            visit = v.first_visit(level)
+            if visit is not None:
+                if days_between(visit.decided, visit.starts) > limit and not visit.chosen:
+                    days.append(local_date(visit.starts))
+            elif v.decided_to(level) and v.current_level == level and running:
+                days.append(open_end)
+    return max(days, default=None)
+
+
 def evaluate(v: CaseView, rules: RuleSet, today: date) -> list[Deviation]:
     """Every deviation the case shows today under the rule file."""
     out = []

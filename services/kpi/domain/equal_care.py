@@ -7,11 +7,12 @@ and the triage split — one row per municipality or sex, for the whole period a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from services.kpi.domain.figures import measure_figure, triage_figure
+from services.kpi.domain.definitions import Definitions
+from services.kpi.domain.figures import compute
 from services.kpi.domain.query import Dataset, Query
 from services.kpi.domain.table import Table
 
@@ -44,13 +45,19 @@ def _summed(t: Table) -> dict[str | None, Counter[str]]:
 def equal_care(ds: Dataset, q: Query, by: str, values: Iterable[str], basis: str | None = None,
                suppress_below: int = 0) -> list[dict[str, Any]]:
     """One row per value of `by` (municipality or sex), every value listed even when empty."""
-    mq = replace(q, by=by, grain="month")
-    three = ds.defs.measures["assessment_3d"]
+    return equal_care_of(lambda figure, mq: compute(ds, mq, figure), ds.defs, q, by, values, basis, suppress_below)
+
+
+def equal_care_of(figure: Callable[[str, Query], Table], defs: Definitions, q: Query, by: str,
+                  values: Iterable[str], basis: str | None = None, suppress_below: int = 0) -> list[dict[str, Any]]:
+    """`equal_care` from the figures as `figure(name, query)` gives them (computed, or read from the tallies)."""
+    mq = replace(q, by=by, grain="year")  # summed over the period anyway: the fewest rows to read
+    three = defs.measures["assessment_3d"]
     met_col, base_col = BASIS_COLUMNS[basis or three.basis]
-    a3 = _summed(measure_figure(ds, mq, "assessment_3d"))
-    fl = _summed(measure_figure(ds, mq, "first_line_visit_7d"))
-    bup = _summed(measure_figure(ds, mq, "bup_first_visit_30d"))
-    tri = _summed(triage_figure(ds, mq))
+    a3 = _summed(figure("assessment_3d", mq))
+    fl = _summed(figure("first_line_visit_7d", mq))
+    bup = _summed(figure("bup_first_visit_30d", mq))
+    tri = _summed(figure("triage_split", mq))
     seen = [*values]
     seen += sorted({str(k) for k in (*a3, *tri) if k is not None and str(k) not in seen})
     rows = []

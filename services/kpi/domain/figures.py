@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from services.kpi.domain.callback_figures import callbacks_figure
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
 from services.kpi.domain.days import days_between, local_date
+from services.kpi.domain.facts import Facts
 from services.kpi.domain.merge import CALL_STEP_KEYS
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
@@ -51,29 +53,37 @@ def calls_figure(ds: Dataset, q: Query) -> Table:
     A call turned away by a full queue is not an offered call (the published figures' reading) unless
     the definitions file says `offered_includes_queue_full: true`.
     """
-    cols = ["offered", "answered", "answered_day0", "queue_full", "abandoned", "callbacks_made"]
-    full_offered = ds.defs.offered_includes_queue_full
-    t = new_table("calls", q, cols, (), {"share_answered": ("answered", "offered"),
-                                      "share_answered_day0": ("answered_day0", "offered")})
+    t = new_table("calls", q, CALL_COLUMNS, (), {"share_answered": ("answered", "offered"),
+                                                 "share_answered_day0": ("answered_day0", "offered")})
     keys = set(t.periods)
     for _, c in ds.calls:
-        if not any(c.get(k) for k in CALL_STEP_KEYS):
+        counted = call_counts(c, ds.defs.offered_includes_queue_full)
+        if counted is None:
             continue  # a 'Kontakta oss' call-back: no call was made to the platform
-        t0 = call_start(c)
-        assert t0 is not None
+        t0, counts = counted
         key = period_of(local_date(t0), q.grain)
         if key not in keys or not q.start <= local_date(t0) <= q.end:
             continue
-        dim = c.get("line") if q.by == "line" else None
-        if "full" in c and not full_offered:
-            t.add(key, dim, {"queue_full": 1})
-            continue
-        reached = min(x for x in (c.get("answered"), c.get("cb_made"), "9999") if x)
-        t.add(key, dim, {
-            "offered": 1, "answered": int(reached != "9999"), "callbacks_made": int("cb_made" in c),
-            "answered_day0": int(reached != "9999" and days_between(t0, reached) == 0),
-            "queue_full": int("full" in c), "abandoned": int("abandoned" in c)})
+        t.add(key, c.get("line") if q.by == "line" else None, counts)
     return t
+
+
+CALL_COLUMNS = ["offered", "answered", "answered_day0", "queue_full", "abandoned", "callbacks_made"]
+
+
+def call_counts(c: Facts, full_offered: bool) -> tuple[str, dict[str, int]] | None:
+    """When a call counts (its first step) and what it adds to the phone figure; None for a 'Kontakta oss'
+    call-back, which made no call to the platform."""
+    if not any(c.get(k) for k in CALL_STEP_KEYS):
+        return None
+    t0 = call_start(c)
+    assert t0 is not None  # a call with a step has a start
+    if "full" in c and not full_offered:
+        return t0, {"queue_full": 1}
+    reached = min(x for x in (c.get("answered"), c.get("cb_made"), "9999") if x)
+    return t0, {"offered": 1, "answered": int(reached != "9999"), "callbacks_made": int("cb_made" in c),
+                "answered_day0": int(reached != "9999" and days_between(t0, reached) == 0),
+                "queue_full": int("full" in c), "abandoned": int("abandoned" in c)}
 
 
 def referrals_figure(ds: Dataset, q: Query) -> Table:
@@ -87,8 +97,13 @@ def referrals_figure(ds: Dataset, q: Query) -> Table:
         for contact in v.facts.get("contacts", {}).values():
             key = in_query(q, contact["at"], keys)
             if key:
-                t.add(key, ds.dim_value(v, q.by), {"total": 1, contact["channel"]: 1, "school": int(contact["school"])})
+                t.add(key, ds.dim_value(v, q.by), contact_counts(contact))
     return t
+
+
+def contact_counts(contact: dict[str, Any]) -> dict[str, int]:
+    """What one contact adds to the referrals by channel."""
+    return {"total": 1, contact["channel"]: 1, "school": int(contact["school"])}
 
 
 def triage_figure(ds: Dataset, q: Query) -> Table:
@@ -100,17 +115,21 @@ def triage_figure(ds: Dataset, q: Query) -> Table:
     for v in ds.selected(q):
         if q.unit and v.unit != q.unit:
             continue
-        if v.decisions:
-            d = v.decisions[0]
-            key = in_query(q, d.at, keys)
-            counts = {"decided": 1, d.level: 1, "overridden": int(any(x.overridden for x in v.decisions))}
-        elif v.signposted:  # signposted straight from advice, without a care-level decision
-            key, counts = in_query(q, v.signposted, keys), {"decided": 1, "signposting": 1}
-        else:
-            continue
-        if key:
-            t.add(key, ds.dim_value(v, q.by), counts)
+        decided = triage_counts(v)
+        key = in_query(q, decided[0], keys) if decided else None
+        if decided and key:
+            t.add(key, ds.dim_value(v, q.by), decided[1])
     return t
+
+
+def triage_counts(v: CaseView) -> tuple[str, dict[str, int]] | None:
+    """When the case's first care-level decision was made and what it adds to the triage split."""
+    if v.decisions:
+        d = v.decisions[0]
+        return d.at, {"decided": 1, d.level: 1, "overridden": int(any(x.overridden for x in v.decisions))}
+    if v.signposted:  # signposted straight from advice, without a care-level decision
+        return v.signposted, {"decided": 1, "signposting": 1}
+    return None
 
 
 FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {

@@ -33,8 +33,12 @@ def school_referrals_figure(ds: Dataset, q: Query) -> Table:
         for key, first, last in periods:
             c = cohort_counts(span, m, first, last, q.today)
             if c:
-                t.add(key, ds.dim_value(v, q.by), {
-                    prefix: 1, "total": 1, f"{prefix}_met": c.get("cohort_met", 0),
-                    f"{prefix}_base": c.get("cohort_base", 0), f"{prefix}_pending": c.get("cohort_pending", 0)})
+                t.add(key, ds.dim_value(v, q.by), school_counts(prefix, c))
                 break
     return t
+
+
+def school_counts(prefix: str, cohort: dict[str, int]) -> dict[str, int]:
+    """What a school referral adds, from its 3-day clock's contact-cohort reading (`spans.cohort_counts`)."""
+    return {prefix: 1, "total": 1, f"{prefix}_met": cohort.get("cohort_met", 0),
+            f"{prefix}_base": cohort.get("cohort_base", 0), f"{prefix}_pending": cohort.get("cohort_pending", 0)}

@@ -43,13 +43,25 @@ def completed_in(span: Span, first: date, last: date) -> bool:
     return span.end is not None and first <= local_date(span.end) <= last
 
 
+def completed_counts(span: Span, m: Measure) -> dict[str, int]:
+    """What a span that ended adds on the day it ended (genomförda): met or not, or patient-chosen apart."""
+    if span.chosen:
+        return {"completed": 1, "patient_chosen": 1}
+    return {"completed": 1, "guarantee_base": 1, "met": int((span.days() or 0) <= m.limit_days)}
+
+
+def waited_until(span: Span) -> date | None:
+    """The first day the span no longer waits (it ended, or the case was closed or signposted); None: it runs."""
+    ends = [local_date(t) for t in (span.end, span.stop) if t is not None]
+    return min(ends) if ends else None
+
+
 def waiting_at(span: Span, day: date) -> bool:
     """Still waiting at the end of `day`: started by then, not ended, not closed."""
     if local_date(span.start) > day:
         return False
-    if span.end is not None and local_date(span.end) <= day:
-        return False
-    return span.stop is None or local_date(span.stop) > day
+    until = waited_until(span)
+    return until is None or until > day
 
 
 def cohort_counts(span: Span, m: Measure, first: date, last: date, as_of: date) -> dict[str, int]:
@@ -77,6 +89,21 @@ def cohort_counts(span: Span, m: Measure, first: date, last: date, as_of: date) 
     return {**out, "cohort_pending": 1}
 
 
+def cohort_settles(span: Span, m: Measure) -> date | None:
+    """The first day from which `cohort_counts` reads the span the same for every later `as_of` (None: it
+    never depends on it). Until then the clock may still end within its limit, or its limit is still to pass."""
+    if span.chosen:
+        return None
+    deadline = local_date(span.start) + timedelta(days=m.limit_days)
+    end = local_date(span.end) if span.end is not None else None
+    stop = local_date(span.stop) if span.stop is not None else None
+    if end is not None and end <= deadline:
+        return end  # pending until it ends in time
+    if stop is not None and stop <= deadline:
+        return end or stop  # closed in time: counted apart, until (and unless) the clock ends after all
+    return deadline + timedelta(days=1)  # not met once the limit has passed
+
+
 def span_rows(span: Span, m: Measure, periods: list[tuple[str, date, date]],
               as_of: date) -> Iterator[tuple[str, dict[str, int]]]:
     """`span_counts` for each period (key, first day, last day) the span touches; the days are read once."""
@@ -97,12 +124,7 @@ def span_counts(span: Span, m: Measure, first: date, last: date, as_of: date | N
     """What one span adds to a period's row: completed (met or not, chosen apart), cohort and waiting."""
     out: dict[str, int] = cohort_counts(span, m, first, last, as_of or last)
     if completed_in(span, first, last):
-        out["completed"] = 1
-        if span.chosen:
-            out["patient_chosen"] = 1
-        else:
-            out["guarantee_base"] = 1
-            out["met"] = int((span.days() or 0) <= m.limit_days)
+        out.update(completed_counts(span, m))
     if waiting_at(span, last):
         out["waiting"] = 1
         out["waiting_over_limit"] = int((last - local_date(span.start)).days > m.limit_days)

@@ -76,10 +76,15 @@ def clock_running(view: CaseView) -> bool:
 
 def case_window(case_id: str, facts: Facts) -> tuple[date | None, date | None]:
     """(first, last) day the case can count in; last is OPEN_END while one of its clocks still runs."""
-    days = list(_days(facts))
+    return window_of(CaseView(case_id, facts))
+
+
+def window_of(view: CaseView) -> tuple[date | None, date | None]:
+    """`case_window` of a case already read as a view."""
+    days = list(_days(view.facts))
     if not days:
         return None, None
-    return min(days), OPEN_END if clock_running(CaseView(case_id, facts)) else max(days)
+    return min(days), OPEN_END if clock_running(view) else max(days)
 
 
 def call_day(facts: Facts) -> date | None:

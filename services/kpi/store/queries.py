@@ -9,7 +9,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from services.kpi.domain.facts import Facts
-from services.kpi.store.tables import AlertRow, CallFactsRow, CaseFactsRow, DeviationRow, InputCountRow
+from services.kpi.store.tables import AlertRow, CallFactsRow, CaseFactsRow, DeviationRow, InputCountRow, OpenRow
 
 Tagged = tuple[str, str, str]  # (case, rule, item)
 
@@ -26,6 +26,15 @@ def load_cases(session: Session, start: date | None = None, end: date | None = N
         stmt = stmt.where(col(CaseFactsRow.first_day) <= end)
     if start is not None:
         stmt = stmt.where(col(CaseFactsRow.last_day) >= start)
+    return [(k, from_json(f)) for k, f in session.execute(stmt)]
+
+
+def load_open_cases(session: Session, figure: str, today: date, last: date) -> list[tuple[str, Facts]]:
+    """The open-clock set of a figure: cases whose reading in it still depends on today (`OpenRow`), that count
+    in some day up to `last`."""
+    stmt = (sa_select(col(CaseFactsRow.case_id), cast(col(CaseFactsRow.facts), Text))
+            .join(OpenRow, col(OpenRow.case_id) == col(CaseFactsRow.case_id))
+            .where(col(OpenRow.figure) == figure, col(OpenRow.settles_on) > today, col(CaseFactsRow.first_day) <= last))
     return [(k, from_json(f)) for k, f in session.execute(stmt)]
 
 

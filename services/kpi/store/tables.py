@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -77,3 +77,61 @@ class InputCountRow(KpiBase, table=True):
     __tablename__ = "kpi_input_count"
     outcome: str = Field(primary_key=True, max_length=40)
     n: int = 0
+
+
+class TallyRow(KpiBase, table=True):
+    """A kept count: the sum over every case (or call) of what it adds to one column of a figure on one day with
+    these dimensions (domain/tally.py). A figure request sums a period's rows. '' stands for a missing value."""
+
+    __tablename__ = "kpi_tally"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: rows stored in key order, read by a day range directly
+    figure: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    municipality: str = Field(primary_key=True, max_length=80)
+    sex: str = Field(primary_key=True, max_length=20)
+    age_band: str = Field(primary_key=True, max_length=20)
+    channel: str = Field(primary_key=True, max_length=40)
+    unit: str = Field(primary_key=True, max_length=80)  # the unit a filter matches
+    unit_by: str = Field(primary_key=True, max_length=80)  # the unit shown in a breakdown by unit
+    item: str = Field(primary_key=True, max_length=120)  # a parent group's course, a call's line
+    counted: str = Field(primary_key=True, max_length=80)  # the figure's column
+    month: str = Field(max_length=7)  # YYYY-MM of `day`: what a figure request groups by
+    n: int = 0
+
+
+class TallyMonthRow(KpiBase, table=True):
+    """`TallyRow`s summed per month at a level of dimensions (domain/tally.py: `by_month`): the dimensions the level
+    does not keep are ''. A request for whole months with those dimensions reads these, not the day rows."""
+
+    __tablename__ = "kpi_tally_month"
+    __table_args__ = {"sqlite_with_rowid": False}
+    figure: str = Field(primary_key=True, max_length=40)
+    level: str = Field(primary_key=True, max_length=8)
+    month: str = Field(primary_key=True, max_length=7)
+    municipality: str = Field(primary_key=True, max_length=80)
+    sex: str = Field(primary_key=True, max_length=20)
+    unit: str = Field(primary_key=True, max_length=80)
+    unit_by: str = Field(primary_key=True, max_length=80)
+    item: str = Field(primary_key=True, max_length=120)
+    counted: str = Field(primary_key=True, max_length=80)
+    n: int = 0
+
+
+class OpenRow(KpiBase, table=True):
+    """The open-clock set: a case whose reading in a figure still depends on today, until `settles_on` (a clock
+    within its limit, a wait with no end, a late visit still to come; domain/tally.py). Rows of settled days stay
+    (a request reads those after its today); a new state of the case replaces its rows."""
+
+    __tablename__ = "kpi_open"
+    __table_args__ = (Index("ix_kpi_open_figure_settles_on", "figure", "settles_on"),)
+    case_id: str = Field(primary_key=True, max_length=40)
+    figure: str = Field(primary_key=True, max_length=40)
+    settles_on: date
+
+
+class TallyStateRow(KpiBase, table=True):
+    """Under which definitions and rules the tally was kept (`Tallies.signature`): another means a rebuild."""
+
+    __tablename__ = "kpi_tally_state"
+    name: str = Field(primary_key=True, max_length=40)
+    signature: str = Field(max_length=64)

@@ -13,8 +13,8 @@ import pytest
 from services.chassis.issuer import LocalIssuer
 from services.workspace.app import build
 from services.workspace.settings import WorkspaceSettings
-from tests.unit.workspace.browserlike import browser_like
 from tests.unit.intake.conftest import NOW, Intake, make_intake
+from tests.unit.workspace.browserlike import browser_like
 
 NUMBER = "+46701740621"
 

@@ -14,9 +14,9 @@ import pytest
 from services.chassis.issuer import LocalIssuer
 from services.workspace.app import build
 from services.workspace.settings import WorkspaceSettings
-from tests.unit.workspace.browserlike import browser_like
 from tests.unit.intake.conftest import Intake, make_intake
 from tests.unit.intake.helpers import pnr
+from tests.unit.workspace.browserlike import browser_like
 
 GUARDIAN = pnr(date(1984, 2, 3), serial=452)
 CHILD = pnr(date(2013, 5, 5))
