@@ -61,6 +61,9 @@ def _dataset(rt: ServiceRuntime, deps: Deps, q: Query, figure: str = "") -> Data
     with Session(rt.db.engine) as s:
         if figure == "calls":
             return Dataset([], queries.load_calls(s, q.start, q.end), deps.defs)
+        if figure == "runway_alerts":  # the searches without a time, and the alerts that may have come before
+            return Dataset(queries.load_cases(s, q.start, q.end), [], deps.defs,
+                           queries.load_runway_alerts(s, q.start, q.end))
         if figure == "calls_and_cases":
             return Dataset(queries.load_cases(s, q.start, q.end), queries.load_calls(s, q.start, q.end), deps.defs)
         return Dataset(queries.load_cases(s, q.start, q.end), [], deps.defs)
@@ -124,7 +127,7 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
-        ("line",) if figure == "calls" else DIMENSIONS
+        ("line",) if figure == "calls" else ("unit",) if figure == "runway_alerts" else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, allowed)
     return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
                    deps.defs)

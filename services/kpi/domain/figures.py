@@ -7,6 +7,7 @@ from services.kpi.domain.care_figures import collaborations_figure, no_slots_fig
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
+from services.kpi.domain.runway_figures import runway_alerts_figure
 from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
@@ -111,6 +112,7 @@ FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "calls": calls_figure, "referrals_by_channel": referrals_figure, "triage_split": triage_figure,
     "parent_groups": parent_groups_figure, "collaborations": collaborations_figure,
     "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
+    "runway_alerts": runway_alerts_figure,
 }
 
 

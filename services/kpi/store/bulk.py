@@ -12,7 +12,7 @@ from sqlmodel import Session
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge
 from services.kpi.domain.window import call_day, case_window, first_unit
-from services.kpi.store.tables import CallFactsRow, CaseFactsRow, InputCountRow
+from services.kpi.store.tables import CallFactsRow, CaseFactsRow, InputCountRow, RunwayAlertRow
 
 # bucket -> (table, key column, merge rules)
 TABLES = {"case": (str(CaseFactsRow.__tablename__), "case_id", CASE_OPS),
@@ -21,8 +21,9 @@ Merged = dict[str, tuple[Facts | None, Facts]]  # key -> (stored before, stored 
 
 
 def clear_projections(session: Session) -> None:
-    """Start a rebuild from nothing (tags and alerts already sent stay: they were facts of their day)."""
-    for model in (CaseFactsRow, CallFactsRow, InputCountRow):
+    """Start a rebuild from nothing (tags and alerts already sent stay: they were facts of their day; the runway
+    alerts read from booking are input, rebuilt like the facts)."""
+    for model in (CaseFactsRow, CallFactsRow, InputCountRow, RunwayAlertRow):
         session.exec(delete(model))
 
 

@@ -1,7 +1,7 @@
 """Named queries of the kpi service: facts of a period, its units and span, tags, alerts and input counts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic_core import from_json
 from sqlalchemy import Text, cast, func
@@ -9,7 +9,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from services.kpi.domain.facts import Facts
-from services.kpi.store.tables import AlertRow, CallFactsRow, CaseFactsRow, DeviationRow, InputCountRow
+from services.kpi.domain.runway_alerts import LOOKBACK_DAYS, RunwayAlert
+from services.kpi.store.tables import (
+    AlertRow,
+    CallFactsRow,
+    CaseFactsRow,
+    DeviationRow,
+    InputCountRow,
+    RunwayAlertRow,
+)
 
 Tagged = tuple[str, str, str]  # (case, rule, item)
 
@@ -104,3 +112,19 @@ def tagged_per_rule(session: Session) -> list[tuple[str, int]]:
 
 def alerts_raised(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AlertRow)).one()
+
+
+# -- units' runway alerts --------------------------------------------------------------------------------
+
+def add_runway_alerts(session: Session, alerts: list[RunwayAlert]) -> None:
+    """Keep each alert once (a redelivery or a replay over live rows adds nothing)."""
+    for a in dict.fromkeys(alerts):
+        if session.get(RunwayAlertRow, (a.unit, a.at)) is None:
+            session.add(RunwayAlertRow(unit_id=a.unit, at=a.at, day=a.day, reason=a.reason, last_day=a.last_day))
+
+
+def load_runway_alerts(session: Session, start: date, end: date) -> list[RunwayAlert]:
+    """The alerts that can count for a period: told in it, or within the look-back before its first day."""
+    stmt = select(RunwayAlertRow).where(col(RunwayAlertRow.day) >= start - timedelta(days=LOOKBACK_DAYS),
+                                        col(RunwayAlertRow.day) <= end)
+    return [RunwayAlert(r.unit_id, r.at, r.reason, r.last_day) for r in session.exec(stmt)]

@@ -77,3 +77,14 @@ class InputCountRow(KpiBase, table=True):
     __tablename__ = "kpi_input_count"
     outcome: str = Field(primary_key=True, max_length=40)
     n: int = 0
+
+
+class RunwayAlertRow(KpiBase, table=True):
+    """A SlotRunwayShort booking told about a unit (no child in it): rebuilt by a replay like the facts."""
+
+    __tablename__ = "kpi_runway_alert"
+    unit_id: str = Field(primary_key=True, max_length=80)
+    at: str = Field(primary_key=True, max_length=32)  # the alert's instant, UTC ISO (compares as text)
+    day: date = Field(index=True)  # its Swedish calendar day
+    reason: str = Field(max_length=20)
+    last_day: date | None = None
