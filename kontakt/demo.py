@@ -60,6 +60,7 @@ class Figures:
     levels: dict[str, int] = field(default_factory=dict)
     booked: int = 0
     slots_imported: int = 0
+    runway_told: int = 0  # units whose runway of first-visit times was told short (SlotRunwayShort)
     open_today: int = 0  # cases of the last days left for today's work queue
     failed: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -148,11 +149,14 @@ class Demo:
         self.schools = sorted(s["id"] for s in self.j.schools())
         self.moving = set(self.rng.sample(self.schools, round(len(self.schools) * SCHOOLS_MOVING)))
         self.switch_day = start + timedelta(days=self.days // 2)
-        blocks = self.months(start, self.today)
-        for i, (first, last) in enumerate(blocks):  # each month's calendar is imported the day before it
-            until = last + timedelta(weeks=6) if i == len(blocks) - 1 else last  # the last: six weeks ahead
+        ahead = start  # each unit's calendar is kept six weeks ahead: imported month by month, the day before it
+        for first, last in self.months(start, self.today):
+            until = last + timedelta(weeks=6)
             self.plan(self.at(first - timedelta(days=1), 15), "unit schedules",
-                      partial(self.schedules, first, until))
+                      partial(self.schedules, first, until, ahead))
+            ahead = until + timedelta(days=1)
+        for offset in range(self.days):  # booking's nightly runway forecast at two, each night before today's
+            self.plan(self.at(start + timedelta(days=offset), 2), "runway forecast", self.runway_night)
         self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
                   lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
                                           profession=self.profession_of(SCARCE_UNIT)))
@@ -339,14 +343,14 @@ class Demo:
         professions: list[str] = (unit or {}).get("professions", ["psychologist"])
         return professions[0]
 
-    def schedules(self, start: date, until: date) -> None:
-        """Each unit's scheduler imports its new-visit times from `start` to `until` (Sorsele none; fewer in the
-        summer); parent groups are set up to start in the month."""
+    def schedules(self, start: date, until: date, times_from: date) -> None:
+        """Each unit's scheduler imports its new-visit times from `times_from` to `until` (Sorsele none; fewer in
+        the summer); parent groups are set up to start in the month that begins on `start`."""
         self.units = self.units or self.j.units()
         for unit in self.units:
             if unit["unit_id"] == SCARCE_UNIT:
                 continue
-            rows = self.slot_rows(unit, start, until)
+            rows = self.slot_rows(unit, times_from, until)
             if rows:
                 try:
                     self.fig.count("slots_imported", self.j.import_slots(unit["unit_id"], rows)["created"])
@@ -358,6 +362,10 @@ class Demo:
                 for week in (1, 3):
                     unit = self.rng.choice(first_line)
                     self.j.add_group(unit["unit_id"], kind, start + timedelta(days=7 * week + i), seats=12, digital=True)
+
+    def runway_night(self) -> None:
+        """The night's runway forecast (booking runs it at two; the demo's clock jumps, so the demo asks for it)."""
+        self.fig.count("runway_told", len(self.j.runway_night()))
 
     def slot_rows(self, unit: dict[str, Any], start: date, until: date) -> list[dict[str, Any]]:
         """A unit's new-visit times on weekdays: per week 6 at BUP, 2 at a health centre, times the month's supply."""
