@@ -9,6 +9,7 @@ from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime, assemble
 from services.chassis.spec import Infra, ServiceSpec
 from services.kpi.api import router as api_router
+from services.kpi.api_forecast import router as forecast_router
 from services.kpi.clockwatch import watch_clocks
 from services.kpi.dashboard import load_unit_names
 from services.kpi.dashboard import router as dashboard_router
@@ -33,7 +34,7 @@ def spec(settings: KpiSettings | None = None, clock: Clock | None = None) -> Ser
         title="Kpi", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS,
         deps=Deps(infra.clock, defs, rules, dead_letters, load_unit_names(settings.units_file)),
         subscriptions=SUBSCRIPTIONS,
-        routers=[api_router, dashboard_router], dead_letters=dead_letters,
+        routers=[api_router, forecast_router, dashboard_router], dead_letters=dead_letters,
         metrics=[lambda: kpi_metrics_text(infra.db, infra.clock, defs, dead_letters.reasons)],
         background=[lambda: watch_clocks(infra, defs, rules, settings.clock_scan_interval_s)])
 

@@ -88,3 +88,14 @@ class RunwayAlertRow(KpiBase, table=True):
     day: date = Field(index=True)  # its Swedish calendar day
     reason: str = Field(max_length=20)
     last_day: date | None = None
+
+
+class StaffingPlanRow(KpiBase, table=True):
+    """The contact centre head's staffing plan: one row, replaced when the head saves a new one."""
+
+    __tablename__ = "kpi_staffing_plan"
+    id: int = Field(default=1, primary_key=True)
+    hours: list[float] = Field(sa_column=Column(JSON, nullable=False))  # assessor-hours Monday..Sunday
+    advice_minutes: float
+    interview_minutes: float
+    saved_at: datetime
