@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contracts.labels import labels
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
+from services.workspace.summer import SUMMER_LABELS, SUMMER_TEXTS
 
 LANGS = ("sv", "en")
 
@@ -217,7 +218,8 @@ if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a scho
     raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(SIGNIN_TEXTS)
-for _kind, _pairs in SCHOOL_LABELS.items():
+TEXTS.update(SUMMER_TEXTS)
+for _kind, _pairs in (SCHOOL_LABELS | SUMMER_LABELS).items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 
 
