@@ -34,3 +34,28 @@ async def test_alerts_before_searches_without_a_time_are_counted_per_unit(servic
         assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "by")
         clinician = {"Authorization": f"Bearer {issuer.token('clinician')}"}
         assert (await http.get("/api/kpi/figures/runway_alerts", headers=clinician)).status_code == 403
+
+
+def test_the_replay_keeps_the_same_alerts_as_the_live_fold_and_a_rebuild_starts_them_afresh(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from services.kpi.batch import Folder
+    from services.kpi.replay import open_store
+    from services.kpi.settings import KpiSettings
+    from services.kpi.store.bulk import clear_projections
+
+    db = open_store(KpiSettings(data_dir=tmp_path, database_url=db_url))
+    alerts = [runway_short("hc-sorsele", at("2023-03-06", 2)), runway_short("hc-mala", at("2023-03-07", 2), "gap")]
+    folder = Folder()
+    for d in [*alerts, alerts[0]]:  # redelivered within the chunk too
+        folder.add(json.dumps(d).encode())
+    folder.flush(db)
+    folder.add(json.dumps(alerts[1]).encode())  # and in a later chunk, over the rows already there
+    folder.flush(db)
+    with Session(db.engine) as s:
+        rows = sorted((r.unit_id, r.day.isoformat(), r.reason) for r in s.exec(select(RunwayAlertRow)))
+        assert rows == [("hc-mala", "2023-03-07", "gap"), ("hc-sorsele", "2023-03-06", "runway")]
+        clear_projections(s)
+        s.commit()
+        assert s.exec(select(RunwayAlertRow)).all() == []
+    db.dispose()
