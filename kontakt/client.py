@@ -168,6 +168,11 @@ class Journey:
             f"/api/units/{unit_id}/slots/import",
             files={"calendar": ("month.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}))
 
+    def runway_night(self) -> list[str]:
+        """Booking's nightly runway forecast, run now (ops): the units whose shortage was told."""
+        told: list[str] = ok_object(self.staff.client("booking", "ops").post("/api/runway/forecast"))["told"]
+        return told
+
     def bup_stage(self, case_id: str, stage: str, what: str, unit_id: str, at: datetime, **extra: Any) -> Any:
         """A BUP unit reports an investigation or treatment: `what` is decided, excluded or started."""
         field = {"decided": "decided_at", "excluded": "at", "started": "started_at"}[what]

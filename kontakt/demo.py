@@ -38,11 +38,14 @@ class Demo(Arrivals):
         self.schools = sorted(s["id"] for s in self.j.schools())
         self.moving = set(self.rng.sample(self.schools, round(len(self.schools) * SCHOOLS_MOVING)))
         self.switch_day = start + timedelta(days=self.days // 2)
-        blocks = self.months(start, self.today)
-        for i, (first, last) in enumerate(blocks):  # each month's calendar is imported the day before it
-            until = last + timedelta(weeks=6) if i == len(blocks) - 1 else last  # the last: six weeks ahead
+        ahead = start  # each unit's calendar is kept six weeks ahead: imported month by month, the day before it
+        for first, last in self.months(start, self.today):
+            until = last + timedelta(weeks=6)
             self.plan(self.at(first - timedelta(days=1), 15), "unit schedules",
-                      partial(self.schedules, first, until))
+                      partial(self.schedules, first, until, ahead))
+            ahead = until + timedelta(days=1)
+        for offset in range(self.days):  # booking's nightly runway forecast at two, each night before today's
+            self.plan(self.at(start + timedelta(days=offset), 2), "runway forecast", self.runway_night)
         self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
                   lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
                                           profession=self.profession_of(SCARCE_UNIT)))

@@ -15,14 +15,14 @@ class Supply(DemoCore):
         professions: list[str] = (unit or {}).get("professions", ["psychologist"])
         return professions[0]
 
-    def schedules(self, start: date, until: date) -> None:
-        """Each unit's scheduler imports its new-visit times from `start` to `until` (Sorsele none; fewer in the
-        summer); parent groups are set up to start in the month."""
+    def schedules(self, start: date, until: date, times_from: date) -> None:
+        """Each unit's scheduler imports its new-visit times from `times_from` to `until` (Sorsele none; fewer in
+        the summer); parent groups are set up to start in the month that begins on `start`."""
         self.units = self.units or self.j.units()
         for unit in self.units:
             if unit["unit_id"] == SCARCE_UNIT:
                 continue
-            rows = self.slot_rows(unit, start, until)
+            rows = self.slot_rows(unit, times_from, until)
             if rows:
                 try:
                     self.fig.count("slots_imported", self.j.import_slots(unit["unit_id"], rows)["created"])
@@ -34,6 +34,10 @@ class Supply(DemoCore):
                 for week in (1, 3):
                     unit = self.rng.choice(first_line)
                     self.j.add_group(unit["unit_id"], kind, start + timedelta(days=7 * week + i), seats=12, digital=True)
+
+    def runway_night(self) -> None:
+        """The night's runway forecast (booking runs it at two; the demo's clock jumps, so the demo asks for it)."""
+        self.fig.count("runway_told", len(self.j.runway_night()))
 
     def slot_rows(self, unit: dict[str, Any], start: date, until: date) -> list[dict[str, Any]]:
         """A unit's new-visit times on weekdays: per week 6 at BUP, 2 at a health centre, times the month's supply."""

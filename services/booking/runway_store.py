@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlmodel import Field, Session, col, delete, select
+from sqlmodel import Field, Session, col, delete, func, select
 
 from services.booking.store import BookingBase, BookingCase, Slot, free_new_visits
 
@@ -33,6 +33,11 @@ def decided_since(s: Session, since: datetime) -> list[tuple[str, str, datetime]
     q = select(BookingCase.municipality, BookingCase.level, BookingCase.decided_at).where(
         col(BookingCase.decided_at) >= since, col(BookingCase.level).is_not(None))
     return [(m, lvl, at) for m, lvl, at in s.exec(q).all() if lvl is not None and at is not None]
+
+
+def earliest_decided(s: Session) -> datetime | None:
+    """When the first case in booking's history was decided (how far back a year-ago comparison can look)."""
+    return s.exec(select(func.min(col(BookingCase.decided_at)))).one()
 
 
 def open_shortages(s: Session) -> dict[str, RunwayShortage]:

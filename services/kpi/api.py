@@ -70,6 +70,9 @@ def _figure(rt: ServiceRuntime, deps: Deps, q: Query, figure: str) -> Table:
     with Session(rt.db.engine) as s:
         if figure == "callbacks":  # from the calls themselves: not among the kept figures (yet)
             return compute(Dataset([], queries.load_calls(s, q.start, q.end), deps.defs), q, figure)
+        if figure == "runway_alerts":  # the searches without a time, and the alerts that may have come before
+            return compute(Dataset(queries.load_cases(s, q.start, q.end), [], deps.defs,
+                                   queries.load_runway_alerts(s, q.start, q.end)), q, figure)
         return figure_table(s, deps.tallies, q, figure)
 
 
@@ -140,7 +143,8 @@ def figure(figure: Annotated[str, P(max_length=60)], rt: Runtime, deps: ServiceD
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
-        ("line",) if figure == "calls" else CALLBACK_DIMENSIONS if figure == "callbacks" else DIMENSIONS
+        ("line",) if figure == "calls" else CALLBACK_DIMENSIONS if figure == "callbacks" else \
+        ("unit",) if figure == "runway_alerts" else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by or None, allowed)
     return respond(_figure(rt, deps, q, figure), q, format, suppress, _meta(deps.defs, figure), deps.defs)
 

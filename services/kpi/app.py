@@ -10,6 +10,7 @@ from services.chassis.runtime import ServiceRuntime, assemble
 from services.chassis.spec import Infra, ServiceSpec
 from services.chassis.unit_names import load_unit_names
 from services.kpi.api import router as api_router
+from services.kpi.api_forecast import router as forecast_router
 from services.kpi.clockwatch import watch_clocks
 from services.kpi.dashboard import TOKEN_COOKIE
 from services.kpi.dashboard import router as dashboard_router
@@ -37,7 +38,8 @@ def spec(settings: KpiSettings | None = None, clock: Clock | None = None) -> Ser
         title="Kpi", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS,
         deps=Deps(infra.clock, defs, rules, dead_letters, tallies, load_unit_names(settings.units_file)),
         subscriptions=SUBSCRIPTIONS,
-        routers=[api_router, dashboard_router], dead_letters=dead_letters, app_state={"token_cookie": TOKEN_COOKIE},
+        routers=[api_router, forecast_router, dashboard_router], dead_letters=dead_letters,
+        app_state={"token_cookie": TOKEN_COOKIE},
         metrics=[lambda: kpi_metrics_text(infra.db, infra.clock, defs, dead_letters.reasons)],
         background=[lambda: watch_clocks(infra, defs, rules, settings.clock_scan_interval_s)],
         after_migrate=[lambda db: keep_tally(db, tallies)])

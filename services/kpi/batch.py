@@ -13,8 +13,10 @@ from contracts.registry import EVENT_TYPES, upcast
 from services.chassis.db import Database
 from services.kpi.domain.facts import USED_EVENT_TYPES, facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
+from services.kpi.domain.runway_alerts import RUNWAY_EVENT_TYPES, RunwayAlert, alert_of
 from services.kpi.domain.tally import Tallies
 from services.kpi.rules import load_rules, shipped_definitions
+from services.kpi.store import queries
 from services.kpi.store.bulk import Counted, counted, merge_batch
 
 
@@ -27,6 +29,7 @@ class Folder:
         self.fresh: dict[str, Counted] = {}
         self.cases: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
+        self.alerts: list[RunwayAlert] = []
         self.outcomes: Counter[str] = Counter()
 
     def add(self, value: bytes | None) -> None:
@@ -36,14 +39,17 @@ class Folder:
         try:
             d = from_json(value)  # pydantic-core's parser: about three times json.loads
             event_type = d["event_type"]
-            if event_type not in USED_EVENT_TYPES:
+            if event_type not in USED_EVENT_TYPES and event_type not in RUNWAY_EVENT_TYPES:
                 return
             if d.get("schema_version", 1) != EVENT_TYPES[event_type].SCHEMA_VERSION:
                 d = upcast(d)  # raises NewerSchemaVersion for a producer newer than us
+            alert = alert_of(d)
             got = facts_of(d)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # AttributeError: a null value
             self.outcomes["newer_schema" if type(exc).__name__ == "NewerSchemaVersion" else "undecodable"] += 1
             return
+        if alert is not None:
+            self.alerts.append(alert)
         if got is None:
             return
         bucket, key, facts = got
@@ -65,8 +71,9 @@ class Folder:
         with Session(db.engine) as s:
             merge_batch(s, "case", self.cases, now, self.tallies, self.fresh.get("case"))
             merge_batch(s, "call", self.calls, now, self.tallies, self.fresh.get("call"))
+            queries.add_runway_alerts(s, self.alerts)
             s.commit()
-        self.cases, self.calls, self.fresh = {}, {}, {}
+        self.cases, self.calls, self.alerts, self.fresh = {}, {}, [], {}
 
 
 class Aligner:

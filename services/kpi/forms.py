@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.chassis.refusal import Refusal, Refused
 from services.kpi.domain.definitions import BASES
@@ -56,3 +59,14 @@ def check_basis(basis: str | None) -> None:
     if basis and basis not in BASES:
         raise Refused(Refusal("basis", "enum", "Bas ska vara cohort eller completed.",
                               "basis must be cohort or completed."))
+
+
+class StaffingPlanForm(BaseModel):
+    """The contact centre head's staffing plan: licensed assessor-hours for each weekday, Monday first, and the
+    measured minutes an advice call and a telephone interview take."""
+
+    model_config = ConfigDict(extra="forbid")
+    hours: list[Annotated[float, Field(ge=0, le=500)]] = Field(min_length=7, max_length=7, description="Assessor-hours Monday..Sunday.",
+                               examples=[[24, 24, 24, 24, 20, 0, 0]])
+    advice_minutes: float = Field(20, gt=0, le=240, description="Minutes an advice call takes (measured).")
+    interview_minutes: float = Field(60, gt=0, le=480, description="Minutes a telephone interview takes (measured).")

@@ -12,9 +12,11 @@ from services.chassis.db import UnitOfWork
 from services.chassis.subscriptions import Subscription
 from services.kpi.deps import Deps
 from services.kpi.domain.facts import USED_EVENT_TYPES
+from services.kpi.domain.runway_alerts import RUNWAY_EVENT_TYPES
 from services.kpi.use_cases import project_batch
 
 INPUT_TOPICS = (TELEPHONY_TOPIC, CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC)
+INPUT_EVENT_TYPES = USED_EVENT_TYPES | RUNWAY_EVENT_TYPES  # case and call facts, and units' runway alerts
 
 
 def on_events(events: list[Event[Any]], uow: UnitOfWork, deps: Deps) -> None:
@@ -24,6 +26,6 @@ def on_events(events: list[Event[Any]], uow: UnitOfWork, deps: Deps) -> None:
 
 # the group name keys the inbox rows and the committed offsets: never rename it
 SUBSCRIPTIONS = [
-    Subscription("kpi.projections", INPUT_TOPICS, batch=on_events, batch_types=USED_EVENT_TYPES,
+    Subscription("kpi.projections", INPUT_TOPICS, batch=on_events, batch_types=INPUT_EVENT_TYPES,
                  description="Projections of every accessibility figure, live; deviation tags as they appear."),
 ]

@@ -16,6 +16,7 @@ from services.kpi.domain.definitions import Definitions, RuleSet
 from services.kpi.domain.deviations import Deviation, evaluate
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.fold import BatchFold
+from services.kpi.domain.runway_alerts import alert_of
 from services.kpi.domain.tally import Tallies
 from services.kpi.domain.views import CaseView
 from services.kpi.rules import shipped_definitions
@@ -37,8 +38,14 @@ def project_batch(uow: UnitOfWork, rules: RuleSet, events: Sequence[Event[Any]],
     """
     tallies = Tallies(defs or shipped_definitions(), rules)
     fold = BatchFold()
+    alerts = []
     for event in events:
-        fold.add(event.model_dump(mode="json"))
+        wire = event.model_dump(mode="json")
+        fold.add(wire)
+        if (alert := alert_of(wire)) is not None:
+            alerts.append(alert)
+    if alerts:
+        queries.add_runway_alerts(uow.session, alerts)
     outcomes: Counter[str] = Counter()
     cases: dict[str, tuple[Facts | None, Facts]] = {}
     for bucket in ("case", "call"):

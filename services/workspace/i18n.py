@@ -8,6 +8,7 @@ from services.workspace.callback_texts import CALLBACK_TEXTS
 from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
+from services.workspace.summer import SUMMER_LABELS, SUMMER_TEXTS
 
 LANGS = ("sv", "en")
 
@@ -224,9 +225,10 @@ TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(SIGNIN_TEXTS)
 TEXTS.update(CALLBACK_TEXTS)
 TEXTS.update(KONTAKT_TEXTS)
+TEXTS.update(SUMMER_TEXTS)
 for _kind, _pairs in KONTAKT_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
-for _kind, _pairs in SCHOOL_LABELS.items():
+for _kind, _pairs in (SCHOOL_LABELS | SUMMER_LABELS).items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 
 

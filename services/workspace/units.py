@@ -1,5 +1,5 @@
 """Units' screens: the scheduler's week of times, calendar import, the waiting list and its alerts; the weekly
-KC–BUP meeting's free new-visit times."""
+KC–BUP meeting's free new-visit times and summer planning."""
 from __future__ import annotations
 
 import asyncio
@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from services.chassis.clock import STOCKHOLM
-from services.workspace import runway
+from services.workspace import runway, summer
 from services.workspace.backend import Refused
 from services.workspace.web import Web, redirect
 
@@ -88,7 +88,8 @@ def build_units(web: Web) -> APIRouter:
         return redirect(request, back + f"&imported={int(answer['created'])}")
 
     @router.get("/meeting")
-    async def meeting(request: Request, weeks: int = 4) -> Response:
+    async def meeting(request: Request, weeks: int = 4, start: str | None = Query(None, alias="from"),
+                      end: str | None = Query(None, alias="to")) -> Response:
         session = web.session(request)
         try:
             data = await web.backend.get(session, "booking", "/api/meeting/free-new-visits",
@@ -96,7 +97,26 @@ def build_units(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status)
         week_keys = sorted({k for u in data["units"] for k in u["free_by_week"]})
-        return web.render(request, "meeting.html", session, data=data, week_keys=week_keys)
+        first, last = summer.period(datetime.now(STOCKHOLM).date(), start, end)
+        try:  # counts per unit, no child in it
+            plan: dict[str, Any] | None = await web.backend.get(
+                session, "booking", "/api/meeting/summer", params={"from": first.isoformat(), "to": last.isoformat()})
+        except Refused:
+            plan = None
+        return web.render(request, "meeting.html", session, data=data, week_keys=week_keys, summer=plan,
+                          summer_from=first, summer_to=last)
+
+    @router.get("/meeting/summer.csv")
+    async def summer_csv(request: Request, start: str | None = Query(None, alias="from"),
+                         end: str | None = Query(None, alias="to")) -> Response:
+        session = web.session(request)
+        first, last = summer.period(datetime.now(STOCKHOLM).date(), start, end)
+        r = await web.backend.request(session, "booking", "GET", "/api/meeting/summer",
+                                      params={"from": first.isoformat(), "to": last.isoformat(), "format": "csv"})
+        if r.status_code >= 400:
+            return web.render(request, "refused.html", session, status=r.status_code)
+        return Response(r.content, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="sommarplanering_{first}_{last}.csv"'})
 
     return router
 

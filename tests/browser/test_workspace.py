@@ -335,7 +335,8 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     expect(page.locator(f'#waiting tr[data-case="{case_id}"]')).to_have_count(0, timeout=20_000)
     check_screen(page, "unit-week-booked")
     page.get_by_role("link", name="Veckomöte KC–BUP").click()
-    expect(page.get_by_role("row", name=re.compile("BUP Umeå"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("BUP Umeå")).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Sommarplanering: förväntade nybesök mot tider")).to_be_visible()
     check_screen(page, "weekly-meeting")
 
     deadline = time.monotonic() + 30

@@ -116,6 +116,24 @@ def test_kpi_waits_are_filled_and_deviations_tell_the_demos_story(five: Five, de
     assert deviations["total"] < cases, deviations
 
 
+def test_the_unit_without_times_is_told_on_the_first_night_before_any_family_is_turned_away_there(
+        five: Five, demo: dict[str, Any]) -> None:
+    told = re.search(r"units told their times run short (\d+)", demo["output"])
+    assert told and 1 <= int(told.group(1)) < 43, demo["output"]  # Sorsele at least; not every unit
+    since = today() - timedelta(days=DAYS)
+
+    def counted() -> list[dict[str, Any]] | None:
+        rows = get(five, "kpi", "/api/kpi/figures/runway_alerts", "kpi_analyst", by="unit", grain="month",
+                   **{"from": str(since)})["rows"]
+        return rows if any(r["unit"] == SCARCE_UNIT and r["alerts"] for r in rows) else None
+
+    rows = asyncio.run(wait_until(counted, timeout=60, interval=3))
+    scarce = [r for r in rows if r["unit"] == SCARCE_UNIT]
+    assert sum(r["alerts"] for r in scarce) == 1  # once per episode: one slot opening does not end it
+    # every search without a time that named Sorsele came after its alert
+    assert sum(r["preceded_by_alert"] for r in scarce) == sum(r["no_slot_occasions"] for r in scarce)
+
+
 def test_the_services_clock_is_back_to_now_after_the_demo(five: Five, demo: dict[str, Any]) -> None:
     assert not (five.data_dir / "clock.json").exists()
     as_of = get(five, "intake", "/api/work-queue", "call_handler")["as_of"]

@@ -45,3 +45,13 @@ def all_runways(rt: Runtime, deps: BookingDeps, staff: Staff = require(*BOARD)) 
         rows = runway.forecast(uow, deps.ref, deps.runway, rt.clock.now())
     rows.sort(key=lambda row: (row[1].last_day is not None, row[1].last_day or row[1].today))
     return {"policy_version": deps.runway.version, "units": [runway_view(u, r, n) for u, r, n in rows]}
+
+
+@router.post("/runway/forecast", summary="Run the nightly runway forecast now: every unit, a SlotRunwayShort for each "
+                                        "unit whose shortage begins (once per episode); the units told.",
+             openapi_extra=county_wide("unit ids only; no child in it"))
+def forecast_now(rt: Runtime, deps: BookingDeps, staff: Staff = require("ops", "kc_head")) -> dict[str, Any]:
+    with rt.db.uow() as uow:
+        told = runway.nightly(uow, deps.ref, deps.runway, rt.clock.now())
+        uow.commit()
+    return {"told": told}

@@ -1,17 +1,24 @@
-"""Lists for units and the contact centre: the waiting list, and free new-visit times for the weekly meeting."""
+"""Lists for units and the contact centre: the waiting list, free new-visit times and summer planning for the weekly
+meeting."""
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+import csv
+import io
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
 from services.booking import store
 from services.booking.api.access import BOOKERS, SCHEDULERS
 from services.booking.deps import BookingDeps, Runtime
 from services.booking.domain.schedule import free_by_week
 from services.booking.domain.waiting import listed_for
+from services.booking.use_cases import runway
 from services.chassis.auth import OWN_UNIT, Staff, acts_for, county_wide, require, require_unit
+from services.chassis.refusal import Refusal, Refused
 from services.chassis.validation import Ident
 
 router = APIRouter(prefix="/api", tags=["booking"])
@@ -45,3 +52,30 @@ def free_new_visits(rt: Runtime, deps: BookingDeps,
     table = free_by_week((s.unit_id, s.starts_at) for s in slots if s.starts_at < until)
     return {"from": now, "weeks": weeks, "units": [{"unit_id": u.unit_id, "name": u.name, "level": u.level,
                                                     "free_by_week": table.get(u.unit_id, {})} for u in deps.ref.units]}
+
+
+SUMMER_COLUMNS = ["unit_id", "name", "level", "working_days", "expected", "basis", "times", "gap"]
+
+
+@router.get("/meeting/summer", summary="Summer planning with BUP: per unit, the first visits expected in the period "
+                                       "against the free new-visit times, and the times to add (JSON or CSV).",
+            openapi_extra=county_wide("counts of expected visits and free times per unit; no child in it"))
+def summer_planning(rt: Runtime, deps: BookingDeps,
+                    start: date = Query(alias="from", description="First day of the period, YYYY-MM-DD."),
+                    end: date = Query(alias="to", description="Last day of the period, YYYY-MM-DD."),
+                    format: Literal["json", "csv"] = "json",
+                    staff: Staff = require("kc_head", "clinician", *SCHEDULERS)) -> Any:
+    if end < start or (end - start).days > 184:
+        raise Refused(Refusal("to", "range", "Perioden ska sluta efter att den börjar och vara högst ett halvår.",
+                              "The period must end after it starts and be at most half a year."))
+    with rt.db.uow() as uow:
+        rows = [asdict(r) for r in runway.summer(uow, deps.ref, deps.runway, rt.clock.now(), start, end)]
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, SUMMER_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return PlainTextResponse(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="summer_{start}_{end}.csv"'})
+    return {"from": start, "to": end, "columns": SUMMER_COLUMNS, "units": rows,
+            "gap_total": sum(r["gap"] for r in rows)}

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from contracts.booking import SlotRunwayShort, SlotRunwayShortPayload
 from services.booking import runway_store
 from services.booking.domain.demand import expected_demand, promise_level
 from services.booking.domain.reference import Reference, Unit
 from services.booking.domain.runway import Demand, Runway, RunwayPolicy, next_episode, runway
+from services.booking.domain.summer import YEAR, SummerRow, last_year_demand, summer_plan
 from services.booking.runway_store import RunwayShortage
 from services.chassis.clock import STOCKHOLM
 from services.chassis.db import UnitOfWork
@@ -57,3 +58,21 @@ def short_event(unit: Unit, r: Runway, need: Demand, policy: RunwayPolicy, now: 
         working_days=r.working_days, reason=r.reason, gap_from=r.gap.first if r.gap else None,
         gap_to=r.gap.last if r.gap else None, demand_per_day=round(need.mean, 2), policy_version=policy.version,
         head_of_unit_refs=[unit.head_of_unit]))
+
+
+def summer(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime, first: date,
+           last: date) -> list[SummerRow]:
+    """Each unit's expected first visits in [first, last] (the same weeks a year earlier when the history reaches
+    that far, else the recent weeks' rate) against its free new-visit times, and the gap."""
+    today = now.astimezone(STOCKHOLM).date()
+    recent = expected_demand(ref, runway_store.decided_since(uow.session, now - timedelta(weeks=policy.history_weeks,
+                                                                                          days=1)),
+                             today, policy.history_weeks, policy.holidays)
+    earliest = runway_store.earliest_decided(uow.session)
+    last_year = None
+    if earliest is not None and earliest.astimezone(STOCKHOLM).date() <= first - YEAR:
+        since = datetime.combine(first - YEAR - timedelta(days=1), datetime.min.time(), STOCKHOLM)
+        last_year = last_year_demand(ref, runway_store.decided_since(uow.session, since), first, last)
+    free = runway_store.free_new_visits_by_unit(uow.session, now, [u.unit_id for u in ref.units])
+    days = {u: [s.starts_at.astimezone(STOCKHOLM).date() for s in slots] for u, slots in free.items()}
+    return summer_plan(ref, first, last, days, recent, last_year, policy.holidays)

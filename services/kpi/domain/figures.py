@@ -11,6 +11,7 @@ from services.kpi.domain.facts import Facts
 from services.kpi.domain.merge import CALL_STEP_KEYS
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
+from services.kpi.domain.runway_figures import runway_alerts_figure
 from services.kpi.domain.school_figures import school_referrals_figure
 from services.kpi.domain.spans import Span, span_of, span_rows
 from services.kpi.domain.table import Table
@@ -137,6 +138,7 @@ FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "parent_groups": parent_groups_figure, "collaborations": collaborations_figure,
     "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
     "callbacks": callbacks_figure,
+    "runway_alerts": runway_alerts_figure,
 }
 
 

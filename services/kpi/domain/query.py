@@ -9,6 +9,7 @@ from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import Definitions
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.periods import age_band, bounds, period_of, periods_between
+from services.kpi.domain.runway_alerts import RunwayAlert
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
 
@@ -37,13 +38,15 @@ class Query:
 
 
 class Dataset:
-    """Case views and call facts for one computation; views are built once."""
+    """Case views and call facts (and, for the runway figure, units' runway alerts) for one computation; views are
+    built once."""
 
     def __init__(self, cases: Iterable[tuple[str, Facts]], calls: Iterable[tuple[str, Facts]],
-                 defs: Definitions) -> None:
+                 defs: Definitions, alerts: Iterable[RunwayAlert] = ()) -> None:
         self.views = [CaseView(k, f) for k, f in cases]
         self.calls = list(calls)
         self.defs = defs
+        self.alerts = list(alerts)
 
     def dim_value(self, v: CaseView, dim: str | None, unit: str | None = None) -> str | None:
         if dim is None:

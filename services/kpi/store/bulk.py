@@ -15,7 +15,15 @@ from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge
 from services.kpi.domain.tally import Key, Tallies
 from services.kpi.domain.window import call_day, case_window, first_unit
 from services.kpi.store import tally
-from services.kpi.store.tables import CallFactsRow, CaseFactsRow, InputCountRow, OpenRow, TallyMonthRow, TallyRow
+from services.kpi.store.tables import (
+    CallFactsRow,
+    CaseFactsRow,
+    InputCountRow,
+    OpenRow,
+    RunwayAlertRow,
+    TallyMonthRow,
+    TallyRow,
+)
 
 # bucket -> (table, key column, merge rules)
 TABLES = {"case": (str(CaseFactsRow.__tablename__), "case_id", CASE_OPS),
@@ -24,9 +32,10 @@ Merged = dict[str, tuple[Facts | None, Facts]]  # key -> (stored before, stored 
 
 
 def clear_projections(session: Session, tallies: Tallies | None = None) -> None:
-    """Start a rebuild from nothing (tags and alerts already sent stay: they were facts of their day); the
-    tally is then kept under `tallies`' definitions."""
-    for model in (CaseFactsRow, CallFactsRow, InputCountRow, TallyRow, TallyMonthRow, OpenRow):
+    """Start a rebuild from nothing (tags and alerts already sent stay: they were facts of their day; the runway
+    alerts read from booking are input, rebuilt like the facts); the tally is then kept under `tallies`'
+    definitions."""
+    for model in (CaseFactsRow, CallFactsRow, InputCountRow, TallyRow, TallyMonthRow, OpenRow, RunwayAlertRow):
         session.exec(delete(model))
     if tallies is not None:
         tally.mark(session, tallies)

@@ -1,7 +1,7 @@
 """Named queries of the kpi service: facts of a period, its units and span, tags, alerts and input counts."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from pydantic_core import from_json
 from sqlalchemy import Text, cast, func
@@ -9,7 +9,18 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from services.kpi.domain.facts import Facts
-from services.kpi.store.tables import AlertRow, CallFactsRow, CaseFactsRow, DeviationRow, InputCountRow, OpenRow
+from services.kpi.domain.runway_alerts import LOOKBACK_DAYS, RunwayAlert
+from services.kpi.domain.views import CaseView
+from services.kpi.store.tables import (
+    AlertRow,
+    CallFactsRow,
+    CaseFactsRow,
+    DeviationRow,
+    InputCountRow,
+    OpenRow,
+    RunwayAlertRow,
+    StaffingPlanRow,
+)
 
 Tagged = tuple[str, str, str]  # (case, rule, item)
 
@@ -113,3 +124,39 @@ def tagged_per_rule(session: Session) -> list[tuple[str, int]]:
 
 def alerts_raised(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AlertRow)).one()
+
+
+# -- units' runway alerts --------------------------------------------------------------------------------
+
+def add_runway_alerts(session: Session, alerts: list[RunwayAlert]) -> None:
+    """Keep each alert once (a redelivery or a replay over live rows adds nothing)."""
+    for a in dict.fromkeys(alerts):
+        if session.get(RunwayAlertRow, (a.unit, a.at)) is None:
+            session.add(RunwayAlertRow(unit_id=a.unit, at=a.at, day=a.day, reason=a.reason, last_day=a.last_day))
+
+
+def load_runway_alerts(session: Session, start: date, end: date) -> list[RunwayAlert]:
+    """The alerts that can count for a period: told in it, or within the look-back before its first day."""
+    stmt = select(RunwayAlertRow).where(col(RunwayAlertRow.day) >= start - timedelta(days=LOOKBACK_DAYS),
+                                        col(RunwayAlertRow.day) <= end)
+    return [RunwayAlert(r.unit_id, r.at, r.reason, r.last_day) for r in session.exec(stmt)]
+
+
+# -- the staffing plan -----------------------------------------------------------------------------------
+
+def staffing_plan(session: Session) -> StaffingPlanRow | None:
+    return session.get(StaffingPlanRow, 1)
+
+
+def save_staffing_plan(session: Session, hours: list[float], advice_minutes: float, interview_minutes: float,
+                       now: datetime) -> StaffingPlanRow:
+    row = session.get(StaffingPlanRow, 1) or StaffingPlanRow(hours=hours, advice_minutes=advice_minutes,
+                                                             interview_minutes=interview_minutes, saved_at=now)
+    row.hours, row.advice_minutes, row.interview_minutes, row.saved_at = hours, advice_minutes, interview_minutes, now
+    session.add(row)
+    return row
+
+
+def cases_in(session: Session, start: date, end: date) -> list[CaseView]:
+    """Case views of the cases active in [start, end] (the referral forecast's history)."""
+    return [CaseView(k, f) for k, f in load_cases(session, start, end)]

@@ -135,3 +135,25 @@ class TallyStateRow(KpiBase, table=True):
     __tablename__ = "kpi_tally_state"
     name: str = Field(primary_key=True, max_length=40)
     signature: str = Field(max_length=64)
+
+
+class RunwayAlertRow(KpiBase, table=True):
+    """A SlotRunwayShort booking told about a unit (no child in it): rebuilt by a replay like the facts."""
+
+    __tablename__ = "kpi_runway_alert"
+    unit_id: str = Field(primary_key=True, max_length=80)
+    at: str = Field(primary_key=True, max_length=32)  # the alert's instant, UTC ISO (compares as text)
+    day: date = Field(index=True)  # its Swedish calendar day
+    reason: str = Field(max_length=20)
+    last_day: date | None = None
+
+
+class StaffingPlanRow(KpiBase, table=True):
+    """The contact centre head's staffing plan: one row, replaced when the head saves a new one."""
+
+    __tablename__ = "kpi_staffing_plan"
+    id: int = Field(default=1, primary_key=True)
+    hours: list[float] = Field(sa_column=Column(JSON, nullable=False))  # assessor-hours Monday..Sunday
+    advice_minutes: float
+    interview_minutes: float
+    saved_at: datetime

@@ -94,3 +94,33 @@ def test_the_shipped_policy_file_loads() -> None:
     policy = load_policy()
     assert policy.min_working_days == 10 and policy.max_gap_days == 7 and policy.z == 1.64
     assert date(2026, 12, 24) in policy.holidays
+
+
+def _told(free_by_night: list[list[date]], first_night: date, demand: Demand,
+          promise: int = 7) -> list[tuple[date, object]]:
+    """Nightly forecasts of one unit as booking runs them: (night, the event's last_day) for each alert told."""
+    from datetime import UTC, datetime
+
+    from services.booking.domain.reference import Unit
+    from services.booking.use_cases.runway import short_event
+
+    unit = Unit(unit_id="hc-sorsele", name="Sorsele", kind="cottage_hospital", operator="region",
+                municipality="Sorsele", level="first_line", ages=(0, 17), professions=("counsellor",),
+                digital_visits=False, address="-", head_of_unit="S-HEAD-SORSELE")
+    open_, told = False, []
+    for k, free in enumerate(free_by_night):
+        night = first_night + timedelta(days=k)
+        r = runway(free, night, promise, demand, POLICY)
+        publish, open_ = next_episode(open_, r.short)
+        if publish:
+            told.append((night, short_event(unit, r, demand, POLICY, datetime(2026, 3, 2, 1, tzinfo=UTC)).payload.last_day))
+    return told
+
+
+def test_the_issues_proof_nine_working_days_alert_once_naming_the_day_a_holiday_gap_alerts_plenty_does_not() -> None:
+    nine = working_days(TODAY, 10)  # the calendar ends on the 9th working day after today
+    assert _told([nine, nine, nine], TODAY, Demand.flat(0.0)) == [(TODAY, date(2026, 3, 13))]
+    gap = working_days(date(2026, 12, 1), 16) + working_days(date(2027, 1, 7), 60)
+    assert [night for night, _ in _told([gap], date(2026, 12, 1), Demand.flat(0.5, 0.2), 30)] == [date(2026, 12, 1)]
+    plenty = working_days(TODAY, 120, per_day=3)
+    assert _told([plenty] * 5, TODAY, Demand.flat(2.0, 0.8)) == []

@@ -51,3 +51,14 @@ def test_the_next_night_is_at_two_swedish_time(booking) -> None:  # type: ignore
     at = now + timedelta(seconds=seconds_to_night(now))
     assert (at.astimezone(STOCKHOLM).hour, at.astimezone(STOCKHOLM).minute) == (2, 0)
     assert 0 < seconds_to_night(now) <= 86400
+
+
+def test_the_nights_forecast_on_demand_tells_a_short_unit_once_and_only_ops_or_the_kc_head_may_run_it(booking) -> None:  # type: ignore[no-untyped-def]
+    _nine_working_days_of_times(booking, "hc-sorsele")
+    r = booking.call("POST", "/api/runway/forecast", "ops")
+    assert r.status_code == 200, r.text
+    assert "hc-sorsele" in r.json()["told"]
+    again = booking.call("POST", "/api/runway/forecast", "kc_head")
+    assert again.status_code == 200 and "hc-sorsele" not in again.json()["told"]
+    assert booking.call("POST", "/api/runway/forecast", "coordinator").status_code == 403
+    assert len([e for e in booking.events("SlotRunwayShort") if e["payload"]["unit_id"] == "hc-sorsele"]) == 1

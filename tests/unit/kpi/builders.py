@@ -187,3 +187,13 @@ class Callback:
         self.events.append(wire(CallbackCancelled.new(occurred_at=when, payload=CallbackCancelledPayload(
             callback_id=self.id, call_id=self.call_id, cancelled_at=when, by="caller"))))
         return self
+
+
+def runway_short(unit: str, when: datetime, reason: str = "runway", last_day: date | None = None) -> dict[str, Any]:
+    """Booking's SlotRunwayShort for `unit`, told at `when` (about a unit: no case id)."""
+    p = booking.SlotRunwayShortPayload(
+        unit_id=unit, unit_name=unit, level="primary_care", promise_days=7, computed_on=when.date(),
+        last_day=last_day, last_day_low=last_day, last_day_high=last_day, working_days=0 if last_day is None else 5,
+        reason=reason, gap_from=None, gap_to=None, demand_per_day=1.0, policy_version="t",
+        head_of_unit_refs=["S-HEAD"])
+    return wire(booking.SlotRunwayShort.new(occurred_at=when, payload=p))
