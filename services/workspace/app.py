@@ -30,7 +30,8 @@ from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
 from services.workspace.units import build_units
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
-from services.workspace.work import build_work
+from services.workspace.work import Instruments
+from services.workspace.work import router as work
 
 STATIC = Path(__file__).parent / "static"
 ASSET_PATHS = ("/static/", "/vendor/", "/health/")  # no session work for these
@@ -65,6 +66,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
+    app.state.instruments = Instruments(web)
     ops = Ops()
     ops.instrument(app)
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
@@ -113,7 +115,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
-                   build_work(web), build_kontakt(web), build_booking(web), build_units(web), build_board(web),
+                   work, build_kontakt(web), build_booking(web), build_units(web), build_board(web),
                    build_school(web), build_family(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
