@@ -19,7 +19,8 @@ from services.workspace.callbacks import build_callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
 from services.workspace.family import build_family
-from services.workspace.kontakt import build_kontakt
+from services.workspace.kontakt import door_of
+from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
 from services.workspace.ops import Ops, build_ops
 from services.workspace.queue import build_queue
@@ -67,6 +68,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                   openapi_url=None)
     app.state.web = web
     app.state.instruments = Instruments(web)
+    app.state.kontakt = door_of(settings)
     ops = Ops()
     ops.instrument(app)
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
@@ -115,7 +117,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
-                   work, build_kontakt(web), build_booking(web), build_units(web), build_board(web),
+                   work, kontakt, build_booking(web), build_units(web), build_board(web),
                    build_school(web), build_family(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
