@@ -24,7 +24,8 @@ from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
 from services.workspace.ops import Ops, build_ops
 from services.workspace.queue import build_queue
-from services.workspace.school import build_school
+from services.workspace.school import SchoolSignIn
+from services.workspace.school import router as school
 from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
@@ -69,6 +70,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app.state.web = web
     app.state.instruments = Instruments(web)
     app.state.kontakt = door_of(settings)
+    app.state.school_signin = SchoolSignIn(web) if settings.local_signin else None
     ops = Ops()
     ops.instrument(app)
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
@@ -118,7 +120,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
                    work, kontakt, build_booking(web), build_units(web), build_board(web),
-                   build_school(web), build_family(web), build_ops(web, ops)):
+                   school, build_family(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
