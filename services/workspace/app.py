@@ -13,8 +13,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from services.chassis.db import make_engine
 from services.workspace.backend import Backend, Refused
 from services.workspace.board import build_board
-from services.workspace.booking import build_booking
-from services.workspace.call import build_call
+from services.workspace.booking import router as booking
+from services.workspace.call import router as call
 from services.workspace.callbacks import build_callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
@@ -23,14 +23,14 @@ from services.workspace.kontakt import door_of
 from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
 from services.workspace.ops import Ops, build_ops
-from services.workspace.queue import build_queue
+from services.workspace.queue import router as queue
 from services.workspace.school import SchoolSignIn
 from services.workspace.school import router as school
 from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import build_signin
 from services.workspace.testcall import build_test_call
-from services.workspace.units import build_units
+from services.workspace.units import router as units
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
 from services.workspace.work import Instruments
 from services.workspace.work import router as work
@@ -118,8 +118,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
-                   work, kontakt, build_booking(web), build_units(web), build_board(web),
+    for router in (build_signin(web), build_events(web, ops), queue, call, build_callbacks(web),
+                   work, kontakt, booking, units, build_board(web),
                    school, build_family(web), build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform

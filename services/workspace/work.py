@@ -229,4 +229,3 @@ async def decide(request: Request, web: WebDep, instruments: InstrumentsDep, cas
     # the booking panel (on the screens of those who book) waits for booking to hear of the decision, then offers
     follows = session.staff.role in ("call_handler", "clinician")
     return web.render(request, "_decided.html", session, case_id=case_id, decision=decision, booking_follows=follows)
-
