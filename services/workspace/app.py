@@ -12,13 +12,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from services.chassis.db import make_engine
 from services.workspace.backend import Backend, Refused
-from services.workspace.board import build_board
+from services.workspace.board import router as board
 from services.workspace.booking import router as booking
 from services.workspace.call import router as call
-from services.workspace.callbacks import build_callbacks
+from services.workspace.callbacks import router as callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
 from services.workspace.events import build_events
-from services.workspace.family import build_family
+from services.workspace.family import router as family
 from services.workspace.kontakt import door_of
 from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
@@ -118,9 +118,9 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web, ops), queue, call, build_callbacks(web),
-                   work, kontakt, booking, units, build_board(web),
-                   school, build_family(web), build_ops(web, ops)):
+    for router in (build_signin(web), build_events(web, ops), queue, call, callbacks,
+                   work, kontakt, booking, units, board,
+                   school, family, build_ops(web, ops)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))
