@@ -17,19 +17,22 @@ from services.workspace.booking import router as booking
 from services.workspace.call import router as call
 from services.workspace.callbacks import router as callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
-from services.workspace.events import build_events
+from services.workspace.events import router as events
 from services.workspace.family import router as family
 from services.workspace.kontakt import door_of
 from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
-from services.workspace.ops import Ops, build_ops
+from services.workspace.ops import Ops
+from services.workspace.ops import router as ops_routes
 from services.workspace.queue import router as queue
 from services.workspace.school import SchoolSignIn
 from services.workspace.school import router as school
 from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
-from services.workspace.signin import build_signin
-from services.workspace.testcall import build_test_call
+from services.workspace.signin import LocalSignIn
+from services.workspace.signin import router as signin
+from services.workspace.testcall import platform_of
+from services.workspace.testcall import router as test_call
 from services.workspace.units import router as units
 from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
 from services.workspace.work import Instruments
@@ -71,7 +74,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app.state.instruments = Instruments(web)
     app.state.kontakt = door_of(settings)
     app.state.school_signin = SchoolSignIn(web) if settings.local_signin else None
-    ops = Ops()
+    app.state.local_signin = LocalSignIn(web) if settings.local_signin else None
+    app.state.ops = ops = Ops()
     ops.instrument(app)
     csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
     vendor = vendor_files(settings)
@@ -118,12 +122,13 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
                             headers={"Cache-Control": "public, max-age=3600"})
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web, ops), queue, call, callbacks,
+    for router in (signin, events, queue, call, callbacks,
                    work, kontakt, booking, units, board,
-                   school, family, build_ops(web, ops)):
+                   school, family, ops_routes):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
-        app.include_router(build_test_call(web))
+        app.state.test_call = platform_of(settings)
+        app.include_router(test_call)
     return settings, app
 
 
