@@ -5,38 +5,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.chassis.db import make_engine
+from services.workspace import (
+    board,
+    booking,
+    call,
+    callbacks,
+    events,
+    family,
+    kontakt,
+    ops,
+    queue,
+    school,
+    signin,
+    testcall,
+    units,
+    work,
+)
 from services.workspace.backend import Backend, Refused
-from services.workspace.board import router as board
-from services.workspace.booking import router as booking
-from services.workspace.call import router as call
-from services.workspace.callbacks import router as callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
-from services.workspace.events import router as events
-from services.workspace.family import router as family
-from services.workspace.kontakt import door_of
-from services.workspace.kontakt import router as kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
-from services.workspace.ops import Ops
-from services.workspace.ops import router as ops_routes
-from services.workspace.queue import router as queue
-from services.workspace.school import SchoolSignIn
-from services.workspace.school import router as school
 from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
-from services.workspace.signin import LocalSignIn
-from services.workspace.signin import router as signin
-from services.workspace.testcall import platform_of
-from services.workspace.testcall import router as test_call
-from services.workspace.units import router as units
-from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
-from services.workspace.work import Instruments
-from services.workspace.work import router as work
+from services.workspace.web import NotForRole, SignInNeeded, Web, WebDep, make_templates, redirect, refusal_page
 
 STATIC = Path(__file__).parent / "static"
 ASSET_PATHS = ("/static/", "/vendor/", "/health/")  # no session work for these
@@ -56,29 +52,55 @@ def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
 
 def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings, FastAPI]:
     settings = settings or WorkspaceSettings()
+    web = make_web(settings)
+    app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    keep_parts(app, web)
+    csp = CSP if web.oidc is None else with_form_action(CSP, web.oidc.issuers())
+    before_routes(app, web, csp)
+    refusals(app, web, csp)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
+        app.state.test_call = testcall.platform_of(settings)
+        app.include_router(testcall.router)
+    return settings, app
+
+
+def make_web(settings: WorkspaceSettings) -> Web:
+    """What every route is given: the settings, the sessions, the services' client, the pages, the provider."""
     backend = Backend(settings.urls(), settings.upstream_timeout_s)
     sessions = Sessions(make_engine(settings.resolved_database_url()), cipher(settings.session_key_list()),
                         settings.session_idle_s, settings.session_max_s)
     oidc = Oidc(settings, sessions) if settings.oidc_issuer else None
-    web = Web(settings, sessions, backend, make_templates(), oidc)
+    return Web(settings, sessions, backend, make_templates(), oidc)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await backend.aclose()
-        sessions.dispose()
 
-    app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    web: Web = app.state.web
+    await web.backend.aclose()
+    web.sessions.dispose()
+
+
+def keep_parts(app: FastAPI, web: Web) -> None:
+    """What the routers keep between requests, each read by its router's own dependency; the metrics first, so
+    their middleware sits innermost, as before."""
     app.state.web = web
-    app.state.instruments = Instruments(web)
-    app.state.kontakt = door_of(settings)
-    app.state.school_signin = SchoolSignIn(web) if settings.local_signin else None
-    app.state.local_signin = LocalSignIn(web) if settings.local_signin else None
-    app.state.ops = ops = Ops()
-    ops.instrument(app)
-    csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
-    vendor = vendor_files(settings)
+    app.state.instruments = work.Instruments(web)
+    app.state.kontakt = kontakt.door_of(web.settings)
+    app.state.school_signin = school.SchoolSignIn(web) if web.settings.local_signin else None
+    app.state.local_signin = signin.LocalSignIn(web) if web.settings.local_signin else None
+    app.state.ops = ops.Ops()
+    app.state.ops.instrument(app)
+
+
+def before_routes(app: FastAPI, web: Web, csp: str) -> None:
+    """The steps before every route, the last added outermost: the edge, then (with OIDC) fresh tokens and the
+    sign-in flow's cookie, then the unit names."""
+    oidc = web.oidc
 
     async def unit_names(request: Request) -> None:
         """Every page names units by name: the names are read once, before the first signed-in page."""
@@ -88,7 +110,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app.add_middleware(Before, step=unit_names)
 
     if oidc is not None:
-        app.add_middleware(SessionMiddleware, **flow_cookie_options(settings))
+        app.add_middleware(SessionMiddleware, **flow_cookie_options(web.settings))
 
         async def fresh_tokens(request: Request) -> None:
             if not request.url.path.startswith(ASSET_PATHS):
@@ -97,39 +119,41 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
         app.add_middleware(Before, step=fresh_tokens)
 
     app.add_middleware(Edge, web=web, csp=csp)  # added last, so outermost: before any session or token work
-    refusals(app, web, csp)
 
-    @app.get("/")
-    async def home(request: Request) -> Response:
-        session = web.current(request)
-        return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
-    @app.get("/health/live")
-    async def live() -> dict[str, str]:
-        return {"status": "alive"}
+root = APIRouter()
 
-    @app.get("/health/ready")
-    async def ready() -> JSONResponse:
-        missing = [name for name, path in vendor.items() if not Path(path).exists()]
-        body = {"status": "not ready" if missing else "ready", "missing_assets": missing}
-        return JSONResponse(body, status_code=503 if missing else 200)
 
-    @app.get("/vendor/{name}")
-    async def vendor_file(name: str) -> Response:
-        if name not in vendor:
-            return Response(status_code=404)
-        return FileResponse(vendor[name], media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=3600"})
+@root.get("/")
+async def home(request: Request, web: WebDep) -> Response:
+    session = web.current(request)
+    return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (signin, events, queue, call, callbacks,
-                   work, kontakt, booking, units, board,
-                   school, family, ops_routes):
-        app.include_router(router)
-    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
-        app.state.test_call = platform_of(settings)
-        app.include_router(test_call)
-    return settings, app
+
+@root.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@root.get("/health/ready")
+async def ready(web: WebDep) -> JSONResponse:
+    vendor = vendor_files(web.settings)
+    missing = [name for name, path in vendor.items() if not Path(path).exists()]
+    body = {"status": "not ready" if missing else "ready", "missing_assets": missing}
+    return JSONResponse(body, status_code=503 if missing else 200)
+
+
+@root.get("/vendor/{name}")
+async def vendor_file(name: str, web: WebDep) -> Response:
+    vendor = vendor_files(web.settings)
+    if name not in vendor:
+        return Response(status_code=404)
+    return FileResponse(vendor[name], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+ROUTERS = (root, signin.router, events.router, queue.router, call.router, callbacks.router, work.router,
+           kontakt.router, booking.router, units.router, board.router, school.router, family.router, ops.router)
 
 
 def refusals(app: FastAPI, web: Web, csp: str) -> None:
