@@ -86,15 +86,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def keep_parts(app: FastAPI, web: Web) -> None:
-    """What the routers keep between requests, each read by its router's own dependency; the metrics first, so
-    their middleware sits innermost, as before."""
+    """What the routers keep between requests, each read by its router's own dependency. The metrics' middleware is
+    added here, before the steps in before_routes, so it stays innermost."""
     app.state.web = web
     app.state.instruments = work.Instruments(web)
     app.state.kontakt = kontakt.door_of(web.settings)
     app.state.school_signin = school.SchoolSignIn(web) if web.settings.local_signin else None
     app.state.local_signin = signin.LocalSignIn(web) if web.settings.local_signin else None
-    app.state.ops = ops.Ops()
-    app.state.ops.instrument(app)
+    metrics = ops.Ops()
+    metrics.instrument(app)
+    app.state.ops = metrics
 
 
 def before_routes(app: FastAPI, web: Web, csp: str) -> None:
