@@ -5,32 +5,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.chassis.db import make_engine
+from services.workspace import (
+    board,
+    booking,
+    call,
+    callbacks,
+    events,
+    family,
+    kontakt,
+    ops,
+    queue,
+    school,
+    signin,
+    testcall,
+    units,
+    work,
+)
 from services.workspace.backend import Backend, Refused
-from services.workspace.board import build_board
-from services.workspace.booking import build_booking
-from services.workspace.call import build_call
-from services.workspace.callbacks import build_callbacks
 from services.workspace.edge import CSP, Before, BodyTooLarge, Edge, secure, too_large
-from services.workspace.events import build_events
-from services.workspace.family import build_family
-from services.workspace.kontakt import build_kontakt
 from services.workspace.oidc import Oidc, flow_cookie_options
-from services.workspace.ops import Ops, build_ops
-from services.workspace.queue import build_queue
-from services.workspace.school import build_school
 from services.workspace.sessions import HOME, Sessions, cipher
 from services.workspace.settings import WorkspaceSettings
-from services.workspace.signin import build_signin
-from services.workspace.testcall import build_test_call
-from services.workspace.units import build_units
-from services.workspace.web import NotForRole, SignInNeeded, Web, make_templates, redirect, refusal_page
-from services.workspace.work import build_work
+from services.workspace.web import NotForRole, SignInNeeded, Web, WebDep, make_templates, redirect, refusal_page
 
 STATIC = Path(__file__).parent / "static"
 ASSET_PATHS = ("/static/", "/vendor/", "/health/")  # no session work for these
@@ -50,25 +52,56 @@ def vendor_files(settings: WorkspaceSettings) -> dict[str, str]:
 
 def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings, FastAPI]:
     settings = settings or WorkspaceSettings()
+    web = make_web(settings)
+    app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    keep_parts(app, web)
+    csp = CSP if web.oidc is None else with_form_action(CSP, web.oidc.issuers())
+    before_routes(app, web, csp)
+    refusals(app, web, csp)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
+        app.state.test_call = testcall.platform_of(settings)
+        app.include_router(testcall.router)
+    return settings, app
+
+
+def make_web(settings: WorkspaceSettings) -> Web:
+    """What every route is given: the settings, the sessions, the services' client, the pages, the provider."""
     backend = Backend(settings.urls(), settings.upstream_timeout_s)
     sessions = Sessions(make_engine(settings.resolved_database_url()), cipher(settings.session_key_list()),
                         settings.session_idle_s, settings.session_max_s)
     oidc = Oidc(settings, sessions) if settings.oidc_issuer else None
-    web = Web(settings, sessions, backend, make_templates(), oidc)
+    return Web(settings, sessions, backend, make_templates(), oidc)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await backend.aclose()
-        sessions.dispose()
 
-    app = FastAPI(title="En väg in — staff workspace", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    web: Web = app.state.web
+    await web.backend.aclose()
+    web.sessions.dispose()
+
+
+def keep_parts(app: FastAPI, web: Web) -> None:
+    """What the routers keep between requests, each read by its router's own dependency. The metrics' middleware is
+    added here, before the steps in before_routes, so it stays innermost."""
     app.state.web = web
-    ops = Ops()
-    ops.instrument(app)
-    csp = CSP if oidc is None else with_form_action(CSP, oidc.issuers())
-    vendor = vendor_files(settings)
+    app.state.instruments = work.Instruments(web)
+    app.state.kontakt = kontakt.door_of(web.settings)
+    app.state.school_signin = school.SchoolSignIn(web) if web.settings.local_signin else None
+    app.state.local_signin = signin.LocalSignIn(web) if web.settings.local_signin else None
+    metrics = ops.Ops()
+    metrics.instrument(app)
+    app.state.ops = metrics
+
+
+def before_routes(app: FastAPI, web: Web, csp: str) -> None:
+    """The steps before every route, the last added outermost: the edge, then (with OIDC) fresh tokens and the
+    sign-in flow's cookie, then the unit names."""
+    oidc = web.oidc
 
     async def unit_names(request: Request) -> None:
         """Every page names units by name: the names are read once, before the first signed-in page."""
@@ -78,7 +111,7 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
     app.add_middleware(Before, step=unit_names)
 
     if oidc is not None:
-        app.add_middleware(SessionMiddleware, **flow_cookie_options(settings))
+        app.add_middleware(SessionMiddleware, **flow_cookie_options(web.settings))
 
         async def fresh_tokens(request: Request) -> None:
             if not request.url.path.startswith(ASSET_PATHS):
@@ -87,38 +120,41 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
         app.add_middleware(Before, step=fresh_tokens)
 
     app.add_middleware(Edge, web=web, csp=csp)  # added last, so outermost: before any session or token work
-    refusals(app, web, csp)
 
-    @app.get("/")
-    async def home(request: Request) -> Response:
-        session = web.current(request)
-        return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
-    @app.get("/health/live")
-    async def live() -> dict[str, str]:
-        return {"status": "alive"}
+root = APIRouter()
 
-    @app.get("/health/ready")
-    async def ready() -> JSONResponse:
-        missing = [name for name, path in vendor.items() if not Path(path).exists()]
-        body = {"status": "not ready" if missing else "ready", "missing_assets": missing}
-        return JSONResponse(body, status_code=503 if missing else 200)
 
-    @app.get("/vendor/{name}")
-    async def vendor_file(name: str) -> Response:
-        if name not in vendor:
-            return Response(status_code=404)
-        return FileResponse(vendor[name], media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=3600"})
+@root.get("/")
+async def home(request: Request, web: WebDep) -> Response:
+    session = web.current(request)
+    return redirect(request, HOME.get(session.staff.role, "/signin") if session else "/signin")
 
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (build_signin(web), build_events(web, ops), build_queue(web), build_call(web), build_callbacks(web),
-                   build_work(web), build_kontakt(web), build_booking(web), build_units(web), build_board(web),
-                   build_school(web), build_family(web), build_ops(web, ops)):
-        app.include_router(router)
-    if settings.local_signin:  # the embedded default's test call; production has the region's call platform
-        app.include_router(build_test_call(web))
-    return settings, app
+
+@root.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@root.get("/health/ready")
+async def ready(web: WebDep) -> JSONResponse:
+    vendor = vendor_files(web.settings)
+    missing = [name for name, path in vendor.items() if not Path(path).exists()]
+    body = {"status": "not ready" if missing else "ready", "missing_assets": missing}
+    return JSONResponse(body, status_code=503 if missing else 200)
+
+
+@root.get("/vendor/{name}")
+async def vendor_file(name: str, web: WebDep) -> Response:
+    vendor = vendor_files(web.settings)
+    if name not in vendor:
+        return Response(status_code=404)
+    return FileResponse(vendor[name], media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+ROUTERS = (root, signin.router, events.router, queue.router, call.router, callbacks.router, work.router,
+           kontakt.router, booking.router, units.router, board.router, school.router, family.router, ops.router)
 
 
 def refusals(app: FastAPI, web: Web, csp: str) -> None:

@@ -15,8 +15,8 @@ import httpx
 from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 
-from services.workspace.ops import Ops
-from services.workspace.web import Web
+from services.workspace.ops import Ops, OpsDep
+from services.workspace.web import Web, WebDep
 
 
 async def relay(web: Web, ops: Ops, token: str, last_id: str | None,
@@ -63,12 +63,10 @@ def _wanted(data: str, case_id: str | None) -> bool:
         return False
 
 
-def build_events(web: Web, ops: Ops) -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
 
-    @router.get("/events")
-    async def events(request: Request, case_id: str | None = None) -> EventSourceResponse:
-        session = web.session(request, personal=False)
-        return EventSourceResponse(relay(web, ops, session.token, request.headers.get("last-event-id"), case_id), ping=15)
 
-    return router
+@router.get("/events")
+async def events(request: Request, web: WebDep, ops: OpsDep, case_id: str | None = None) -> EventSourceResponse:
+    session = web.session(request, personal=False)
+    return EventSourceResponse(relay(web, ops, session.token, request.headers.get("last-event-id"), case_id), ping=15)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.workspace.signin import finish_oidc
-from services.workspace.web import Web, redirect
+from services.workspace.web import WebDep, redirect
 
 
 def who(id_token: str) -> dict[str, Any]:
@@ -18,31 +18,32 @@ def who(id_token: str) -> dict[str, Any]:
     return {"given_name": claims.get("given_name", ""), "family_name": claims.get("family_name", "")}
 
 
-def build_family(web: Web) -> APIRouter:
-    router = APIRouter(prefix="/familj")
+router = APIRouter(prefix="/familj")
 
-    @router.get("/signin")
-    async def family_signin_page(request: Request) -> Response:
-        return web.render(request, "family_signin.html", None, oidc=web.oidc is not None)
 
-    @router.get("/signin/start")
-    async def family_signin_start(request: Request) -> Response:
-        if web.oidc is None:
-            return redirect(request, "/familj/signin")
-        return await web.oidc.family.redirect(request, web.oidc.url(request, "/familj/signin/callback"))
+@router.get("/signin")
+async def family_signin_page(request: Request, web: WebDep) -> Response:
+    return web.render(request, "family_signin.html", None, oidc=web.oidc is not None)
 
-    @router.get("/signin/callback")
-    async def family_signin_callback(request: Request) -> Response:
-        if web.oidc is None:
-            return redirect(request, "/familj/signin")
-        return await finish_oidc(web, request, web.oidc.family, "family_signin.html")
 
-    @router.get("")
-    async def family_home(request: Request) -> Response:
-        session = web.current(request)
-        if session is None or not session.is_family:
-            return redirect(request, "/familj/signin")
-        return web.render(request, "family_home.html", None, family=session.staff, lang=session.lang,
-                          **who(session.id_token))
+@router.get("/signin/start")
+async def family_signin_start(request: Request, web: WebDep) -> Response:
+    if web.oidc is None:
+        return redirect(request, "/familj/signin")
+    return await web.oidc.family.redirect(request, web.oidc.url(request, "/familj/signin/callback"))
 
-    return router
+
+@router.get("/signin/callback")
+async def family_signin_callback(request: Request, web: WebDep) -> Response:
+    if web.oidc is None:
+        return redirect(request, "/familj/signin")
+    return await finish_oidc(web, request, web.oidc.family, "family_signin.html")
+
+
+@router.get("")
+async def family_home(request: Request, web: WebDep) -> Response:
+    session = web.current(request)
+    if session is None or not session.is_family:
+        return redirect(request, "/familj/signin")
+    return web.render(request, "family_home.html", None, family=session.staff, lang=session.lang,
+                      **who(session.id_token))

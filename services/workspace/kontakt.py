@@ -3,10 +3,11 @@ e-identification and asks the contact centre to call. Acute-risk answers are ans
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import jwt
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from contracts.common import MUNICIPALITIES
@@ -15,8 +16,9 @@ from services.workspace.backend import Refused, errors_of
 from services.workspace.citizens import COOKIE, ROLES, Citizen, Citizens, Gateway
 from services.workspace.i18n import labeller, translator
 from services.workspace.school import CHOICES
+from services.workspace.settings import WorkspaceSettings
 from services.workspace.signin import sign_out
-from services.workspace.web import Web, redirect
+from services.workspace.web import Web, WebDep, redirect
 
 # the Swedish OIDC profile's claim (oidc.se), and the plain name a provider may map instead
 PNR_CLAIMS = ("https://id.oidc.se/claim/personalIdentityNumber", "personal_identity_number")
@@ -55,125 +57,152 @@ def payload(c: Citizen, v: dict[str, Any], address: str | None) -> dict[str, Any
             "guardians_may_know": may_know if c.role == "young_person" else None, "client_address": address}
 
 
-def build_kontakt(web: Web) -> APIRouter:
-    router = APIRouter(prefix="/kontakt")
-    s = web.settings
+@dataclass
+class Door:
+    """What the families' door keeps between requests: the stand-in's issuer (embedded default only), the
+    gateway's token to intake, and who is signed in."""
+
+    local: LocalIssuer | None
+    gateway: Gateway
+    citizens: Citizens
+
+
+def door_of(s: WorkspaceSettings) -> Door:
     local = LocalIssuer(s.issuer_dir(), issuer=s.auth_issuer, audience=s.auth_audience) if s.local_signin else None
-    gateway = Gateway(local, s.kontakt_gateway_token_file)
-    citizens = Citizens()
+    return Door(local, Gateway(local, s.kontakt_gateway_token_file), Citizens())
 
-    def page(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> Response:
-        lang = lang if lang in ("sv", "en") else "sv"
-        return web.render(request, name, None, status=status, **{"t": translator(lang), "label": labeller(lang),
-                                                                  "lang": lang, "home": "/kontakt", "brand": "ko_brand",
-                                                                  **ctx})
 
-    def citizen(request: Request) -> Citizen | None:
-        """The stand-in's signed-in sender, or a family signed in through the e-ID provider (OIDC): their role
-        from the provider, their personnummer from the ID token checked at sign-in."""
-        found = citizens.get(request.cookies.get(COOKIE))
-        family = web.current(request) if web.oidc is not None and found is None else None
-        if family is None or not family.is_family:
-            return found
-        number = identity_of(family.id_token)
-        return citizens.adopt(family.sid, number, family.staff.role, family.lang) if number else None
+async def the_door(request: Request) -> Door:
+    """The families' door, kept on the app by app.py."""
+    door: Door = request.app.state.kontakt
+    return door
 
-    @router.get("")
-    async def home(request: Request, lang: str = "sv") -> Response:
-        c = citizen(request)
-        return page(request, "kontakt_home.html", c.lang if c else lang, citizen=c)
 
-    @router.get("/logga-in")
-    async def signin_page(request: Request, som: str = "guardian", lang: str = "sv") -> Response:
-        return page(request, "kontakt_signin.html", lang, role=som if som in ROLES else "guardian",
-                    standin=local is not None, oidc=web.oidc is not None, error=False)
+DoorDep = Annotated[Door, Depends(the_door)]
+router = APIRouter(prefix="/kontakt")
 
-    @router.post("/logga-in")
-    async def signin(request: Request) -> Response:
-        form = await request.form()
-        role, lang = str(form.get("som", "guardian")), str(form.get("lang", "sv"))
-        number = str(form.get("identity_number", "")).strip()[:13]
-        if local is None or role not in ROLES or not 10 <= len(number.replace("-", "")) <= 12:
-            return page(request, "kontakt_signin.html", lang, status=422, role=role if role in ROLES else "guardian",
-                        standin=local is not None, oidc=web.oidc is not None, error=True)
-        c = citizens.open(number, role, lang if lang in ("sv", "en") else "sv")
-        response = redirect(request, "/kontakt/formular")
-        response.set_cookie(COOKIE, c.sid, httponly=True, samesite="strict", secure=s.secure_cookie(),
-                            path="/kontakt", max_age=citizens.idle_s)
-        return response
 
-    @router.post("/logga-ut")
-    async def signout(request: Request) -> Response:
-        family = web.current(request) if web.oidc is not None else None
-        if family is not None and family.is_family:  # signed in at the e-ID provider: out there too
-            citizens.close(family.sid)
-            return await sign_out(web, request, family)
-        citizens.close(request.cookies.get(COOKIE))
-        response = redirect(request, "/kontakt")
-        response.delete_cookie(COOKIE, path="/kontakt")
-        return response
+def page(web: Web, request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> Response:
+    lang = lang if lang in ("sv", "en") else "sv"
+    return web.render(request, name, None, status=status, **{"t": translator(lang), "label": labeller(lang),
+                                                              "lang": lang, "home": "/kontakt", "brand": "ko_brand",
+                                                              **ctx})
 
-    @router.get("/risk")
-    async def risk_help(request: Request, lang: str = "sv") -> Response:
-        """Shown as soon as a risk question is answered yes (htmx), before anything is sent."""
-        shown = any(request.query_params.get(f"risk_{r}") == "yes" for r in RISKS)
-        return page(request, "_kontakt_acute.html", lang, shown=shown, sent=False)
 
-    @router.get("/formular")
-    async def form_page(request: Request) -> Response:
-        c = citizen(request)
-        if c is None:
-            return redirect(request, "/kontakt")
-        return page(request, "kontakt_form.html", c.lang, **_ctx(c, {"urgency": "days", "preferred_time": "any",
-                                                                     "sms_ok": "yes", "language": c.lang}, {}))
+def citizen(web: Web, door: Door, request: Request) -> Citizen | None:
+    """The stand-in's signed-in sender, or a family signed in through the e-ID provider (OIDC): their role
+    from the provider, their personnummer from the ID token checked at sign-in."""
+    found = door.citizens.get(request.cookies.get(COOKIE))
+    family = web.current(request) if web.oidc is not None and found is None else None
+    if family is None or not family.is_family:
+        return found
+    number = identity_of(family.id_token)
+    return door.citizens.adopt(family.sid, number, family.staff.role, family.lang) if number else None
 
-    @router.post("/formular")
-    async def submit(request: Request) -> Response:
-        c = citizen(request)
-        if c is None:
-            return redirect(request, "/kontakt")
-        form = await request.form(max_fields=60)
-        values: dict[str, Any] = {f: str(form.get(f, ""))[:2000] for f in TEXT}
-        values["problem_areas"] = [str(x) for x in form.getlist("problem_areas")][:13]
-        token = gateway.token()
-        if token is None:
-            return page(request, "kontakt_form.html", c.lang, status=503, **_ctx(c, values, {"form": "unavailable"}))
-        address = request.client.host if request.client else None
-        try:
-            r = await web.backend.http.post(s.intake_url + "/api/self-referrals", json=payload(c, values, address),
-                                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": c.form_key})
-        except Exception:  # intake away: say so, keep what was written
-            return page(request, "kontakt_form.html", c.lang, status=503, **_ctx(c, values, {"form": "unavailable"}))
-        if r.status_code >= 400:
-            refused = Refused(r.status_code, errors_of(r))
-            errors = {FIELDS.get(f, "form"): (e.get("en") if c.lang == "en" else e.get("sv")) or ""
-                      for f, e in refused.by_field().items()}
-            return page(request, "kontakt_form.html", c.lang, status=r.status_code if r.status_code == 429 else 422,
-                        **_ctx(c, values, errors))
-        receipt = r.json()
-        c.receipts[receipt["referral_id"]] = receipt
-        c.form_key = secrets.token_urlsafe(16)  # a new form is a new submission
-        return redirect(request, f"/kontakt/kvitto/{receipt['referral_id']}")
 
-    @router.get("/kvitto/{referral_id}")
-    async def receipt_page(request: Request, referral_id: str) -> Response:
-        c = citizen(request)
-        receipt = c.receipts.get(referral_id) if c else None
-        if c is None or receipt is None:
-            return redirect(request, "/kontakt")
-        return page(request, "kontakt_receipt.html", c.lang, r=receipt, citizen=c)
+@router.get("")
+async def home(request: Request, web: WebDep, door: DoorDep, lang: str = "sv") -> Response:
+    c = citizen(web, door, request)
+    return page(web, request, "kontakt_home.html", c.lang if c else lang, citizen=c)
 
-    @router.get("/cases/{case_id}")
-    async def case_panel(request: Request, case_id: str) -> Response:
-        """For the contact centre, on the case screen: what the sender wrote and how to reach them (audited)."""
-        session = web.session(request)
-        try:
-            items = await web.backend.get(session, "intake", f"/api/cases/{case_id}/self-referrals")
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        return web.render(request, "_kontakt_case.html", session, items=items)
 
-    return router
+@router.get("/logga-in")
+async def signin_page(request: Request, web: WebDep, door: DoorDep, som: str = "guardian",
+                      lang: str = "sv") -> Response:
+    return page(web, request, "kontakt_signin.html", lang, role=som if som in ROLES else "guardian",
+                standin=door.local is not None, oidc=web.oidc is not None, error=False)
+
+
+@router.post("/logga-in")
+async def signin(request: Request, web: WebDep, door: DoorDep) -> Response:
+    form = await request.form()
+    role, lang = str(form.get("som", "guardian")), str(form.get("lang", "sv"))
+    number = str(form.get("identity_number", "")).strip()[:13]
+    if door.local is None or role not in ROLES or not 10 <= len(number.replace("-", "")) <= 12:
+        return page(web, request, "kontakt_signin.html", lang, status=422, role=role if role in ROLES else "guardian",
+                    standin=door.local is not None, oidc=web.oidc is not None, error=True)
+    c = door.citizens.open(number, role, lang if lang in ("sv", "en") else "sv")
+    response = redirect(request, "/kontakt/formular")
+    response.set_cookie(COOKIE, c.sid, httponly=True, samesite="strict", secure=web.settings.secure_cookie(),
+                        path="/kontakt", max_age=door.citizens.idle_s)
+    return response
+
+
+@router.post("/logga-ut")
+async def signout(request: Request, web: WebDep, door: DoorDep) -> Response:
+    family = web.current(request) if web.oidc is not None else None
+    if family is not None and family.is_family:  # signed in at the e-ID provider: out there too
+        door.citizens.close(family.sid)
+        return await sign_out(web, request, family)
+    door.citizens.close(request.cookies.get(COOKIE))
+    response = redirect(request, "/kontakt")
+    response.delete_cookie(COOKIE, path="/kontakt")
+    return response
+
+
+@router.get("/risk")
+async def risk_help(request: Request, web: WebDep, lang: str = "sv") -> Response:
+    """Shown as soon as a risk question is answered yes (htmx), before anything is sent."""
+    shown = any(request.query_params.get(f"risk_{r}") == "yes" for r in RISKS)
+    return page(web, request, "_kontakt_acute.html", lang, shown=shown, sent=False)
+
+
+@router.get("/formular")
+async def form_page(request: Request, web: WebDep, door: DoorDep) -> Response:
+    c = citizen(web, door, request)
+    if c is None:
+        return redirect(request, "/kontakt")
+    return page(web, request, "kontakt_form.html", c.lang, **_ctx(c, {"urgency": "days", "preferred_time": "any",
+                                                                 "sms_ok": "yes", "language": c.lang}, {}))
+
+
+@router.post("/formular")
+async def submit(request: Request, web: WebDep, door: DoorDep) -> Response:
+    c = citizen(web, door, request)
+    if c is None:
+        return redirect(request, "/kontakt")
+    form = await request.form(max_fields=60)
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:2000] for f in TEXT}
+    values["problem_areas"] = [str(x) for x in form.getlist("problem_areas")][:13]
+    token = door.gateway.token()
+    if token is None:
+        return page(web, request, "kontakt_form.html", c.lang, status=503, **_ctx(c, values, {"form": "unavailable"}))
+    address = request.client.host if request.client else None
+    try:
+        r = await web.backend.http.post(web.settings.intake_url + "/api/self-referrals", json=payload(c, values, address),
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": c.form_key})
+    except Exception:  # intake away: say so, keep what was written
+        return page(web, request, "kontakt_form.html", c.lang, status=503, **_ctx(c, values, {"form": "unavailable"}))
+    if r.status_code >= 400:
+        refused = Refused(r.status_code, errors_of(r))
+        errors = {FIELDS.get(f, "form"): (e.get("en") if c.lang == "en" else e.get("sv")) or ""
+                  for f, e in refused.by_field().items()}
+        return page(web, request, "kontakt_form.html", c.lang, status=r.status_code if r.status_code == 429 else 422,
+                    **_ctx(c, values, errors))
+    receipt = r.json()
+    c.receipts[receipt["referral_id"]] = receipt
+    c.form_key = secrets.token_urlsafe(16)  # a new form is a new submission
+    return redirect(request, f"/kontakt/kvitto/{receipt['referral_id']}")
+
+
+@router.get("/kvitto/{referral_id}")
+async def receipt_page(request: Request, web: WebDep, door: DoorDep, referral_id: str) -> Response:
+    c = citizen(web, door, request)
+    receipt = c.receipts.get(referral_id) if c else None
+    if c is None or receipt is None:
+        return redirect(request, "/kontakt")
+    return page(web, request, "kontakt_receipt.html", c.lang, r=receipt, citizen=c)
+
+
+@router.get("/cases/{case_id}")
+async def case_panel(request: Request, web: WebDep, case_id: str) -> Response:
+    """For the contact centre, on the case screen: what the sender wrote and how to reach them (audited)."""
+    session = web.session(request)
+    try:
+        items = await web.backend.get(session, "intake", f"/api/cases/{case_id}/self-referrals")
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    return web.render(request, "_kontakt_case.html", session, items=items)
 
 
 def _ctx(c: Citizen, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

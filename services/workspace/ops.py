@@ -3,14 +3,15 @@ stream open) and /metrics (HTTP rate, errors and duration per route, and the liv
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from services.workspace.web import Web
+from services.workspace.web import WebDep
 
 
 class Ops:
@@ -39,22 +40,28 @@ async def _answers(http: httpx.AsyncClient, name: str, url: str) -> str | None:
     return f"{name}_degraded: " + ("; ".join(reasons) or f"HTTP {r.status_code}")
 
 
-def build_ops(web: Web, ops: Ops) -> APIRouter:
-    router = APIRouter()
+async def the_ops(request: Request) -> Ops:
+    """The workspace's own metrics, kept on the app by app.py."""
+    ops: Ops = request.app.state.ops
+    return ops
 
-    @router.get("/health/pipeline")
-    async def pipeline() -> JSONResponse:
-        """What staff see is live only while every service behind the screens has its events flowing: 200
-        'flowing', or 503 'degraded' with each service's reasons (the services' own /health/pipeline)."""
-        urls = web.settings.urls()
-        found = await asyncio.gather(*(_answers(web.backend.http, n, u) for n, u in urls.items()))
-        reasons = [r for r in found if r]
-        body = {"status": "degraded" if reasons else "flowing", "reasons": reasons,
-                "live_streams": ops.live_streams}
-        return JSONResponse(body, status_code=503 if reasons else 200)
 
-    @router.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> str:
-        return generate_latest(ops.registry).decode()
+OpsDep = Annotated[Ops, Depends(the_ops)]
+router = APIRouter()
 
-    return router
+
+@router.get("/health/pipeline")
+async def pipeline(web: WebDep, ops: OpsDep) -> JSONResponse:
+    """What staff see is live only while every service behind the screens has its events flowing: 200
+    'flowing', or 503 'degraded' with each service's reasons (the services' own /health/pipeline)."""
+    urls = web.settings.urls()
+    found = await asyncio.gather(*(_answers(web.backend.http, n, u) for n, u in urls.items()))
+    reasons = [r for r in found if r]
+    body = {"status": "degraded" if reasons else "flowing", "reasons": reasons,
+            "live_streams": ops.live_streams}
+    return JSONResponse(body, status_code=503 if reasons else 200)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(ops: OpsDep) -> str:
+    return generate_latest(ops.registry).decode()

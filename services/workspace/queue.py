@@ -11,84 +11,88 @@ from fastapi.responses import Response
 from contracts.common import MUNICIPALITIES
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Refused
-from services.workspace.web import Web, redirect
+from services.workspace.web import WebDep, redirect
 
 PAPER_SOURCES = ("school_student_health", "healthcare", "social_services", "partner_external", "other")
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
-def build_queue(web: Web) -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
 
-    @router.get("/queue")
-    async def queue_page(request: Request) -> Response:
-        session = web.session(request)
-        return web.render(request, "queue.html", session, test_call=web.settings.local_signin)
 
-    @router.get("/queue/cases")
-    async def queue_cases(request: Request) -> Response:
-        session = web.session(request)
-        try:
-            q = await web.backend.get(session, "intake", "/api/work-queue")
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        for c in q["cases"]:
-            c["days_left"] = q["promise_days"] - c["days_since_clock_start"]
-        return web.render(request, "_queue_cases.html", session, q=q)
+@router.get("/queue")
+async def queue_page(request: Request, web: WebDep) -> Response:
+    session = web.session(request)
+    return web.render(request, "queue.html", session, test_call=web.settings.local_signin)
 
-    @router.get("/queue/calls")
-    async def queue_calls(request: Request) -> Response:
-        session = web.session(request)
-        try:
-            calls = await web.backend.get(session, "intake", "/api/calls")
-        except Refused:
-            calls = None  # a role that takes no calls, or intake away: the panel says so
-        return web.render(request, "_queue_calls.html", session, calls=calls)
 
-    @router.get("/referrals/paper")
-    async def paper_form(request: Request) -> Response:
-        session = web.session(request)
-        return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
-                                                                          "source": "school_student_health", "reasons": []}, {}))
+@router.get("/queue/cases")
+async def queue_cases(request: Request, web: WebDep) -> Response:
+    session = web.session(request)
+    try:
+        q = await web.backend.get(session, "intake", "/api/work-queue")
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    for c in q["cases"]:
+        c["days_left"] = q["promise_days"] - c["days_since_clock_start"]
+    return web.render(request, "_queue_cases.html", session, q=q)
 
-    @router.post("/referrals/paper")
-    async def paper_submit(request: Request, scan: UploadFile | None = File(None), identity_number: str = Form(""),
-                           municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
-                           date_arrived: str = Form(""), phone: str = Form(""),
-                           reasons: list[str] = Form([])) -> Response:
-        session = web.session(request)
-        values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
-        data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
-        errors: dict[str, str] = {}
-        if scan is None or not data:
-            errors["scan"] = _say(session.lang, "Välj den skannade remissen.", "Choose the scanned referral.")
-        for f in ("date_written", "date_arrived"):
-            if not values[f]:
-                errors[f] = _say(session.lang, "Ange datumet.", "Enter the date.")
-        if errors or scan is None:
-            return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
-        referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
-                    "date_written": date_written, "date_arrived": date_arrived,
-                    "reason_codes": reasons,
-                    "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None}
-        try:
-            answer = await web.backend.post(session, "intake", "/api/referrals/paper",
-                                            files={"scan": (scan.filename or "scan", data, scan.content_type
-                                                            or "application/octet-stream")},
-                                            data={"referral": json.dumps(referral)})
-        except Refused as exc:
-            errors = {_paper_field(f): m for f, m in web.errors_text(session, exc).items()}
-            return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
-        return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
-    @router.get("/no-personal-data")
-    async def no_personal_data(request: Request) -> Response:
-        session = web.session(request, personal=False)
-        kpi = web.settings.kpi_public_url or web.settings.kpi_url
-        return web.render(request, "no_personal.html", session, kpi_url=f"{kpi}/dashboard")
+@router.get("/queue/calls")
+async def queue_calls(request: Request, web: WebDep) -> Response:
+    session = web.session(request)
+    try:
+        calls = await web.backend.get(session, "intake", "/api/calls")
+    except Refused:
+        calls = None  # a role that takes no calls, or intake away: the panel says so
+    return web.render(request, "_queue_calls.html", session, calls=calls)
 
-    return router
+
+@router.get("/referrals/paper")
+async def paper_form(request: Request, web: WebDep) -> Response:
+    session = web.session(request)
+    return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
+                                                                      "source": "school_student_health", "reasons": []}, {}))
+
+
+@router.post("/referrals/paper")
+async def paper_submit(request: Request, web: WebDep, scan: UploadFile | None = File(None),
+                       identity_number: str = Form(""),
+                       municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
+                       date_arrived: str = Form(""), phone: str = Form(""),
+                       reasons: list[str] = Form([])) -> Response:
+    session = web.session(request)
+    values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
+                              "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
+    data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
+    errors: dict[str, str] = {}
+    if scan is None or not data:
+        errors["scan"] = _say(session.lang, "Välj den skannade remissen.", "Choose the scanned referral.")
+    for f in ("date_written", "date_arrived"):
+        if not values[f]:
+            errors[f] = _say(session.lang, "Ange datumet.", "Enter the date.")
+    if errors or scan is None:
+        return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+    referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
+                "date_written": date_written, "date_arrived": date_arrived,
+                "reason_codes": reasons,
+                "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None}
+    try:
+        answer = await web.backend.post(session, "intake", "/api/referrals/paper",
+                                        files={"scan": (scan.filename or "scan", data, scan.content_type
+                                                        or "application/octet-stream")},
+                                        data={"referral": json.dumps(referral)})
+    except Refused as exc:
+        errors = {_paper_field(f): m for f, m in web.errors_text(session, exc).items()}
+        return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+    return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
+
+
+@router.get("/no-personal-data")
+async def no_personal_data(request: Request, web: WebDep) -> Response:
+    session = web.session(request, personal=False)
+    kpi = web.settings.kpi_public_url or web.settings.kpi_url
+    return web.render(request, "no_personal.html", session, kpi_url=f"{kpi}/dashboard")
 
 
 def _say(lang: str, sv: str, en: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -17,7 +17,7 @@ from services.chassis.clock import STOCKHOLM
 from services.chassis.issuer import LocalIssuer
 from services.workspace.backend import Refused
 from services.workspace.sessions import COOKIE, Session
-from services.workspace.web import NotForRole, Web, redirect
+from services.workspace.web import NotForRole, Web, WebDep, redirect
 
 MAX_FILES = 5
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -80,114 +80,127 @@ class SchoolSignIn:
         return self._schools
 
 
-def build_school(web: Web) -> APIRouter:
-    router = APIRouter(prefix="/skola")
-    local = SchoolSignIn(web) if web.settings.local_signin else None
+async def the_school_signin(request: Request) -> SchoolSignIn | None:
+    """The embedded default's school sign-in (None in production), kept on the app by app.py."""
+    local: SchoolSignIn | None = request.app.state.school_signin
+    return local
 
-    def sender(request: Request) -> Session:
-        session = web.session(request, personal=False)
-        if session.staff.role != "school_sender":
-            raise NotForRole()
-        return session
 
-    @router.get("/signin")
-    async def signin_page(request: Request) -> Response:
-        schools = await local.schools() if local else []
-        return web.render(request, "school_signin.html", None, schools=schools, local=local is not None,
-                          oidc=web.oidc is not None)
+LocalDep = Annotated[SchoolSignIn | None, Depends(the_school_signin)]
+router = APIRouter(prefix="/skola")
 
-    @router.post("/signin")
-    async def signin(request: Request) -> Response:
-        form = await request.form()
-        school, lang = str(form.get("school", "")), str(form.get("lang", "sv"))
-        schools = await local.schools() if local else []
-        if local is None or school not in {s["id"] for s in schools}:
-            return web.render(request, "school_signin.html", None, status=422, schools=schools,
-                              local=local is not None, error=True)
-        token = local.issuer.token("school_sender", school=school,
-                                   subject=f"S-LOCAL-{school.upper()}-{str(form.get('person', '1'))[:8]}")
-        staff = local.verifier.verify(token)
-        session = web.sessions.open(token, staff, lang, replaces=request.cookies.get(COOKIE))
-        return web.set_cookie(redirect(request, "/skola"), session)
 
-    @router.get("")
-    async def school_home(request: Request) -> Response:
-        session = sender(request)
-        return web.render(request, "school_home.html", session)
+def sender(web: Web, request: Request) -> Session:
+    session = web.session(request, personal=False)
+    if session.staff.role != "school_sender":
+        raise NotForRole()
+    return session
 
-    @router.get("/status")
-    async def school_status(request: Request) -> Response:
-        session = sender(request)
-        try:
-            data = await web.backend.get(session, "intake", "/api/school-referrals")
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        return web.render(request, "_school_status.html", session, data=data)
 
-    @router.get("/samtycke")
-    async def consent_help(request: Request, given: str = "") -> Response:
-        """The alternatives, shown as soon as 'No' is chosen (htmx), before anything is filled in further."""
-        session = sender(request)
-        return web.render(request, "_school_no_consent.html", session, shown=given == "no")
+@router.get("/signin")
+async def signin_page(request: Request, web: WebDep, local: LocalDep) -> Response:
+    schools = await local.schools() if local else []
+    return web.render(request, "school_signin.html", None, schools=schools, local=local is not None,
+                      oidc=web.oidc is not None)
 
-    @router.get("/ny")
-    async def new_form(request: Request) -> Response:
-        session = sender(request)
-        return web.render(request, "school_form.html", session, **_ctx(
-            {"form_key": secrets.token_urlsafe(16), "consent_on": datetime.now(STOCKHOLM).date().isoformat()}, {}))
 
-    @router.post("/ny")
-    async def submit(request: Request) -> Response:
-        session = sender(request)
-        # the edge has capped the body at MAX_FORM_BYTES as it streamed in (services/workspace/edge.py)
-        form = await request.form(max_files=MAX_FILES + 1, max_fields=80)
-        values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in TEXT_FIELDS}
-        for many in ("problem_areas", "tried_steps"):
-            values[many] = [str(x) for x in form.getlist(many)][:20]
-        if values["consent_given"] == "no":  # nothing leaves the page without consent: intake is not even asked
-            return web.render(request, "school_form.html", session, status=422,
-                              **_ctx(values, {"consent_given": "no_consent"}))
-        uploads = [u for u in form.getlist("attachments") if isinstance(u, UploadFile) and u.filename]
-        files = []
-        for u in uploads[:MAX_FILES + 1]:
-            files.append(("attachments", (u.filename, await u.read(MAX_FILE_BYTES + 1), "application/pdf")))
-        try:
-            receipt = await web.backend.post(session, "intake", "/api/referrals/school", files=files or None,
-                                             data={"referral": json.dumps(referral_json(values))},
-                                             headers={"Idempotency-Key": values["form_key"] or secrets.token_hex(8)})
-        except Refused as exc:
-            errors: dict[str, str] = {}
-            for f, e in exc.by_field().items():
-                errors.setdefault(page_field(f), (e.get("en") if session.lang == "en" else e.get("sv")) or "")
-            if "no_consent" in exc.codes():
-                errors["consent_given"] = "no_consent"
-            return web.render(request, "school_form.html", session, status=exc.status if exc.status in (403, 429)
-                              else 422, **_ctx(values, errors))
-        return redirect(request, f"/skola/kvitto/{receipt['referral_id']}")
+@router.post("/signin")
+async def signin(request: Request, web: WebDep, local: LocalDep) -> Response:
+    form = await request.form()
+    school, lang = str(form.get("school", "")), str(form.get("lang", "sv"))
+    schools = await local.schools() if local else []
+    if local is None or school not in {s["id"] for s in schools}:
+        return web.render(request, "school_signin.html", None, status=422, schools=schools,
+                          local=local is not None, error=True)
+    token = local.issuer.token("school_sender", school=school,
+                               subject=f"S-LOCAL-{school.upper()}-{str(form.get('person', '1'))[:8]}")
+    staff = local.verifier.verify(token)
+    session = web.sessions.open(token, staff, lang, replaces=request.cookies.get(COOKIE))
+    return web.set_cookie(redirect(request, "/skola"), session)
 
-    @router.get("/kvitto/{referral_id}")
-    async def receipt(request: Request, referral_id: str) -> Response:
-        session = sender(request)
-        try:
-            data = await web.backend.get(session, "intake", "/api/school-referrals")
-        except Refused as exc:
-            return web.render(request, "school_refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
-        mine = next((r for r in data["referrals"] if r["referral_id"] == referral_id), None)
-        if mine is None:  # another school's reference, or none: the same answer either way
-            return web.render(request, "school_refused.html", session, status=404, errors={})
-        return web.render(request, "school_receipt.html", session, r=mine, school=data["school"])
 
-    @router.get("/cases/{case_id}")
-    async def case_panel(request: Request, case_id: str) -> Response:
-        """For the contact centre, on the case screen: the school's question, what it tried, consent, sender."""
-        session = web.session(request)
-        try:
-            referrals = await web.backend.get(session, "intake", f"/api/cases/{case_id}/school-referrals")
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        return web.render(request, "_school_case.html", session, referrals=referrals)
+@router.get("")
+async def school_home(request: Request, web: WebDep) -> Response:
+    session = sender(web, request)
+    return web.render(request, "school_home.html", session)
 
-    return router
+
+@router.get("/status")
+async def school_status(request: Request, web: WebDep) -> Response:
+    session = sender(web, request)
+    try:
+        data = await web.backend.get(session, "intake", "/api/school-referrals")
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    return web.render(request, "_school_status.html", session, data=data)
+
+
+@router.get("/samtycke")
+async def consent_help(request: Request, web: WebDep, given: str = "") -> Response:
+    """The alternatives, shown as soon as 'No' is chosen (htmx), before anything is filled in further."""
+    session = sender(web, request)
+    return web.render(request, "_school_no_consent.html", session, shown=given == "no")
+
+
+@router.get("/ny")
+async def new_form(request: Request, web: WebDep) -> Response:
+    session = sender(web, request)
+    return web.render(request, "school_form.html", session, **_ctx(
+        {"form_key": secrets.token_urlsafe(16), "consent_on": datetime.now(STOCKHOLM).date().isoformat()}, {}))
+
+
+@router.post("/ny")
+async def submit(request: Request, web: WebDep) -> Response:
+    session = sender(web, request)
+    # the edge has capped the body at MAX_FORM_BYTES as it streamed in (services/workspace/edge.py)
+    form = await request.form(max_files=MAX_FILES + 1, max_fields=80)
+    values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in TEXT_FIELDS}
+    for many in ("problem_areas", "tried_steps"):
+        values[many] = [str(x) for x in form.getlist(many)][:20]
+    if values["consent_given"] == "no":  # nothing leaves the page without consent: intake is not even asked
+        return web.render(request, "school_form.html", session, status=422,
+                          **_ctx(values, {"consent_given": "no_consent"}))
+    uploads = [u for u in form.getlist("attachments") if isinstance(u, UploadFile) and u.filename]
+    files = []
+    for u in uploads[:MAX_FILES + 1]:
+        files.append(("attachments", (u.filename, await u.read(MAX_FILE_BYTES + 1), "application/pdf")))
+    try:
+        receipt = await web.backend.post(session, "intake", "/api/referrals/school", files=files or None,
+                                         data={"referral": json.dumps(referral_json(values))},
+                                         headers={"Idempotency-Key": values["form_key"] or secrets.token_hex(8)})
+    except Refused as exc:
+        errors: dict[str, str] = {}
+        for f, e in exc.by_field().items():
+            errors.setdefault(page_field(f), (e.get("en") if session.lang == "en" else e.get("sv")) or "")
+        if "no_consent" in exc.codes():
+            errors["consent_given"] = "no_consent"
+        return web.render(request, "school_form.html", session, status=exc.status if exc.status in (403, 429)
+                          else 422, **_ctx(values, errors))
+    return redirect(request, f"/skola/kvitto/{receipt['referral_id']}")
+
+
+@router.get("/kvitto/{referral_id}")
+async def receipt(request: Request, web: WebDep, referral_id: str) -> Response:
+    session = sender(web, request)
+    try:
+        data = await web.backend.get(session, "intake", "/api/school-referrals")
+    except Refused as exc:
+        return web.render(request, "school_refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
+    mine = next((r for r in data["referrals"] if r["referral_id"] == referral_id), None)
+    if mine is None:  # another school's reference, or none: the same answer either way
+        return web.render(request, "school_refused.html", session, status=404, errors={})
+    return web.render(request, "school_receipt.html", session, r=mine, school=data["school"])
+
+
+@router.get("/cases/{case_id}")
+async def case_panel(request: Request, web: WebDep, case_id: str) -> Response:
+    """For the contact centre, on the case screen: the school's question, what it tried, consent, sender."""
+    session = web.session(request)
+    try:
+        referrals = await web.backend.get(session, "intake", f"/api/cases/{case_id}/school-referrals")
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    return web.render(request, "_school_case.html", session, referrals=referrals)
 
 
 def _ctx(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

@@ -3,16 +3,16 @@ code + PKCE, services/workspace/oidc.py); on the embedded default, bound to loop
 token for the role and unit a person picks. Either way the token stays on the server."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from services.chassis.auth import ROLES, SCHOOL_ROLES, TokenVerifier
 from services.chassis.issuer import LocalIssuer
 from services.workspace.oidc import Provider, SignInFailed
 from services.workspace.sessions import COOKIE, HOME, Session
-from services.workspace.web import SignInNeeded, Web, redirect
+from services.workspace.web import SignInNeeded, Web, WebDep, redirect
 
 
 class LocalSignIn:
@@ -78,50 +78,60 @@ async def sign_out(web: Web, request: Request, session: Session | None) -> Respo
     return response
 
 
-def build_signin(web: Web) -> APIRouter:
-    router = APIRouter()
-    local = LocalSignIn(web) if web.settings.local_signin else None
+async def the_local_signin(request: Request) -> LocalSignIn | None:
+    """The embedded default's staff sign-in (None in production), kept on the app by app.py."""
+    local: LocalSignIn | None = request.app.state.local_signin
+    return local
 
-    @router.get("/signin")
-    async def signin_page(request: Request) -> Response:
+
+LocalDep = Annotated[LocalSignIn | None, Depends(the_local_signin)]
+router = APIRouter()
+
+
+@router.get("/signin")
+async def signin_page(request: Request, web: WebDep, local: LocalDep) -> Response:
+    units = await local.units() if local else []
+    return web.render(request, "signin.html", None, roles=STAFF_ROLES, units=units, local=local is not None,
+                      oidc=web.oidc is not None)
+
+
+@router.get("/signin/start")
+async def signin_start(request: Request, web: WebDep) -> Response:
+    if web.oidc is None:
+        return redirect(request, "/signin")
+    return await web.oidc.staff.redirect(request, web.oidc.url(request, "/signin/callback"))
+
+
+@router.get("/signin/callback")
+async def signin_callback(request: Request, web: WebDep) -> Response:
+    if web.oidc is None:
+        return redirect(request, "/signin")
+    return await finish_oidc(web, request, web.oidc.staff, "signin.html")
+
+
+@router.post("/signin")
+async def signin(request: Request, web: WebDep, local: LocalDep, role: str = Form(...), unit: str = Form(""),
+                 lang: str = Form("sv")) -> Response:
+    if local is None or role not in STAFF_ROLES:
         units = await local.units() if local else []
-        return web.render(request, "signin.html", None, roles=STAFF_ROLES, units=units, local=local is not None,
-                          oidc=web.oidc is not None)
+        return web.render(request, "signin.html", None, status=422, roles=STAFF_ROLES, units=units,
+                          local=local is not None, oidc=web.oidc is not None, error="role")
+    token = local.issuer.token(role, unit=unit or None, subject=local_subject(role))
+    staff = local.verifier.verify(token)  # the same check every service makes
+    session = web.sessions.open(token, staff, lang, replaces=request.cookies.get(COOKIE))
+    return web.set_cookie(redirect(request, HOME.get(role, "/")), session)
 
-    @router.get("/signin/start")
-    async def signin_start(request: Request) -> Response:
-        if web.oidc is None:
-            return redirect(request, "/signin")
-        return await web.oidc.staff.redirect(request, web.oidc.url(request, "/signin/callback"))
 
-    @router.get("/signin/callback")
-    async def signin_callback(request: Request) -> Response:
-        if web.oidc is None:
-            return redirect(request, "/signin")
-        return await finish_oidc(web, request, web.oidc.staff, "signin.html")
+@router.post("/signout")
+async def signout(request: Request, web: WebDep) -> Response:
+    return await sign_out(web, request, web.current(request))
 
-    @router.post("/signin")
-    async def signin(request: Request, role: str = Form(...), unit: str = Form(""), lang: str = Form("sv")) -> Response:
-        if local is None or role not in STAFF_ROLES:
-            units = await local.units() if local else []
-            return web.render(request, "signin.html", None, status=422, roles=STAFF_ROLES, units=units,
-                              local=local is not None, oidc=web.oidc is not None, error="role")
-        token = local.issuer.token(role, unit=unit or None, subject=local_subject(role))
-        staff = local.verifier.verify(token)  # the same check every service makes
-        session = web.sessions.open(token, staff, lang, replaces=request.cookies.get(COOKIE))
-        return web.set_cookie(redirect(request, HOME.get(role, "/")), session)
 
-    @router.post("/signout")
-    async def signout(request: Request) -> Response:
-        return await sign_out(web, request, web.current(request))
-
-    @router.post("/lang")
-    async def switch_language(request: Request) -> Response:
-        session = web.current(request)  # families too
-        if session is None:
-            raise SignInNeeded()
-        web.sessions.set_lang(session, "en" if session.lang == "sv" else "sv")
-        back = request.headers.get("referer", "/")
-        return redirect(request, back if back.startswith(str(request.base_url)) else "/")
-
-    return router
+@router.post("/lang")
+async def switch_language(request: Request, web: WebDep) -> Response:
+    session = web.current(request)  # families too
+    if session is None:
+        raise SignInNeeded()
+    web.sessions.set_lang(session, "en" if session.lang == "sv" else "sv")
+    back = request.headers.get("referer", "/")
+    return redirect(request, back if back.startswith(str(request.base_url)) else "/")

@@ -5,9 +5,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -173,3 +173,12 @@ def redirect(request: Request, url: str) -> Response:
 
 def make_templates() -> Jinja2Templates:
     return Jinja2Templates(directory=str(TEMPLATES))
+
+
+async def the_web(request: Request) -> Web:
+    """The workspace's parts, put on the app by app.py: what every route is given through `WebDep`."""
+    web: Web = request.app.state.web
+    return web
+
+
+WebDep = Annotated[Web, Depends(the_web)]

@@ -2,15 +2,15 @@
 (triage). Each panel is a fragment the case screen swaps in place; ids travel in the page, never by hand."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from services.workspace.backend import Refused
 from services.workspace.reasons import Titles, sentence
 from services.workspace.sessions import Session
-from services.workspace.web import Web, redirect
+from services.workspace.web import Web, WebDep, redirect
 
 LEVELS = ("primary_care", "bup", "parenting_group", "signposting", "urgent")
 
@@ -53,160 +53,179 @@ def progress(forms: list[dict[str, Any]], answers: dict[str, dict[str, int]]) ->
     return done, total
 
 
-def build_work(web: Web) -> APIRouter:
-    router = APIRouter()
-    instruments = Instruments(web)
+async def the_instruments(request: Request) -> Instruments:
+    """The instruments read so far, kept on the app by app.py."""
+    instruments: Instruments = request.app.state.instruments
+    return instruments
 
-    async def triage_case(session: Session, case_id: str) -> dict[str, Any] | None:
-        try:
-            case: dict[str, Any] = await web.backend.get(session, "triage", f"/api/cases/{case_id}")
-            return case
-        except Refused as exc:
-            if exc.status == 404:
-                return None  # intake's event has not reached triage yet
+
+InstrumentsDep = Annotated[Instruments, Depends(the_instruments)]
+router = APIRouter()
+
+
+async def triage_case(web: Web, session: Session, case_id: str) -> dict[str, Any] | None:
+    try:
+        case: dict[str, Any] = await web.backend.get(session, "triage", f"/api/cases/{case_id}")
+        return case
+    except Refused as exc:
+        if exc.status == 404:
+            return None  # intake's event has not reached triage yet
+        raise
+
+
+async def interview_view(web: Web, instruments: Instruments, request: Request, session: Session, case_id: str,
+                         iv: dict[str, Any], **extra: Any) -> Response:
+    forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
+    done, total = progress(forms, iv["answers"])
+    return web.render(request, "_interview.html", session, case_id=case_id, iv=iv, forms=forms, done=done,
+                      total=total, **extra)
+
+
+# -- advice and signposting -------------------------------------------------------------------
+@router.post("/cases/{case_id}/advice")
+async def advice(request: Request, web: WebDep, case_id: str, topics: list[str] = Form([])) -> Response:
+    session = web.session(request)
+    try:
+        await web.backend.post(session, "intake", f"/api/cases/{case_id}/advice", json={"topic_codes": topics})
+    except Refused as exc:
+        return web.render(request, "_advice.html", session, case_id=case_id, topics=topics,
+                          errors={("topics" if f.startswith("topic_codes") else "advice"): m
+                                  for f, m in web.errors_text(session, exc).items()}, done=False)
+    return web.render(request, "_advice.html", session, case_id=case_id, topics=topics, errors={}, done=True)
+
+
+@router.post("/cases/{case_id}/signposting")
+async def signpost(request: Request, web: WebDep, case_id: str, destination: str = Form(""),
+                   reason: str = Form("outside_healthcare")) -> Response:
+    session = web.session(request)
+    try:
+        await web.backend.post(session, "intake", f"/api/cases/{case_id}/signposting",
+                               json={"destination": destination, "reason": reason})
+    except Refused as exc:
+        return web.render(request, "_advice.html", session, case_id=case_id,
+                          errors={("destination" if f in ("destination", "form") else f): m
+                                  for f, m in web.errors_text(session, exc).items()}, done=False)
+    return redirect(request, f"/cases/{case_id}")
+
+
+# -- the interview ------------------------------------------------------------------------------
+@router.get("/cases/{case_id}/interview")
+async def interview_panel(request: Request, web: WebDep, instruments: InstrumentsDep, case_id: str) -> Response:
+    session = web.session(request)
+    try:
+        tc = await triage_case(web, session, case_id)
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    if tc is None:
+        return web.render(request, "_interview_wait.html", session, case_id=case_id)
+    if tc["interview"] is None or session.staff.role != "clinician":
+        return web.render(request, "_interview_start.html", session, case_id=case_id, tc=tc)
+    iv = await web.backend.get(session, "triage", f"/api/interviews/{tc['interview']['interview_id']}")
+    if iv["completed_at"]:
+        return await result_view(web, instruments, request, session, case_id, iv)
+    return await interview_view(web, instruments, request, session, case_id, iv)
+
+
+@router.post("/cases/{case_id}/interview")
+async def start_interview(request: Request, web: WebDep, instruments: InstrumentsDep, case_id: str) -> Response:
+    session = web.session(request)
+    try:
+        iv = await web.backend.post(session, "triage", f"/api/cases/{case_id}/interview")
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    return await interview_view(web, instruments, request, session, case_id, iv)
+
+
+@router.put("/interviews/{interview_id}/answers")
+async def save_answer(request: Request, web: WebDep, instruments: InstrumentsDep, interview_id: str,
+                      form: str = Form(...), item: str = Form(...),
+                      value: int = Form(...), case_id: str = Form(...)) -> Response:
+    session = web.session(request)
+    try:
+        saved = await web.backend.json(session, "triage", "PUT", f"/api/interviews/{interview_id}/answers",
+                                       json={"answers": [{"form": form, "item": item, "value": value}]})
+    except Refused as exc:
+        return web.render(request, "_saved.html", session, error=web.errors_text(session, exc))
+    iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
+    forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
+    done, total = progress(forms, iv["answers"])
+    asked = next((i for f in forms if f["id"] == form for sec in f["sections"] for i in sec["items"]
+                  if i["id"] == item), None)
+    return web.render(request, "_saved.html", session, error=None, done=done, total=total, case_id=case_id,
+                      escalated=saved.get("risk_escalated") or [], item=asked, value=value)
+
+
+@router.get("/cases/{case_id}/alerted")
+async def alerted(request: Request, web: WebDep, case_id: str) -> Response:
+    """Who the risk alert went to, as the notifications service recorded it (staff refs, never names)."""
+    session = web.session(request)
+    history = []
+    try:
+        history = await web.backend.get(session, "notifications", f"/api/cases/{case_id}/notifications")
+    except Refused as exc:
+        if exc.status in (401, 403):  # another unit's case, or a role the risk is not shown to: said, not hidden
             raise
+    alerts = [h for h in history if h["template"] == "risk_escalated"]
+    return web.render(request, "_alerted.html", session, case_id=case_id, alerts=alerts)
 
-    async def interview_view(request: Request, session: Session, case_id: str, iv: dict[str, Any],
-                             **extra: Any) -> Response:
-        forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
-        done, total = progress(forms, iv["answers"])
-        return web.render(request, "_interview.html", session, case_id=case_id, iv=iv, forms=forms, done=done,
-                          total=total, **extra)
 
-    # -- advice and signposting -------------------------------------------------------------------
-    @router.post("/cases/{case_id}/advice")
-    async def advice(request: Request, case_id: str, topics: list[str] = Form([])) -> Response:
-        session = web.session(request)
-        try:
-            await web.backend.post(session, "intake", f"/api/cases/{case_id}/advice", json={"topic_codes": topics})
-        except Refused as exc:
-            return web.render(request, "_advice.html", session, case_id=case_id, topics=topics,
-                              errors={("topics" if f.startswith("topic_codes") else "advice"): m
-                                      for f, m in web.errors_text(session, exc).items()}, done=False)
-        return web.render(request, "_advice.html", session, case_id=case_id, topics=topics, errors={}, done=True)
-
-    @router.post("/cases/{case_id}/signposting")
-    async def signpost(request: Request, case_id: str, destination: str = Form(""),
-                       reason: str = Form("outside_healthcare")) -> Response:
-        session = web.session(request)
-        try:
-            await web.backend.post(session, "intake", f"/api/cases/{case_id}/signposting",
-                                   json={"destination": destination, "reason": reason})
-        except Refused as exc:
-            return web.render(request, "_advice.html", session, case_id=case_id,
-                              errors={("destination" if f in ("destination", "form") else f): m
-                                      for f, m in web.errors_text(session, exc).items()}, done=False)
-        return redirect(request, f"/cases/{case_id}")
-
-    # -- the interview ------------------------------------------------------------------------------
-    @router.get("/cases/{case_id}/interview")
-    async def interview_panel(request: Request, case_id: str) -> Response:
-        session = web.session(request)
-        try:
-            tc = await triage_case(session, case_id)
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        if tc is None:
-            return web.render(request, "_interview_wait.html", session, case_id=case_id)
-        if tc["interview"] is None or session.staff.role != "clinician":
-            return web.render(request, "_interview_start.html", session, case_id=case_id, tc=tc)
-        iv = await web.backend.get(session, "triage", f"/api/interviews/{tc['interview']['interview_id']}")
-        if iv["completed_at"]:
-            return await result_view(request, session, case_id, iv)
-        return await interview_view(request, session, case_id, iv)
-
-    @router.post("/cases/{case_id}/interview")
-    async def start_interview(request: Request, case_id: str) -> Response:
-        session = web.session(request)
-        try:
-            iv = await web.backend.post(session, "triage", f"/api/cases/{case_id}/interview")
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        return await interview_view(request, session, case_id, iv)
-
-    @router.put("/interviews/{interview_id}/answers")
-    async def save_answer(request: Request, interview_id: str, form: str = Form(...), item: str = Form(...),
-                          value: int = Form(...), case_id: str = Form(...)) -> Response:
-        session = web.session(request)
-        try:
-            saved = await web.backend.json(session, "triage", "PUT", f"/api/interviews/{interview_id}/answers",
-                                           json={"answers": [{"form": form, "item": item, "value": value}]})
-        except Refused as exc:
-            return web.render(request, "_saved.html", session, error=web.errors_text(session, exc))
+@router.post("/interviews/{interview_id}/complete")
+async def complete(request: Request, web: WebDep, instruments: InstrumentsDep, interview_id: str,
+                   case_id: str = Form(...)) -> Response:
+    session = web.session(request)
+    try:
+        await web.backend.post(session, "triage", f"/api/interviews/{interview_id}/complete")
+    except Refused as exc:
         iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
-        forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
-        done, total = progress(forms, iv["answers"])
-        asked = next((i for f in forms if f["id"] == form for sec in f["sections"] for i in sec["items"]
-                      if i["id"] == item), None)
-        return web.render(request, "_saved.html", session, error=None, done=done, total=total, case_id=case_id,
-                          escalated=saved.get("risk_escalated") or [], item=asked, value=value)
+        return await interview_view(web, instruments, request, session, case_id, iv,
+                                    errors=web.errors_text(session, exc))
+    iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
+    return await result_view(web, instruments, request, session, case_id, iv)
 
-    @router.get("/cases/{case_id}/alerted")
-    async def alerted(request: Request, case_id: str) -> Response:
-        """Who the risk alert went to, as the notifications service recorded it (staff refs, never names)."""
-        session = web.session(request)
-        history = []
-        try:
-            history = await web.backend.get(session, "notifications", f"/api/cases/{case_id}/notifications")
-        except Refused as exc:
-            if exc.status in (401, 403):  # another unit's case, or a role the risk is not shown to: said, not hidden
-                raise
-        alerts = [h for h in history if h["template"] == "risk_escalated"]
-        return web.render(request, "_alerted.html", session, case_id=case_id, alerts=alerts)
 
-    @router.post("/interviews/{interview_id}/complete")
-    async def complete(request: Request, interview_id: str, case_id: str = Form(...)) -> Response:
-        session = web.session(request)
-        try:
-            await web.backend.post(session, "triage", f"/api/interviews/{interview_id}/complete")
-        except Refused as exc:
-            iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
-            return await interview_view(request, session, case_id, iv, errors=web.errors_text(session, exc))
-        iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
-        return await result_view(request, session, case_id, iv)
+async def result_view(web: Web, instruments: Instruments, request: Request, session: Session, case_id: str,
+                      iv: dict[str, Any]) -> Response:
+    forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
+    titles = {s["id"]: s["title"] for f in forms for s in f.get("scales", [])}
+    return web.render(request, "_result.html", session, case_id=case_id, iv=iv, titles=titles)
 
-    async def result_view(request: Request, session: Session, case_id: str, iv: dict[str, Any]) -> Response:
-        forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
-        titles = {s["id"]: s["title"] for f in forms for s in f.get("scales", [])}
-        return web.render(request, "_result.html", session, case_id=case_id, iv=iv, titles=titles)
 
-    # -- the care-level decision --------------------------------------------------------------------
-    @router.get("/cases/{case_id}/decision")
-    async def decision_panel(request: Request, case_id: str) -> Response:
-        session = web.session(request)
-        tc = await triage_case(session, case_id)
-        if tc and tc["decision"]:
-            return web.render(request, "_decided.html", session, case_id=case_id, decision=tc["decision"])
-        try:
-            proposal = await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal")
-            proposal = await explained(instruments, session, proposal)
-        except Refused as exc:
-            return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
-        return web.render(request, "_proposal.html", session, case_id=case_id, p=proposal, levels=LEVELS, errors={},
-                          values={})
+# -- the care-level decision --------------------------------------------------------------------
+@router.get("/cases/{case_id}/decision")
+async def decision_panel(request: Request, web: WebDep, instruments: InstrumentsDep, case_id: str) -> Response:
+    session = web.session(request)
+    tc = await triage_case(web, session, case_id)
+    if tc and tc["decision"]:
+        return web.render(request, "_decided.html", session, case_id=case_id, decision=tc["decision"])
+    try:
+        proposal = await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal")
+        proposal = await explained(instruments, session, proposal)
+    except Refused as exc:
+        return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
+    return web.render(request, "_proposal.html", session, case_id=case_id, p=proposal, levels=LEVELS, errors={},
+                      values={})
 
-    @router.post("/cases/{case_id}/decision")
-    async def decide(request: Request, case_id: str, level: str = Form(""), reason: str = Form(""),
-                     override: str = Form("")) -> Response:
-        session = web.session(request)
-        try:
-            if override:
-                if not reason.strip():
-                    raise Refused(422, [{"field": "reason", "code": "missing",
-                                         "sv": "Skriv varför du väljer en annan nivå än vägledningen.",
-                                         "en": "Write why you choose another level than the guide."}])
-                decision = await web.backend.post(session, "triage", f"/api/cases/{case_id}/decision/override",
-                                                  json={"level": level, "reason": reason.strip()})
-            else:
-                decision = await web.backend.post(session, "triage", f"/api/cases/{case_id}/decision")
-        except Refused as exc:
-            proposal = await explained(instruments, session,
-                                       await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal"))
-            return web.render(request, "_proposal.html", session, status=422, case_id=case_id, p=proposal,
-                              levels=LEVELS, errors=web.errors_text(session, exc),
-                              values={"level": level, "reason": reason, "override": override})
-        # the booking panel (on the screens of those who book) waits for booking to hear of the decision, then offers
-        follows = session.staff.role in ("call_handler", "clinician")
-        return web.render(request, "_decided.html", session, case_id=case_id, decision=decision, booking_follows=follows)
 
-    return router
+@router.post("/cases/{case_id}/decision")
+async def decide(request: Request, web: WebDep, instruments: InstrumentsDep, case_id: str, level: str = Form(""),
+                 reason: str = Form(""), override: str = Form("")) -> Response:
+    session = web.session(request)
+    try:
+        if override:
+            if not reason.strip():
+                raise Refused(422, [{"field": "reason", "code": "missing",
+                                     "sv": "Skriv varför du väljer en annan nivå än vägledningen.",
+                                     "en": "Write why you choose another level than the guide."}])
+            decision = await web.backend.post(session, "triage", f"/api/cases/{case_id}/decision/override",
+                                              json={"level": level, "reason": reason.strip()})
+        else:
+            decision = await web.backend.post(session, "triage", f"/api/cases/{case_id}/decision")
+    except Refused as exc:
+        proposal = await explained(instruments, session,
+                                   await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal"))
+        return web.render(request, "_proposal.html", session, status=422, case_id=case_id, p=proposal,
+                          levels=LEVELS, errors=web.errors_text(session, exc),
+                          values={"level": level, "reason": reason, "override": override})
+    # the booking panel (on the screens of those who book) waits for booking to hear of the decision, then offers
+    follows = session.staff.role in ("call_handler", "clinician")
+    return web.render(request, "_decided.html", session, case_id=case_id, decision=decision, booking_follows=follows)
