@@ -9,9 +9,9 @@ from fastapi import Query as Q
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
-from services.chassis.auth import Staff, require
+from services.chassis.auth import Staff, county_wide, require
 from services.chassis.runtime import ServiceRuntime, runtime_of
-from services.kpi.api import FIGURE_ROLES, deps_of
+from services.kpi.api import COUNTS, FIGURE_ROLES, deps_of
 from services.kpi.deps import Deps
 from services.kpi.domain.days import local_date
 from services.kpi.domain.forecast_table import COLUMNS, forecast_csv, forecast_days, history_window, row_of
@@ -36,7 +36,7 @@ def _plan(s: Session) -> tuple[StaffingPlan, dict[str, Any]]:
                   "interview_minutes": row.interview_minutes, "saved_at": row.saved_at.isoformat()}
 
 
-@router.get("/staffing-plan", summary="The contact centre head's staffing plan: assessor-hours per weekday.")
+@router.get("/staffing-plan", openapi_extra=county_wide("the contact centre's hours per weekday; no child in it"), summary="The contact centre head's staffing plan: assessor-hours per weekday.")
 def get_plan(rt: Runtime, staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
     with Session(rt.db.engine) as s:
         return _plan(s)[1]
@@ -53,7 +53,7 @@ def put_plan(form: StaffingPlanForm, rt: Runtime, deps: ServiceDeps,
         return _plan(s)[1]
 
 
-@router.get("/forecast/referrals", summary="Expected referrals per day and channel for the next weeks, the "
+@router.get("/forecast/referrals", openapi_extra=COUNTS, summary="Expected referrals per day and channel for the next weeks, the "
                                           "assessor-hours they need against the staffing plan, and the days that "
                                           "will miss the 3-day promise with the hours short (JSON or CSV).")
 def referral_forecast(rt: Runtime, deps: ServiceDeps, weeks: int = Q(8, ge=1, le=26), format: str = "json",

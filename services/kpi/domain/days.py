@@ -52,3 +52,8 @@ def end_of_day(day: date) -> datetime:
 def local_hour(ts: str) -> str:
     """The hour of day in Swedish time, as two digits ('08'): when calls come, so the region sees when to staff."""
     return f"{parse_ts(ts).astimezone(STOCKHOLM).hour:02d}"
+
+
+def ym(d: date) -> str:
+    """A day's month as 'YYYY-MM', the year always four digits ('%Y' gives '1-01' for the year 1 on glibc)."""
+    return f"{d.year:04d}-{d.month:02d}"

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from services.kpi.domain.care_figures import seat_counts
 from services.kpi.domain.clocks import open_clock
-from services.kpi.domain.days import local_date
+from services.kpi.domain.days import local_date, ym
 from services.kpi.domain.definitions import Definitions, Measure, RuleSet
 from services.kpi.domain.deviations import evaluate, settles_on
 from services.kpi.domain.facts import Facts
@@ -190,7 +190,7 @@ def by_month(change: Counter[Key]) -> Counter[MonthKey]:
     months: dict[date, str] = {}
     for (figure, day, municipality, sex, _age, _channel, unit, unit_by, item, name), n in change.items():
         if (month := months.get(day)) is None:
-            month = months[day] = f"{day:%Y-%m}"
+            month = months[day] = ym(day)
         out[(figure, "", month, None, None, None, None, item, name)] += n
         out[(figure, "m", month, municipality, None, None, None, item, name)] += n
         out[(figure, "s", month, None, sex, None, None, item, name)] += n

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.kpi.domain.days import ym
 from services.kpi.domain.definitions import RuleSet
 from services.kpi.domain.figures import Dataset, Query, compute
 from services.kpi.domain.periods import bounds, period_of
@@ -54,7 +55,7 @@ def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
         first = min(q.start, cut.replace(day=1) - timedelta(days=1))  # the snapshot before the last period's end
     phone = figure == "calls"  # calls have no child: the filters do not apply
     by = q.by if figure != "deviations" or q.by == "unit" else None
-    months = [f"{d:%Y-%m}" for d in _month_starts(first, hi)]
+    months = [ym(d) for d in _month_starts(first, hi)]
     periods = tuple((m, period_of(date.fromisoformat(f"{m}-01"), q.grain)) for m in months) \
         if q.grain != "month" else ()
     return Selection(figure, first, q.start, hi, None if phone else q.municipality, None if phone else q.sex,
@@ -75,9 +76,9 @@ def _snapshots(q: Query) -> tuple[str, ...]:
     out = []
     for key in q.period_keys():
         last = q.closed_bounds(key)[1]
-        out.append(f"{last:%Y-%m}")
+        out.append(ym(last))
         if _next_month(last) != last + timedelta(days=1):  # not a month's end: the month before's end, and moves
-            out.append(f"{last.replace(day=1) - timedelta(days=1):%Y-%m}")
+            out.append(ym(last.replace(day=1) - timedelta(days=1)))
     return tuple(sorted(set(out)))
 
 
@@ -92,7 +93,7 @@ def parts(sel: Selection) -> tuple[list[tuple[date, date]], tuple[str, str] | No
         return [(sel.first, sel.hi)], None, None
     days = [(sel.first, first_whole - timedelta(days=1))] if sel.first < first_whole else []
     days += [(last_whole + timedelta(days=1), sel.hi)] if last_whole < sel.hi else []
-    return days, (f"{first_whole:%Y-%m}", f"{last_whole:%Y-%m}"), level
+    return days, (ym(first_whole), ym(last_whole)), level
 
 
 def _next_month(day: date) -> date:
@@ -116,7 +117,7 @@ def select(counts: Counter[Key], sel: Selection) -> Counter[Row]:
     for key, n in counts.items():
         if key[0] != sel.figure or not sel.first <= key[1] <= sel.hi:
             continue
-        month = f"{key[1]:%Y-%m}"
+        month = ym(key[1])
         if key[9] in WAITING and sel.snapshots is not None and month not in sel.snapshots:
             continue
         if (sel.municipality and key[2] != sel.municipality) or (sel.sex and key[3] != sel.sex) or \
@@ -173,9 +174,9 @@ def _waiting(t: Table, snaps: dict[tuple[str, str | None], Counter[str]], q: Que
     """Waiting at each period's last day: the month-end count, or the month before's plus this month's moves."""
     for key in t.periods:
         last = q.closed_bounds(key)[1]
-        month = f"{last:%Y-%m}"
+        month = ym(last)
         at_end = (last + timedelta(days=1)).day == 1
-        before = f"{last.replace(day=1) - timedelta(days=1):%Y-%m}"
+        before = ym(last.replace(day=1) - timedelta(days=1))
         for dim in {d for m, d in snaps if m in (month, before)}:
             this, prev = snaps.get((month, dim), Counter()), snaps.get((before, dim), Counter())
             if at_end:

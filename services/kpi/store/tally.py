@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, text
 from sqlmodel import Session, col
 
 from services.chassis.db import Database
+from services.kpi.domain.days import ym
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.tally import WAITING, Key, Tallies, by_month
 from services.kpi.domain.tally_read import Row, Selection, parts
@@ -42,7 +43,7 @@ def add(session: Session, change: Counter[Key]) -> None:
         if n:
             day = key[1]
             if (stored := days.get(day)) is None:
-                stored = days[day] = (day.isoformat() if sqlite else day, f"{day:%Y-%m}")
+                stored = days[day] = (day.isoformat() if sqlite else day, ym(day))
             rows.append((key[0], stored[0], *[v or "" for v in key[2:]], stored[1], n))
     if rows:
         rows.sort(key=lambda r: (r[0], str(r[1]), *r[2:]))
