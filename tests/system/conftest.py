@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
     "kpi.projections": ("kpi", ["intake.telephony.v1", "intake.cases.v1", "triage.assessments.v1",
                                 "booking.appointments.v1"]),
     "notifications.contacts": ("notifications", ["intake.cases.v1"]),
+    "notifications.callbacks": ("notifications", ["intake.telephony.v1"]),
     "notifications.bookings": ("notifications", ["booking.appointments.v1"]),
     "notifications.risks": ("notifications", ["triage.assessments.v1"]),
     "notifications.deviations": ("notifications", ["kpi.deviations.v1"]),

@@ -37,7 +37,17 @@ async function signInFromAddress() {
   const m = location.hash.match(/token=([^&]+)/);
   if (!m) return;
   history.replaceState(null, "", location.pathname);
-  await fetch("/dashboard/session", {method: "POST", body: new URLSearchParams({token: decodeURIComponent(m[1])})});
+  const r = await fetch("/dashboard/session", {method: "POST", body: new URLSearchParams({token: decodeURIComponent(m[1])})});
+  if (!r.ok) signInRefused = r.status;  // 401: not a valid token; 403: a role that sees no figures
+}
+let signInRefused = null;
+
+// Why the API turned the page away: the sign-in just refused, else no session at all ("none"), else its token
+// no longer works (401) or the role may not see figures (403). The API names the missing sign-in in `detail`.
+async function whyRefused(r) {
+  if (signInRefused) return signInRefused;
+  const body = await r.json().catch(() => ({}));
+  return r.status === 401 && body.detail === "Authentication required." ? "none" : r.status;
 }
 
 // The requests of the latest filter change: a newer change aborts them, so a slow stale answer never
@@ -48,7 +58,7 @@ async function api(path, params = {}, signal = current.signal) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
   const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {signal});
   if (signal.aborted) throw new DOMException("superseded", "AbortError");
-  if (r.status === 401 || r.status === 403) { needSignIn(r.status); throw new DOMException("signed out", "AbortError"); }
+  if (r.status === 401 || r.status === 403) { needSignIn(await whyRefused(r)); throw new DOMException("signed out", "AbortError"); }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     throw new Error((body.errors || []).map(e => `${e.field}: ${e.sv} / ${e.en}`).join("; ") || `HTTP ${r.status}`);
@@ -306,6 +316,15 @@ async function refresh() {
 
 async function start() {
   document.getElementById("print").onclick = () => window.print();
+  // the pasted token goes to the server as the address's does; a refusal says why on the page, not as raw JSON
+  document.getElementById("login-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const r = await fetch("/dashboard/session", {method: "POST",
+                                                 body: new URLSearchParams({token: document.getElementById("token").value})});
+    if (r.ok) { location.reload(); return; }
+    signInRefused = r.status;
+    needSignIn(r.status);
+  };
   WORDS = await fetch("/dashboard/labels.json").then(r => r.json()).catch(() => WORDS);
   await signInFromAddress();
   await init();  // without a session cookie the first call answers 401 and the sign-in form shows
