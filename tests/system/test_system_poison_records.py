@@ -64,6 +64,7 @@ async def test_a_big_record_on_every_consumed_topic_is_dead_lettered_by_every_gr
     referral = event("ReferralReceived", case, contact=None)
     call = event("CallOffered", None, call_id=f"call-{uuid.uuid4().hex[:12]}")
     first = [("intake.cases.v1", referral), ("intake.telephony.v1", call)]
+    promised = event("CallbackPromised", None, call_id=call["payload"]["call_id"])  # after the telephony poison
     decided = event("CareLevelDecided", case)
     assessed = event("InterviewAssessmentRecorded", case)
     risk = event("RiskEscalated", case)
@@ -75,10 +76,10 @@ async def test_a_big_record_on_every_consumed_topic_is_dead_lettered_by_every_gr
         "triage.cases": [referral], "booking.cases": [referral], "notifications.contacts": [referral],
         "kpi.projections": [referral, call, decided, assessed, booked], "booking.decisions": [decided],
         "intake.assessments": [assessed], "notifications.risks": [risk], "notifications.bookings": [booked],
-        "notifications.deviations": [deviation],
+        "notifications.deviations": [deviation], "notifications.callbacks": [promised],
     }
     started = time.monotonic()
-    await send(bootstrap, [big(t, d) for t, d in first] + first)
+    await send(bootstrap, [big(t, d) for t, d in first] + first + [("intake.telephony.v1", promised)])
     await wait_until(lambda: all(five.applied(GROUPS[g][0], g, {referral["event_id"]})
                                  for g in ("triage.cases", "booking.cases", "kpi.projections", "notifications.contacts")))
     await send(bootstrap, [big(t, d) for t, d in second[:1]] + [big(t, d) for t, d in second[3:]] + second)
