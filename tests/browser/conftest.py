@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,9 +153,9 @@ class Workspace:
         return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
 
 
-@pytest.fixture(scope="session")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    data_dir = tmp_path_factory.mktemp("workspace-system")
+@contextmanager
+def a_workspace_system(data_dir: Path) -> Iterator[Workspace]:
+    """The five services, the workspace and a broker on free ports in `data_dir`, stopped when done."""
     ports = {name: free_port() for name in [*SERVICES, *APPS]}
     policy = quiet_hours_away_from_now(data_dir)
     system = System(data_dir=data_dir, broker_port=free_port(), ports=ports, sink_ports=(free_port(), free_port()),
@@ -165,6 +166,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         yield Workspace(system, data_dir, LocalIssuer(data_dir / "keys"))
     finally:
         system.stop()
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with a_workspace_system(tmp_path_factory.mktemp("workspace-system")) as ws:
+        yield ws
 
 
 @pytest.fixture(scope="session")
