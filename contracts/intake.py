@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
 
-from contracts.common import Channel, ChildProfile, Role, SealedContact, SignpostDestination, Source
+from contracts.common import Channel, ChildProfile, LanguageNeed, Role, SealedContact, SignpostDestination, Source
 from contracts.envelope import Event, F, Payload
 
 TELEPHONY_TOPIC = "intake.telephony.v1"
@@ -82,6 +82,9 @@ class ReferralReceivedPayload(Payload):
     reason_codes: list[str] = F("Coded reasons for referral (no free text on the bus).", ["anxiety", "school_absence"])
     triage_hint: Literal["none", "adult_care", "out_of_county"] = F(
         "Set when intake already knows the case is to be signposted out (18+ or outside the county).", "none")
+    language: LanguageNeed | None = F(
+        "The family's language and whether they need an interpreter, as told at this contact; null when not told "
+        "(Swedish assumed, no interpreter).", {"language": "ar", "interpreter_needed": True}, default=None)
 
 
 class ReferralReceived(Event[ReferralReceivedPayload]):
@@ -120,6 +123,9 @@ class CaseLinkedPayload(Payload):
     external_ref: str | None = F("The later sender's reference.", None)
     contact: SealedContact | None = F(
         "Contact details given with the later contact (sealed), when it brought any; newer than the case's.", None,
+        default=None)
+    language: LanguageNeed | None = F(
+        "The family's language as told at the later contact, when it told one; newer than the case's.", None,
         default=None)
 
 

@@ -45,7 +45,11 @@ What intake reads from it:
   `reasonCode.coding.code` (codes only, e.g. ICD-10 `F41.1`; display texts are ignored);
 - exactly one `Patient`: `identifier` with `system` **{PERSONNUMMER_OID}** (personnummer) or
   **{SAMORDNINGSNUMMER_OID}** (samordningsnummer), `address.district` (or `address.city`): the municipality of
-  residence, `contact[].telecom` (`phone`/`sms`: a phone number, stored as E.164; `email`) and `contact[].name.text`.
+  residence, `contact[].telecom` (`phone`/`sms`: a phone number, stored as E.164; `email`) and `contact[].name.text`;
+  `communication[].language.coding.code` (BCP 47: the preferred communication, else the first; its primary subtag
+  must be on GET /api/languages, e.g. `ar` or `ar-SY`) and the extension
+  `http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired` (`valueBoolean`): the family's language and
+  whether an interpreter is needed.
 
 Any other identifier system is ignored; a Patient without one of the two is refused (`Patient.identifier`)."""
 
@@ -166,6 +170,12 @@ schools_api = APIRouter(prefix="/api", tags=["intake"])
                  "personal data).")
 def schools(deps: Of, staff: Staff = require(*CASE_READERS, "school_sender", "ops")) -> dict[str, Any]:
     return deps.schools.model_dump()
+
+
+@schools_api.get("/languages", summary="The languages a family can be registered with, named in Swedish and "
+                 "English (versioned reference data, no personal data).")
+def languages(deps: Of, staff: Staff = require(*CASE_READERS, "school_sender", "ops")) -> dict[str, Any]:
+    return deps.languages.model_dump()
 
 
 @schools_api.get("/school-referrals", summary="The sender's school's referrals with their status only (received, "

@@ -16,7 +16,14 @@ from services.intake.api import routers
 from services.intake.deps import AttemptWindow, Deps, Limits
 from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import SUBSCRIPTIONS
-from services.intake.reference import RULES_FILE, SCHOOLS_FILE, load_rules, load_schools
+from services.intake.reference import (
+    LANGUAGES_FILE,
+    RULES_FILE,
+    SCHOOLS_FILE,
+    load_languages,
+    load_rules,
+    load_schools,
+)
 from services.intake.settings import IntakeSettings
 from services.intake.store.documents import DocumentStore
 from services.intake.store.tables import CaseRow, metadata
@@ -28,6 +35,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     settings = settings or IntakeSettings()
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     schools = load_schools(settings.schools_file or SCHOOLS_FILE)
+    languages = load_languages(settings.languages_file or LANGUAGES_FILE)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
@@ -39,7 +47,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
                 vault=KeyVault(settings.resolved_keyvault_url(), "intake"),
                 docs=DocumentStore(settings.resolved_documents_dir()), schools=schools, limits=limits,
                 window=AttemptWindow(limits.attempts_per_window, limits.window_s),
-                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes)
+                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, languages=languages)
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)

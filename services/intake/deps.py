@@ -10,6 +10,7 @@ from services.chassis.audit import AuditTrail
 from services.chassis.clock import Clock
 from services.chassis.db import Database
 from services.chassis.privacy import KeyVault
+from services.intake.domain.language import LanguageList
 from services.intake.domain.rules import IntakeRules
 from services.intake.domain.school import SchoolList
 from services.intake.store.documents import DocumentStore
@@ -62,3 +63,4 @@ class Deps:
     window: AttemptWindow
     pseudonym_key: str
     max_scan_bytes: int
+    languages: LanguageList

@@ -12,6 +12,11 @@ from services.chassis.validation import Email, FreeText, PhoneNumber, PlausibleD
 from services.intake.domain.cases import PARTNER_SOURCES, CloseReason, SignpostReason
 from services.intake.domain.telephony import Step
 
+# The family's language: a code from data/languages.yaml (checked against the list in the use case)
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LANGUAGE_DOC = "The language the family speaks (a code from GET /api/languages, e.g. `ar`); empty when not told."
+INTERPRETER_DOC = "The family needs an interpreter in that language (booking then asks for one with the visit)."
+
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")]
 
@@ -56,7 +61,14 @@ class ChildIn(_Form):
                               examples=["Lycksele"], min_length=2, max_length=40)
 
 
-class _Referral(_Form):
+class _Language(_Form):
+    """What every way in asks of the family's language, from the first contact."""
+
+    language: LanguageCode | None = Field(None, description=LANGUAGE_DOC, examples=["ar"])
+    interpreter_needed: bool = Field(False, description=INTERPRETER_DOC)
+
+
+class _Referral(_Language):
     child: ChildIn
     contact: ContactIn | None = Field(None, description="Guardian's or young person's contact; sealed at once.")
     reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["anxiety"]])
@@ -127,7 +139,7 @@ class SenderIn(_Form):
     email: Email | None = Field(None, description="The sender's work e-mail.", examples=["sara@skola.example.se"])
 
 
-class SchoolReferralForm(_Form):
+class SchoolReferralForm(_Language):
     """A referral from a school's student health through the digital form (the school comes from the token)."""
 
     child: ChildIn
@@ -140,7 +152,7 @@ class SchoolReferralForm(_Form):
     sender: SenderIn
 
 
-class FromCallForm(_Form):
+class FromCallForm(_Language):
     """A staff member opens a case from an answered call or a callback."""
 
     call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])

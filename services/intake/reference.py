@@ -1,4 +1,4 @@
-"""Intake's reference data files (policy rules, the schools' list): read and validated at start-up."""
+"""Intake's reference data files (policy rules, the schools' list, the languages): read and validated at start-up."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -6,12 +6,14 @@ from pathlib import Path
 
 import yaml
 
+from services.intake.domain.language import LanguageList
 from services.intake.domain.rules import IntakeRules
 from services.intake.domain.school import SchoolList
 
 DATA = Path(__file__).parent / "data"
 RULES_FILE = DATA / "intake_rules.yaml"
 SCHOOLS_FILE = DATA / "schools.yaml"
+LANGUAGES_FILE = DATA / "languages.yaml"
 
 
 def load_rules(path: Path = RULES_FILE) -> IntakeRules:
@@ -31,3 +33,8 @@ def load_schools(path: Path = SCHOOLS_FILE) -> SchoolList:
     if len(ids) != len(set(ids)):
         raise ValueError(f"duplicate school ids in {path}")
     return schools
+
+
+def load_languages(path: Path = LANGUAGES_FILE) -> LanguageList:
+    """Parse and validate the language list; a broken file (a duplicate code, no Swedish) stops start-up."""
+    return LanguageList.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

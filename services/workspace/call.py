@@ -6,6 +6,7 @@ from fastapi.responses import Response
 
 from contracts.common import MUNICIPALITIES
 from services.workspace.backend import Refused
+from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
 from services.workspace.web import Web, redirect
 
 CALLERS = ("guardian", "young_person", "social_services", "school_student_health", "other")
@@ -23,20 +24,24 @@ def build_call(web: Web) -> APIRouter:
             return web.render(request, "refused.html", session, status=exc.status)
         rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
         return web.render(request, "call.html", session, call=call, values={"source": "guardian", **rung}, errors={},
-                          municipalities=MUNICIPALITIES, callers=CALLERS)
+                          municipalities=MUNICIPALITIES, callers=CALLERS,
+                          languages=await language_choices(web, session))
 
     @router.post("/calls/{call_id}/case")
     async def open_case(request: Request, call_id: str, identity_number: str = Form(""), municipality: str = Form(""),
                         source: str = Form("guardian"), phone: str = Form(""), email: str = Form(""),
-                        preferred_channel: str = Form("sms"), reasons: str = Form("")) -> Response:
+                        preferred_channel: str = Form("sms"), reasons: str = Form(""), language: str = Form(""),
+                        interpreter_needed: str = Form("")) -> Response:
         session = web.session(request)
         values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
+                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons,
+                  "language": language, "interpreter_needed": interpreter_needed}
         contact = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v.strip()}
         body = {"call_id": call_id, "source": source,
                 "child": {"identity_number": identity_number, "municipality": municipality},
                 "contact": {**contact, "preferred_channel": preferred_channel} if contact else None,
-                "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()]}
+                "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
+                **language_answer(language, interpreter_needed)}
         try:
             # the call id is the natural key: a double click or a retry lands on the same case
             answer = await web.backend.post(session, "intake", "/api/cases/from-call", json=body,
@@ -49,7 +54,8 @@ def build_call(web: Web) -> APIRouter:
             except Refused:
                 pass
             return web.render(request, "call.html", session, status=422, call=call, values=values, errors=errors,
-                              municipalities=MUNICIPALITIES, callers=CALLERS)
+                              municipalities=MUNICIPALITIES, callers=CALLERS,
+                              languages=await language_choices(web, session))
         return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
     @router.get("/cases/{case_id}")
@@ -77,4 +83,4 @@ def build_call(web: Web) -> APIRouter:
 def _call_field(field: str) -> str:
     return {"child.identity_number": "identity_number", "child.municipality": "municipality",
             "contact.phone": "phone", "contact.email": "email", "contact": "phone", "reason_codes": "reasons",
-            "call_id": "form", "source": "source"}.get(field, "form")
+            "call_id": "form", "source": "source", **LANGUAGE_FIELDS}.get(field, "form")

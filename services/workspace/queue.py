@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from contracts.common import MUNICIPALITIES
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Refused
+from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
 from services.workspace.web import Web, redirect
 
 PAPER_SOURCES = ("school_student_health", "healthcare", "social_services", "partner_external", "other")
@@ -48,16 +49,20 @@ def build_queue(web: Web) -> APIRouter:
     @router.get("/referrals/paper")
     async def paper_form(request: Request) -> Response:
         session = web.session(request)
-        return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
-                                                                          "source": "school_student_health"}, {}))
+        return web.render(request, "paper.html", session, languages=await language_choices(web, session),
+                          **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
+                                        "source": "school_student_health"}, {}))
 
     @router.post("/referrals/paper")
     async def paper_submit(request: Request, scan: UploadFile | None = File(None), identity_number: str = Form(""),
                            municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
-                           date_arrived: str = Form(""), phone: str = Form(""), reasons: str = Form("")) -> Response:
+                           date_arrived: str = Form(""), phone: str = Form(""), reasons: str = Form(""),
+                           language: str = Form(""), interpreter_needed: str = Form("")) -> Response:
         session = web.session(request)
         values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
+                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons,
+                  "language": language, "interpreter_needed": interpreter_needed}
+        languages = await language_choices(web, session)
         data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
         errors: dict[str, str] = {}
         if scan is None or not data:
@@ -66,11 +71,13 @@ def build_queue(web: Web) -> APIRouter:
             if not values[f]:
                 errors[f] = _say(session.lang, "Ange datumet.", "Enter the date.")
         if errors or scan is None:
-            return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+            return web.render(request, "paper.html", session, status=422, languages=languages,
+                              **_paper_ctx(values, errors))
         referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
                     "date_written": date_written, "date_arrived": date_arrived,
                     "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
-                    "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None}
+                    "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None,
+                    **language_answer(language, interpreter_needed)}
         try:
             answer = await web.backend.post(session, "intake", "/api/referrals/paper",
                                             files={"scan": (scan.filename or "scan", data, scan.content_type
@@ -78,7 +85,8 @@ def build_queue(web: Web) -> APIRouter:
                                             data={"referral": json.dumps(referral)})
         except Refused as exc:
             errors = {_paper_field(f): m for f, m in web.errors_text(session, exc).items()}
-            return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+            return web.render(request, "paper.html", session, status=422, languages=languages,
+                              **_paper_ctx(values, errors))
         return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
     @router.get("/no-personal-data")
@@ -98,7 +106,8 @@ def _paper_field(field: str) -> str:
     """The intake service names fields by their place in its JSON form; the page by its inputs."""
     field = field.removeprefix("referral.")
     return {"child.identity_number": "identity_number", "child.municipality": "municipality",
-            "contact.phone": "phone", "contact": "phone", "reason_codes": "reasons", "scan": "scan"}.get(
+            "contact.phone": "phone", "contact": "phone", "reason_codes": "reasons", "scan": "scan",
+            **LANGUAGE_FIELDS}.get(
         field, field if field in ("source", "date_written", "date_arrived") else
         "date_arrived" if field in ("referral", "body") else "form")
 

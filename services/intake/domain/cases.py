@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, TypedDict, get_args
 
-from contracts.common import Channel, ChildProfile, Role, SealedContact, SignpostDestination, Source
+from contracts.common import Channel, ChildProfile, LanguageNeed, Role, SealedContact, SignpostDestination, Source
 from contracts.envelope import Event
 from contracts.intake import (
     CaseClosed,
@@ -84,6 +84,7 @@ class Contact:
     external_ref: str | None = None
     reason_codes: tuple[str, ...] = ()
     paper: PaperDates | None = None
+    language: LanguageNeed | None = None
 
     @property
     def school_referral(self) -> bool:
@@ -114,7 +115,8 @@ def take_in(contact: Contact, open_case: OpenCase | None, actor: Actor, new_case
                                 payload=CaseLinkedPayload(
                                     linked_channel=contact.channel, linked_source=contact.source,
                                     linked_clock_start=contact.clock_start, effective_clock_start=effective,
-                                    external_ref=contact.external_ref, contact=contact.contact))
+                                    external_ref=contact.external_ref, contact=contact.contact,
+                                    language=contact.language))
         return Outcome(open_case.case_id, "linked", effective,
                        [linked, *_paper_events(contact, open_case.case_id, now, corr)])
     received = ReferralReceived.new(case_id=new_case_id, occurred_at=contact.clock_start, recorded_at=now,
@@ -145,7 +147,7 @@ def _referral_payload(c: Contact) -> ReferralReceivedPayload:
         child=ChildProfile(patient_ref=c.patient_ref, age_years=c.child.age_years, sex=c.child.sex,
                            municipality=c.child.municipality),
         contact=c.contact, call_id=c.call_id, external_ref=c.external_ref, reason_codes=list(c.reason_codes),
-        triage_hint=c.child.triage_hint)
+        triage_hint=c.child.triage_hint, language=c.language)
 
 
 def _paper_events(c: Contact, case_id: str, now: datetime, corr: uuid.UUID) -> list[Event]:

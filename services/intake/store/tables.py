@@ -50,6 +50,8 @@ class CaseRow(IntakeBase, table=True):
     closed_at: datetime | None = None
     closed_reason: ClosedReason | None = _text(20, default=None)
     sealed_contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    language: str | None = Field(default=None, max_length=3)  # ISO 639 code from data/languages.yaml
+    interpreter_needed: bool = False
 
 
 class OpenCaseRow(IntakeBase, table=True):

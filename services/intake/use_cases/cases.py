@@ -16,6 +16,7 @@ from services.intake.domain.advice import advice_events, interview_events, signp
 from services.intake.domain.calendar import promise_timing
 from services.intake.domain.cases import Actor, case_not_found, check_open, close_events
 from services.intake.domain.idempotency import request_hash
+from services.intake.domain.language import LanguageList
 from services.intake.domain.rules import IntakeRules
 from services.intake.forms import AdviceIn, CloseIn, InterviewIn, SignpostIn
 from services.intake.store.queries import case_of, contacts_of, drop_open_link, work_queue
@@ -97,12 +98,15 @@ def record_passed_on(uow: UnitOfWork, case_id: str | None, decided_at: datetime)
 
 
 # -- reads, audited ---------------------------------------------------------------------------------
-def summary(case: CaseRow, now: datetime, rules: IntakeRules) -> dict[str, Any]:
+def summary(case: CaseRow, now: datetime, rules: IntakeRules, languages: LanguageList) -> dict[str, Any]:
+    known = languages.by_code(case.language) if case.language else None
     return {"case_id": case.case_id, "patient_ref": case.patient_ref, "status": case.status,
             "promise_days": rules.promise_days,
             "channel": case.channel, "source": case.source, "clock_start": case.clock_start.isoformat(),
             "age_years": case.age_years, "sex": case.sex, "municipality": case.municipality,
-            "triage_hint": case.triage_hint,
+            "triage_hint": case.triage_hint, "language": case.language,
+            "interpreter_needed": case.interpreter_needed,
+            "language_name": {"sv": known.sv, "en": known.en} if known else None,
             "assessed_at": case.assessed_at.isoformat() if case.assessed_at else None,
             **promise_timing(case.clock_start, case.status == "open" and case.assessed_at is None, now, rules)}
 
@@ -115,7 +119,7 @@ def read_case(deps: Deps, case_id: str, staff: Staff) -> dict[str, Any]:
             raise case_not_found(case_id)
         contacts = contacts_of(s, case_id)
     deps.audit.record(staff, "read-case", case_id=case_id, patient_ref=case.patient_ref)
-    return {**summary(case, deps.clock.now(), deps.rules), "has_contact_details": case.sealed_contact is not None,
+    return {**summary(case, deps.clock.now(), deps.rules, deps.languages), "has_contact_details": case.sealed_contact is not None,
             "closed_reason": case.closed_reason,
             "contacts": [{"channel": c.channel, "source": c.source, "clock_start": c.clock_start.isoformat(),
                           "received_at": c.received_at.isoformat(), "linked": c.linked,
@@ -134,6 +138,6 @@ def queue(deps: Deps, staff: Staff) -> dict[str, Any]:
     # a row per child on the list: the region's log review asks "who looked at this child"
     deps.audit.children(staff, "read-work-queue", [(c.case_id, c.patient_ref) for c in cases],
                         detail=f"{len(cases)} cases")
-    items = [summary(c, now, deps.rules) for c in cases]
+    items = [summary(c, now, deps.rules, deps.languages) for c in cases]
     return {"as_of": now.isoformat(), "promise_days": deps.rules.promise_days,
             "at_risk": sum(1 for i in items if i["at_risk"]), "cases": items}

@@ -23,7 +23,7 @@ from services.intake.store.queries import (
     submissions_since,
 )
 from services.intake.store.tables import DocumentRow, SchoolReferralRow
-from services.intake.use_cases.contacts import After, child, submit
+from services.intake.use_cases.contacts import After, child, language_of, submit
 from services.intake.use_cases.idempotency import Answer
 
 Files = list[tuple[str, bytes]]  # (file name, content) of each attachment
@@ -77,11 +77,12 @@ def submit_referral(deps: Deps, form: SchoolReferralForm, files: Files, staff: S
     today = local_day(now)
     _check_sender(deps, form, staff, school, now)
     scans = _check_files(deps, files)
+    language = language_of(deps, form.language, form.interpreter_needed)
     ref, kid = child(deps, form.child, today)
     referral_id = "SR-" + secrets.token_hex(5).upper()
     contact = Contact(channel="school_form", source="school_student_health", clock_start=now, received_at=now,
                       patient_ref=ref, child=kid, sender_date=today, external_ref=referral_id,
-                      reason_codes=tuple(form.problem_areas))
+                      reason_codes=tuple(form.problem_areas), language=language)
     for scan in scans:
         deps.docs.put(scan)  # content-addressed: a retry leaves at most one harmless copy
     doc_rows = tuple(DocumentRow(sha256=x.sha256, content_type=x.content_type, size_bytes=x.size_bytes,
