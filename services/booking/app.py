@@ -11,6 +11,7 @@ from services.booking.api import routers
 from services.booking.deps import Deps
 from services.booking.domain.reference import load as load_reference
 from services.booking.handlers import SUBSCRIPTIONS
+from services.booking.interpreting import HttpInterpretingAgency
 from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase, metadata
 from services.chassis.audit import cases_by_ref
@@ -26,7 +27,9 @@ def build(settings: BookingSettings | None = None, clock: Clock | None = None) -
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Booking",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, BookingCase)
-    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=rt.clock)
+    agency = HttpInterpretingAgency(settings.interpreting_url, settings.interpreting_timeout_s,
+                                    settings.interpreting_token)
+    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=rt.clock, agency=agency)
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)

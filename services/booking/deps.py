@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.booking.domain.interpreting import InterpretingAgency
 from services.booking.domain.reference import Reference
 from services.booking.settings import BookingSettings
 from services.chassis.clock import Clock
@@ -17,6 +18,7 @@ class Deps:
     ref: Reference
     settings: BookingSettings
     clock: Clock
+    agency: InterpretingAgency
 
 
 def deps_of(request: Request) -> Deps:

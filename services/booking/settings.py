@@ -13,3 +13,7 @@ class BookingSettings(ServiceSettings):
     units_file: Path | None = None  # the units reference file; default services/booking/data/units.yaml
     import_max_bytes: int = 512 * 1024  # a calendar file larger than this is refused (413)
     import_max_rows: int = 1000  # a calendar file with more times than this is refused (413)
+    # the interpreting agency's booking API (the embedded default's stand-in listens beside the SMS gateway)
+    interpreting_url: str = "http://127.0.0.1:8190/interpreting"
+    interpreting_token: str | None = None
+    interpreting_timeout_s: float = 10.0

@@ -116,7 +116,8 @@ class Dispatcher:
             return staff_recipient(row.recipient_ref, self.deps.directory)
         with Session(self.db.engine) as s:
             contact = s.get(FamilyContact, row.case_id) if row.case_id else None
-        return family_recipient(self._open(contact), self.deps.policy.channel_order)
+        return family_recipient(self._open(contact), self.deps.policy.channel_order,
+                                contact.language if contact else None)
 
     def _open(self, contact: FamilyContact | None) -> ContactDetails:
         """Open the sealed contact in memory only; the plaintext lives as long as this send."""
@@ -136,7 +137,8 @@ class Dispatcher:
             raise Undeliverable(row.last_error or "channels_exhausted")
         route = recipient.routes[row.channel_step]
         row.channel = route.channel
-        message = self.deps.templates.render(row.template, recipient.language, row.context, recipient.young)
+        lang = self.deps.templates.language_for(row.template, recipient.languages)
+        message = self.deps.templates.render(row.template, lang, row.context, recipient.young)
         await self.channels[route.channel].send(route.address, message, f"{row.notification_id}.{route.channel}")
         if self.after_send is not None:
             self.after_send(row)

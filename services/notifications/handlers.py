@@ -8,7 +8,7 @@ from contracts.booking import (
     GroupSeatBooked,
     NoBookableSlots,
 )
-from contracts.intake import CASES_TOPIC, ReferralReceived
+from contracts.intake import CASES_TOPIC, CaseLinked, ReferralReceived
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
 from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
 from services.chassis.db import UnitOfWork
@@ -21,6 +21,10 @@ from services.notifications.use_cases import events
 
 def on_referral_received(event: ReferralReceived, uow: UnitOfWork, deps: Deps) -> None:
     events.remember_contact(event, uow, deps)
+
+
+def on_case_linked(event: CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    events.remember_language(event, uow, deps)
 
 
 def on_appointment_booked(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
@@ -58,7 +62,8 @@ def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
 
 # the group names key the inbox rows and the committed offsets: never rename one
 SUBSCRIPTIONS = [
-    _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received)),
+    _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received),
+           on(CaseLinked, on_case_linked)),
     _group("notifications.bookings", APPOINTMENTS_TOPIC,
            on(AppointmentBooked, on_appointment_booked), on(AppointmentCancelled, on_appointment_cancelled),
            on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots)),

@@ -27,6 +27,7 @@ class FamilyContact(NotificationsBase, table=True):
     patient_ref: str = Field(max_length=40, index=True)
     sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON or None
     updated_at: datetime
+    language: str | None = Field(default=None, max_length=3)  # the family's (ISO 639): messages in it where written
 
 
 class Appointment(NotificationsBase, table=True):

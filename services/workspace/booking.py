@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from services.workspace.backend import Refused, errors_of
+from services.workspace.family_language import language_choices
 from services.workspace.sessions import Session
 from services.workspace.web import Web
 
@@ -51,7 +52,17 @@ def build_booking(web: Web) -> APIRouter:
         if r.status_code >= 400:
             return web.render(request, "_refused.html", session,
                               errors=web.errors_text(session, Refused(r.status_code, errors_of(r))))
-        return web.render(request, "_offers.html", session, case_id=case_id, offers=r.json())
+        return await offers_view(request, session, case_id, r.json())
+
+    async def offers_view(request: Request, session: Session, case_id: str, offers: dict[str, Any],
+                          why: str | None = None) -> Response:
+        """The offers, with the family's interpreter need named and, after a refused booking, why."""
+        name = None
+        if offers.get("interpreter"):
+            code = offers["interpreter"]["language"]
+            name = next((x["name"] for x in await language_choices(web, session) if x["code"] == code), code)
+        return web.render(request, "_offers.html", session, case_id=case_id, offers=offers, why=why,
+                          language_name=name)
 
     @router.post("/cases/{case_id}/hold")
     async def hold(request: Request, case_id: str, slot_id: str = Form(...), unit_name: str = Form(""),
@@ -74,6 +85,11 @@ def build_booking(web: Web) -> APIRouter:
                                    json={"slot_id": slot_id, "patient_chosen_wait": bool(patient_chosen_wait)})
             appointments = await booked(session, case_id)
         except Refused as exc:
+            if exc.codes() & {"interpreter_unavailable", "interpreting_unreachable"}:
+                # the time was not booked for want of an interpreter: the offers again, with why
+                offers = await web.backend.get(session, "booking", f"/api/cases/{case_id}/offers", params={"limit": 5})
+                why = next(iter(web.errors_text(session, exc).values()), None)
+                return await offers_view(request, session, case_id, offers, why)
             return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
         return web.render(request, "_booked.html", session, case_id=case_id, appt=appointments[-1], just=True)
 

@@ -9,4 +9,11 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
     "interpreter": ("Tolk", "Interpreter"),
     "needs_interpreter": ("behöver tolk", "needs an interpreter"),
     "language_col": ("Språk", "Language"),
+    "interpreter_with_time": ("Familjen behöver tolk ({language}): tolken bokas hos tolkförmedlingen när tiden "
+                              "bokas. Har förmedlingen ingen tolk då, bokas inte tiden och du får veta varför.",
+                              "The family needs an interpreter ({language}): the interpreter is booked with the "
+                              "agency as the time is booked. If the agency has none then, the time is not booked "
+                              "and you are told why."),
+    "interpreter_booked": ("Tolk bokad (tolkförmedlingens referens {ref}).",
+                           "Interpreter booked (the agency's reference {ref})."),
 }

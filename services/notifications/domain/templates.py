@@ -1,6 +1,8 @@
-"""Message templates (Jinja2, Swedish and English, young-person wording), validated at start-up."""
+"""Message templates (Jinja2, Swedish and English and any further language a template is written in, young-person
+wording), validated at start-up; the family's language is used where a template has it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,9 +14,10 @@ from services.chassis.clock import STOCKHOLM
 
 _MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
            "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
+REQUIRED = ("sv", "en")  # every template has these; any other language is added template by template
 
 _APPOINTMENT = {"unit_name": "BUP Umeå", "unit_address": "Norrlands universitetssjukhus", "video_link": None,
-                "starts_at": "2022-12-01T09:00:00+01:00", "digital": False}
+                "starts_at": "2022-12-01T09:00:00+01:00", "digital": False, "interpreter": True}
 # contexts that every template must render with: the same keys the handlers put in a delivery's context
 SAMPLES: dict[str, dict[str, Any]] = {
     "appointment_confirmation": _APPOINTMENT,
@@ -37,10 +40,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 
 def when(value: str | datetime | None, lang: str) -> str:
-    """A time as the reader says it, in Stockholm time: '1 dec 2022 kl. 09:00' / '1 Dec 2022 at 09:00'."""
+    """A time as the reader says it, in Stockholm time: '1 dec 2022 kl. 09:00' / '1 Dec 2022 at 09:00'; a
+    language without month names here gets the numeric form its readers use ('1.12.2022 klo 9.00' in Finnish)."""
     if value is None:
         return "-"
     at = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(STOCKHOLM)
+    if lang not in _MONTHS:
+        joiner = {"fi": "klo"}.get(lang, "")
+        return f"{at.day}.{at.month}.{at.year} {joiner} {at.hour}.{at.minute:02d}".replace("  ", " ")
     joiner = "kl." if lang == "sv" else "at"
     return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year} {joiner} {at:%H:%M}"
 
@@ -77,6 +84,12 @@ class Templates:
         w = group[name][lang]
         return w.young if young and w.young is not None else w
 
+    def language_for(self, name: str, wanted: Sequence[str | None]) -> str:
+        """The first of `wanted` (the family's language, then the contact's sv/en) this template is written in;
+        Swedish when none is."""
+        group = self.data.family if name in self.data.family else self.data.staff
+        return next((lang for lang in wanted if lang and lang in group[name]), "sv")
+
     def render(self, name: str, lang: str, context: dict[str, Any], young: bool = False) -> Message:
         w = self._wording(name, lang, young)
         subject = self.env.from_string(w.subject).render(context).strip()
@@ -88,8 +101,8 @@ class Templates:
         if names != set(SAMPLES):
             raise ValueError(f"templates differ from the known set: {sorted(names ^ set(SAMPLES))}")
         for name in names:
-            for lang in ("sv", "en"):
-                group = self.data.family if name in self.data.family else self.data.staff
+            group = self.data.family if name in self.data.family else self.data.staff
+            for lang in sorted({*REQUIRED, *group[name]}):
                 if lang not in group[name]:
                     raise ValueError(f"template {name} lacks language {lang}")
                 if name in self.data.family and group[name][lang].young is None:
