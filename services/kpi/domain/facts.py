@@ -37,7 +37,13 @@ def _referral(d: dict[str, Any]) -> Facts:
            "age": child["age_years"], "sex": child["sex"], "municipality": child["municipality"]}
     contact = {"at": clock, "channel": p["channel"], "school": bool(p["school_referral"])}
     # a case is opened by exactly one referral: its contact is the case's first
-    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact}}
+    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact},
+            **_interpreter(p.get("language"), clock)}
+
+
+def _interpreter(language: dict[str, Any] | None, told: str) -> Facts:
+    """When a contact first said the family needs an interpreter (once said, the child counts as needing one)."""
+    return {"interp": told} if language and language["interpreter_needed"] else {}
 
 
 def _linked(d: dict[str, Any]) -> Facts:
@@ -46,7 +52,8 @@ def _linked(d: dict[str, Any]) -> Facts:
     contact = {"at": linked, "channel": p["linked_channel"],
                "school": p["linked_source"] == "school_student_health"}
     key = fact_key("linked", linked, p["linked_channel"], p["linked_source"], p.get("external_ref"))
-    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {key: contact}}
+    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {key: contact},
+            **_interpreter(p.get("language"), linked)}
 
 
 def _paper(d: dict[str, Any]) -> Facts:
@@ -92,7 +99,7 @@ def _booked(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     appt = {"unit": p["unit_id"], "level": p["level"], "visit": p["visit_type"],
             "starts": norm_ts(p["starts_at"]), "decided": norm_ts(p["decided_at"]),
-            "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"]}
+            "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"], "interp": bool(p.get("interpreter"))}
     booked_at = norm_ts(d["occurred_at"])
     appts: Facts = {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}
     old = p.get("replaces")
@@ -143,6 +150,13 @@ def _noslots(d: dict[str, Any]) -> Facts:
                               "units": sorted(u["unit_id"] for u in p["units"])}}}
 
 
+def _interpreter_unavailable(d: dict[str, Any]) -> Facts:
+    """A time not booked for want of an interpreter (keyed by the time and unit: told twice, counted once)."""
+    p = d["payload"]
+    starts = norm_ts(p["starts_at"])
+    return {"unavail": {fact_key("unavail", starts, p["unit_id"]): {"at": norm_ts(p["at"]), "visit": p["visit_type"]}}}
+
+
 def _stage_decided(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"stages": {p["stage"]: {"decided": norm_ts(p["decided_at"]), "unit": p["unit_id"]}}}
@@ -169,7 +183,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "AppointmentCancelled": _appt_status("cancelled"), "AppointmentAttended": _appt_status("attended"),
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
     "GroupEvaluated": _evaluated,
-    "NoBookableSlots": _noslots,
+    "NoBookableSlots": _noslots, "InterpreterUnavailable": _interpreter_unavailable,
     "BupStageDecided": _stage_decided, "BupStageWaitExcluded": _stage_excluded, "BupStageStarted": _stage_started,
 }
 USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)

@@ -81,6 +81,8 @@ CASE_OPS: Ops = {
     "groups": {"seat": MIN_BY, "dropped": MIN, "evaluation": MIN_BY},
     # BUP's later stages per stage name: earliest decision and start, latest exclusion [at, code]
     "stages": {"decided": MIN, "started": MIN, "excl": MAX, "unit": MIN},
+    # the family's interpreter need (when first told) and the times not booked for want of an interpreter
+    "interp": MIN, "unavail": UNION,
     "seen": MAX,
 }
 CALL_OPS: Ops = {

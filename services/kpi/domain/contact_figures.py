@@ -1,0 +1,46 @@
+"""Keeping in touch, counted: children who need an interpreter and what became of their first visit (pure).
+
+Read by contact cohort: the children whose clock started in the period. "Not offered because of language" (the
+seeds' 5 %) counts a child for whom at least one first-visit time was not booked because the interpreting agency
+had no interpreter; `waiting_for_first_visit` those of them still without a first visit booked.
+"""
+from __future__ import annotations
+
+from services.kpi.domain.query import Dataset, Query, in_query, new_table
+from services.kpi.domain.table import Table
+from services.kpi.domain.views import CaseView
+
+INTERPRETER_COLUMNS = ["children", "needing_interpreter", "first_visit_with_interpreter", "first_visit_without",
+                       "not_offered_for_language", "waiting_for_first_visit", "times_not_offered"]
+
+
+def _first_visit_booked(v: CaseView) -> tuple[bool, bool]:
+    """(a first visit is booked, with an interpreter): the earliest new visit that was not cancelled."""
+    firsts = [a for a in v.appointments if a.visit == "new_visit" and a.happens]
+    return (bool(firsts), bool(firsts) and firsts[0].interpreter)
+
+
+def interpreters_figure(ds: Dataset, q: Query) -> Table:
+    """Per period of the clock start: children, those needing an interpreter, their first visit with or without
+    one, and those with a first-visit time not offered for want of an interpreter."""
+    child_cols = [c for c in INTERPRETER_COLUMNS if c != "times_not_offered"]
+    t = new_table("interpreters", q, INTERPRETER_COLUMNS, child_cols, {
+        "share_needing_interpreter": ("needing_interpreter", "children"),
+        "share_with_interpreter": ("first_visit_with_interpreter", "needing_interpreter"),
+        "share_not_offered_for_language": ("not_offered_for_language", "children")})
+    keys = set(t.periods)
+    for v in ds.selected(q):
+        key = in_query(q, v.clock, keys) if v.clock and (not q.unit or v.unit == q.unit) else None
+        if key is None:
+            continue
+        counts = {"children": 1}
+        if v.interpreter_told:
+            booked, with_interpreter = _first_visit_booked(v)
+            refused = [u for u in v.unavailable if u["visit"] == "new_visit"]
+            counts.update({"needing_interpreter": 1, "first_visit_with_interpreter": int(with_interpreter),
+                           "first_visit_without": int(booked and not with_interpreter),
+                           "not_offered_for_language": int(bool(refused)),
+                           "waiting_for_first_visit": int(bool(refused) and not booked),
+                           "times_not_offered": len(refused)})
+        t.add(key, ds.dim_value(v, q.by), counts)
+    return t
