@@ -22,10 +22,11 @@ from services.intake.forms import (
     InterviewIn,
     PaperForm,
     ReferralForm,
+    ReturnIn,
     SchoolReferralForm,
     SignpostIn,
 )
-from services.intake.use_cases import calls, cases, referrals
+from services.intake.use_cases import calls, cases, referrals, returns
 from services.intake.use_cases import schools as school_form
 from services.intake.use_cases.idempotency import Answer
 
@@ -227,6 +228,20 @@ def signpost(case_id: str, body: SignpostIn, deps: Of, key: str | None = IdemKey
 def interview(case_id: str, body: InterviewIn, deps: Of, key: str | None = IdemKey,
               staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return _answer(cases.schedule_interview(deps, case_id, body, staff, key))
+
+
+@cases_api.post("/cases/{case_id}/return", status_code=201,
+                summary="A licensed professional returns the referral to its referrer with advice and a coded reason; "
+                        "the referrer and the family are told, the case closes as returned.")
+def return_referral(case_id: str, body: ReturnIn, deps: Of, key: str | None = IdemKey,
+                    staff: Staff = require("clinician")) -> JSONResponse:
+    return _answer(returns.return_referral(deps, case_id, body, staff, key))
+
+
+@cases_api.get("/return-reasons", summary="The coded reasons a referral may be returned for, in Swedish and English "
+               "(versioned reference data, no personal data).")
+def return_reasons(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+    return deps.return_reasons.model_dump()
 
 
 @cases_api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")

@@ -18,9 +18,11 @@ from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.reference import (
     LANGUAGES_FILE,
+    RETURN_REASONS_FILE,
     RULES_FILE,
     SCHOOLS_FILE,
     load_languages,
+    load_return_reasons,
     load_rules,
     load_schools,
 )
@@ -36,6 +38,7 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     languages = load_languages(settings.languages_file or LANGUAGES_FILE)
+    return_reasons = load_return_reasons(settings.return_reasons_file or RETURN_REASONS_FILE)
     rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
@@ -47,7 +50,8 @@ def build(settings: IntakeSettings | None = None, clock: Clock | None = None) ->
                 vault=KeyVault(settings.resolved_keyvault_url(), "intake"),
                 docs=DocumentStore(settings.resolved_documents_dir()), schools=schools, limits=limits,
                 window=AttemptWindow(limits.attempts_per_window, limits.window_s),
-                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, languages=languages)
+                pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, languages=languages,
+                return_reasons=return_reasons)
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)

@@ -11,6 +11,7 @@ from services.chassis.clock import Clock
 from services.chassis.db import Database
 from services.chassis.privacy import KeyVault
 from services.intake.domain.language import LanguageList
+from services.intake.domain.returns import ReturnReasons
 from services.intake.domain.rules import IntakeRules
 from services.intake.domain.school import SchoolList
 from services.intake.store.documents import DocumentStore
@@ -64,3 +65,4 @@ class Deps:
     pseudonym_key: str
     max_scan_bytes: int
     languages: LanguageList
+    return_reasons: ReturnReasons

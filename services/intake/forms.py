@@ -25,12 +25,14 @@ ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$"
 if TYPE_CHECKING:
     Text120: TypeAlias = str
     Text200: TypeAlias = str
+    Advice: TypeAlias = str
     SenderName: TypeAlias = str
     Question: TypeAlias = str
     TriedText: TypeAlias = str
 else:
     Text120, Text200, SenderName = FreeText(120), FreeText(200), FreeText(100, min_length=2)
     Question, TriedText = FreeText(4000, min_length=10), FreeText(2000)
+    Advice = FreeText(2000, min_length=10)
 
 
 class _Form(BaseModel):
@@ -80,6 +82,10 @@ class ReferralForm(_Referral):
     """An EDI referral in the product's own JSON form, or a collaboration partner's referral."""
 
     channel: Literal["edi", "partner"] = Field("edi", description="EDI from healthcare, or a partner's referral.")
+    requester_ref: str | None = Field(None, max_length=120, pattern=r"^[A-Za-z0-9_.:/\-]{2,120}$",
+                                      description="The referring unit's identifier (HSA-id) in the region's message "
+                                                  "exchange: where status updates go.",
+                                      examples=["SE2321000222-HC0042"])
     source: Source = Field("healthcare", description="Who sent it.")
     authored_on: date = Field(description="The sender's date; the 3-day clock starts here.", examples=["2022-11-14"])
 
@@ -97,8 +103,20 @@ class ReferralForm(_Referral):
         return self
 
 
+class ReplyIn(_Form):
+    """A paper referrer's name and postal address from the letterhead: where the letter about the referral goes."""
+
+    name: Text120 = Field(description="The referring unit or person, as on the letterhead.",
+                          examples=["Tannbergsskolans elevhälsa"])
+    address: Text200 = Field(description="Postal address: street, postcode and town.",
+                             examples=["Skolgatan 3, 921 31 Lycksele"])
+
+
 class PaperForm(_Referral):
     """The typed fields of a scanned paper referral."""
+
+    reply_to: ReplyIn | None = Field(None, description="The referrer's name and postal address, for the letter "
+                                                       "telling them what became of the referral.")
 
     source: Source = Field("school_student_health", description="Who wrote it (school student health, ...).")
     date_written: date = Field(description="The date written on the paper; the 3-day clock starts here.",
@@ -184,6 +202,15 @@ class SignpostIn(_Form):
 class InterviewIn(_Form):
     scheduled_for: PlausibleDatetime = Field(description="When the telephone interview is booked, with time zone.",
                                          examples=["2023-03-16T09:00:00+01:00"])
+
+
+class ReturnIn(_Form):
+    """A licensed professional returns the referral to its referrer with advice."""
+
+    reason: str = Field(pattern=r"^[a-z_]{2,40}$", description="A code from GET /api/return-reasons.",
+                        examples=["advice_enough"])
+    advice: Advice = Field(description="The advice to the referrer (kept in intake; sent sealed to notifications, "
+                                       "never open on the bus).", examples=["Pröva först samtal med skolkuratorn."])
 
 
 class CloseIn(_Form):

@@ -16,6 +16,8 @@ class IntakeSettings(ServiceSettings):
     rules_file: Path | None = Field(None, description="Policy data file; default services/intake/data/intake_rules.yaml.")
     languages_file: Path | None = Field(None, description="The languages a family can be registered with; default "
                                                           "services/intake/data/languages.yaml.")
+    return_reasons_file: Path | None = Field(None, description="The coded reasons a referral is returned for; "
+                                                               "default services/intake/data/return_reasons.yaml.")
 
     schools_file: Path | None = Field(None, description="Schools that may use the referral form; default "
                                                         "services/intake/data/schools.yaml.")

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from contracts.common import MUNICIPALITIES
 from services.workspace.backend import Refused
 from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
+from services.workspace.returns import returnable
 from services.workspace.web import Web, redirect
 
 CALLERS = ("guardian", "young_person", "social_services", "school_student_health", "other")
@@ -59,14 +60,16 @@ def build_call(web: Web) -> APIRouter:
         return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
     @router.get("/cases/{case_id}")
-    async def case_page(request: Request, case_id: str, opened: str | None = None) -> Response:
+    async def case_page(request: Request, case_id: str, opened: str | None = None,
+                        returned: str | None = None) -> Response:
         session = web.session(request)
         try:
             case = await web.backend.get(session, "intake", f"/api/cases/{case_id}")
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status)
         case["days_left"] = case.get("promise_days", 3) - case["days_since_clock_start"]
-        return web.render(request, "case.html", session, case=case, opened=opened)
+        return web.render(request, "case.html", session, case=case, opened=opened, returned=returned,
+                          returnable=returnable(case))
 
     @router.get("/documents/{sha256}")
     async def document(request: Request, sha256: str) -> Response:

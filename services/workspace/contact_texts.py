@@ -14,6 +14,22 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
                               "The family needs an interpreter ({language}): the interpreter is booked with the "
                               "agency as the time is booked. If the agency has none then, the time is not booked "
                               "and you are told why."),
+    "return_title": ("Återsänd remissen med råd", "Return the referral with advice"),
+    "return_intro": ("Remittenten får skälet och rådet; familjen får veta att remissen gått tillbaka; ärendet "
+                     "avslutas som återsänt.", "The referrer gets the reason and the advice; the family is told "
+                     "the referral went back; the case closes as returned."),
+    "return_reason": ("Skäl", "Reason"),
+    "return_advice": ("Råd till remittenten (skickas till remittenten)", "Advice to the referrer (sent to them)"),
+    "return_send": ("Återsänd till remittenten", "Return to the referrer"),
+    "case_returned": ("Remissen är återsänd till remittenten med råd och ärendet är avslutat.",
+                      "The referral is returned to the referrer with advice and the case is closed."),
+    "returned_h": ("Återsänd till remittenten", "Returned to the referrer"),
+    "returned_reason": ("Skäl", "Reason"), "returned_advice": ("Råd", "Advice"),
     "interpreter_booked": ("Tolk bokad (tolkförmedlingens referens {ref}).",
                            "Interpreter booked (the agency's reference {ref})."),
+}
+
+CONTACT_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "school_status": {"returned": ("Återsänd med råd (rådet kom med e-post)",
+                                   "Returned with advice (the advice came by e-mail)")},
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.workspace.contact_texts import CONTACT_TEXTS
+from services.workspace.contact_texts import CONTACT_LABELS, CONTACT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 
 LANGS = ("sv", "en")
@@ -228,7 +228,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 # The school referral form keeps its words in its own module; they join the same tables here.
 TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(CONTACT_TEXTS)
-for _kind, _pairs in SCHOOL_LABELS.items():
+for _kind, _pairs in [*SCHOOL_LABELS.items(), *CONTACT_LABELS.items()]:
     LABELS.setdefault(_kind, {}).update(_pairs)
 
 

@@ -34,6 +34,7 @@ class FhirReferral:
     reason_codes: tuple[str, ...]
     language: str | None = None
     interpreter_needed: bool = False
+    requester_ref: str | None = None  # the requester's identifier (HSA-id) or reference: where status updates go
 
     def __repr__(self) -> str:
         return f"FhirReferral(external_ref={self.external_ref!r})"
@@ -172,9 +173,11 @@ def referral_from_bundle(doc: Any) -> FhirReferral:
         raise _bad("ServiceRequest.identifier", "Remissen saknar identifierare (identifier eller id).",
                    "The referral has no identifier (identifier or id).", "missing")
     language, interpreter = _language(patient)
+    requester_ref = next((str(i.value) for i in getattr(requester, "identifier", None) or [] if i.value),
+                         str(sr.requester.reference))
     return FhirReferral(authored=sr.authoredOn, external_ref=str(ext)[:120], identity_number=_identity(patient),
                         municipality=_municipality(patient), contact=_contact(patient), reason_codes=_reasons(sr),
-                        language=language, interpreter_needed=interpreter)
+                        language=language, interpreter_needed=interpreter, requester_ref=requester_ref[:120])
 
 
 def clock_of(authored: datetime | date) -> tuple[date, datetime]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.common import Municipality
 from services.chassis.refusal import Refusal, Refused
 
-SchoolStatus = Literal["received", "assessed", "passed_on", "closed"]
+SchoolStatus = Literal["received", "assessed", "passed_on", "returned", "closed"]
 
 NO_CONSENT_SV = ("Remissen skickas inte utan vårdnadshavarnas samtycke. Det här kan ni göra i stället: be "
                  "vårdnadshavarna ringa Kontaktcenter barn och unga psykisk hälsa (1177, välj 2) själva; en ungdom kan "
@@ -64,10 +64,12 @@ def check_consent(given: bool, by: str | None, how: str | None, on: date | None,
         raise Refused(*refusals)
 
 
-def status_of(case_status: str, assessed_at: datetime | None, passed_on_at: datetime | None) -> SchoolStatus:
-    """What the school may know: where the referral is, never what was found or decided."""
+def status_of(case_status: str, assessed_at: datetime | None, passed_on_at: datetime | None,
+              closed_reason: str | None = None) -> SchoolStatus:
+    """What the school may know: where the referral is, never what was found or decided (a returned referral
+    is the school's to act on: the advice went to the sender by e-mail)."""
     if case_status == "closed":
-        return "closed"
+        return "returned" if closed_reason == "returned" else "closed"
     if passed_on_at is not None:
         return "passed_on"
     if assessed_at is not None:

@@ -14,6 +14,7 @@ from services.intake.store.tables import (
     IdempotencyRow,
     IntakeBase,
     OpenCaseRow,
+    ReturnRow,
     SchoolReferralRow,
     table,
 )
@@ -89,6 +90,10 @@ def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
 
 def contacts_of(s: Session, case_id: str) -> list[ContactRow]:
     return list(s.exec(select(ContactRow).where(col(ContactRow.case_id) == case_id).order_by(col(ContactRow.id))))
+
+
+def return_of(s: Session, case_id: str) -> ReturnRow | None:
+    return s.get(ReturnRow, case_id)
 
 
 def school_referral(s: Session, referral_id: str) -> SchoolReferralRow | None:

@@ -1,4 +1,5 @@
-"""Tables of the intake service: cases, their contacts, calls, scanned documents, school referrals, idempotency keys."""
+"""Tables of the intake service: cases, their contacts, calls, scanned documents, school referrals, returned
+referrals, idempotency keys."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -128,6 +129,19 @@ class SchoolReferralRow(IntakeBase, table=True):
     consent_on: date
     sender: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     attachments: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ReturnRow(IntakeBase, table=True):
+    """A referral returned to its referrer: the coded reason and the advice as written (the advice stays here and
+    travels to notifications only sealed)."""
+
+    __tablename__ = "referral_returns"
+    case_id: str = Field(primary_key=True, max_length=20)
+    reason: str = Field(max_length=40)
+    reasons_version: str = Field(max_length=20)
+    advice: str = Field(max_length=2000)
+    returned_at: datetime
+    by_staff_ref: str = Field(max_length=80)
 
 
 class IdempotencyRow(IntakeBase, table=True):

@@ -19,7 +19,7 @@ from services.intake.domain.cases import Actor, Contact, OpenCase, Outcome, as_r
 from services.intake.domain.child import Child, assess_child, resolve_municipality
 from services.intake.domain.identity import Identity, parse_identity
 from services.intake.domain.language import language_need
-from services.intake.forms import ChildIn, ContactIn
+from services.intake.forms import ChildIn, ContactIn, ReplyIn
 from services.intake.store.queries import add_unless_stored, insert_plain, move_clock_earlier, open_case_of
 from services.intake.store.tables import CaseRow, ContactRow, IntakeBase, OpenCaseRow
 from services.intake.use_cases.idempotency import Answer, remember, replay
@@ -63,6 +63,16 @@ def child(deps: Deps, child_in: ChildIn, contact_day: date, field: str = "child"
 def language_of(deps: Deps, code: str | None, interpreter: bool, field: str = "") -> LanguageNeed | None:
     """The family's language as a contact told it, checked against the language list."""
     return language_need(code, interpreter, deps.languages, field)
+
+
+def reply_details(reply: ReplyIn | None = None, name: str | None = None, email: str | None = None) -> ContactDetails | None:
+    """A referrer's reply details in the shape of a contact (so notifications opens them like a family's): a paper
+    referrer's postal address (by letter), a school sender's work e-mail."""
+    if reply is not None:
+        return ContactDetails(name=reply.name, address=reply.address, preferred_channel="digital_letter")
+    if email:
+        return ContactDetails(name=name, email=email, preferred_channel="email")
+    return None
 
 
 def seal(deps: Deps, ref: str, contact: ContactDetails | ContactIn | None) -> SealedContact | None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from contracts.intake import Referrer
 from services.chassis.auth import Staff
 from services.chassis.refusal import Refusal, Refused
 from services.intake.deps import Deps
@@ -17,7 +18,7 @@ from services.intake.domain.telephony import call_reached, call_source, call_sta
 from services.intake.forms import ChildIn, FromCallForm, PaperForm, ReferralForm
 from services.intake.store.queries import call_steps
 from services.intake.store.tables import DocumentRow
-from services.intake.use_cases.contacts import child, language_of, not_future, seal, submit
+from services.intake.use_cases.contacts import child, language_of, not_future, reply_details, seal, submit
 from services.intake.use_cases.idempotency import Answer
 
 
@@ -29,8 +30,9 @@ def from_form(deps: Deps, form: ReferralForm, staff: Staff, key: str | None) -> 
     contact = Contact(channel=form.channel, source=form.source, clock_start=start_of_day(form.authored_on),
                       received_at=deps.clock.now(), patient_ref=ref, child=kid, sender_date=form.authored_on,
                       contact=seal(deps, ref, form.contact), external_ref=form.external_ref,
-                      reason_codes=tuple(form.reason_codes),
-                      language=language)
+                      reason_codes=tuple(form.reason_codes), language=language,
+                      referrer=Referrer(kind=form.channel, organisation_ref=form.requester_ref,
+                                        service_request_ref=form.external_ref))
     nk = natural_key(key, form.channel, form.source, form.external_ref)
     return submit(deps, contact, staff, nk, request_hash(form.model_dump(mode="json")))
 
@@ -44,7 +46,9 @@ def from_fhir(deps: Deps, doc: Any, staff: Staff, key: str | None) -> Answer:
     ref, kid = child(deps, ChildIn(identity_number=fr.identity_number, municipality=fr.municipality), day, "Patient")
     contact = Contact(channel="edi", source="healthcare", clock_start=clock_start, received_at=deps.clock.now(),
                       patient_ref=ref, child=kid, sender_date=day, contact=seal(deps, ref, fr.contact),
-                      external_ref=fr.external_ref, reason_codes=fr.reason_codes, language=language)
+                      external_ref=fr.external_ref, reason_codes=fr.reason_codes, language=language,
+                      referrer=Referrer(kind="edi", organisation_ref=fr.requester_ref,
+                                        service_request_ref=fr.external_ref))
     nk = natural_key(key, "edi", "healthcare", fr.external_ref)
     return submit(deps, contact, staff, nk, request_hash(doc))
 
@@ -63,7 +67,9 @@ def from_paper(deps: Deps, form: PaperForm, data: bytes, staff: Staff, key: str 
                       received_at=start_of_day(form.date_arrived), patient_ref=ref, child=kid,
                       sender_date=form.date_written, contact=seal(deps, ref, form.contact),
                       external_ref=form.external_ref, reason_codes=tuple(form.reason_codes),
-                      paper=PaperDates(scan.sha256, form.date_written, form.date_arrived), language=language)
+                      paper=PaperDates(scan.sha256, form.date_written, form.date_arrived), language=language,
+                      referrer=Referrer(kind="paper", service_request_ref=form.external_ref,
+                                        reply_to=seal(deps, ref, reply_details(form.reply_to))))
     nk = natural_key(key, "paper", scan.sha256)
     body = {**form.model_dump(mode="json"), "document_sha256": scan.sha256}
     return submit(deps, contact, staff, nk, request_hash(body), {"document_sha256": scan.sha256}, (doc_row,))
