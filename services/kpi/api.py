@@ -17,6 +17,7 @@ from services.chassis.refusal import Refusal, Refused
 from services.chassis.runtime import ServiceRuntime, runtime_of
 from services.kpi.deps import Deps
 from services.kpi.domain.clocks import board
+from services.kpi.domain.contact_figures import RETURN_DIMENSIONS
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import BASES, Definitions
 from services.kpi.domain.equal_care import equal_care
@@ -124,7 +125,8 @@ def figure(figure: str, rt: Runtime, deps: ServiceDeps, start: str | None = Q(No
     if figure not in deps.defs.measures and figure not in FIGURES:
         raise Refused(Refusal("figure", "not_found", f"Okänt mått: {figure}.", f"Unknown figure: {figure}.", 404))
     allowed = ("question", "intervention", "unit") if figure == "collaborations" else \
-        ("line",) if figure == "calls" else DIMENSIONS
+        ("line",) if figure == "calls" else (*RETURN_DIMENSIONS, *DIMENSIONS) if figure == "returned_referrals" \
+        else DIMENSIONS
     q = build_query(_today(deps), start, end, grain, municipality, unit, sex, by, allowed)
     return respond(compute(_dataset(rt, deps, q, figure), q, figure), q, format, suppress, _meta(deps.defs, figure),
                    deps.defs)

@@ -1,14 +1,20 @@
 """Keeping in touch, counted: children who need an interpreter and what became of their first visit (pure).
 
-Read by contact cohort: the children whose clock started in the period. "Not offered because of language" (the
+Interpreters are read by contact cohort: the children whose clock started in the period. "Not offered because of language" (the
 seeds' 5 %) counts a child for whom at least one first-visit time was not booked because the interpreting agency
 had no interpreter; `waiting_for_first_visit` those of them still without a first visit booked.
+Returned referrals (the region's "analys av återsända remisser") are counted in the month of the return, by
+reason, by the referrer's kind (EDI, paper, school, partner) or by who sent it (source); `referrals` beside them
+are the referrals whose clock started in that month, so the share is an approximation over moving cases.
 """
 from __future__ import annotations
 
 from services.kpi.domain.query import Dataset, Query, in_query, new_table
 from services.kpi.domain.table import Table
 from services.kpi.domain.views import CaseView
+
+RETURN_DIMENSIONS = ("reason", "referrer", "source")
+REFERRED = ("edi", "paper", "school_form", "partner")
 
 INTERPRETER_COLUMNS = ["children", "needing_interpreter", "first_visit_with_interpreter", "first_visit_without",
                        "not_offered_for_language", "waiting_for_first_visit", "times_not_offered"]
@@ -43,4 +49,20 @@ def interpreters_figure(ds: Dataset, q: Query) -> Table:
                            "waiting_for_first_visit": int(bool(refused) and not booked),
                            "times_not_offered": len(refused)})
         t.add(key, ds.dim_value(v, q.by), counts)
+    return t
+
+
+def returned_figure(ds: Dataset, q: Query) -> Table:
+    """Referrals returned to their referrer with advice, per month of the return (by reason, referrer kind or
+    source when asked), beside the referrals received."""
+    t = new_table("returned_referrals", q, ["returned", "referrals"], ["returned", "referrals"],
+                  {"share_returned": ("returned", "referrals")})
+    keys = set(t.periods)
+    for v in ds.selected(q):
+        returned = in_query(q, v.returned, keys) if v.returned else None
+        if returned:
+            t.add(returned, ds.dim_value(v, q.by), {"returned": 1})
+        received = in_query(q, v.clock, keys) if v.clock and v.channel in REFERRED else None
+        if received and q.by != "reason":  # a referral not returned has no reason to be counted under
+            t.add(received, ds.dim_value(v, q.by), {"referrals": 1})
     return t

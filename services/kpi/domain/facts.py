@@ -16,6 +16,8 @@ from services.kpi.domain.days import norm_ts
 Facts = dict[str, Any]
 Extracted = tuple[str, str, Facts]  # ("case" | "call", key, partial facts)
 
+# the referrer's kind for a referral published before referrals named their referrer
+REFERRER_OF_CHANNEL = {"edi": "edi", "paper": "paper", "school_form": "school", "partner": "partner"}
 CALL_STEPS = {"CallOffered": "offered", "CallAnswered": "answered", "CallAbandoned": "abandoned",
               "QueueFull": "full", "CallbackScheduled": "cb_sched", "CallbackMade": "cb_made"}
 
@@ -38,7 +40,13 @@ def _referral(d: dict[str, Any]) -> Facts:
     contact = {"at": clock, "channel": p["channel"], "school": bool(p["school_referral"])}
     # a case is opened by exactly one referral: its contact is the case's first
     return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact},
-            **_interpreter(p.get("language"), clock)}
+            **_interpreter(p.get("language"), clock), **_referrer(p.get("referrer"), p["channel"])}
+
+
+def _referrer(referrer: dict[str, Any] | None, channel: str) -> Facts:
+    """The kind of referrer that opened the case (EDI, paper, school, partner), for the returned referrals."""
+    kind = referrer["kind"] if referrer else REFERRER_OF_CHANNEL.get(channel)
+    return {"rkind": kind} if kind else {}
 
 
 def _interpreter(language: dict[str, Any] | None, told: str) -> Facts:
@@ -73,6 +81,11 @@ def _assessment(at_field: str, kind: str | None = None) -> Callable[[dict[str, A
 def _signposted(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"signpost": [norm_ts(p["signposted_at"]), d["event_id"], p["destination"]]}
+
+
+def _returned(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"returned": [norm_ts(p["returned_at"]), d["event_id"], {"reason": p["reason"]}]}
 
 
 def _closed(d: dict[str, Any]) -> Facts:
@@ -179,6 +192,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "ReferralReceived": _referral, "CaseLinked": _linked, "PaperReferralDigitised": _paper,
     "AdviceGiven": _assessment("given_at", "advice"), "MedicalAssessmentRecorded": _assessment("assessed_at"),
     "InterviewAssessmentRecorded": _assessment("assessed_at"), "Signposted": _signposted, "CaseClosed": _closed,
+    "ReferralReturned": _returned,
     "CareLevelDecided": _decided, "CollaborationInitiated": _collab, "AppointmentBooked": _booked,
     "AppointmentCancelled": _appt_status("cancelled"), "AppointmentAttended": _appt_status("attended"),
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,

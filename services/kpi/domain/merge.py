@@ -83,6 +83,7 @@ CASE_OPS: Ops = {
     "stages": {"decided": MIN, "started": MIN, "excl": MAX, "unit": MIN},
     # the family's interpreter need (when first told) and the times not booked for want of an interpreter
     "interp": MIN, "unavail": UNION,
+    "returned": MIN_BY, "rkind": MIN,  # the referral returned to its referrer with advice: [at, event id, {reason}]
     "seen": MAX,
 }
 CALL_OPS: Ops = {

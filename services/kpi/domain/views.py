@@ -52,6 +52,10 @@ class CaseView:
         self.clock: str | None = facts.get("clock") if self.known else None
         self.channel: str | None = child.get("channel")
         self.source: str | None = child.get("source")
+        self.referrer: str | None = facts.get("rkind")
+        returned = facts.get("returned")
+        self.returned: str | None = returned[0] if returned else None
+        self.reason: str | None = returned[2]["reason"] if returned else None
         self.school: bool = bool(child.get("school"))
         self.age: int | None = child.get("age")
         self.sex: str | None = child.get("sex")

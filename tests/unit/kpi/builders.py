@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contracts import booking, intake, triage
-from contracts.common import ChildProfile, LanguageNeed
+from contracts.common import ChildProfile, LanguageNeed, SealedContact
 from contracts.envelope import Event, new_case_id
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -142,9 +142,16 @@ class CaseBuilder:
                                                   visit_type=visit_type, starts_at=starts, at=when)
         return self._add(booking.InterpreterUnavailable.new(case_id=self.case_id, occurred_at=when, payload=p))
 
-    def closed(self, when: datetime) -> dict[str, Any]:
+    def closed(self, when: datetime, reason: str = "completed") -> dict[str, Any]:
         return self._add(intake.CaseClosed.new(case_id=self.case_id, occurred_at=when,
-                                               payload=intake.CaseClosedPayload(reason="completed")))
+                                               payload=intake.CaseClosedPayload(reason=reason)))
+
+    def returned(self, when: datetime, reason: str = "advice_enough") -> dict[str, Any]:
+        sealed = SealedContact(key_id="P-4Q7T2M9KZ3XW8RB6N1HC", algorithm="fernet", ciphertext="gAAAA")
+        p = intake.ReferralReturnedPayload(**_staff(), reason=reason, reasons_version="2026.1", returned_at=when,
+                                           advice=sealed)
+        self._add(intake.ReferralReturned.new(case_id=self.case_id, occurred_at=when, payload=p))
+        return self.closed(when, "returned")
 
 
 def call(call_id: str, steps: list[tuple[str, datetime]]) -> list[dict[str, Any]]:
