@@ -228,6 +228,10 @@ class ReferralReturnedPayload(StaffAct):
     reason: str = F("Why, as a code from intake's versioned list of return reasons (data/return_reasons.yaml).",
                     "advice_enough", pattern=r"^[a-z_]{2,40}$")
     reasons_version: str = F("Version of the list the reason is from.", "2026.1")
+    reason_sv: str = F("The reason in Swedish words, as the list says it (for the referrer's message).",
+                       "Råd till remittenten räcker; barnet behöver inte kontaktcentret nu", default="")
+    reason_en: str = F("The reason in English words.", "Advice to the referrer is enough; the child does not need "
+                       "the contact centre now", default="")
     returned_at: AwareDatetime = F("When the licensed professional returned it.", "2022-11-16T10:40:00+01:00")
     advice: SealedContact = F("The advice to the referrer, free text, sealed under the child's key (free text about "
                               "a child never travels open); only notifications opens it, to send it.",

@@ -8,8 +8,9 @@ from pydantic import AwareDatetime
 from contracts.envelope import Event, F, P, Payload
 
 DELIVERIES_TOPIC = "notifications.deliveries.v1"
-DeliveryChannel = Literal["sms", "email", "digital_letter", "staff_app"]
-RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"]
+# edi: the region's message exchange, to a referring unit (a FHIR Task)
+DeliveryChannel = Literal["sms", "email", "digital_letter", "staff_app", "edi"]
+RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator", "referrer"]
 
 
 class _Notifications(Event[P]):

@@ -1,7 +1,8 @@
 """Stand-ins for the outside world on the embedded default: an SMS gateway, a digital mailbox and an
 SMTP relay that deliver into files under the data directory (`sent/`), so `make up` sends real
 messages over real protocols without any provider. Like a real gateway, a repeated Idempotency-Key
-is answered without delivering again. Beside them, an interpreting agency's booking API
+is answered without delivering again. Beside them, the region's message exchange (`/exchange/messages`:
+FHIR resources to referring units, kept in `sent/exchange.jsonl`) and an interpreting agency's booking API
 (`/interpreting/bookings`, see `Interpreters`).
 
     python -m kontakt.sinks DATA_DIR HTTP_PORT SMTP_PORT
@@ -113,6 +114,8 @@ def http_app(deliveries: Deliveries, extra: list[Route] | None = None) -> Starle
 
     return Starlette(routes=[Route("/sms", endpoint("sms", ("to", "text")), methods=["POST"]),
                              Route("/letters", endpoint("letters", ("address", "body")), methods=["POST"]),
+                             # the region's message exchange: a FHIR resource to a unit by its HSA-id
+                             Route("/exchange/messages", endpoint("exchange", ("to", "resource")), methods=["POST"]),
                              *(extra or [])])
 
 

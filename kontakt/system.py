@@ -92,6 +92,7 @@ class System:
             http_port, smtp_port = self.sink_ports
             env.update({"NOTIFICATIONS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_port}/sms",
                         "NOTIFICATIONS_DIGITAL_LETTER_URL": f"http://127.0.0.1:{http_port}/letters",
+                        "NOTIFICATIONS_EXCHANGE_URL": f"http://127.0.0.1:{http_port}/exchange/messages",
                         "NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(smtp_port)})
         if name == "booking" and self.sinks is not None:  # the interpreting agency's stand-in
             env["BOOKING_INTERPRETING_URL"] = f"http://127.0.0.1:{self.sink_ports[0]}/interpreting"

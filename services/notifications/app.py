@@ -15,7 +15,7 @@ from services.chassis.privacy import KeyVault
 from services.chassis.runtime import ServiceRuntime
 from services.chassis.subscriptions import register
 from services.notifications.api import router as api_router
-from services.notifications.channels import Channel, DigitalLetter, SmsGateway, SmtpMailer
+from services.notifications.channels import Channel, DigitalLetter, MessageExchange, SmsGateway, SmtpMailer
 from services.notifications.deps import Deps
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.domain.retry import Retry
@@ -23,9 +23,11 @@ from services.notifications.handlers import SUBSCRIPTIONS
 from services.notifications.rules import (
     DIRECTORY_FILE,
     POLICY_FILE,
+    REFERRER_UPDATES_FILE,
     TEMPLATES_FILE,
     load_directory,
     load_policy,
+    load_referrer_updates,
     load_templates,
 )
 from services.notifications.settings import NotificationsSettings
@@ -40,10 +42,12 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
     policy = load_policy(s.policy_file or POLICY_FILE)
     directory = load_directory(s.directory_file or DIRECTORY_FILE)
     templates = load_templates(s.templates_file or TEMPLATES_FILE)
+    referrer_updates = load_referrer_updates(s.referrer_updates_file or REFERRER_UPDATES_FILE)
     rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, FamilyContact)
-    deps = Deps(rt.clock, policy, directory, templates, s.stream_poll_s, s.stream_ping_s)
+    deps = Deps(rt.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, s.stream_poll_s,
+                s.stream_ping_s)
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)
@@ -53,6 +57,7 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
         "email": SmtpMailer(s.smtp_host, s.smtp_port, s.mail_from, s.channel_timeout_s, s.smtp_starttls,
                             s.smtp_username, s.smtp_password),
         "digital_letter": DigitalLetter(s.digital_letter_url, http, s.digital_letter_token),
+        "edi": MessageExchange(s.exchange_url, http, s.exchange_token),
     }
     retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
     dispatcher = Dispatcher(rt.db, deps, vault=KeyVault(s.resolved_keyvault_url(), "notifications"),

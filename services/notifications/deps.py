@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from services.chassis.clock import Clock
 from services.notifications.domain.directory import StaffDirectory
 from services.notifications.domain.policy import NotificationPolicy
+from services.notifications.domain.referrer_status import ReferrerUpdates
 from services.notifications.domain.templates import Templates
 
 
@@ -15,5 +16,7 @@ class Deps:
     policy: NotificationPolicy
     directory: StaffDirectory
     templates: Templates
+    referrer_updates: ReferrerUpdates
+    contact_centre_ref: str  # the contact centre's HSA-id: the owner of the Tasks EDI referrers get
     stream_poll_s: float = 0.5  # how often an open event stream looks for new events
     stream_ping_s: float = 15.0  # keep-alive comment interval on event streams

@@ -26,6 +26,7 @@ from services.notifications.deps import Deps
 from services.notifications.domain.recipients import Recipient, Undeliverable, family_recipient, staff_recipient
 from services.notifications.domain.retry import Retry, after_error
 from services.notifications.domain.timing import early_morning, in_quiet_hours, next_allowed
+from services.notifications.referrer_messages import referrer_message, referrer_recipient
 from services.notifications.store import Delivery, FamilyContact
 from services.notifications.use_cases import deliveries
 
@@ -112,6 +113,8 @@ class Dispatcher:
         return self.deps.templates.is_family(row.template) and not row.urgent and not row.silent and self._quiet(now)
 
     def _recipient(self, row: Delivery) -> Recipient:
+        if row.recipient_kind == "referrer":
+            return referrer_recipient(self.db, self.vault, row.recipient_ref)
         if row.recipient_kind != "family":
             return staff_recipient(row.recipient_ref, self.deps.directory)
         with Session(self.db.engine) as s:
@@ -137,8 +140,12 @@ class Dispatcher:
             raise Undeliverable(row.last_error or "channels_exhausted")
         route = recipient.routes[row.channel_step]
         row.channel = route.channel
-        lang = self.deps.templates.language_for(row.template, recipient.languages)
-        message = self.deps.templates.render(row.template, lang, row.context, recipient.young)
+        if row.recipient_kind == "referrer":
+            message = referrer_message(self.deps.templates, self.vault, row.context, route,
+                                       self.deps.contact_centre_ref)
+        else:
+            lang = self.deps.templates.language_for(row.template, recipient.languages)
+            message = self.deps.templates.render(row.template, lang, row.context, recipient.young)
         await self.channels[route.channel].send(route.address, message, f"{row.notification_id}.{route.channel}")
         if self.after_send is not None:
             self.after_send(row)

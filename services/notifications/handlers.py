@@ -1,6 +1,8 @@
 """Kafka consumers of the notifications service: each event class handed to its use case; the groups as data."""
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.booking import (
     APPOINTMENTS_TOPIC,
     AppointmentBooked,
@@ -8,13 +10,22 @@ from contracts.booking import (
     GroupSeatBooked,
     NoBookableSlots,
 )
-from contracts.intake import CASES_TOPIC, CaseLinked, ReferralReceived
+from contracts.envelope import Event
+from contracts.intake import (
+    CASES_TOPIC,
+    CaseClosed,
+    CaseLinked,
+    MedicalAssessmentRecorded,
+    ReferralReceived,
+    ReferralReturned,
+    Signposted,
+)
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
-from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
+from contracts.triage import ASSESSMENTS_TOPIC, CareLevelDecided, InterviewAssessmentRecorded, RiskEscalated
 from services.chassis.db import UnitOfWork
 from services.chassis.subscriptions import On, Subscription, on
 from services.notifications.deps import Deps
-from services.notifications.use_cases import events
+from services.notifications.use_cases import events, referrers
 
 # Each handler runs in the consumer's transaction; the chassis commits what it plans with the inbox row.
 
@@ -55,6 +66,18 @@ def on_guarantee_at_risk(event: GuaranteeAtRisk, uow: UnitOfWork, deps: Deps) ->
     events.guarantee_at_risk(event, uow, deps)
 
 
+def on_referral_for_referrer(event: ReferralReceived | CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    referrers.referral_arrived(event, uow, deps)
+
+
+def on_step(event: Event[Any], uow: UnitOfWork, deps: Deps) -> None:
+    referrers.step_happened(event, uow, deps)
+
+
+def on_returned(event: ReferralReturned, uow: UnitOfWork, deps: Deps) -> None:
+    referrers.referral_returned(event, uow, deps)
+
+
 def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
     types = ", ".join(sorted(h.event.__name__ for h in handlers))
     return Subscription(name, (topic,), handlers, description=f"Plans messages and stream events for {types}.")
@@ -70,4 +93,12 @@ SUBSCRIPTIONS = [
     _group("notifications.risks", ASSESSMENTS_TOPIC, on(RiskEscalated, on_risk_escalated)),
     _group("notifications.deviations", DEVIATIONS_TOPIC,
            on(DeviationTagged, on_deviation_tagged), on(GuaranteeAtRisk, on_guarantee_at_risk)),
+    # what became of a referral, for its referrer: a group of its own over the three topics the steps come on
+    Subscription("notifications.referrers", (CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC), (
+        on(ReferralReceived, on_referral_for_referrer), on(CaseLinked, on_referral_for_referrer),
+        on(MedicalAssessmentRecorded, on_step), on(Signposted, on_step), on(CaseClosed, on_step),
+        on(ReferralReturned, on_returned), on(InterviewAssessmentRecorded, on_step), on(CareLevelDecided, on_step),
+        on(AppointmentBooked, on_step)),
+        description="Status updates to referrers (a FHIR Task to EDI referrers, e-mail to a school, a letter to a "
+                    "paper referrer) and the family's message when their referral is returned."),
 ]

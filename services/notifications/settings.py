@@ -15,6 +15,13 @@ class NotificationsSettings(ServiceSettings):
     policy_file: Path | None = Field(None, description="Policy data file; default data/notification_policy.yaml.")
     directory_file: Path | None = Field(None, description="Staff directory and rota; default data/staff_directory.yaml.")
     templates_file: Path | None = Field(None, description="Message templates; default data/templates.yaml.")
+    referrer_updates_file: Path | None = Field(None, description="What each kind of referrer hears; default "
+                                                                 "data/referrer_updates.yaml.")
+    exchange_url: str = Field("http://127.0.0.1:8190/exchange/messages",
+                              description="The region's message exchange (EDI): FHIR Tasks to referring units.")
+    exchange_token: str | None = Field(None, description="Bearer token for the message exchange.")
+    contact_centre_hsa_id: str = Field("SE2321000222-KC0001", description="The contact centre's HSA-id: the owner "
+                                       "of the Tasks referrers get.")
 
     sms_gateway_url: str = Field("http://127.0.0.1:8190/sms", description="SMS gateway endpoint (POST JSON).")
     sms_gateway_token: str | None = Field(None, description="Bearer token for the SMS gateway.")

@@ -1,5 +1,5 @@
-"""Tables of the notifications service (sealed contacts, appointments, the delivery ledger, the stream) and
-the named queries over them."""
+"""Tables of the notifications service (sealed contacts, referrers and the steps they hear of, appointments, the
+delivery ledger, the stream) and the named queries over them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,6 +10,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from contracts.notifications import DeliveryChannel, RecipientKind
+from services.notifications.domain.referrer_status import Step
 
 
 class NotificationsBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -28,6 +29,31 @@ class FamilyContact(NotificationsBase, table=True):
     sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON or None
     updated_at: datetime
     language: str | None = Field(default=None, max_length=3)  # the family's (ISO 639): messages in it where written
+
+
+class ReferrerRow(NotificationsBase, table=True):
+    """A referrer of a case (the first referral's and any linked one's): where status updates go. The reply
+    details (a school sender's e-mail, a paper referrer's address) stay sealed, opened only to send."""
+
+    __tablename__ = "referrers"
+    referrer_id: str = Field(primary_key=True, max_length=20)
+    case_id: str = Field(max_length=40, index=True)
+    kind: str = Field(max_length=12)
+    organisation_ref: str | None = Field(default=None, max_length=120)
+    service_request_ref: str | None = Field(default=None, max_length=120)
+    reply_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON
+    received_at: datetime
+
+
+class StatusRow(NotificationsBase, table=True):
+    """A step of a case as the referrers hear it, kept so a referrer known later still hears what happened."""
+
+    __tablename__ = "referral_statuses"
+    case_id: str = Field(primary_key=True, max_length=40)
+    status_key: str = Field(primary_key=True, max_length=60)
+    step: Step = Field(sa_column=Column(String(12), nullable=False))
+    at: datetime
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Appointment(NotificationsBase, table=True):
@@ -138,6 +164,15 @@ def patient_ref(session: Session, case_id: str | None) -> str | None:
     """The child's pseudonymous ref of a case, for the audit trail."""
     contact = session.get(FamilyContact, case_id) if case_id else None
     return contact.patient_ref if contact else None
+
+
+def referrers_of(session: Session, case_id: str) -> list[ReferrerRow]:
+    return list(session.exec(select(ReferrerRow).where(col(ReferrerRow.case_id) == case_id)).all())
+
+
+def statuses_of(session: Session, case_id: str) -> list[StatusRow]:
+    return list(session.exec(select(StatusRow).where(col(StatusRow.case_id) == case_id)
+                             .order_by(col(StatusRow.at))).all())
 
 
 # -- the ledger ----------------------------------------------------------------------------------------------

@@ -69,14 +69,15 @@ def check_return(actor: Actor, channels: list[str], reason: str, reasons: Return
         raise Refused(*refusals)
 
 
-def return_events(case_id: str, actor: Actor, now: datetime, reason: str, version: str, advice: SealedContact,
-                  assessed: bool) -> list[Event]:
+def return_events(case_id: str, actor: Actor, now: datetime, reason: ReturnReason, version: str,
+                  advice: SealedContact, assessed: bool) -> list[Event]:
     """The return, the medical assessment it is when the case had none yet (a licensed professional judged the
     referral), and the closing, as one correlated fact."""
     corr = uuid.uuid4()
     returned = ReferralReturned.new(case_id=case_id, occurred_at=now, recorded_at=now, correlation_id=corr,
-                                    payload=ReferralReturnedPayload(reason=reason, reasons_version=version,
-                                                                    returned_at=now, advice=advice, **actor.act()))
+                                    payload=ReferralReturnedPayload(
+                                        reason=reason.code, reasons_version=version, reason_sv=reason.sv,
+                                        reason_en=reason.en, returned_at=now, advice=advice, **actor.act()))
     events: list[Event] = [returned]
     if not assessed:
         events.append(MedicalAssessmentRecorded.new(

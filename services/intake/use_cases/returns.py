@@ -34,8 +34,10 @@ def return_referral(deps: Deps, case_id: str, body: ReturnIn, staff: Staff, key:
         check_open(case.status)
         actor = actor_of(staff)
         check_return(actor, [c.channel for c in contacts_of(s, case_id)], body.reason, deps.return_reasons)
+        reason = deps.return_reasons.usable(body.reason)
+        assert reason is not None  # check_return refused an unknown one
         advice = deps.vault.seal(case.patient_ref, {"advice": body.advice})
-        events = return_events(case_id, actor, now, body.reason, deps.return_reasons.version, advice,
+        events = return_events(case_id, actor, now, reason, deps.return_reasons.version, advice,
                                assessed=case.assessed_at is not None)
         s.add(ReturnRow(case_id=case_id, reason=body.reason, reasons_version=deps.return_reasons.version,
                         advice=body.advice, returned_at=now, by_staff_ref=staff.subject))

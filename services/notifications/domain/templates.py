@@ -36,6 +36,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                           "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
     "delivery_failed": {"case_id": "C-7K3M9Q2XH4TB", "failed_template": "appointment_reminder",
                         "recipient_kind": "family", "error": "gateway unreachable"},
+    "referral_returned": {"reason": "advice_enough"},
+    "referrer_status": {"step": "returned", "at": "2022-11-16T10:40:00+01:00", "kind": "school",
+                        "received_at": "2022-11-15T07:41:00+01:00", "case_reference": "C-7K3M9Q2XH4TB",
+                        "service_request_ref": "SR-4F2A9C01B3", "organisation_ref": "sk-umea-ersbodaskolan",
+                        "level": None, "reason_sv": "Elevhälsan bör pröva stöd i skolan först",
+                        "reason_en": "Student health should try support at school first",
+                        "advice": "Pröva samtal med skolkuratorn först."},
 }
 
 
@@ -64,6 +71,10 @@ class TemplateFile(BaseModel):
     version: str
     family: dict[str, dict[str, Wording]]
     staff: dict[str, dict[str, Wording]]
+    referrer: dict[str, dict[str, Wording]] = {}  # to referring units and schools (e-mail, letter)
+
+    def group(self, name: str) -> dict[str, Wording]:
+        return self.family.get(name) or self.referrer.get(name) or self.staff[name]
 
 
 @dataclass(frozen=True)
@@ -80,15 +91,13 @@ class Templates:
         self._check()
 
     def _wording(self, name: str, lang: str, young: bool) -> Wording:
-        group = self.data.family if name in self.data.family else self.data.staff
-        w = group[name][lang]
+        w = self.data.group(name)[lang]
         return w.young if young and w.young is not None else w
 
     def language_for(self, name: str, wanted: Sequence[str | None]) -> str:
         """The first of `wanted` (the family's language, then the contact's sv/en) this template is written in;
         Swedish when none is."""
-        group = self.data.family if name in self.data.family else self.data.staff
-        return next((lang for lang in wanted if lang and lang in group[name]), "sv")
+        return next((lang for lang in wanted if lang and lang in self.data.group(name)), "sv")
 
     def render(self, name: str, lang: str, context: dict[str, Any], young: bool = False) -> Message:
         w = self._wording(name, lang, young)
@@ -97,15 +106,15 @@ class Templates:
         return Message(subject=subject, body="\n".join(line.rstrip() for line in body.splitlines()))
 
     def _check(self) -> None:
-        names = set(self.data.family) | set(self.data.staff)
+        names = set(self.data.family) | set(self.data.staff) | set(self.data.referrer)
         if names != set(SAMPLES):
             raise ValueError(f"templates differ from the known set: {sorted(names ^ set(SAMPLES))}")
         for name in names:
-            group = self.data.family if name in self.data.family else self.data.staff
-            for lang in sorted({*REQUIRED, *group[name]}):
-                if lang not in group[name]:
+            group = self.data.group(name)
+            for lang in sorted({*REQUIRED, *group}):
+                if lang not in group:
                     raise ValueError(f"template {name} lacks language {lang}")
-                if name in self.data.family and group[name][lang].young is None:
+                if name in self.data.family and group[lang].young is None:
                     raise ValueError(f"family template {name}/{lang} lacks young-person wording")
                 for young in (False, True):
                     try:
