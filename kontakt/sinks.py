@@ -59,8 +59,7 @@ class Interpreters:
     repeated Idempotency-Key gets its first answer. Bookings are kept in `sent/interpreting.jsonl`."""
 
     def __init__(self, data_dir: Path, deliveries: Deliveries) -> None:
-        roster = data_dir / "interpreting.json"
-        self.capacity: dict[str, int] = json.loads(roster.read_text()) if roster.exists() else {}
+        self.roster = data_dir / "interpreting.json"
         self.deliveries = deliveries
         self.booked: dict[str, dict[str, Any]] = {}  # booking id -> request
         self.by_key: dict[str, str] = {}
@@ -73,7 +72,7 @@ class Interpreters:
             start, end = datetime.fromisoformat(body["starts_at"]), datetime.fromisoformat(body["ends_at"])
             busy = sum(1 for b in self.booked.values() if b["language"] == body["language"]
                        and datetime.fromisoformat(b["starts_at"]) < end and start < datetime.fromisoformat(b["ends_at"]))
-            if busy >= self.capacity.get(body["language"], 2):
+            if busy >= self.capacity().get(body["language"], 2):
                 return 409, {"status": "not_available"}
             booking_id = f"TB-{len(self.booked) + 1:05d}"
             self.booked[booking_id] = body
@@ -81,6 +80,10 @@ class Interpreters:
                 self.by_key[key] = booking_id
         self.deliveries.deliver("interpreting", {"booking_id": booking_id, **body}, key)
         return 201, {"booking_id": booking_id, "status": "booked"}
+
+    def capacity(self) -> dict[str, int]:
+        """The roster, read at each booking: a demo or a test changes it while the system runs."""
+        return json.loads(self.roster.read_text()) if self.roster.exists() else {}
 
     def cancel(self, booking_id: str) -> int:
         with self._lock:

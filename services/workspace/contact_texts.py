@@ -9,6 +9,9 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
     "interpreter": ("Tolk", "Interpreter"),
     "needs_interpreter": ("behöver tolk", "needs an interpreter"),
     "language_col": ("Språk", "Language"),
+    "reply_name": ("Remittent enligt brevhuvudet (valfritt)", "Referrer as on the letterhead (optional)"),
+    "reply_address": ("Remittentens postadress (valfritt; dit går brevet om vad som hände med remissen)",
+                      "The referrer's postal address (optional; where the letter about the referral goes)"),
     "interpreter_with_time": ("Familjen behöver tolk ({language}): tolken bokas hos tolkförmedlingen när tiden "
                               "bokas. Har förmedlingen ingen tolk då, bokas inte tiden och du får veta varför.",
                               "The family needs an interpreter ({language}): the interpreter is booked with the "

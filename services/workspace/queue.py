@@ -57,11 +57,13 @@ def build_queue(web: Web) -> APIRouter:
     async def paper_submit(request: Request, scan: UploadFile | None = File(None), identity_number: str = Form(""),
                            municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
                            date_arrived: str = Form(""), phone: str = Form(""), reasons: str = Form(""),
-                           language: str = Form(""), interpreter_needed: str = Form("")) -> Response:
+                           language: str = Form(""), interpreter_needed: str = Form(""), reply_name: str = Form(""),
+                           reply_address: str = Form("")) -> Response:
         session = web.session(request)
         values = {"identity_number": identity_number, "municipality": municipality, "source": source,
                   "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons,
-                  "language": language, "interpreter_needed": interpreter_needed}
+                  "language": language, "interpreter_needed": interpreter_needed, "reply_name": reply_name,
+                  "reply_address": reply_address}
         languages = await language_choices(web, session)
         data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
         errors: dict[str, str] = {}
@@ -77,6 +79,8 @@ def build_queue(web: Web) -> APIRouter:
                     "date_written": date_written, "date_arrived": date_arrived,
                     "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
                     "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None,
+                    "reply_to": {"name": reply_name.strip(), "address": reply_address.strip()}
+                    if reply_name.strip() or reply_address.strip() else None,
                     **language_answer(language, interpreter_needed)}
         try:
             answer = await web.backend.post(session, "intake", "/api/referrals/paper",
@@ -107,6 +111,7 @@ def _paper_field(field: str) -> str:
     field = field.removeprefix("referral.")
     return {"child.identity_number": "identity_number", "child.municipality": "municipality",
             "contact.phone": "phone", "contact": "phone", "reason_codes": "reasons", "scan": "scan",
+            "reply_to.name": "reply_name", "reply_to.address": "reply_address", "reply_to": "reply_name",
             **LANGUAGE_FIELDS}.get(
         field, field if field in ("source", "date_written", "date_arrived") else
         "date_arrived" if field in ("referral", "body") else "form")

@@ -44,7 +44,9 @@ class Status:
 
     @property
     def key(self) -> str:
-        return f"{self.step}|{self.at.isoformat()}"
+        """The step's identity: the first assessment is the news (advice, then the interview, is one step);
+        every other step is news each time it happens (a new decision, a re-booking)."""
+        return "assessed" if self.step == "assessed" else f"{self.step}|{self.at.isoformat()}"
 
 
 def status_of(ev: Event[Any]) -> Status | None:

@@ -68,3 +68,24 @@ async def test_an_interpreter_without_a_language_is_refused_at_its_field(tmp_pat
             "identity_number": pnr(born), "municipality": "Umeå", "source": "guardian", "interpreter_needed": "yes"})
     assert r.status_code == 422
     assert 'id="err-language"' in r.text and "Ange vilket språk tolken ska tala." in r.text
+
+
+async def test_the_paper_form_takes_the_language_and_the_letterhead_for_the_referrers_letter(
+        tmp_path: Path, intake: Intake) -> None:
+    from tests.unit.intake.helpers import PDF, outbox
+
+    app = workspace(tmp_path, intake, local_signin=True)
+    today = intake.clock.at.date()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+        await c.post("/signin", data={"role": "call_handler", "unit": "", "lang": "sv"})
+        form = (await c.get("/referrals/paper")).text
+        assert 'name="reply_address"' in form and 'name="language"' in form
+        r = await c.post("/referrals/paper", files={"scan": ("s.pdf", PDF, "application/pdf")}, data={
+            "identity_number": pnr(today.replace(day=1) - timedelta(days=365 * 8)), "municipality": "Lycksele",
+            "source": "school_student_health", "date_written": today.isoformat(), "date_arrived": today.isoformat(),
+            "language": "so", "interpreter_needed": "yes", "reply_name": "Furuskolans elevhälsa",
+            "reply_address": "Skolvägen 2, 921 32 Lycksele"})
+    assert r.status_code == 303, r.text
+    [received] = [e for e in outbox(intake.rt.db.engine) if e.event_type == "ReferralReceived"]
+    assert received.payload.language.language == "so" and received.payload.referrer.kind == "paper"
+    assert received.payload.referrer.reply_to is not None
