@@ -1,0 +1,113 @@
+"""Issue 27's screens in Chromium over the whole running system, axe-checked and photographed: the family's
+language on the call's form, the case and the queue; booking with an interpreter (refused while the agency has
+none, with why; then booked); returning a referral with advice beside the decision, and the returned case.
+
+The interview and the decision are the outside world here (done through the API as in tests/e2e); the steps this
+issue added are done by clicking and typing."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from kontakt.client import Journey, Staff, personnummer
+from services.chassis.clock import STOCKHOLM
+from tests.browser.conftest import Workspace
+from tests.browser.test_workspace import check_screen, open_new_time, sign_in, stockholm_time
+
+pytestmark = [pytest.mark.browser, pytest.mark.broker]
+
+
+def _journey(ws: Workspace) -> Journey:
+    return Journey(Staff({name: f"http://127.0.0.1:{port}" for name, port in ws.system.ports.items()}, ws.issuer))
+
+
+def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromium: Browser,
+                                                                          workspace: Workspace) -> None:
+    ws = workspace
+    (ws.data_dir / "interpreting.json").write_text(json.dumps({"ti": 0}))
+    open_new_time(chromium, ws, "hc-sorsele", stockholm_time(2, 9))
+    page = sign_in(chromium, ws, "clinician")
+    now = datetime.now(UTC)
+    call_id = f"call-tolk-{now:%H%M%S%f}"
+    for step, at in (("CallOffered", now - timedelta(minutes=3)), ("CallAnswered", now)):
+        ws.api("intake", "ops").post("/api/telephony/events", json={"call_id": call_id, "line": "public_1177",
+                                                                     "step": step, "at": at.isoformat()})
+    page.goto(f"{ws.url}/calls/{call_id}")
+    pnr = personnummer(date(now.year - 11, 3, 3), random.Random(27), female=False)
+    page.get_by_label("Barnets personnummer").fill(pnr)
+    page.get_by_label("Kommun").select_option("Sorsele")
+    page.get_by_label("Vårdnadshavarens mobilnummer").fill("+46705552704")
+    page.get_by_label("Familjens språk").select_option("ti")
+    page.get_by_label("Familjen behöver tolk").check()
+    check_screen(page, "call-language")
+    page.get_by_role("button", name="Hitta eller öppna ärende").click()
+    expect(page.get_by_text("Ärendet är öppnat.")).to_be_visible()
+    case_id = page.locator("h1").inner_text().split()[-1]
+    expect(page.locator("#family-language")).to_contain_text("tigrinja")
+    expect(page.locator("#family-language")).to_contain_text("behöver tolk")
+
+    journey = _journey(ws)
+    journey.advice(case_id)
+    journey.wait_for_triage_case(case_id)
+    journey.interview(case_id, "primary_care")
+    journey.decide(case_id)
+    page.reload()
+    offers = page.locator("ol.offers li")
+    expect(offers.first).to_contain_text("Sorsele", timeout=20_000)
+    expect(page.locator("#interpreter-note")).to_contain_text("tigrinja")
+    offers.first.get_by_role("button", name=re.compile("Håll tiden")).click()
+    page.get_by_role("button", name="Boka tiden").click()
+    expect(page.locator("#not-booked-why")).to_contain_text("ingen ledig tolk")
+    check_screen(page, "offers-no-interpreter")
+
+    (ws.data_dir / "interpreting.json").write_text(json.dumps({"ti": 1}))
+    page.locator("ol.offers li").first.get_by_role("button", name=re.compile("Håll tiden")).click()
+    page.get_by_role("button", name="Boka tiden").click()
+    expect(page.locator("#interpreter-booked")).to_contain_text("Tolk bokad")
+    check_screen(page, "booked-interpreter")
+
+    page.goto(f"{ws.url}/queue")
+    row = page.locator(f'tr[data-case="{case_id}"]')
+    if row.count():  # assessed cases leave the queue; shown here only while it is still on it
+        expect(row).to_contain_text("tigrinja")
+
+
+def test_a_clinician_returns_a_referral_with_advice_beside_the_decision(chromium: Browser,
+                                                                       workspace: Workspace) -> None:
+    ws = workspace
+    today = datetime.now(STOCKHOLM).date()
+    pnr = personnummer(date(today.year - 13, 9, 9), random.Random(2727), female=True)
+    edi = ws.api("intake", "ops").post("/api/referrals", json={
+        "channel": "edi", "source": "healthcare", "authored_on": today.isoformat(), "external_ref": "sr-ws-return",
+        "requester_ref": "SE2321000222-HC0099", "language": "ar", "interpreter_needed": True,
+        "child": {"identity_number": pnr, "municipality": "Umeå"}})
+    assert edi.status_code == 201, edi.text
+    case_id = edi.json()["case_id"]
+    page = sign_in(chromium, ws, "clinician")
+    expect(page.locator(f'tr[data-case="{case_id}"]')).to_contain_text("arabiska", timeout=10_000)
+    check_screen(page, "work-queue-language")
+    page.goto(f"{ws.url}/cases/{case_id}")
+    panel = page.locator("#return-panel")
+    expect(panel.get_by_label("Skäl")).to_be_visible()
+    panel.get_by_label("Skäl").select_option("incomplete")
+    panel.get_by_label("Råd till remittenten").fill(
+        "Remissen saknar vad som prövats i primärvården. Komplettera med det och skicka igen.")
+    check_screen(page, "return-with-advice")
+    panel.get_by_role("button", name="Återsänd till remittenten").click()
+    expect(page.locator("#case-returned")).to_be_visible()
+    expect(page.locator("#returned")).to_contain_text("Remissen saknar uppgifter")
+    check_screen(page, "case-returned")
+
+    def task_sent() -> bool:
+        return any(m["resource"]["status"] == "rejected" for m in ws.sent("exchange")
+                   if m["to"] == "SE2321000222-HC0099")
+    for _ in range(100):
+        if task_sent():
+            break
+        page.wait_for_timeout(300)
+    assert task_sent()
