@@ -21,10 +21,12 @@ from services.notifications.dispatcher import Dispatcher
 from services.notifications.domain.retry import Retry
 from services.notifications.handlers import SUBSCRIPTIONS
 from services.notifications.rules import (
+    CHECKIN_POLICY_FILE,
     DIRECTORY_FILE,
     POLICY_FILE,
     REFERRER_UPDATES_FILE,
     TEMPLATES_FILE,
+    load_checkin_policy,
     load_directory,
     load_policy,
     load_referrer_updates,
@@ -43,11 +45,13 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
     directory = load_directory(s.directory_file or DIRECTORY_FILE)
     templates = load_templates(s.templates_file or TEMPLATES_FILE)
     referrer_updates = load_referrer_updates(s.referrer_updates_file or REFERRER_UPDATES_FILE)
+    checkin_policy = load_checkin_policy(s.checkin_policy_file or CHECKIN_POLICY_FILE)
     rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
                         description=(__doc__ or "").strip())
     rt.cases_of_child = cases_by_ref(rt.db, FamilyContact)
-    deps = Deps(rt.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, s.stream_poll_s,
-                s.stream_ping_s)
+    vault = KeyVault(s.resolved_keyvault_url(), "notifications")
+    deps = Deps(rt.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, checkin_policy,
+                vault, s.checkin_secret, s.checkin_link_url, s.stream_poll_s, s.stream_ping_s)
     router = KafkaRouter()
     register(rt.consumers, router, SUBSCRIPTIONS, deps)
     rt.include(router)
@@ -60,7 +64,7 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
         "edi": MessageExchange(s.exchange_url, http, s.exchange_token),
     }
     retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
-    dispatcher = Dispatcher(rt.db, deps, vault=KeyVault(s.resolved_keyvault_url(), "notifications"),
+    dispatcher = Dispatcher(rt.db, deps, vault=vault,
                             channels=channels, retry=retry, poll_s=s.dispatch_poll_s)
     if s.dispatch_enabled:
         rt.on_start(dispatcher.run)

@@ -23,12 +23,14 @@ from services.chassis.privacy import ContactShredded, KeyVault
 from services.notifications import store
 from services.notifications.channels import Channel, ChannelError
 from services.notifications.deps import Deps
+from services.notifications.domain.checkins import TEMPLATE as CHECK_IN
 from services.notifications.domain.recipients import Recipient, Undeliverable, family_recipient, staff_recipient
 from services.notifications.domain.retry import Retry, after_error
 from services.notifications.domain.timing import early_morning, in_quiet_hours, next_allowed
 from services.notifications.referrer_messages import referrer_message, referrer_recipient
 from services.notifications.store import Delivery, FamilyContact
 from services.notifications.use_cases import deliveries
+from services.notifications.use_cases.checkins import link
 
 log = logging.getLogger("kontakt.notifications.dispatcher")
 
@@ -145,7 +147,9 @@ class Dispatcher:
                                        self.deps.contact_centre_ref)
         else:
             lang = self.deps.templates.language_for(row.template, recipient.languages)
-            message = self.deps.templates.render(row.template, lang, row.context, recipient.young)
+            context = {**row.context, "link": link(self.deps, row.notification_id)} if row.template == CHECK_IN \
+                else row.context
+            message = self.deps.templates.render(row.template, lang, context, recipient.young)
         await self.channels[route.channel].send(route.address, message, f"{row.notification_id}.{route.channel}")
         if self.after_send is not None:
             self.after_send(row)

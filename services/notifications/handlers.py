@@ -25,7 +25,7 @@ from contracts.triage import ASSESSMENTS_TOPIC, CareLevelDecided, InterviewAsses
 from services.chassis.db import UnitOfWork
 from services.chassis.subscriptions import On, Subscription, on
 from services.notifications.deps import Deps
-from services.notifications.use_cases import events, referrers
+from services.notifications.use_cases import checkins, events, referrers
 
 # Each handler runs in the consumer's transaction; the chassis commits what it plans with the inbox row.
 
@@ -78,6 +78,22 @@ def on_returned(event: ReferralReturned, uow: UnitOfWork, deps: Deps) -> None:
     referrers.referral_returned(event, uow, deps)
 
 
+def on_waiting_list(event: NoBookableSlots, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.waiting_list(event, uow, deps)
+
+
+def on_bup_decided(event: CareLevelDecided, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.bup_decided(event, uow, deps)
+
+
+def on_booked_for_checkins(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.booked(event, uow, deps)
+
+
+def on_closed_for_checkins(event: CaseClosed, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.closed(event, uow, deps)
+
+
 def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
     types = ", ".join(sorted(h.event.__name__ for h in handlers))
     return Subscription(name, (topic,), handlers, description=f"Plans messages and stream events for {types}.")
@@ -101,4 +117,9 @@ SUBSCRIPTIONS = [
         on(AppointmentBooked, on_step)),
         description="Status updates to referrers (a FHIR Task to EDI referrers, e-mail to a school, a letter to a "
                     "paper referrer) and the family's message when their referral is returned."),
+    # check-ins with waiting families: planned when a wait starts, called off when it ends
+    Subscription("notifications.checkins", (CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC), (
+        on(NoBookableSlots, on_waiting_list), on(CareLevelDecided, on_bup_decided),
+        on(AppointmentBooked, on_booked_for_checkins), on(CaseClosed, on_closed_for_checkins)),
+        description="Check-ins with families who wait (the waiting list, BUP), on the check-in policy's days."),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from services.chassis.auth import ROLES
+from services.notifications.domain.checkins import CheckinPolicy
 from services.notifications.domain.directory import StaffDirectory
 from services.notifications.domain.policy import NotificationPolicy
 from services.notifications.domain.referrer_status import ReferrerUpdates
@@ -18,6 +19,7 @@ POLICY_FILE = DATA / "notification_policy.yaml"
 DIRECTORY_FILE = DATA / "staff_directory.yaml"
 TEMPLATES_FILE = DATA / "templates.yaml"
 REFERRER_UPDATES_FILE = DATA / "referrer_updates.yaml"
+CHECKIN_POLICY_FILE = DATA / "checkin_policy.yaml"
 
 
 def _read(path: Path) -> Any:
@@ -42,3 +44,8 @@ def load_templates(path: Path = TEMPLATES_FILE) -> Templates:
 def load_referrer_updates(path: Path = REFERRER_UPDATES_FILE) -> ReferrerUpdates:
     """Parse and validate which steps each kind of referrer hears; a broken file stops the start."""
     return ReferrerUpdates.model_validate(_read(path))
+
+
+def load_checkin_policy(path: Path = CHECKIN_POLICY_FILE) -> CheckinPolicy:
+    """Parse and validate when waiting families are checked in with; a broken file stops the start."""
+    return CheckinPolicy.model_validate(_read(path))

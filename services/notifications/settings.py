@@ -20,6 +20,12 @@ class NotificationsSettings(ServiceSettings):
     exchange_url: str = Field("http://127.0.0.1:8190/exchange/messages",
                               description="The region's message exchange (EDI): FHIR Tasks to referring units.")
     exchange_token: str | None = Field(None, description="Bearer token for the message exchange.")
+    checkin_policy_file: Path | None = Field(None, description="When waiting families are checked in with; "
+                                                               "default data/checkin_policy.yaml.")
+    checkin_link_url: str = Field("http://127.0.0.1:8106/svar", description="The family's check-in page (the "
+                                  "workspace's /svar); the personal token is appended.")
+    checkin_secret: str = Field("dev-only-checkin-secret", description="Keys the check-in links' tokens (a secret "
+                                "in production, like the pseudonym key).")
     contact_centre_hsa_id: str = Field("SE2321000222-KC0001", description="The contact centre's HSA-id: the owner "
                                        "of the Tasks referrers get.")
 

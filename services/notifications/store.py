@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, ColumnElement, MetaData, String, Text, and_
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from contracts.notifications import DeliveryChannel, RecipientKind
+from contracts.notifications import DeliveryChannel, RecipientKind, WaitKind
 from services.notifications.domain.referrer_status import Step
 
 
@@ -54,6 +54,22 @@ class StatusRow(NotificationsBase, table=True):
     step: Step = Field(sa_column=Column(String(12), nullable=False))
     at: datetime
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CheckinRow(NotificationsBase, table=True):
+    """A check-in with a waiting family: its link (by the token's hash only), when it expires, and the answers
+    (the family's own words sealed under the child's key)."""
+
+    __tablename__ = "checkins"
+    notification_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40, index=True)
+    wait: WaitKind = Field(sa_column=Column(String(12), nullable=False))
+    token_hash: str = Field(max_length=64, unique=True)
+    due_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    worry: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON
 
 
 class Appointment(NotificationsBase, table=True):
@@ -164,6 +180,20 @@ def patient_ref(session: Session, case_id: str | None) -> str | None:
     """The child's pseudonymous ref of a case, for the audit trail."""
     contact = session.get(FamilyContact, case_id) if case_id else None
     return contact.patient_ref if contact else None
+
+
+def checkin_by_token(session: Session, token_hash: str) -> CheckinRow | None:
+    return session.exec(select(CheckinRow).where(col(CheckinRow.token_hash) == token_hash)).first()
+
+
+def checkins_of(session: Session, case_id: str) -> list[CheckinRow]:
+    return list(session.exec(select(CheckinRow).where(col(CheckinRow.case_id) == case_id)
+                             .order_by(col(CheckinRow.due_at))).all())
+
+
+def pending_of_case(session: Session, case_id: str, template: str) -> list[Delivery]:
+    return list(session.exec(select(Delivery).where(col(Delivery.case_id) == case_id, col(Delivery.template) == template,
+                                                    col(Delivery.status) == "pending")).all())
 
 
 def referrers_of(session: Session, case_id: str) -> list[ReferrerRow]:

@@ -37,6 +37,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "delivery_failed": {"case_id": "C-7K3M9Q2XH4TB", "failed_template": "appointment_reminder",
                         "recipient_kind": "family", "error": "gateway unreachable"},
     "referral_returned": {"reason": "advice_enough"},
+    "check_in": {"wait": "waiting_list", "n": 1, "link": "https://1177.example/svar/k3m9q2xh4tb7p5rw"},
     "referrer_status": {"step": "returned", "at": "2022-11-16T10:40:00+01:00", "kind": "school",
                         "received_at": "2022-11-15T07:41:00+01:00", "case_reference": "C-7K3M9Q2XH4TB",
                         "service_request_ref": "SR-4F2A9C01B3", "organisation_ref": "sk-umea-ersbodaskolan",
