@@ -26,7 +26,7 @@ from services.intake.forms import (
     SchoolReferralForm,
     SignpostIn,
 )
-from services.intake.use_cases import calls, cases, referrals, returns
+from services.intake.use_cases import call_today, calls, cases, referrals, returns
 from services.intake.use_cases import schools as school_form
 from services.intake.use_cases.idempotency import Answer
 
@@ -242,6 +242,17 @@ def return_referral(case_id: str, body: ReturnIn, deps: Of, key: str | None = Id
                "(versioned reference data, no personal data).")
 def return_reasons(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
     return deps.return_reasons.model_dump()
+
+
+@cases_api.get("/call-today", summary="Families to call today from their check-in answers (risk first, then the "
+               "oldest): worse, the risk question, no longer needed (audited read).")
+def call_today_list(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+    return call_today.today_list(deps, staff)
+
+
+@cases_api.post("/call-today/{checkin_id}/done", summary="A person called the family: off today's list (audited).")
+def call_today_done(checkin_id: str, deps: Of, staff: Staff = require(*CASE_WORKERS)) -> dict[str, Any]:
+    return call_today.done(deps, checkin_id, staff, deps.clock.now())
 
 
 @cases_api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")

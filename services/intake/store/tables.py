@@ -144,6 +144,22 @@ class ReturnRow(IntakeBase, table=True):
     by_staff_ref: str = Field(max_length=80)
 
 
+CallReason = Literal["worse", "risk", "no_longer_needed"]
+
+
+class CallTodayRow(IntakeBase, table=True):
+    """A waiting family's check-in answer that staff must act on today: worse, the risk question, or no longer
+    needing the appointment. Nothing is decided from it; a person calls and marks it done (audited)."""
+
+    __tablename__ = "call_today"
+    checkin_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(index=True, max_length=20)
+    reason: CallReason = _text(20)
+    answered_at: datetime = Field(index=True)
+    done_at: datetime | None = None
+    done_by: str | None = Field(default=None, max_length=80)
+
+
 class IdempotencyRow(IntakeBase, table=True):
     """The answer given to a submission, so a retry with the same key gets the same case."""
 
