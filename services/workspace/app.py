@@ -13,6 +13,7 @@ from services.workspace.backend import Backend
 from services.workspace.board import build_board
 from services.workspace.booking import build_booking
 from services.workspace.call import build_call
+from services.workspace.checkins import build_checkins
 from services.workspace.events import build_events
 from services.workspace.queue import build_queue
 from services.workspace.returns import build_returns
@@ -95,7 +96,8 @@ def build(settings: WorkspaceSettings | None = None) -> tuple[WorkspaceSettings,
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in (build_signin(web), build_events(web), build_queue(web), build_call(web), build_work(web),
-                   build_booking(web), build_units(web), build_board(web), build_school(web), build_returns(web)):
+                   build_booking(web), build_units(web), build_board(web), build_school(web), build_returns(web),
+                   build_checkins(web)):
         app.include_router(router)
     if settings.local_signin:  # the embedded default's test call; production has the region's call platform
         app.include_router(build_test_call(web))

@@ -29,6 +29,8 @@ class WorkspaceSettings(ServiceSettings):
     cookie_secure: bool = Field(False, description="Set the Secure flag on the session cookie (behind HTTPS).")
     vendor_dir: Path = Field(ROOT / "node_modules", description="Where `npm ci` put htmx (served locally).")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
+    service_token: str | None = Field(None, description="The workspace's own bearer token (role ops) for the "
+                                      "families' check-in page; on the embedded default the local issuer signs one.")
 
     def urls(self) -> dict[str, str]:
         return {"intake": self.intake_url, "triage": self.triage_url, "booking": self.booking_url,
