@@ -6,6 +6,8 @@ had no interpreter; `waiting_for_first_visit` those of them still without a firs
 Returned referrals (the region's "analys av återsända remisser") are counted in the month of the return, by
 reason, by the referrer's kind (EDI, paper, school, partner) or by who sent it (source); `referrals` beside them
 are the referrals whose clock started in that month, so the share is an approximation over moving cases.
+Check-ins with waiting families are counted in the month each thing happened: sent, answered (worse, the risk
+question, no longer needed), and cases closed after the family said they no longer need the time.
 """
 from __future__ import annotations
 
@@ -65,4 +67,28 @@ def returned_figure(ds: Dataset, q: Query) -> Table:
         received = in_query(q, v.clock, keys) if v.clock and v.channel in REFERRED else None
         if received and q.by != "reason":  # a referral not returned has no reason to be counted under
             t.add(received, ds.dim_value(v, q.by), {"referrals": 1})
+    return t
+
+
+CHECKIN_COLUMNS = ["sent", "answered", "worse", "escalated", "no_longer_needed", "closed_no_longer_needed"]
+
+
+def checkins_figure(ds: Dataset, q: Query) -> Table:
+    """Check-ins per month: sent, answered, worse, escalated (the risk question), no longer needed, and cases
+    closed after a "no longer needed" answer (by a person: nothing closes by itself)."""
+    t = new_table("checkins", q, CHECKIN_COLUMNS, CHECKIN_COLUMNS[1:], {"share_answered": ("answered", "sent")})
+    keys = set(t.periods)
+    for v in ds.selected(q):
+        nln_at = None
+        for c in v.facts.get("checkins", {}).values():
+            dim = ds.dim_value(v, q.by)
+            if c.get("sent") and (key := in_query(q, c["sent"], keys)):
+                t.add(key, dim, {"sent": 1})
+            if c.get("answered") and (key := in_query(q, c["answered"], keys)):
+                t.add(key, dim, {"answered": 1, "worse": int(c.get("how") == "worse"),
+                                 "escalated": int(bool(c.get("risk"))), "no_longer_needed": int(bool(c.get("nln")))})
+            if c.get("nln") and c.get("answered"):
+                nln_at = min(nln_at or c["answered"], c["answered"])
+        if nln_at and v.closed and v.closed >= nln_at and (key := in_query(q, v.closed, keys)):
+            t.add(key, ds.dim_value(v, q.by), {"closed_no_longer_needed": 1})
     return t

@@ -18,6 +18,7 @@ Extracted = tuple[str, str, Facts]  # ("case" | "call", key, partial facts)
 
 # the referrer's kind for a referral published before referrals named their referrer
 REFERRER_OF_CHANNEL = {"edi": "edi", "paper": "paper", "school_form": "school", "partner": "partner"}
+CHECK_IN = "check_in"  # the notifications template of a check-in with a waiting family
 CALL_STEPS = {"CallOffered": "offered", "CallAnswered": "answered", "CallAbandoned": "abandoned",
               "QueueFull": "full", "CallbackScheduled": "cb_sched", "CallbackMade": "cb_made"}
 
@@ -170,6 +171,20 @@ def _interpreter_unavailable(d: dict[str, Any]) -> Facts:
     return {"unavail": {fact_key("unavail", starts, p["unit_id"]): {"at": norm_ts(p["at"]), "visit": p["visit_type"]}}}
 
 
+def _check_in_sent(d: dict[str, Any]) -> Facts:
+    """Of the messages sent, the figures count the check-ins only (any other contributes nothing)."""
+    p = d["payload"]
+    if p["template"] != CHECK_IN:
+        return {}
+    return {"checkins": {p["notification_id"]: {"sent": norm_ts(p["at"])}}}
+
+
+def _check_in_answered(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"checkins": {p["checkin_id"]: {"answered": norm_ts(p["answered_at"]), "how": p["how"],
+                                           "risk": bool(p["risk"]), "nln": not p["still_wanted"]}}}
+
+
 def _stage_decided(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"stages": {p["stage"]: {"decided": norm_ts(p["decided_at"]), "unit": p["unit_id"]}}}
@@ -198,6 +213,7 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
     "GroupEvaluated": _evaluated,
     "NoBookableSlots": _noslots, "InterpreterUnavailable": _interpreter_unavailable,
+    "NotificationSent": _check_in_sent, "CheckInAnswered": _check_in_answered,
     "BupStageDecided": _stage_decided, "BupStageWaitExcluded": _stage_excluded, "BupStageStarted": _stage_started,
 }
 USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS)

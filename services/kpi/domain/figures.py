@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
-from services.kpi.domain.contact_figures import interpreters_figure, returned_figure
+from services.kpi.domain.contact_figures import checkins_figure, interpreters_figure, returned_figure
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.periods import period_of
 from services.kpi.domain.query import DIMENSIONS, Dataset, Query, in_query, new_table
@@ -112,7 +112,7 @@ FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "calls": calls_figure, "referrals_by_channel": referrals_figure, "triage_split": triage_figure,
     "parent_groups": parent_groups_figure, "collaborations": collaborations_figure,
     "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
-    "interpreters": interpreters_figure, "returned_referrals": returned_figure,
+    "interpreters": interpreters_figure, "returned_referrals": returned_figure, "checkins": checkins_figure,
 }
 
 

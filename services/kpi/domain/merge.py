@@ -83,7 +83,9 @@ CASE_OPS: Ops = {
     "stages": {"decided": MIN, "started": MIN, "excl": MAX, "unit": MIN},
     # the family's interpreter need (when first told) and the times not booked for want of an interpreter
     "interp": MIN, "unavail": UNION,
-    "returned": MIN_BY, "rkind": MIN,  # the referral returned to its referrer with advice: [at, event id, {reason}]
+    "returned": MIN_BY, "rkind": MIN,
+    # check-ins with a waiting family, per check-in: sent, answered, and the answers that go to staff
+    "checkins": {"sent": MIN, "answered": MIN, "how": MIN, "risk": MAX, "nln": MAX},  # the referral returned to its referrer with advice: [at, event id, {reason}]
     "seen": MAX,
 }
 CALL_OPS: Ops = {

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contracts import booking, intake, triage
+from contracts import booking, intake, notifications, triage
 from contracts.common import ChildProfile, LanguageNeed, SealedContact
 from contracts.envelope import Event, new_case_id
 
@@ -141,6 +141,18 @@ class CaseBuilder:
         p = booking.InterpreterUnavailablePayload(language=language, unit_id=unit, level="primary_care",
                                                   visit_type=visit_type, starts_at=starts, at=when)
         return self._add(booking.InterpreterUnavailable.new(case_id=self.case_id, occurred_at=when, payload=p))
+
+    def check_in(self, sent: datetime, answered: datetime | None = None, how: str = "same", risk: bool = False,
+                 still_wanted: bool = True) -> None:
+        nid = f"N-{len(self.events):016d}"
+        self._add(notifications.NotificationSent.new(case_id=self.case_id, occurred_at=sent, payload=(
+            notifications.NotificationPayload(notification_id=nid, template="check_in", channel="sms",
+                                              recipient_kind="family", trigger_event_id="t", at=sent, attempts=1,
+                                              error=None))))
+        if answered:
+            self._add(notifications.CheckInAnswered.new(case_id=self.case_id, occurred_at=answered, payload=(
+                notifications.CheckInAnsweredPayload(checkin_id=nid, wait="waiting_list", how=how,
+                                                     still_wanted=still_wanted, risk=risk, answered_at=answered))))
 
     def closed(self, when: datetime, reason: str = "completed") -> dict[str, Any]:
         return self._add(intake.CaseClosed.new(case_id=self.case_id, occurred_at=when,
