@@ -156,3 +156,57 @@ def test_a_family_needing_an_interpreter_gets_a_time_with_one_and_a_confirmation
             else None
     row = eventually(counted)
     assert row["needing_interpreter"] >= 1 and row["times_not_offered"] >= 1
+
+
+def _waiting_family(journey: Journey, rng: random.Random, phone: str) -> str:
+    """A child in Sorsele decided for primary care with no time within the promise: on the waiting list."""
+    now = datetime.now(UTC)
+    opened = journey.edi_referral({"identity_number": personnummer(date(now.year - 9, 1, 9), rng, female=False),
+                                   "municipality": "Sorsele"}, {"phone": phone, "preferred_channel": "sms"}, now.date())
+    case_id = opened["case_id"]
+    journey.advice(case_id)
+    journey.wait_for_triage_case(case_id)
+    journey.interview(case_id, "primary_care")
+    assert journey.decide(case_id)["level"] == "primary_care"
+    return case_id
+
+
+def test_a_waiting_family_is_checked_in_with_and_worse_or_a_risk_reaches_staff_today(
+        running_system: RunningSystem, journey: Journey) -> None:
+    from kontakt.democlock import DemoClock
+
+    rng = random.Random(2704)
+    worse_phone, risk_phone = "+46705552705", "+46705552706"
+    worse_case, risk_case = _waiting_family(journey, rng, worse_phone), _waiting_family(journey, rng, risk_phone)
+    booking = running_system.client("booking", "kc_head")
+    eventually(lambda: {worse_case, risk_case} <= {w["case_id"] for w in booking.get("/api/waiting-list").json()})
+    notifications = running_system.client("notifications", "ops")
+    before = len(running_system.sent("sms")) + len(running_system.sent("mail"))
+    with DemoClock(running_system.data_dir / "clock.json").held() as clock:
+        clock.set(datetime.now(UTC) + timedelta(days=15))  # the policy's day 14 has come
+
+        def link(phone: str) -> str | None:
+            sms = [m for m in running_system.sent("sms") if m.get("to") == phone and "/svar/" in m["text"]]
+            return sms[0]["text"].split("/svar/")[1].split()[0] if sms else None
+        worse_token, risk_token = eventually(lambda: link(worse_phone)), eventually(lambda: link(risk_phone))
+        for token, answers in ((worse_token, {"how": "worse", "still_wanted": True, "risk": False,
+                                              "worry": "Han sover inte och vill inte gå till skolan."}),
+                               (risk_token, {"how": "same", "still_wanted": True, "risk": True, "worry": ""})):
+            r = notifications.post(f"/api/checkins/{token}/answers", json=answers)
+            assert r.status_code == 201, r.text
+
+        # worse and the risk question are on the staff's list to call today, the risk first; nothing else changed
+        intake = running_system.client("intake", "clinician")
+        calls = eventually(lambda: (c := intake.get("/api/call-today").json()["calls"])
+                           and {worse_case, risk_case} <= {x["case_id"] for x in c} and c)
+        mine = [(x["case_id"], x["reason"]) for x in calls if x["case_id"] in (worse_case, risk_case)]
+        assert mine == [(risk_case, "risk"), (worse_case, "worse")]
+        assert intake.get(f"/api/cases/{worse_case}").json()["status"] == "open"
+
+        # the risk answer raised the usual escalation: the clinician on duty is alerted about that case
+        def alerted() -> bool:
+            sent = running_system.sent("sms") + running_system.sent("mail")
+            return any(risk_case in json.dumps(m, ensure_ascii=False) for m in sent[before:])
+        assert eventually(alerted)
+    words = running_system.client("notifications", "clinician").get(f"/api/cases/{worse_case}/checkins").json()
+    assert words[0]["how"] == "worse" and words[0]["worry"].startswith("Han sover inte")

@@ -17,6 +17,7 @@ from services.notifications.domain.planning import Planned
 
 Step = Literal["received", "assessed", "decided", "booked", "signposted", "closed", "returned"]
 CLOSED_BY_AN_EARLIER_STEP = ("signposted", "returned")  # CaseClosed after these says nothing new
+FINAL: tuple[Step, ...] = ("signposted", "closed", "returned")  # after one of these a referral's state stays put
 
 
 class ReferrerUpdates(BaseModel):

@@ -14,7 +14,14 @@ from services.chassis.db import UnitOfWork
 from services.notifications import store
 from services.notifications.deps import Deps
 from services.notifications.domain import planning as plan
-from services.notifications.domain.referrer_status import Referral, Status, plan_status, referrer_id, status_of
+from services.notifications.domain.referrer_status import (
+    FINAL,
+    Referral,
+    Status,
+    plan_status,
+    referrer_id,
+    status_of,
+)
 from services.notifications.store import ReferrerRow, StatusRow
 from services.notifications.use_cases.deliveries import plan as plan_deliveries
 
@@ -78,6 +85,8 @@ def referral_arrived(ev: ReferralReceived | CaseLinked, uow: UnitOfWork, deps: D
         if known.step == "received" and known.at != status.at:
             continue  # another referral's receipt is not this referrer's news
         _send(s, ev, case_id, [row], Status(known.step, known.at, dict(known.detail)), deps, now)
+        if known.step in FINAL:
+            break  # nothing after the end: a Task never goes back from done to in progress
 
 
 def step_happened(ev: Event[Any], uow: UnitOfWork, deps: Deps) -> None:
@@ -86,7 +95,8 @@ def step_happened(ev: Event[Any], uow: UnitOfWork, deps: Deps) -> None:
     if status is None:
         return
     s, now, case_id = uow.session, deps.clock.now(), _case(ev)
-    if _keep(s, case_id, status):
+    ended = status.step not in FINAL and any(k.step in FINAL for k in store.statuses_of(s, case_id))
+    if _keep(s, case_id, status) and not ended:  # a step after the end (a return's assessment) is kept, not told
         _send(s, ev, case_id, store.referrers_of(s, case_id), status, deps, now)
 
 
