@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -111,3 +112,50 @@ def test_a_clinician_returns_a_referral_with_advice_beside_the_decision(chromium
             break
         page.wait_for_timeout(300)
     assert task_sent()
+
+
+def test_a_waiting_family_answers_a_check_in_and_is_on_todays_list(chromium: Browser, workspace: Workspace) -> None:
+    from kontakt.democlock import DemoClock
+
+    ws = workspace
+    journey = _journey(ws)
+    now = datetime.now(UTC)
+    phone = "+46705552707"
+    opened = journey.edi_referral({"identity_number": personnummer(date(now.year - 8, 8, 8), random.Random(2707),
+                                                                   female=True), "municipality": "Dorotea"},
+                                  {"phone": phone, "preferred_channel": "sms"}, now.date())
+    case_id = opened["case_id"]
+    journey.advice(case_id)
+    journey.wait_for_triage_case(case_id)
+    journey.interview(case_id, "primary_care")
+    journey.decide(case_id)  # nothing near Dorotea within the promise: the waiting list
+    booking = ws.api("booking", "kc_head")
+    for _ in range(100):  # on the list (booking heard of the decision) before the clock moves
+        if case_id in {w["case_id"] for w in booking.get("/api/waiting-list").json()}:
+            break
+        time.sleep(0.3)
+    with DemoClock(ws.data_dir / "clock.json").held() as clock:
+        clock.set(now + timedelta(days=15))
+        token = None
+        for _ in range(150):
+            sms = [m for m in ws.sent("sms") if m.get("to") == phone and "/svar/" in m["text"]]
+            if sms:
+                token = sms[0]["text"].split("/svar/")[1].split()[0]
+                break
+            time.sleep(0.3)
+        assert token, "no check-in"
+        page = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="sv-SE", bypass_csp=True).new_page()
+        page.goto(f"{ws.url}/svar/{token}")
+        page.get_by_label("Sämre").check()
+        page.get_by_label("Finns det något nytt som oroar er").fill("Hon äter dåligt och sover oroligt.")
+        page.get_by_label("Ja").first.check()
+        page.get_by_role("group", name=re.compile("tankar på att skada sig")).get_by_label("Nej").check()
+        check_screen(page, "checkin-family")
+        page.get_by_role("button", name="Skicka svaren").click()
+        expect(page.locator("#checkin-thanks")).to_be_visible()
+        check_screen(page, "checkin-thanks")
+        staff = sign_in(chromium, ws, "clinician")
+        expect(staff.locator(f'#call-today li[data-case="{case_id}"]')).to_contain_text("Sämre", timeout=20_000)
+        check_screen(staff, "call-today")
+        staff.goto(f"{ws.url}/cases/{case_id}")
+        expect(staff.locator("#checkins")).to_contain_text("Hon äter dåligt")
