@@ -29,7 +29,7 @@ class ReferrerUpdates(BaseModel):
     steps: dict[ReferrerKind, tuple[Step, ...]]
 
     def hears(self, kind: str, step: str) -> bool:
-        return step in self.steps.get(kind, ())  # type: ignore[call-overload]  # kind is a ReferrerKind or unknown
+        return any(k == kind and step in steps for k, steps in self.steps.items())
 
     def fresh(self, at: datetime, now: datetime) -> bool:
         return now - at <= timedelta(hours=self.max_age_hours)
