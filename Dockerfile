@@ -1,7 +1,13 @@
-# One image for all five services; the container's command picks the service:
-#   python -m services.<name>        (intake, triage, booking, notifications, kpi)
+# One image for all five services and the workspace; the container's command picks the service:
+#   python -m services.<name>        (intake, triage, booking, notifications, kpi, workspace)
 #   python -m deploy.create_topics   (one-shot: event and dead-letter topics)
 # Everything else is configured through environment variables (see docker-compose.yml).
+# the workspace's browser assets (htmx), exactly as package-lock.json says
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +24,8 @@ COPY services ./services
 COPY kontakt ./kontakt
 RUN pip install .
 
+COPY --from=assets /assets/node_modules ./node_modules
+
 # run from the source tree (migrations and data files live beside the code)
 COPY deploy/__init__.py deploy/create_topics.py ./deploy/
 
@@ -25,5 +33,5 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/kontakt --create-home konta
 USER kontakt
 ENV KONTAKT_DATA_DIR=/var/lib/kontakt
 
-EXPOSE 8101 8102 8103 8104 8105
+EXPOSE 8101 8102 8103 8104 8105 8106
 CMD ["python", "-m", "services.intake"]

@@ -4,7 +4,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test demo docs schemas clean kafka
+.PHONY: install up test check demo docs schemas clean kafka keycloak
 
 $(BIN)/kontakt: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,12 +26,24 @@ up: install
 kafka: install
 	$(BIN)/python -m kontakt.apache_kafka fetch
 
+# Keycloak (the tests' OIDC provider) from Maven Central into ~/.cache/kontakt, built and with its realm imported
+# once (needs java 21+ and mvn; `make test` does it too)
+keycloak: install
+	$(BIN)/python -m kontakt.keycloak prepare
+
 # `make demo` a month; `make demo DEMO_ARGS=--year` a full year
 demo: install
 	$(BIN)/kontakt demo $(DEMO_ARGS)
 
-test: install
+# the checkers first: a type error or a lint finding fails the run before any test starts
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python scripts/type_ignores.py
+
+test: check
 	bash scripts/ensure-system-deps.sh
+	-$(BIN)/python -m kontakt.keycloak prepare  # without Java 21+ the Keycloak tests say why; the rest still run
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 schemas: install

@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from faststream.kafka import KafkaRouter
 
 from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, CaseClosed, CaseClosedPayload
 from kontakt.broker import EmbeddedBroker, create_topics
 from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.spec import Infra, ServiceSpec
+from services.chassis.subscriptions import Subscription, on
 from tests.probe_service import ProbeSettings
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -62,22 +63,20 @@ async def raw(bootstrap: str, n: int) -> tuple[float, float]:
         await consumer.stop()
 
 
+def nothing(event: CaseClosed, uow: UnitOfWork, deps: None) -> None:
+    """Applies nothing: what is left is the chassis."""
+
+
 async def ours(bootstrap: str, n: int, data_dir: Path, database_url: str | None) -> tuple[float, float]:
     settings = ProbeSettings(kafka_bootstrap_servers=bootstrap, data_dir=data_dir, kafka_session_timeout_ms=3000,
                              **({"database_url": database_url} if database_url else {}))
-    rt = ServiceRuntime(settings, [], None, title="drain")
-    router = KafkaRouter()
-    group = rt.consumers.group(router, CASES_TOPIC, name=f"drain-{uuid.uuid4().hex[:6]}")
-
-    @group.on(CaseClosed)
-    def nothing(event: CaseClosed, uow: UnitOfWork) -> None:
-        """Applies nothing: what is left is the chassis."""
-
-    rt.include(router)
-    app = rt.create_app()
-    async with rt.lifespan(app):
+    group = f"drain-{uuid.uuid4().hex[:6]}"
+    rt = ServiceRuntime(ServiceSpec(title="drain", description="", infra=Infra.of(settings, []), migrations=None,
+                                    deps=None, subscriptions=[Subscription(group, (CASES_TOPIC,),
+                                                                           (on(CaseClosed, nothing),))]))
+    async with rt.lifespan(rt.app):
         t0, c0 = time.perf_counter(), time.process_time()
-        while rt.consumers.stats.applied[group.name] < n:
+        while rt.consumers.stats.applied[group] < n:
             await asyncio.sleep(0.02)
         return time.perf_counter() - t0, time.process_time() - c0
 

@@ -17,33 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from faststream.kafka import KafkaRouter
 
 from contracts.envelope import new_case_id
 from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC, CallOffered, CallPayload, CaseClosed, CaseClosedPayload
 from kontakt.broker import EmbeddedBroker, create_topics
 from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
+from services.chassis.spec import Infra, ServiceSpec
+from services.chassis.subscriptions import Subscription, on
 from tests.probe_service import ProbeSettings
+
+
+def answer(event: CaseClosed, uow: UnitOfWork, deps: None) -> None:
+    uow.publish(CallOffered.new(occurred_at=event.occurred_at, caused_by=event,
+                                payload=CallPayload(call_id=str(event.case_id), line="public_1177",
+                                                    at=event.occurred_at)))
 
 
 def hop_service(bootstrap: str, data_dir: Path) -> ServiceRuntime:
     """A service that answers every CaseClosed with a CallOffered, through the whole chassis."""
-    rt = ServiceRuntime(ProbeSettings(kafka_bootstrap_servers=bootstrap, data_dir=data_dir,
-                                      kafka_session_timeout_ms=3000), [], None, title="hop")
-    router = KafkaRouter()
-
-    hop = rt.consumers.group(router, CASES_TOPIC, name="bench.hop")
-
-    @hop.on(CaseClosed)
-    def answer(event: CaseClosed, uow: UnitOfWork) -> None:
-        uow.publish(CallOffered.new(occurred_at=event.occurred_at, caused_by=event,
-                                    payload=CallPayload(call_id=str(event.case_id), line="public_1177",
-                                                        at=event.occurred_at)))
-
-    rt.include(router)
-    rt.app = rt.create_app()  # type: ignore[attr-defined]
-    return rt
+    settings = ProbeSettings(kafka_bootstrap_servers=bootstrap, data_dir=data_dir, kafka_session_timeout_ms=3000)
+    return ServiceRuntime(ServiceSpec(title="hop", description="", infra=Infra.of(settings, []), migrations=None,
+                                      deps=None, subscriptions=[Subscription("bench.hop", (CASES_TOPIC,),
+                                                                             (on(CaseClosed, answer),))]))
 
 
 async def listen(bootstrap: str, topic: str) -> AIOKafkaConsumer:
@@ -106,7 +102,7 @@ async def main(rate: float, seconds: float) -> None:
         await create_topics(broker.bootstrap, [CASES_TOPIC, TELEPHONY_TOPIC, "bench.raw"], 3)
         with tempfile.TemporaryDirectory() as tmp:
             rt = hop_service(broker.bootstrap, Path(tmp))
-            async with rt.lifespan(rt.app):  # type: ignore[attr-defined]
+            async with rt.lifespan(rt.app):
                 await asyncio.sleep(2)
 
                 def make_case() -> tuple[str, bytes]:

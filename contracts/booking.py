@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime
 
 from contracts.common import CareLevel
-from contracts.envelope import Event, F, P, Payload
+from contracts.envelope import CASE_ID_PATTERN, Event, F, P, Payload
 
 APPOINTMENTS_TOPIC = "booking.appointments.v1"
 
@@ -188,6 +188,38 @@ class InterpreterUnavailable(_Booking[InterpreterUnavailablePayload]):
     payload: InterpreterUnavailablePayload = F("The time not offered for want of an interpreter.")
 
 
+class SlotRunwayShortPayload(Payload):
+    unit_id: str = F("The unit whose first-visit times are running out.", "hc-sorsele")
+    unit_name: str = F("The unit's display name.", "Sorsele hälsocentral")
+    level: CareLevel = F("The care level whose promise the times are measured against.", "primary_care")
+    promise_days: int = F("The promise in days (7 first line, 30 BUP).", 7, ge=0)
+    computed_on: date = F("The day the forecast was made (Swedish time).", "2023-03-01")
+    last_day: date | None = F("The last day a family decided that day still gets a first visit within the promise "
+                              "at the expected demand; null: not even today.", "2023-03-13")
+    last_day_low: date | None = F("The same at the high end of demand (mean + z·sd): the earliest the times may "
+                                  "run out.", "2023-03-09")
+    last_day_high: date | None = F("The same at the low end of demand (mean − z·sd): the latest.", "2023-03-16")
+    working_days: int = F("Working days from `computed_on` to `last_day`.", 8, ge=0)
+    reason: Literal["runway", "gap"] = F("Why it is short: runway = ends within the policy's working days; "
+                                         "gap = more days in a row without a free time than the policy allows "
+                                         "(e.g. over a holiday).", "runway")
+    gap_from: date | None = F("First day of the gap without free times, when there is one.", None)
+    gap_to: date | None = F("Last day of that gap.", None)
+    demand_per_day: float = F("Expected first-visit cases per working day at the unit.", 1.4, ge=0)
+    policy_version: str = F("Version of the runway policy file that judged it.", "2026.1")
+    head_of_unit_refs: list[str] = F("Staff refs of the unit's head to alert.", ["S-HEAD-SORSELE"])
+
+
+class SlotRunwayShort(_Booking[SlotRunwayShortPayload]):
+    """A unit's first-visit times will run out (or pause too long) soon: told once per shortage episode, before a
+    family is turned away. Not about a child: no case id; keyed by unit."""
+    KEY_FIELD: ClassVar[str] = "unit_id"
+    case_id: str | None = F("Always null: the event is about a unit's times, not a child (keyed by unit_id).", None,
+                            pattern=CASE_ID_PATTERN)
+    event_type: Literal["SlotRunwayShort"] = F("Event name.", "SlotRunwayShort")
+    payload: SlotRunwayShortPayload = F("The forecast.")
+
+
 # BUP's later stages, reported by the BUP unit (the national waiting-times report: fördjupad utredning and
 # behandling, each waited for from the decision after the first assessment; DOMAIN.md "Counting bases").
 BupStage = Literal["investigation", "treatment"]
@@ -237,4 +269,4 @@ class BupStageStarted(_Booking[BupStageStartedPayload]):
 
 EVENTS: list[type[Event]] = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
           GroupDroppedOut, GroupEvaluated, NoBookableSlots, BupStageDecided, BupStageWaitExcluded, BupStageStarted,
-          InterpreterUnavailable]
+          InterpreterUnavailable, SlotRunwayShort]

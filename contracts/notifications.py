@@ -17,6 +17,7 @@ RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "
 class _Notifications(Event[P]):
     TOPIC: ClassVar[str] = DELIVERIES_TOPIC
     PRODUCER: ClassVar[str] = "notifications"
+    KEY_FIELD: ClassVar[str] = "notification_id"  # the key of a staff alert about a unit, which has no case
     producer: Literal["notifications"] = F("Publisher.", "notifications")
 
 

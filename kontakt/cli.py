@@ -16,7 +16,7 @@ from kontakt.apache_kafka import KafkaUnavailable
 from kontakt.call_cli import call_command
 from kontakt.clock_cli import clock_app
 from kontakt.kpi_cli import kpi_app
-from kontakt.system import APPS, SERVICES, System
+from kontakt.system import SERVICES, System, ports_from, read_bootstrap, read_ports, write_ports
 
 app = typer.Typer(help="En väg in — kontaktcenter barn och unga psykisk hälsa.", no_args_is_help=True)
 contracts_app = typer.Typer(help="Event contracts: JSON Schemas, samples, AsyncAPI.")
@@ -40,17 +40,35 @@ def dashboard_url(data_dir: Path, port: int) -> str:
     return f"http://127.0.0.1:{port}/dashboard#token={LocalIssuer(data_dir / 'keys').token('kpi_analyst')}"
 
 
+def show_dashboard(data_dir: Path, port: int) -> Path:
+    """The dashboard's link with its token on one line, never wrapped (a wrapped token signs nobody in), and in a
+    file beside the data, for a terminal too narrow to copy from."""
+    url = dashboard_url(data_dir, port)
+    link = data_dir / "dashboard-url.txt"  # the same file `kontakt demo` writes
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.write_text(url + "\n", encoding="utf-8")
+    console.print(f"KPI-tavlan, inloggad som KPI-analytiker i 8 timmar (länken finns också i {link}) | "
+                  f"KPI dashboard, signed in as KPI analyst for 8 hours (the link is also in {link}):", soft_wrap=True)
+    print(url, flush=True)  # plain print: rich would fold the long token over several lines
+    return link
+
+
 @app.command()
 def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded state lives."),
        broker_port: int = typer.Option(9092, help="Port of the embedded Kafka-protocol broker."),
        bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Use this broker instead."),
        broker: str = typer.Option("tansu", help="tansu: the embedded broker (in memory); apache: a local Apache "
-                                  "Kafka whose data stays in <data-dir>/kafka across restarts.")) -> None:
+                                  "Kafka whose data stays in <data-dir>/kafka across restarts."),
+       port_base: int = typer.Option(0, help="Put the services, the workspace and the stand-in gateways on eight "
+                                     "ports in a row from this one (default 8101-8106, 8190, 8025); the other "
+                                     "commands find them in <data-dir>/ports.json.")) -> None:
     """Start a broker and the five services; Ctrl-C stops everything cleanly."""
     if broker not in ("tansu", "apache"):
         console.print(f"[red]--broker must be tansu or apache, not {broker!r}[/]")
         raise typer.Exit(2)
-    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None, broker_kind=broker)
+    ports, sink_ports = ports_from(port_base)
+    system = System(data_dir=data_dir, broker_port=broker_port, bootstrap=bootstrap or None, broker_kind=broker,
+                    ports=ports, sink_ports=sink_ports)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -67,6 +85,7 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
         except KafkaUnavailable as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
+        write_ports(data_dir, ports, bootstrap_used)  # for `kontakt demo` and the other commands
         system.start_sinks()
         for name in [*system.services, *system.apps]:
             system.start_service(name)
@@ -87,7 +106,7 @@ def up(data_dir: Path = typer.Option(Path(".kontakt"), help="Where the embedded 
                           "(local sign-in: pick a role and unit; embedded default only)")
         console.print(f"Messages to families land in {data_dir}/sent/ (stand-in SMS gateway, mailbox and SMTP "
                       f"relay on 127.0.0.1:{system.sink_ports[0]} and :{system.sink_ports[1]}).")
-        console.print(f"Dashboard (signed in as KPI analyst for 8 hours): {dashboard_url(data_dir, system.ports['kpi'])}")
+        show_dashboard(data_dir, system.ports["kpi"])
         console.print("Token for the APIs: [cyan].venv/bin/kontakt token clinician[/]   Stop: Ctrl-C")
         while not stopping:
             for name, proc in system.procs.items():
@@ -143,12 +162,19 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
          year: bool = typer.Option(False, "--year", help="A full year (365 days): calls that open no case are "
                                                           "published as intake's telephony events with their times."),
          bootstrap: str = typer.Option("", envvar="KAFKA_BOOTSTRAP_SERVERS",
-                                       help="The system's broker, for --year (default: the embedded one).")) -> None:
+                                       help="The system's broker, for --year (default: the one `kontakt up` "
+                                            "started for <data-dir>)."),
+         workers: int = typer.Option(1, min=1, max=16, help="Acts at once: 1 performs each act alone at its own "
+                                     "time; more perform an hour's acts together (stamped up to an hour late).")) -> None:
     """Push a generated month (or with --year a year) through the public APIs of the running system (`kontakt up`)."""
+    from datetime import datetime, timedelta
 
+    from kontakt.demo import TZ
     from kontakt.demo import main as run_demo
+    from kontakt.demo_report import Tally, summary
 
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in SERVICES.items()}
+    ports = read_ports(data_dir)
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in SERVICES}
     for name, url in urls.items():
         try:
             httpx.get(f"{url}/health/ready", timeout=2).raise_for_status()
@@ -157,18 +183,27 @@ def demo(seed: int = typer.Option(42, help="Same seed, same month."),
             raise typer.Exit(1) from None
     if year:
         days = 365
+    tally = Tally()
+    t0 = time.monotonic()
+    broker = (bootstrap or read_bootstrap(data_dir) or "127.0.0.1:9092") if year else None
     try:
-        fig = run_demo(data_dir, urls, seed, days, scale, (bootstrap or "127.0.0.1:9092") if year else None)
+        fig = run_demo(data_dir, urls, seed, days, scale, broker, tally, workers)
     except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM or SIGHUP (kontakt/democlock.py)
         console.print(f"Demon avbröts ({stop or 'Ctrl-C'}); tjänsternas klocka går rätt igen. | "
                       f"The demo was stopped ({stop or 'Ctrl-C'}); the services' clock is true again.")
         raise typer.Exit(130) from None
-    console.print(f"calls {fig.calls} (queue full {fig.queue_full}); cases {fig.cases} (school {fig.school}); "
-                  f"advice {fig.advice}; interviews {fig.interviews}; decisions {fig.levels}; booked {fig.booked}")
-    if fig.failed:
-        console.print(f"[yellow]{len(fig.failed)} acts were refused, e.g. {fig.failed[:3]}[/]")
-    console.print(f"Dashboard: {dashboard_url(data_dir, SERVICES['kpi'])}")
-    console.print(f"Staff workspace: http://127.0.0.1:{APPS['workspace']}/")
+    today = datetime.now(TZ).date()
+    for line in summary(fig, tally, time.monotonic() - t0, today - timedelta(days=days), today):
+        typer.echo(line)
+    link = data_dir / "dashboard-url.txt"  # one unbroken line: a terminal's wrapping breaks the token
+    link.write_text(dashboard_url(data_dir, ports["kpi"]) + "\n")
+    typer.echo("Where to look:")
+    typer.echo(f"  staff workspace  http://127.0.0.1:{ports['workspace']}/  (sign in as call handler: the work queue; "
+               "as scheduler of a unit: its week; as KC head: the KC–BUP meeting)")
+    typer.echo(f"  KPI dashboard    {link.read_text().strip()}")
+    typer.echo(f"                   (the same link, signed in as KPI analyst for 8 hours, is in {link})")
+    if tally.refused:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -283,10 +318,12 @@ def contracts_asyncapi() -> None:
     """Generate every service's AsyncAPI document into docs/asyncapi/ (as `faststream docs gen` does)."""
     import importlib
 
+    from services.chassis.runtime import asyncapi
+
     out = ROOT / "docs" / "asyncapi"
     out.mkdir(parents=True, exist_ok=True)
     for name in SERVICES:
-        spec = importlib.import_module(f"services.{name}.app").asyncapi()
+        spec = asyncapi(importlib.import_module(f"services.{name}.app").spec())
         path = out / f"{name}.json"
         path.write_text(json.dumps(spec.to_specification().to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         typer.echo(f"wrote {path.relative_to(ROOT)}")

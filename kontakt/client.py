@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -43,24 +44,30 @@ class Staff:
 
     urls: dict[str, str]
     issuer: LocalIssuer
+    # sees every answer (the demo counts the ones that refused it)
+    on_response: Callable[[httpx.Response], None] | None = None
     _clients: dict[tuple[str, str, str | None], httpx.Client] = field(default_factory=dict)
 
+    def _make(self, service: str, token: str) -> httpx.Client:
+        hooks = {"response": [self.on_response]} if self.on_response else {}
+        return httpx.Client(base_url=self.urls[service], timeout=30, headers={"Authorization": f"Bearer {token}"},
+                            event_hooks=hooks)
+
     def client(self, service: str, role: str, unit: str | None = None) -> httpx.Client:
+        """A member of `role`; a unit-bound role (scheduler, unit head) needs its `unit`, as its token names it."""
         key = (service, role, unit)
         if key not in self._clients:
-            token = self.issuer.token(role, unit=unit, subject=f"S-DEMO-{role.upper()}", ttl_s=12 * 3600)
-            self._clients[key] = httpx.Client(base_url=self.urls[service], timeout=30,
-                                              headers={"Authorization": f"Bearer {token}"})
+            subject = f"S-DEMO-{role.upper()}" + (f"-{unit.upper()}" if unit else "")
+            self._clients[key] = self._make(service, self.issuer.token(role, unit=unit, subject=subject,
+                                                                       ttl_s=12 * 3600))
         return self._clients[key]
 
     def school_client(self, school: str) -> httpx.Client:
         """A student health member of `school` (role school_sender, the school named in the token)."""
         key = ("intake", "school_sender", school)
         if key not in self._clients:
-            token = self.issuer.token("school_sender", school=school, subject=f"S-DEMO-{school.upper()}",
-                                      ttl_s=12 * 3600)
-            self._clients[key] = httpx.Client(base_url=self.urls["intake"], timeout=30,
-                                              headers={"Authorization": f"Bearer {token}"})
+            self._clients[key] = self._make("intake", self.issuer.token(
+                "school_sender", school=school, subject=f"S-DEMO-{school.upper()}", ttl_s=12 * 3600))
         return self._clients[key]
 
     def close(self) -> None:
@@ -74,11 +81,32 @@ def ok(r: httpx.Response) -> Any:
     return r.json() if r.content else None
 
 
+def ok_object(r: httpx.Response) -> dict[str, Any]:
+    """An answer that must be a JSON object."""
+    body = ok(r)
+    if body is None:  # no content: nothing to read
+        return {}
+    if not isinstance(body, dict):
+        raise RuntimeError(f"{r.request.method} {r.request.url.path}: expected an object, got {type(body).__name__}")
+    return body
+
+
+def ok_list(r: httpx.Response) -> list[dict[str, Any]]:
+    """An answer that must be a JSON list of objects."""
+    body = ok(r)
+    if body is None:
+        return []
+    if not isinstance(body, list):
+        raise RuntimeError(f"{r.request.method} {r.request.url.path}: expected a list, got {type(body).__name__}")
+    return body
+
+
 class Journey:
     """The steps of one contact through intake, triage and booking."""
 
     def __init__(self, staff: Staff) -> None:
         self.staff = staff
+        self._instruments: dict[str, Any] = {}  # reference data: asked once per form
 
     # -- intake ---------------------------------------------------------------------------------
     def call(self, call_id: str, steps: list[tuple[str, datetime]], line: str = "public_1177") -> None:
@@ -89,14 +117,14 @@ class Journey:
 
     def case_from_call(self, call_id: str, child: dict[str, Any], contact: dict[str, Any] | None,
                        source: str = "guardian", reasons: list[str] | None = None) -> dict[str, Any]:
-        return ok(self.staff.client("intake", "call_handler").post("/api/cases/from-call", json={
+        return ok_object(self.staff.client("intake", "call_handler").post("/api/cases/from-call", json={
             "call_id": call_id, "source": source, "child": child, "contact": contact,
             "reason_codes": reasons or []}, headers={"Idempotency-Key": f"call-{call_id}"}))
 
     def edi_referral(self, child: dict[str, Any], contact: dict[str, Any] | None, authored_on: date,
                      external_ref: str | None = None, reasons: list[str] | None = None) -> dict[str, Any]:
         ref = external_ref or f"sr-{uuid.uuid4().hex[:10]}"
-        return ok(self.staff.client("intake", "ops").post("/api/referrals", json={
+        return ok_object(self.staff.client("intake", "ops").post("/api/referrals", json={
             "channel": "edi", "source": "healthcare", "child": child, "contact": contact,
             "authored_on": authored_on.isoformat(), "external_ref": ref, "reason_codes": reasons or []}))
 
@@ -107,12 +135,13 @@ class Journey:
         scan = scan or (b"%PDF-1.4\n% demo scan " + uuid.uuid4().bytes + b"\n%%EOF\n")
         referral = {"source": source, "child": child, "contact": contact, "date_written": written.isoformat(),
                     "date_arrived": arrived.isoformat(), "reason_codes": ["school_absence"]}
-        return ok(self.staff.client("intake", "call_handler").post(
+        return ok_object(self.staff.client("intake", "call_handler").post(
             "/api/referrals/paper", files={"scan": ("scan.pdf", scan, "application/pdf")},
             data={"referral": json.dumps(referral)}))
 
     def schools(self) -> list[dict[str, Any]]:
-        return ok(self.staff.client("intake", "ops").get("/api/schools"))["schools"]
+        schools: list[dict[str, Any]] = ok_object(self.staff.client("intake", "ops").get("/api/schools"))["schools"]
+        return schools
 
     def school_referral(self, child: dict[str, Any], school: str, consent_on: date,
                         problem_areas: list[str] | None = None, key: str | None = None) -> dict[str, Any]:
@@ -155,9 +184,15 @@ class Journey:
                 raise TimeoutError(f"{case_id} never reached triage")
             time.sleep(0.2)
 
+    def instrument(self, form: str) -> Any:
+        if form not in self._instruments:
+            self._instruments[form] = ok(self.staff.client("triage", "clinician").get(f"/api/instruments/{form}"))
+        return self._instruments[form]
+
     def interview(self, case_id: str, profile: str, acute_risk: bool = False,
-                  on_risk_saved: Any = None) -> dict[str, Any]:
-        """Start, answer every item of every form (risk first if any), complete. Returns the result."""
+                  on_risk_saved: Any = None, part: int = 40) -> dict[str, Any]:
+        """Start, answer every item of every form (risk first if any) `part` answers at a time, as a clinician
+        saves them during the call, and complete. Returns the result."""
         triage = self.staff.client("triage", "clinician")
         iv = ok(triage.post(f"/api/cases/{case_id}/interview"))
         wanted = dict(PROFILES[profile])
@@ -170,23 +205,22 @@ class Journey:
         answers = []
         for form in iv["forms"]:
             form = form["id"] if isinstance(form, dict) else form
-            inst = ok(triage.get(f"/api/instruments/{form}"))
-            for section in inst["sections"]:
+            for section in self.instrument(form)["sections"]:
                 for item in section["items"]:
                     answers.append({"form": form, "item": item["id"], "value": wanted.get(item["id"], 0)})
-        for i in range(0, len(answers), 40):  # saved as the call goes, in parts
-            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": answers[i:i + 40]}))
-        return ok(triage.post(f"/api/interviews/{iv['interview_id']}/complete"))
+        for i in range(0, len(answers), part):  # saved as the call goes, in parts
+            ok(triage.put(f"/api/interviews/{iv['interview_id']}/answers", json={"answers": answers[i:i + part]}))
+        return ok_object(triage.post(f"/api/interviews/{iv['interview_id']}/complete"))
 
     def decide(self, case_id: str, override: tuple[str, str] | None = None) -> dict[str, Any]:
         triage = self.staff.client("triage", "clinician")
         if override:
-            return ok(triage.post(f"/api/cases/{case_id}/decision/override",
+            return ok_object(triage.post(f"/api/cases/{case_id}/decision/override",
                                   json={"level": override[0], "reason": override[1]}))
-        return ok(triage.post(f"/api/cases/{case_id}/decision"))
+        return ok_object(triage.post(f"/api/cases/{case_id}/decision"))
 
     def collaboration_options(self) -> dict[str, Any]:
-        return ok(self.staff.client("triage", "coordinator").get("/api/collaborations", params={"since_days": 1}))
+        return ok_object(self.staff.client("triage", "coordinator").get("/api/collaborations", params={"since_days": 1}))
 
     def collaborate(self, case_id: str, question: str, intervention: str, health_centre_unit: str,
                     bup_unit: str) -> Any:
@@ -207,7 +241,7 @@ class Journey:
         lines = ["starts_at,duration_min,profession,visit_type,digital"]
         lines += [f"{r['starts_at'].isoformat()},{r.get('duration_min', 45)},{r['profession']},"
                   f"{r.get('visit_type', 'new_visit')},{str(r.get('digital', False)).lower()}" for r in rows]
-        return ok(self.staff.client("booking", "scheduler").post(
+        return ok(self.staff.client("booking", "scheduler", unit=unit_id).post(  # the unit's own scheduler
             f"/api/units/{unit_id}/slots/import",
             files={"calendar": ("month.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}))
 
@@ -218,7 +252,8 @@ class Journey:
             f"/api/bup/cases/{case_id}/stages/{stage}/{what}", json={"unit_id": unit_id, field: at.isoformat(), **extra}))
 
     def units(self) -> list[dict[str, Any]]:
-        return ok(self.staff.client("booking", "scheduler").get("/api/units"))
+        """The units the contact centre books into (county-wide reference data: no unit of one's own needed)."""
+        return ok_list(self.staff.client("booking", "call_handler").get("/api/units"))
 
     def offers(self, case_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """The offers for a decided case; waits while booking has not yet heard of the decision."""
@@ -231,7 +266,7 @@ class Journey:
             if r.status_code == 409 and "no_decision" in r.text and time.monotonic() < deadline:
                 time.sleep(0.3)
                 continue
-            return ok(r)
+            return ok_object(r)
 
     def book_first_offer(self, case_id: str, patient_chosen_wait: bool = False,
                          timeout: float = 30.0) -> dict[str, Any] | None:
@@ -240,7 +275,7 @@ class Journey:
             return None
         booking = self.staff.client("booking", "call_handler")
         hold = ok(booking.post("/api/holds", json={"case_id": case_id, "slot_id": offers["offers"][0]["slot_id"]}))
-        return ok(booking.post(f"/api/holds/{hold['hold_token']}/confirm",
+        return ok_object(booking.post(f"/api/holds/{hold['hold_token']}/confirm",
                                json={"patient_chosen_wait": patient_chosen_wait}))
 
     def cancel(self, appointment_id: str, by: str = "family", reason: str = "family_request") -> Any:
@@ -253,7 +288,7 @@ class Journey:
             f"/api/appointments/{appointment_id}/{outcome}"))
 
     def appointments(self, case_id: str) -> list[dict[str, Any]]:
-        return ok(self.staff.client("booking", "call_handler").get(f"/api/cases/{case_id}/appointments"))
+        return ok_list(self.staff.client("booking", "call_handler").get(f"/api/cases/{case_id}/appointments"))
 
     def add_group(self, unit_id: str, course_kind: str, starts_on: date, seats: int = 12,
                   digital: bool = True) -> Any:
@@ -262,7 +297,7 @@ class Journey:
             "digital": digital}))
 
     def groups(self) -> list[dict[str, Any]]:
-        return ok(self.staff.client("booking", "call_handler").get("/api/groups"))
+        return ok_list(self.staff.client("booking", "call_handler").get("/api/groups"))
 
     def book_group_seat(self, group_id: str, case_id: str, parents: int = 2,
                         booked_from: str = "contact_centre") -> Any:

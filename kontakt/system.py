@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,6 +23,38 @@ from services.chassis.topics import ensure_topics
 SERVICES: dict[str, int] = {"intake": 8101, "triage": 8102, "booking": 8103, "notifications": 8104, "kpi": 8105}
 # staff-facing apps over the services' public APIs; started when a port is given for them
 APPS: dict[str, int] = {"workspace": 8106}
+SINKS: tuple[int, int] = (8190, 8025)  # stand-in SMS/letter gateway (HTTP) and SMTP relay
+PORTS_FILE = "ports.json"  # in the data directory: where `kontakt up` put each service, for the other commands
+
+
+def ports_from(base: int) -> tuple[dict[str, int], tuple[int, int]]:
+    """The services' and apps' ports (default: 8101-8106) and the sinks' (8190, 8025), or, from `base`, all
+    eight in a row, so a second system runs beside the first in another data directory."""
+    if not base:
+        return {**SERVICES, **APPS}, SINKS
+    names = [*SERVICES, *APPS]
+    return {n: base + i for i, n in enumerate(names)}, (base + len(names), base + len(names) + 1)
+
+
+def write_ports(data_dir: Path, ports: dict[str, int], bootstrap: str | None = None) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / PORTS_FILE).write_text(json.dumps({"ports": ports, "bootstrap": bootstrap}))
+
+
+def _written(data_dir: Path) -> dict[str, Any]:
+    f = data_dir / PORTS_FILE
+    return dict(json.loads(f.read_text())) if f.exists() else {}
+
+
+def read_ports(data_dir: Path) -> dict[str, int]:
+    """Where the system of `data_dir` listens: as its `kontakt up` wrote it, else the defaults."""
+    return {**SERVICES, **APPS, **_written(data_dir).get("ports", {})}
+
+
+def read_bootstrap(data_dir: Path) -> str | None:
+    """The broker the system of `data_dir` runs on, as its `kontakt up` wrote it."""
+    found = _written(data_dir).get("bootstrap")
+    return str(found) if found else None
 
 
 @dataclass
@@ -35,7 +69,7 @@ class System:
     services: list[str] = field(default_factory=lambda: list(SERVICES))
     broker: EmbeddedBroker | ApacheKafka | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    sink_ports: tuple[int, int] = (8190, 8025)  # stand-in SMS/letter gateway (HTTP) and SMTP relay
+    sink_ports: tuple[int, int] = SINKS
     sinks: subprocess.Popen[bytes] | None = None
 
     def start_sinks(self) -> None:

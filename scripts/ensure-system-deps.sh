@@ -55,3 +55,22 @@ if [ ! -f "$kafka_lib/.complete" ]; then
   rm -rf "$kafka_lib"
   mv "$staging" "$kafka_lib"
 fi
+
+# Keycloak, the OIDC provider the sign-in tests run against (kontakt/keycloak.py), needs Java 21 or newer
+# beside Apache Kafka's 17: a JDK in JAVA_HOME or /usr/lib/jvm (this kind of machine has a Temurin there), else
+# Debian's openjdk-21 or -25 where the release has one. The distribution itself comes from Maven Central.
+java21=""
+for home in ${KONTAKT_KEYCLOAK_JAVA_HOME:-} ${JAVA_HOME:-} /usr/lib/jvm/*; do
+  major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null || true)
+  if [ -n "$major" ] && [ "$major" -ge 21 ] && [ -x "$home/bin/java" ]; then java21="$home"; break; fi
+done
+if [ -z "$java21" ]; then
+  if [ $apt_updated = 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  for pkg in openjdk-25-jre-headless openjdk-21-jre-headless; do
+    if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+      echo "installing $pkg (Debian) for Keycloak…"; apt_install "$pkg"; java21=yes; break
+    fi
+  done
+  [ -n "$java21" ] || echo "no Java 21+ here and none in this Debian release: the Keycloak sign-in tests will say so;" \
+    "install a JDK 21+ under /usr/lib/jvm or set KONTAKT_KEYCLOAK_JAVA_HOME" >&2
+fi

@@ -18,6 +18,7 @@ from contracts.topics import PARTITIONS  # noqa: E402
 from deploy.create_topics import create, planned_topics  # noqa: E402
 from kontakt.apache_kafka import ApacheKafka  # noqa: E402
 from kontakt.broker import EmbeddedBroker  # noqa: E402
+from kontakt.keycloak import Keycloak  # noqa: E402
 from services.chassis.issuer import LocalIssuer  # noqa: E402
 
 # services built with default settings in tests keep their files out of the work tree
@@ -43,6 +44,17 @@ def start_broker(kind: str, data_dir: Path, advertised_port: int | None = None,
     if kind == "apache":
         return ApacheKafka(data_dir, port, advertised_port=advertised_port).start()
     return EmbeddedBroker(port, log_path=data_dir / "broker.log", advertised_port=advertised_port).start()
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keycloak]:
+    """One Keycloak for the session (kontakt/keycloak.py: prepared once into ~/.cache/kontakt, then ~10 s to
+    start), the realm of deploy/keycloak/en-vag-in-realm.json in its own data directory."""
+    kc = Keycloak(tmp_path_factory.mktemp("keycloak")).start()
+    try:
+        yield kc
+    finally:
+        kc.stop()
 
 
 @pytest.fixture(scope="session")

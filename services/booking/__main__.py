@@ -1,7 +1,6 @@
 """`python -m services.booking`: run the booking service as its own process."""
-from services.booking.app import build
-from services.chassis.serve import serve
+from services.booking.app import spec
+from services.chassis.serve import main
 
 if __name__ == "__main__":
-    rt, app = build()
-    serve(rt, app, build)
+    main(spec)

@@ -4,41 +4,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaRouter
-from faststream.specification import AsyncAPI
 
 from services.booking.api import routers
 from services.booking.deps import Deps
 from services.booking.domain.reference import load as load_reference
+from services.booking.domain.runway import load_policy
 from services.booking.handlers import SUBSCRIPTIONS
 from services.booking.interpreting import HttpInterpretingAgency
+from services.booking.nightly import every_night
 from services.booking.settings import BookingSettings
 from services.booking.store import BookingCase, metadata
-from services.chassis.audit import cases_by_ref
+from services.chassis.audit import case_ids_by_ref
 from services.chassis.clock import Clock
-from services.chassis.runtime import ServiceRuntime
-from services.chassis.subscriptions import register
+from services.chassis.runtime import ServiceRuntime, assemble
+from services.chassis.spec import Infra, ServiceSpec
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: BookingSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
+def spec(settings: BookingSettings | None = None, clock: Clock | None = None) -> ServiceSpec[BookingSettings, Deps]:
     settings = settings or BookingSettings()
-    rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Booking",
-                        description=(__doc__ or "").strip())
-    rt.cases_of_child = cases_by_ref(rt.db, BookingCase)
+    infra = Infra.of(settings, [metadata], clock)
     agency = HttpInterpretingAgency(settings.interpreting_url, settings.interpreting_timeout_s,
                                     settings.interpreting_token)
-    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=rt.clock, agency=agency)
-    router = KafkaRouter()
-    register(rt.consumers, router, SUBSCRIPTIONS, deps)
-    rt.include(router)
-    app = rt.create_app(routers(settings))
-    app.state.deps = deps
-    return rt, app
+    deps = Deps(ref=load_reference(settings.units_file), settings=settings, clock=infra.clock,
+                runway=load_policy(settings.runway_policy_file), agency=agency)
+    return ServiceSpec(
+        title="Booking", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS, deps=deps,
+        subscriptions=SUBSCRIPTIONS, routers=routers(settings), cases_of_child=case_ids_by_ref(BookingCase),
+        background=[lambda: every_night(infra.db, deps)])
 
 
-def asyncapi() -> AsyncAPI:
-    """Factory for `faststream docs gen --factory services.booking.app:asyncapi`."""
-    rt, _ = build()
-    return rt.asyncapi()
+def build(settings: BookingSettings | None = None,
+          clock: Clock | None = None) -> tuple[ServiceRuntime[BookingSettings, Deps], FastAPI]:
+    return assemble(spec(settings, clock))

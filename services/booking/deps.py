@@ -1,4 +1,5 @@
-"""What the composition root hands to booking's routes and handlers once: reference data, settings, clock."""
+"""What the composition root hands to booking's routes and handlers once: reference data, runway policy, settings,
+clock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from fastapi import Depends, Request
 
 from services.booking.domain.interpreting import InterpretingAgency
 from services.booking.domain.reference import Reference
+from services.booking.domain.runway import RunwayPolicy
 from services.booking.settings import BookingSettings
 from services.chassis.clock import Clock
 from services.chassis.runtime import ServiceRuntime, runtime_of
@@ -18,6 +20,7 @@ class Deps:
     ref: Reference
     settings: BookingSettings
     clock: Clock
+    runway: RunwayPolicy
     agency: InterpretingAgency
 
 

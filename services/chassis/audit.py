@@ -7,13 +7,14 @@ every service mounts (`GET /api/audit/children/{patient_ref}`), which is itself 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services.chassis.auth import Staff, require
 from services.chassis.db import Database
@@ -54,39 +55,62 @@ class AuditTrail:
 
     def report(self, patient_ref: str, case_ids: Sequence[str] = (), limit: int = 5000) -> list[dict[str, Any]]:
         """Every record about the child (by reference, or by one of its case ids), oldest first."""
-        cond = AuditRecord.patient_ref == patient_ref
+        cond = col(AuditRecord.patient_ref) == patient_ref
         if case_ids:
-            cond = or_(cond, AuditRecord.case_id.in_(list(case_ids)))  # type: ignore[union-attr]
+            cond = or_(cond, col(AuditRecord.case_id).in_(list(case_ids)))
         with Session(self.db.engine) as s:
-            rows = s.exec(select(AuditRecord).where(cond).order_by(AuditRecord.at, AuditRecord.id).limit(limit)).all()
+            rows = s.exec(select(AuditRecord).where(cond).order_by(col(AuditRecord.at), col(AuditRecord.id))
+                          .limit(limit)).all()
         return [{"at": r.at, "actor": r.actor, "role": r.role, "unit": r.care_unit, "action": r.action,
                  "case_id": r.case_id, "patient_ref": r.patient_ref, "outcome": r.outcome, "detail": r.detail}
                 for r in rows]
 
 
-def cases_by_ref(db: Database, model: Any) -> Callable[[str], list[str]]:
+CasesOfChild = Callable[[Session, str], Sequence[str]]  # a named query: a service's case ids of a patient ref
+
+
+def case_ids_by_ref(model: Any) -> CasesOfChild:
     """A service's own case ids of a child, from a table with `case_id` and `patient_ref` columns."""
-    def find(patient_ref: str) -> list[str]:
-        with Session(db.engine) as s:
-            return list(s.exec(select(model.case_id).where(model.patient_ref == patient_ref)).all())
+    def find(s: Session, patient_ref: str) -> list[str]:
+        return list(s.exec(select(model.case_id).where(model.patient_ref == patient_ref)).all())
     return find
 
 
-def audit_routes(trail: AuditTrail, service: str, cases_of_child: Callable[[str], list[str]]) -> APIRouter:
-    """The KC head's log review for one child in this service: who has seen it, when and why (itself audited)."""
-    api = APIRouter(prefix="/api/audit", tags=["audit"])
+@dataclass(frozen=True)
+class ChildReport:
+    """What the audit report route reads: the trail, the service's name and its query for a child's cases."""
 
-    @api.get("/children/{patient_ref}", summary="Who has seen this child in this service, when and why (audited).",
-             description="Every audit record about the child: by its pseudonymous reference, or by one of its case "
-                         "ids (this service's own, and any given as `case_id`). `kontakt audit CHILD_REF` asks all "
-                         "five services and merges the answers.")
-    def child_report(patient_ref: str = PathParam(pattern=r"^P-[0-9A-Z]{8,38}$", examples=["P-4Q7T2M9KZ3XW8RB6N1HC"]),
-                     case_id: list[str] = Query([], max_length=50, description="More case ids of the child."),
-                     staff: Staff = require("kc_head")) -> dict[str, Any]:
-        cases = sorted(set(case_id) | set(cases_of_child(patient_ref)))
-        records = trail.report(patient_ref, cases)
-        trail.children(staff, "read-audit-report", [(c, patient_ref) for c in cases] or [(None, patient_ref)],
-                       detail=f"{len(records)} records")
-        return {"service": service, "patient_ref": patient_ref, "case_ids": cases, "records": records}
+    trail: AuditTrail
+    service: str
+    cases_of_child: CasesOfChild | None = None  # None: the service keeps no patient reference
 
-    return api
+    def case_ids(self, patient_ref: str) -> list[str]:
+        if self.cases_of_child is None:
+            return []
+        with Session(self.trail.db.engine) as s:
+            return list(self.cases_of_child(s, patient_ref))
+
+
+def report_of(request: Request) -> ChildReport:
+    """The service's audit report (put on `app.state.audit_report` by the runtime)."""
+    report: ChildReport = request.app.state.audit_report
+    return report
+
+
+# the KC head's log review for one child in this service: who has seen it, when and why (itself audited)
+audit_routes = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+@audit_routes.get("/children/{patient_ref}",
+                  summary="Who has seen this child in this service, when and why (audited).",
+                  description="Every audit record about the child: by its pseudonymous reference, or by one of its "
+                              "case ids (this service's own, and any given as `case_id`). `kontakt audit CHILD_REF` "
+                              "asks all five services and merges the answers.")
+def child_report(patient_ref: str = PathParam(pattern=r"^P-[0-9A-Z]{8,38}$", examples=["P-4Q7T2M9KZ3XW8RB6N1HC"]),
+                 case_id: list[str] = Query([], max_length=50, description="More case ids of the child."),
+                 staff: Staff = require("kc_head"), report: ChildReport = Depends(report_of)) -> dict[str, Any]:
+    cases = sorted(set(case_id) | set(report.case_ids(patient_ref)))
+    records = report.trail.report(patient_ref, cases)
+    report.trail.children(staff, "read-audit-report", [(c, patient_ref) for c in cases] or [(None, patient_ref)],
+                          detail=f"{len(records)} records")
+    return {"service": report.service, "patient_ref": patient_ref, "case_ids": cases, "records": records}

@@ -53,14 +53,20 @@ class TokenVerifier:
     """
 
     def __init__(self, issuer: str, audience: str, jwks_url: str | None = None, jwks_file: Path | None = None,
-                 remember_s: float = 60.0, remember_max: int = 4096,
-                 clock: Callable[[], float] = time.time) -> None:
+                 remember_s: float = 60.0, remember_max: int = 4096, jwks_cache_s: float = 300.0,
+                 jwks_refetch_s: float = 5.0, clock: Callable[[], float] = time.time) -> None:
         self.issuer = issuer
         self._clock = clock  # wall-clock seconds, as a token's `exp`; injected so tests need not sleep
         self.audience = audience
-        self._client = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # the provider's key set is kept `jwks_cache_s` and fetched again at once for a key id it lacks (a new
+        # key after rotation); a key the provider removed is refused once the kept set (and a token verified
+        # with it, `remember_s`) has run out. An unknown key id fetches again at most every `jwks_refetch_s`
+        # (made-up key ids cannot make a service hammer the provider; PyJWT's 30 s would refuse every token of
+        # a provider that signs with a new key at once, as Keycloak does, for half a minute)
+        self._client = jwt.PyJWKClient(jwks_url, lifespan=jwks_cache_s, cooldown_duration=jwks_refetch_s) \
+            if jwks_url else None
         self._jwks_file = jwks_file
-        self._file_keys: dict[str, Any] | None = None
+        self._file_keys: dict[str | None, Any] | None = None  # by kid (a key without one: None)
         self._remember_s = remember_s
         self._remember_max = remember_max
         self._verified: dict[str, tuple[Staff, float]] = {}
@@ -123,7 +129,8 @@ async def current_staff(request: Request, creds: HTTPAuthorizationCredentials | 
         raise _unauthorised("Inloggning krävs.", "Authentication required.")
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        return verifier.remembered(creds.credentials) or await run_in_threadpool(verifier.verify, creds.credentials)
+        staff = verifier.remembered(creds.credentials)
+        return staff if staff is not None else await run_in_threadpool(verifier.verify, creds.credentials)
     except jwt.ExpiredSignatureError:
         raise _unauthorised("Inloggningen har gått ut.", "Token expired.") from None
     except jwt.PyJWTError:
@@ -144,18 +151,23 @@ def require_unit(staff: Staff, unit_id: str | None) -> None:
             "en": f"Role {staff.role} of unit {mine} may do this only for its own unit, not {unit_id}."})
 
 
-def require(*roles: str) -> Any:
-    """Dependency: the caller must hold one of `roles`. Declares the roles in OpenAPI too."""
-    unknown = set(roles) - set(ROLES)
-    assert not unknown, f"unknown roles {unknown}"
+class RoleCheck:
+    """A route's dependency admitting the staff whose role is one of `roles` (openapi.py reads `roles`)."""
 
-    async def check(staff: Staff = Depends(current_staff)) -> Staff:
-        if staff.role not in roles:
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        unknown = set(roles) - set(ROLES)
+        assert not unknown, f"unknown roles {unknown}"
+        self.roles = roles
+        self.__doc__ = f"Roles: {', '.join(roles)}"
+
+    async def __call__(self, staff: Staff = Depends(current_staff)) -> Staff:
+        if staff.role not in self.roles:
             raise HTTPException(status_code=403, detail={
-                "sv": f"Rollen {staff.role} får inte göra detta (kräver: {', '.join(roles)}).",
-                "en": f"Role {staff.role} may not do this (requires: {', '.join(roles)})."})
+                "sv": f"Rollen {staff.role} får inte göra detta (kräver: {', '.join(self.roles)}).",
+                "en": f"Role {staff.role} may not do this (requires: {', '.join(self.roles)})."})
         return staff
 
-    check.__doc__ = f"Roles: {', '.join(roles)}"
-    check.roles = roles  # type: ignore[attr-defined]
-    return Depends(check)
+
+def require(*roles: str) -> Any:
+    """Dependency: the caller must hold one of `roles`. Declares the roles in OpenAPI too."""
+    return Depends(RoleCheck(roles))

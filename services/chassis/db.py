@@ -1,13 +1,16 @@
 """Database engine and unit of work: SQLite file by default, PostgreSQL when the URL says so."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import MetaData, event, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+from contracts.envelope import Event
+from services.chassis.outbox_rows import outbox_values
+from services.chassis.tables import OUTBOX_TABLE
 
 # connections one engine (one database of one process) may hold on PostgreSQL: request threads reuse them; the
 # database's max_connections must cover every process's engines (docker-compose, tests/contract/test_compose.py)
@@ -58,20 +61,16 @@ class UnitOfWork:
             self.session.rollback()
         self.session.close()
 
-    def publish(self, *events: Any) -> None:
+    def publish(self, *events: Event) -> None:
         """Queue events in the outbox, in this transaction; an event too large for the broker is refused
         (EventTooLarge) and the unit of work rolls back."""
-        from services.chassis.outbox import outbox_values
-
         self._outbox.extend(outbox_values(ev, self._max_event_bytes) for ev in events)
 
     def commit(self) -> None:
         if self._outbox:
             # one multi-row INSERT in publish order (the ids are the relay's order); an ORM object per row cost
             # more than the rest of a consumer's transaction
-            from services.chassis.tables import OutboxRow
-
-            self.session.execute(insert(OutboxRow.__table__), self._outbox)  # type: ignore[attr-defined]
+            self.session.exec(insert(OUTBOX_TABLE), params=self._outbox)
             self._outbox = []
         self.session.commit()
         self.committed = True
@@ -88,7 +87,6 @@ class Database:
         self.metadatas = metadatas
         self.engine = make_engine(url)
         self._listeners: list[Callable[[], None]] = []
-        self._lock = threading.Lock()
 
     def on_commit(self, fn: Callable[[], None]) -> None:
         self._listeners.append(fn)

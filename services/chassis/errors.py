@@ -11,6 +11,7 @@ This module is the only place that writes such a body: 401/403/404/405/413/422/4
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -21,11 +22,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from services.chassis.outbox_rows import EventTooLarge
+from services.chassis.refusal import Refused
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("kontakt.errors")
-
-from services.chassis.outbox import EventTooLarge
-from services.chassis.refusal import Refused
 
 _SV = {
     "missing": "Uppgiften saknas.",
@@ -107,15 +108,6 @@ class Problem(BaseModel):
     errors: list[FieldError] = Field(default_factory=list, description="Each refused field (may be empty).")
 
 
-class DomainError(Exception):
-    """A rule of the domain refused the request: HTTP 422 (or `status`) with bilingual field errors."""
-
-    def __init__(self, errors: list[dict[str, Any]], status: int = 422) -> None:
-        super().__init__(errors)
-        self.errors = errors
-        self.status = status
-
-
 def field_error(field: str, sv: str, en: str, code: str = "invalid", location: str = "body") -> dict[str, str]:
     return {"field": field, "location": location, "code": code, "sv": sv, "en": en}
 
@@ -134,13 +126,13 @@ def problem_body(status: int, instance: str, errors: list[dict[str, Any]] | None
 
 def problem_response(request: Request | None, status: int, errors: list[dict[str, Any]] | None = None,
                      sv: str | None = None, en: str | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+                     headers: Mapping[str, str] | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else ""
     return JSONResponse(problem_body(status, instance, errors, sv, en), status_code=status, headers=headers,
                         media_type=PROBLEM_JSON)
 
 
-def validation_errors(raw: list[Any] | tuple[Any, ...], location: str | None = None) -> list[dict[str, str]]:
+def validation_errors(raw: Sequence[Any], location: str | None = None) -> list[dict[str, str]]:
     """Pydantic/FastAPI errors as our field errors; never echoes the input (it may hold a child's data)."""
     out = []
     for e in raw:
@@ -183,10 +175,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(request, 422, validation_errors(exc.errors()))
 
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.errors)
-
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> JSONResponse:
         return problem_response(request, exc.status, exc.errors)
@@ -199,7 +187,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EventTooLarge)
     async def _too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
         # the request would create an event the broker can never carry: refused, nothing was stored
-        return await _domain(request, DomainError([event_too_large_error(exc)], status=413))
+        return problem_response(request, 413, [event_too_large_error(exc)])
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, __: OperationalError) -> JSONResponse:

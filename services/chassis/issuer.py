@@ -25,9 +25,12 @@ class LocalIssuer:
             pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                               serialization.NoEncryption()))
             pem.chmod(0o600)
-        self._key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError(f"{pem} is not an RSA private key (the local issuer signs with RS256)")
+        self._key = loaded
         self.kid = "local-" + hashlib.sha256(pem.read_bytes()).hexdigest()[:12]
-        jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))  # type: ignore[arg-type]
+        jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         self.jwks_file = key_dir / "jwks.json"
         self.jwks_file.write_text(json.dumps({"keys": [jwk]}))
@@ -43,4 +46,4 @@ class LocalIssuer:
             claims["school"] = school
         if licensed is not None:
             claims["licensed"] = licensed
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})

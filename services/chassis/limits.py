@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute
+from fastapi import HTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.chassis.errors import PROBLEM_JSON, field_error, problem_body
@@ -23,19 +24,20 @@ LIMIT_KEY = "x-max-body-bytes"
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         kib = max(1, limit // 1024)
-        super().__init__(413, detail={
-            "sv": f"Innehållet är för stort (högst {kib} KiB).", "en": f"The request body is too large (at most {kib} KiB).",
-            "errors": [field_error("body", f"Högst {kib} KiB.", f"At most {kib} KiB.", "too_large")]})
+        self.sv = f"Innehållet är för stort (högst {kib} KiB)."
+        self.en = f"The request body is too large (at most {kib} KiB)."
+        self.errors: list[dict[str, Any]] = [field_error("body", f"Högst {kib} KiB.", f"At most {kib} KiB.", "too_large")]
+        super().__init__(413, detail={"sv": self.sv, "en": self.en, "errors": self.errors})
         self.limit = limit
 
 
-def route_limits(routes: Sequence[BaseRoute]) -> list[tuple[re.Pattern[str], frozenset[str], int]]:
+def route_limits(routes: Sequence[Route]) -> list[tuple[re.Pattern[str], frozenset[str], int]]:
     """(path pattern, methods, bytes) of every route that declares its own limit."""
     out = []
     for r in routes:
         extra = getattr(r, "openapi_extra", None) or {}
         if LIMIT_KEY in extra:
-            out.append((r.path_regex, frozenset(getattr(r, "methods", None) or ()), int(extra[LIMIT_KEY])))  # type: ignore[attr-defined]
+            out.append((r.path_regex, frozenset(r.methods or ()), int(extra[LIMIT_KEY])))
     return out
 
 
@@ -101,8 +103,8 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     exc = BodyTooLarge(limit)
-    body = json.dumps(problem_body(413, scope.get("path", ""), exc.detail["errors"], exc.detail["sv"],
-                                   exc.detail["en"]), ensure_ascii=False).encode()
+    body = json.dumps(problem_body(413, scope.get("path", ""), exc.errors, exc.sv, exc.en),
+                      ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

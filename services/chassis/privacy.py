@@ -31,6 +31,9 @@ def patient_ref(identity_number: str, secret: str) -> str:
     return "P-" + "".join(chars)
 
 
+PERSON_KEYS, KEY_ACCESS = "person_keys", "key_access"
+
+
 class KeyVaultBase(SQLModel, registry=registry(metadata=MetaData())):
     """Base of the keyvault tables: a metadata of their own, so each database holds only its own tables."""
 
@@ -40,7 +43,7 @@ class KeyVaultBase(SQLModel, registry=registry(metadata=MetaData())):
 class PersonKey(KeyVaultBase, table=True):
     """One encryption key per person. Deleting the row erases their contact details everywhere."""
 
-    __tablename__ = "person_keys"
+    __tablename__ = PERSON_KEYS
     patient_ref: str = Field(primary_key=True, max_length=40)
     key: str = Field(max_length=100)
     created_at: datetime
@@ -49,7 +52,7 @@ class PersonKey(KeyVaultBase, table=True):
 class KeyAccess(KeyVaultBase, table=True):
     """Every use of a person's key, for the audit (which service opened whose contact details)."""
 
-    __tablename__ = "key_access"
+    __tablename__ = KEY_ACCESS
     id: int | None = Field(default=None, primary_key=True)
     patient_ref: str = Field(max_length=40, index=True)
     service: str = Field(max_length=40)
@@ -75,7 +78,8 @@ class KeyVault:
     def _key(self, ref: str) -> str:
         """The person's key, created on first use; two first uses at once agree on one key. Plain SQL in one
         transaction (read, create if absent, log the use): the ORM's unit of work cost more than the statements."""
-        keys, access = PersonKey.__table__, KeyAccess.__table__  # type: ignore[attr-defined]
+        tables = KeyVaultBase.metadata.tables
+        keys, access = tables[PERSON_KEYS], tables[KEY_ACCESS]
         for _ in range(3):
             now = datetime.now(UTC)
             try:
@@ -105,7 +109,8 @@ class KeyVault:
                 raise ContactShredded(sealed.key_id)
             key = row.key
         try:
-            return json.loads(Fernet(key.encode()).decrypt(sealed.ciphertext.encode()))
+            contact: dict[str, Any] = json.loads(Fernet(key.encode()).decrypt(sealed.ciphertext.encode()))
+            return contact
         except InvalidToken as exc:
             raise ContactShredded(sealed.key_id) from exc
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from faststream.kafka import KafkaRouter
 
 from contracts.envelope import Event
-from services.chassis.consumer import Consumers
+from services.chassis.consumers import Consumers
 from services.chassis.db import UnitOfWork
 
 D = TypeVar("D")

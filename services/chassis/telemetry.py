@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -46,18 +47,25 @@ class RedactingFormatter(logging.Formatter):
         return line.translate(_LINE_BREAKERS)
 
 
+class _OurStreamHandler(logging.StreamHandler[TextIO]):
+    """Our handler on stderr: a later set-up replaces it, and leaves other handlers alone."""
+
+
+class _OurFileHandler(logging.FileHandler):
+    """Our handler on the log file: a later set-up replaces it, and leaves other handlers alone."""
+
+
 def setup_logging(service: str, log_file: Path | None = None, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     for h in list(root.handlers):
-        if getattr(h, "_kontakt", False):
+        if isinstance(h, (_OurStreamHandler, _OurFileHandler)):
             root.removeHandler(h)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [_OurStreamHandler(sys.stderr)]
     if log_file:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file))
+        handlers.append(_OurFileHandler(log_file))
     for h in handlers:
         h.setFormatter(RedactingFormatter(service))
-        h._kontakt = True  # type: ignore[attr-defined]
         root.addHandler(h)
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
@@ -87,6 +95,8 @@ class JsonLinesSpanExporter(SpanExporter):
         with self._lock, self.path.open("a") as f:
             for s in spans:
                 ctx = s.get_span_context()
+                if ctx is None:  # only a span not yet started lacks one; the exporter gets finished spans
+                    continue
                 parent = s.parent
                 f.write(json.dumps({
                     "name": s.name, "trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}",

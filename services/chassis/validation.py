@@ -64,7 +64,8 @@ PhoneNumber = Annotated[str, StringConstraints(max_length=40), AfterValidator(_p
 
 def _email(value: Any, handler: ValidatorFunctionWrapHandler) -> str:
     try:
-        return handler(value)
+        email: str = handler(value)
+        return email
     except ValueError:
         raise PydanticCustomError("email_invalid", "Inte en giltig e-postadress. | Not a valid e-mail address.") from None
 

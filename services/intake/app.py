@@ -4,14 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaRouter
-from faststream.specification import AsyncAPI
 
-from services.chassis.audit import cases_by_ref
+from services.chassis.audit import case_ids_by_ref
 from services.chassis.clock import Clock
 from services.chassis.privacy import KeyVault
-from services.chassis.runtime import ServiceRuntime
-from services.chassis.subscriptions import register
+from services.chassis.runtime import ServiceRuntime, assemble
+from services.chassis.spec import Infra, ServiceSpec
 from services.intake.api import routers
 from services.intake.deps import AttemptWindow, Deps, Limits
 from services.intake.forms import PaperForm, SchoolReferralForm
@@ -33,35 +31,29 @@ from services.intake.store.tables import CaseRow, metadata
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: IntakeSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
+def spec(settings: IntakeSettings | None = None, clock: Clock | None = None) -> ServiceSpec[IntakeSettings, Deps]:
     settings = settings or IntakeSettings()
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     languages = load_languages(settings.languages_file or LANGUAGES_FILE)
     return_reasons = load_return_reasons(settings.return_reasons_file or RETURN_REASONS_FILE)
-    rt = ServiceRuntime(settings, [metadata], MIGRATIONS, clock=clock, title="Intake",
-                        description=(__doc__ or "").strip())
-    rt.cases_of_child = cases_by_ref(rt.db, CaseRow)
+    infra = Infra.of(settings, [metadata], clock)
     limits = Limits(max_attachments=settings.school_max_attachments,
                     max_attachment_bytes=settings.school_max_attachment_bytes,
                     attempts_per_window=settings.school_attempts_per_10min, window_s=600.0,
                     submissions_per_day=settings.school_submissions_per_day)
-    deps = Deps(clock=rt.clock, db=rt.db, audit=rt.audit, rules=rules,
+    deps = Deps(clock=infra.clock, db=infra.db, audit=infra.audit, rules=rules,
                 vault=KeyVault(settings.resolved_keyvault_url(), "intake"),
                 docs=DocumentStore(settings.resolved_documents_dir()), schools=schools, limits=limits,
                 window=AttemptWindow(limits.attempts_per_window, limits.window_s),
                 pseudonym_key=settings.pseudonym_key, max_scan_bytes=settings.max_scan_bytes, languages=languages,
                 return_reasons=return_reasons)
-    router = KafkaRouter()
-    register(rt.consumers, router, SUBSCRIPTIONS, deps)
-    rt.include(router)
-    rt.openapi_models = (PaperForm, SchoolReferralForm)
-    app = rt.create_app(routers(settings.max_scan_bytes, limits))
-    app.state.deps = deps
-    return rt, app
+    return ServiceSpec(
+        title="Intake", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS, deps=deps,
+        subscriptions=SUBSCRIPTIONS, routers=routers(settings.max_scan_bytes, limits),
+        openapi_models=(PaperForm, SchoolReferralForm), cases_of_child=case_ids_by_ref(CaseRow))
 
 
-def asyncapi() -> AsyncAPI:
-    """Factory for `faststream docs gen --factory services.intake.app:asyncapi`."""
-    rt, _ = build()
-    return rt.asyncapi()
+def build(settings: IntakeSettings | None = None,
+          clock: Clock | None = None) -> tuple[ServiceRuntime[IntakeSettings, Deps], FastAPI]:
+    return assemble(spec(settings, clock))

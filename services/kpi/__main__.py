@@ -1,7 +1,6 @@
 """`python -m services.kpi`: run the kpi service as its own process."""
-from services.chassis.serve import serve
-from services.kpi.app import build
+from services.chassis.serve import main
+from services.kpi.app import spec
 
 if __name__ == "__main__":
-    rt, app = build()
-    serve(rt, app, build)
+    main(spec)

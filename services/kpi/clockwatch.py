@@ -3,28 +3,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services.chassis.runtime import ServiceRuntime
+from services.chassis.spec import Infra
 from services.kpi.domain.definitions import Definitions, RuleSet
 from services.kpi.use_cases import scan_clocks
 
 log = logging.getLogger("kontakt.kpi.clocks")
 
 
-def scan_once(rt: ServiceRuntime, defs: Definitions, rules: RuleSet) -> int:
-    """One pass over open cases at `rt.clock`'s now; returns how many alerts were raised."""
-    with rt.db.uow() as uow:
-        raised = scan_clocks(uow, defs, rules, rt.clock.now())
+def scan_once(infra: Infra[Any], defs: Definitions, rules: RuleSet) -> int:
+    """One pass over open cases at the service clock's now; returns how many alerts were raised."""
+    with infra.db.uow() as uow:
+        raised = scan_clocks(uow, defs, rules, infra.clock.now())
         uow.commit()
     return raised
 
 
-async def watch_clocks(rt: ServiceRuntime, defs: Definitions, rules: RuleSet, interval_s: float) -> None:
+async def watch_clocks(infra: Infra[Any], defs: Definitions, rules: RuleSet, interval_s: float) -> None:
     while True:
         try:
-            n = await asyncio.to_thread(scan_once, rt, defs, rules)
+            n = await asyncio.to_thread(scan_once, infra, defs, rules)
             if n:
                 log.info("raised %d guarantee-at-risk alerts", n)
         except (IntegrityError, OperationalError) as exc:  # a consumer tagged the same case meanwhile, or DB away

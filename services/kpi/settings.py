@@ -15,3 +15,5 @@ class KpiSettings(ServiceSettings):
     clock_scan_interval_s: float = 60.0
     definitions_file: Path = DATA / "kpi_definitions.yaml"
     deviation_rules_file: Path = DATA / "deviation_rules.yaml"
+    # the dashboard names units by name: booking's reference file (one image holds every service's data)
+    units_file: Path = DATA.parents[1] / "booking" / "data" / "units.yaml"

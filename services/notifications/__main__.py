@@ -1,7 +1,6 @@
 """`python -m services.notifications`: run the notifications service as its own process."""
-from services.chassis.serve import serve
-from services.notifications.app import build
+from services.chassis.serve import main
+from services.notifications.app import spec
 
 if __name__ == "__main__":
-    rt, app = build()
-    serve(rt, app, build)
+    main(spec)

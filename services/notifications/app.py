@@ -6,14 +6,12 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from faststream.kafka import KafkaRouter
-from faststream.specification import AsyncAPI
 
-from services.chassis.audit import cases_by_ref
+from services.chassis.audit import case_ids_by_ref
 from services.chassis.clock import Clock
 from services.chassis.privacy import KeyVault
-from services.chassis.runtime import ServiceRuntime
-from services.chassis.subscriptions import register
+from services.chassis.runtime import ServiceRuntime, assemble
+from services.chassis.spec import Infra, ServiceSpec
 from services.notifications.api import router as api_router
 from services.notifications.channels import Channel, DigitalLetter, MessageExchange, SmsGateway, SmtpMailer
 from services.notifications.deps import Deps
@@ -38,7 +36,8 @@ from services.notifications.store import FamilyContact, metadata
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build(settings: NotificationsSettings | None = None, clock: Clock | None = None) -> tuple[ServiceRuntime, FastAPI]:
+def spec(settings: NotificationsSettings | None = None,
+         clock: Clock | None = None) -> ServiceSpec[NotificationsSettings, Deps]:
     s = settings or NotificationsSettings()
     # broken data files stop start-up here, not at the first message
     policy = load_policy(s.policy_file or POLICY_FILE)
@@ -46,15 +45,10 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
     templates = load_templates(s.templates_file or TEMPLATES_FILE)
     referrer_updates = load_referrer_updates(s.referrer_updates_file or REFERRER_UPDATES_FILE)
     checkin_policy = load_checkin_policy(s.checkin_policy_file or CHECKIN_POLICY_FILE)
-    rt = ServiceRuntime(s, [metadata], MIGRATIONS, clock=clock, title="Notifications",
-                        description=(__doc__ or "").strip())
-    rt.cases_of_child = cases_by_ref(rt.db, FamilyContact)
+    infra = Infra.of(s, [metadata], clock)
     vault = KeyVault(s.resolved_keyvault_url(), "notifications")
-    deps = Deps(rt.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, checkin_policy,
+    deps = Deps(infra.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, checkin_policy,
                 vault, s.checkin_secret, s.checkin_link_url, s.stream_poll_s, s.stream_ping_s)
-    router = KafkaRouter()
-    register(rt.consumers, router, SUBSCRIPTIONS, deps)
-    rt.include(router)
     http = httpx.AsyncClient(timeout=s.channel_timeout_s)
     channels: dict[str, Channel] = {
         "sms": SmsGateway(s.sms_gateway_url, s.sms_sender, http, s.sms_gateway_token),
@@ -64,16 +58,20 @@ def build(settings: NotificationsSettings | None = None, clock: Clock | None = N
         "edi": MessageExchange(s.exchange_url, http, s.exchange_token),
     }
     retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
-    dispatcher = Dispatcher(rt.db, deps, vault=vault,
+    dispatcher = Dispatcher(infra.db, deps, vault=vault,
                             channels=channels, retry=retry, poll_s=s.dispatch_poll_s)
-    if s.dispatch_enabled:
-        rt.on_start(dispatcher.run)
-        rt.db.on_commit(dispatcher.wake)
-    rt.on_start(lambda: _close_when_stopped(http))
-    app = rt.create_app([api_router])
-    app.state.deps = deps
-    app.state.dispatcher = dispatcher  # for tests and ops tooling: sending driven by hand
-    return rt, app
+    sends = s.dispatch_enabled  # off: deliveries wait until something drives the dispatcher (tests, ops tools)
+    return ServiceSpec(
+        title="Notifications", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS,
+        deps=deps, subscriptions=SUBSCRIPTIONS, routers=[api_router],
+        background=[*([dispatcher.run] if sends else []), lambda: _close_when_stopped(http)],
+        on_commit=[dispatcher.wake] if sends else [], cases_of_child=case_ids_by_ref(FamilyContact),
+        app_state={"dispatcher": dispatcher})  # for tests and ops tooling: sending driven by hand
+
+
+def build(settings: NotificationsSettings | None = None,
+          clock: Clock | None = None) -> tuple[ServiceRuntime[NotificationsSettings, Deps], FastAPI]:
+    return assemble(spec(settings, clock))
 
 
 async def _close_when_stopped(http: httpx.AsyncClient) -> None:
@@ -82,9 +80,3 @@ async def _close_when_stopped(http: httpx.AsyncClient) -> None:
         await asyncio.Event().wait()
     finally:
         await http.aclose()
-
-
-def asyncapi() -> AsyncAPI:
-    """Factory for `faststream docs gen --factory services.notifications.app:asyncapi`."""
-    rt, _ = build()
-    return rt.asyncapi()

@@ -9,6 +9,7 @@ from contracts.booking import (
     AppointmentCancelled,
     GroupSeatBooked,
     NoBookableSlots,
+    SlotRunwayShort,
 )
 from contracts.envelope import Event
 from contracts.intake import (
@@ -52,6 +53,10 @@ def on_group_seat_booked(event: GroupSeatBooked, uow: UnitOfWork, deps: Deps) ->
 
 def on_no_bookable_slots(event: NoBookableSlots, uow: UnitOfWork, deps: Deps) -> None:
     events.no_bookable_slots(event, uow, deps)
+
+
+def on_slot_runway_short(event: SlotRunwayShort, uow: UnitOfWork, deps: Deps) -> None:
+    events.slot_runway_short(event, uow, deps)
 
 
 def on_risk_escalated(event: RiskEscalated, uow: UnitOfWork, deps: Deps) -> None:
@@ -105,7 +110,8 @@ SUBSCRIPTIONS = [
            on(CaseLinked, on_case_linked)),
     _group("notifications.bookings", APPOINTMENTS_TOPIC,
            on(AppointmentBooked, on_appointment_booked), on(AppointmentCancelled, on_appointment_cancelled),
-           on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots)),
+           on(GroupSeatBooked, on_group_seat_booked), on(NoBookableSlots, on_no_bookable_slots),
+           on(SlotRunwayShort, on_slot_runway_short)),
     _group("notifications.risks", ASSESSMENTS_TOPIC, on(RiskEscalated, on_risk_escalated)),
     _group("notifications.deviations", DEVIATIONS_TOPIC,
            on(DeviationTagged, on_deviation_tagged), on(GuaranteeAtRisk, on_guarantee_at_risk)),

@@ -120,6 +120,12 @@ def answers_of(session: Session, interview_id: str) -> dict[str, dict[str, int]]
     return out
 
 
+def stored_answers(session: Session, interview_id: str) -> dict[tuple[str, str], InterviewAnswer]:
+    """An interview's saved answer rows by (form, item): read once for a whole save."""
+    rows = session.exec(select(InterviewAnswer).where(col(InterviewAnswer.interview_id) == interview_id))
+    return {(r.form, r.item): r for r in rows}
+
+
 def claim_completion(session: Session, interview_id: str, now: datetime) -> bool:
     """Mark the interview completed if it is still open; False when another request completed it first.
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from services.workspace import runway
 from services.workspace.backend import Refused
 from services.workspace.web import Web
 
@@ -32,7 +33,12 @@ def build_board(web: Web) -> APIRouter:
                                                params={"grain": "quarter", "by": "unit"})
         except Refused:
             deviations = None
-        return web.render(request, "board.html", session, items=items, counts=counts, deviations=deviations)
+        try:  # counts of free times per unit, no child in it
+            runways: list[dict[str, Any]] | None = (await web.backend.get(session, "booking", "/api/runway"))["units"]
+        except Refused:
+            runways = None
+        return web.render(request, "board.html", session, items=items, counts=counts, deviations=deviations,
+                          **runway.context(runways, session.lang))
 
     @router.get("/cases/{case_id}/collaboration")
     async def collaboration_form(request: Request, case_id: str) -> Response:

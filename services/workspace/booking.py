@@ -17,13 +17,11 @@ BOOKABLE = ("primary_care", "bup", "urgent")
 
 def build_booking(web: Web) -> APIRouter:
     router = APIRouter()
-    unit_names: dict[str, str] = {}
 
     async def booked(session: Session, case_id: str) -> list[dict[str, Any]]:
         rows = await web.backend.get(session, "booking", f"/api/cases/{case_id}/appointments")
-        if rows and not unit_names:
-            unit_names.update({u["unit_id"]: u["name"] for u in await web.backend.get(session, "booking", "/api/units")})
-        return [{**a, "unit_name": unit_names.get(a["unit_id"], a["unit_id"])} for a in rows if a.get("status") == "booked"]
+        await web.units.load(session)
+        return [{**a, "unit_name": web.units(a["unit_id"])} for a in rows if a.get("status") == "booked"]
 
     @router.get("/cases/{case_id}/booking")
     async def booking_panel(request: Request, case_id: str, waited: int = 0) -> Response:
@@ -73,7 +71,8 @@ def build_booking(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
         # what the offer said, carried from the offer list (the held time is no longer offered to anyone)
-        offer = {"unit_name": unit_name, "starts_at": starts_at or None, "wait_days": wait_days, "digital": bool(digital)}
+        offer = {"unit_name": unit_name, "starts_at": starts_at or None, "digital": bool(digital),
+                 "wait_days": int(wait_days) if wait_days.isdigit() else wait_days}
         return web.render(request, "_hold.html", session, case_id=case_id, held=held, offer=offer, slot_id=slot_id)
 
     @router.post("/cases/{case_id}/confirm")
@@ -114,6 +113,9 @@ def build_booking(web: Web) -> APIRouter:
         except Refused:
             history = []
         family = [h for h in history if h["recipient_kind"] == "family"]
+        # notifications picks the channel as it sends; a message still due goes the way the earlier ones went
+        chosen = next((h["channel"] for h in reversed(family) if h.get("channel")), None)
+        family = [{**h, "channel": h.get("channel") or chosen} for h in family]
         return web.render(request, "_family.html", session, case_id=case_id, family=family)
 
     return router

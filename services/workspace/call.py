@@ -1,6 +1,8 @@
 """The call in one screen: take an answered call, find the child (or their open case), and work the case."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -24,25 +26,24 @@ def build_call(web: Web) -> APIRouter:
         except Refused as exc:
             return web.render(request, "refused.html", session, status=exc.status)
         rung = session.test_calls.get(call_id, {})  # a test call on the embedded default: what the phone showed
-        return web.render(request, "call.html", session, call=call, values={"source": "guardian", **rung}, errors={},
-                          municipalities=MUNICIPALITIES, callers=CALLERS,
+        return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
+                          errors={}, municipalities=MUNICIPALITIES, callers=CALLERS,
                           languages=await language_choices(web, session))
 
     @router.post("/calls/{call_id}/case")
     async def open_case(request: Request, call_id: str, identity_number: str = Form(""), municipality: str = Form(""),
                         source: str = Form("guardian"), phone: str = Form(""), email: str = Form(""),
-                        preferred_channel: str = Form("sms"), reasons: str = Form(""), language: str = Form(""),
+                        preferred_channel: str = Form("sms"), reasons: list[str] = Form([]), language: str = Form(""),
                         interpreter_needed: str = Form("")) -> Response:
         session = web.session(request)
-        values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons,
-                  "language": language, "interpreter_needed": interpreter_needed}
+        values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
+                                  "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons,
+                                  "language": language, "interpreter_needed": interpreter_needed}
         contact = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v.strip()}
         body = {"call_id": call_id, "source": source,
                 "child": {"identity_number": identity_number, "municipality": municipality},
                 "contact": {**contact, "preferred_channel": preferred_channel} if contact else None,
-                "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
-                **language_answer(language, interpreter_needed)}
+                "reason_codes": reasons, **language_answer(language, interpreter_needed)}
         try:
             # the call id is the natural key: a double click or a retry lands on the same case
             answer = await web.backend.post(session, "intake", "/api/cases/from-call", json=body,

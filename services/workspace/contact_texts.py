@@ -50,7 +50,6 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
     "checkin_risk_answer": ("Tack för att ni berättar. Jourhavande behandlare har fått veta det nu och hör av sig. "
                             "Vid akut fara: ring 112.", "Thank you for telling us. The clinician on duty has been "
                             "told now and will contact you. In acute danger: call 112."),
-    "yes": ("Ja", "Yes"), "no": ("Nej", "No"),
     "call_today": ("Ring i dag: svar från väntande familjer", "Call today: answers from waiting families"),
     "call_today_none": ("Ingen att ringa just nu.", "Nobody to call right now."),
     "call_reason_risk": ("Riskfrågan: ja", "Risk question: yes"), "call_reason_worse": ("Sämre", "Worse"),

@@ -15,10 +15,21 @@ import httpx
 from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 
+from services.workspace.ops import Ops
 from services.workspace.web import Web
 
 
-async def relay(web: Web, token: str, last_id: str | None, case_id: str | None) -> AsyncIterator[dict[str, Any]]:
+async def relay(web: Web, ops: Ops, token: str, last_id: str | None,
+                case_id: str | None) -> AsyncIterator[dict[str, Any]]:
+    ops.live_streams += 1
+    try:
+        async for event in _relay(web, token, last_id, case_id):
+            yield event
+    finally:
+        ops.live_streams -= 1
+
+
+async def _relay(web: Web, token: str, last_id: str | None, case_id: str | None) -> AsyncIterator[dict[str, Any]]:
     auth = {"Authorization": f"Bearer {token}"}
     url = web.settings.notifications_url + "/api/stream"
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None)) as http:
@@ -52,12 +63,12 @@ def _wanted(data: str, case_id: str | None) -> bool:
         return False
 
 
-def build_events(web: Web) -> APIRouter:
+def build_events(web: Web, ops: Ops) -> APIRouter:
     router = APIRouter()
 
     @router.get("/events")
     async def events(request: Request, case_id: str | None = None) -> EventSourceResponse:
         session = web.session(request, personal=False)
-        return EventSourceResponse(relay(web, session.token, request.headers.get("last-event-id"), case_id), ping=15)
+        return EventSourceResponse(relay(web, ops, session.token, request.headers.get("last-event-id"), case_id), ping=15)
 
     return router

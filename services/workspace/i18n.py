@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from contracts.labels import labels
 from services.workspace.contact_texts import CONTACT_LABELS, CONTACT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
+from services.workspace.signin_texts import SIGNIN_TEXTS
 
 LANGS = ("sv", "en")
 
@@ -38,9 +40,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "work_queue": ("Arbetskö: nya remisser och öppna ärenden", "Work queue: new referrals and open cases"),
     "queue_intro": ("Äldsta klockan först. Löftet är medicinsk bedömning inom {days} dagar; kontaktdagen är dag 0.",
                     "Oldest clock first. The promise is a medical assessment within {days} days; the contact day is day 0."),
-    "at_risk_count": ("{n} ärenden riskerar att missa löftet", "{n} cases risk missing the promise"),
+    "at_risk_count": ("{n} ärenden riskerar att missa löftet.", "{n} cases risk missing the promise."),
+    "at_risk_count_1": ("1 ärende riskerar att missa löftet.", "1 case risks missing the promise."),
+    "broken_count": ("{n} ärenden har redan missat det.", "{n} cases have already missed it."),
+    "broken_count_1": ("1 ärende har redan missat det.", "1 case has already missed it."),
+    "days_to_go": ("{n} dagar kvar", "{n} days left"), "days_to_go_1": ("1 dag kvar", "1 day left"),
+    "days_to_go_0": ("sista dagen", "the last day"),
+    "days_over": ("{n} dagar över", "{n} days over"), "days_over_1": ("1 dag över", "1 day over"),
     "case": ("Ärende", "Case"), "channel": ("Kanal", "Channel"), "source": ("Avsändare", "Sender"),
-    "clock_start": ("Klockan startade", "Clock started"), "days_left": ("Dagar kvar", "Days left"),
+    "clock_start": ("Klockan startade", "Clock started"), "days_left": ("Till löftet", "To the promise"),
     "age": ("Ålder", "Age"), "sex": ("Kön", "Sex"), "municipality": ("Kommun", "Municipality"),
     "status": ("Status", "Status"), "open": ("Öppna", "Open"),
     "at_risk": ("Risk att missa löftet", "At risk"), "broken": ("Löftet brutet", "Promise broken"),
@@ -55,7 +63,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "date_arrived": ("Ankomstdatum (stämpel)", "Date received (stamp)"),
     "scan": ("Skannad remiss (PDF, PNG eller JPEG)", "Scanned referral (PDF, PNG or JPEG)"),
     "sender": ("Vem skrev remissen", "Who wrote the referral"),
-    "reasons": ("Orsakskoder (valfritt, kommaseparerade)", "Reason codes (optional, comma-separated)"),
+    "reasons": ("Orsak till kontakten (valfritt, en eller flera)", "Reason for the contact (optional, one or more)"),
     "contact_phone": ("Vårdnadshavarens mobilnummer (valfritt)", "Guardian's mobile number (optional)"),
     "register": ("Registrera", "Register"),
     "form_errors": ("Rätta det som är markerat nedan.", "Correct what is marked below."),
@@ -89,7 +97,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import_intro": ("iCalendar (.ics) eller CSV. Hela filen läses in eller inget: fel visas rad för rad.",
                      "iCalendar (.ics) or CSV. The whole file is imported or nothing: errors are shown line by line."),
     "calendar_file": ("Kalenderfil", "Calendar file"), "import": ("Importera", "Import"),
+    "import_columns_h": ("Filens kolumner och giltiga värden", "The file's columns and valid values"),
+    "import_csv": ("CSV med rubrikraden", "CSV with the header line"),
+    "import_starts_at": ("datum och tid med tidszon, t.ex.", "date and time with time zone, e.g."),
+    "import_duration": ("minuter, 10–240 (45 om tomt)", "minutes, 10–240 (45 if empty)"),
+    "import_profession": ("enhetens yrken:", "the unit's professions:"), "or": ("eller", "or"),
+    "import_no_digital": ("enheten har inga digitala besök", "the unit has no digital visits"),
+    "import_ics": ("iCalendar: en VEVENT per tid med", "iCalendar: one VEVENT per time with"),
     "imported": ("{n} tider importerades.", "{n} times were imported."),
+    "imported_1": ("1 tid importerades.", "1 time was imported."),
     "waiting_list": ("Väntelista", "Waiting list"), "waiting_intro": ("Barn som väntar på en tid här, äldsta klockan först. "
                      "Varje barn på listan är ett larm om att tider saknas.", "Children waiting for a time here, oldest "
                      "clock first. Each child on the list is an alert that times are missing."),
@@ -101,13 +117,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "meeting_intro": ("Lediga nybesökstider per enhet och vecka, de kommande veckorna.",
                       "Free new-visit times per unit and week, the coming weeks."),
     "choose_unit": ("Välj enhet", "Choose unit"), "show": ("Visa", "Show"),
-    "time": ("Tid", "Time"), "total": ("Totalt", "Total"),
+    "time": ("Tid", "Time"), "total": ("Totalt", "Total"), "no_free_times": ("inga lediga", "none free"),
     "loading": ("Hämtar…", "Loading…"), "interview": ("Telefonintervju", "Telephone interview"),
     "booking": ("Tid under samtalet", "A time during the call"),
     "advice_title": ("Rådgivning eller hänvisning", "Advice or signposting"),
     "advice_given": ("Råd givet: den medicinska bedömningen är registrerad.",
                      "Advice given: the medical assessment is recorded."),
-    "advice_topics": ("Ämnen för rådet (koder, kommaseparerade)", "Topics of the advice (codes, comma-separated)"),
+    "advice_topics": ("Vad rådet gällde (ett eller flera)", "What the advice was about (one or more)"),
     "give_advice": ("Registrera råd", "Record advice"), "signpost_to": ("Hänvisa till", "Signpost to"),
     "signpost": ("Hänvisa och avsluta", "Signpost and close"),
     "waiting_triage": ("Ärendet är på väg till bedömningen, ett ögonblick…", "The case is on its way to triage, a moment…"),
@@ -124,7 +140,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "risk_escalated": ("Risk: ärendet är eskalerat till jourhavande kliniker.",
                        "Risk: the case is escalated to the clinician on duty."),
     "alerting": ("Larmet skickas…", "Sending the alert…"),
-    "alerted_who": ("Larmad: {who} ({kind}) via {channel}", "Alerted: {who} ({kind}) by {channel}"),
+    "risk_here": ("Risk: {flag}. Ärendet är eskalerat till jourhavande kliniker.",
+                  "Risk: {flag}. The case is escalated to the clinician on duty."),
+    "alerted_who": ("Larmad: {kind} via {channel}", "Alerted: {kind} by {channel}"),
     "interview_done": ("Intervjun är klar.", "The interview is complete."),
     "scores": ("Resultat per skala", "Scores per scale"), "scale": ("Skala", "Scale"), "raw": ("Poäng", "Raw"),
     "band": ("Nivå", "Band"), "risks_found": ("Risksignaler", "Risk signals"),
@@ -144,7 +162,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "No time within {days} days: the unit's head and the contact centre's head are alerted."),
     "no_offers": ("Inga tider att erbjuda just nu; barnet står på väntelistan.",
                   "No times to offer right now; the child is on the waiting list."),
-    "wait_days": ("väntan {n} dagar", "wait {n} days"), "hold": ("Håll tiden", "Hold the time"),
+    "wait_days": ("väntan {n} dagar", "wait {n} days"), "wait_days_1": ("väntan 1 dag", "wait 1 day"), "hold": ("Håll tiden", "Hold the time"),
     "held_title": ("Tiden hålls medan familjen bestämmer sig", "The time is held while the family decides"),
     "held_for": ("Hålls i", "Held for"), "chosen_wait": ("Familjen tackade nej till en tidigare tid (vald väntan)",
                                                          "The family declined an earlier time (chosen wait)"),
@@ -152,9 +170,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "booked_at": ("Bokat: {unit} {at}", "Booked: {unit} {at}"),
     "family_status": ("Besked till familjen", "Message to the family"),
     "family_none_yet": ("Beskedet förbereds…", "The message is being prepared…"),
+    "channel_at_sending": ("kanal väljs vid utskick", "channel chosen when sent"),
     "groups": ("Föräldragrupper med lediga platser", "Parent groups with free seats"),
     "no_groups": ("Inga grupper med lediga platser.", "No groups with free seats."),
-    "free_seats": ("{n} lediga platser", "{n} free seats"), "book_seat": ("Boka plats", "Book a seat"),
+    "free_seats": ("{n} lediga platser", "{n} free seats"),
+    "free_seats_1": ("1 ledig plats", "1 free seat"), "book_seat": ("Boka plats", "Book a seat"),
     "due": ("planerat", "due"),
     "day_0": ("mån", "Mon"), "day_1": ("tis", "Tue"), "day_2": ("ons", "Wed"), "day_3": ("tors", "Thu"),
     "day_4": ("fre", "Fri"), "day_5": ("lör", "Sat"), "day_6": ("sön", "Sun"),
@@ -179,54 +199,28 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "channel": {"phone": ("Telefon", "Phone"), "edi": ("EDI-remiss", "EDI referral"),
-                "paper": ("Pappersremiss", "Paper referral"), "partner": ("Samverkanspartner", "Partner")},
-    "source": {"guardian": ("Vårdnadshavare", "Guardian"), "young_person": ("Den unga själv", "Young person"),
-               "healthcare": ("Hälso- och sjukvården", "Healthcare"),
-               "school_student_health": ("Elevhälsan", "School student health"),
-               "social_services": ("Socialtjänsten", "Social services"),
-               "partner_external": ("Samverkanspartner (extern)", "Partner (external)"),
-               "partner_internal": ("Samverkanspartner (intern)", "Partner (internal)"), "other": ("Annan", "Other")},
-    "sex": {"female": ("flicka", "girl"), "male": ("pojke", "boy"), "other": ("annat", "other"),
-            "unknown": ("okänt", "unknown")},
-    "role": {"call_handler": ("Samtalsmottagare", "Call handler"), "clinician": ("Legitimerad behandlare", "Clinician"),
-             "scheduler": ("Schemaläggare på enhet", "Unit scheduler"), "unit_head": ("Enhetschef", "Head of unit"),
-             "kc_head": ("Avdelningschef KC", "Head of contact centre"), "coordinator": ("Samordnare två vårdnivåer",
-                                                                                        "Two-level care coordinator"),
-             "kpi_analyst": ("KPI-analytiker", "KPI analyst"), "ops": ("Drift", "Operations")},
-    "msg_channel": {"sms": ("SMS", "SMS"), "email": ("E-post", "E-mail"),
-                    "digital_letter": ("Digital brevlåda", "Digital mailbox")},
     "case_status": {"open": ("Öppet", "Open"), "closed": ("Avslutat", "Closed")},
-    "level": {"primary_care": ("Primärvård (hälsocentral)", "Primary care (health centre)"),
-              "bup": ("BUP", "Child and adolescent psychiatry (BUP)"),
-              "parenting_group": ("Föräldraskapsstöd (föräldragrupp)", "Parenting support (parent group)"),
-              "signposting": ("Hänvisning", "Signposting"), "urgent": ("Akut", "Urgent")},
     "profession": {"psychologist": ("Psykolog", "Psychologist"), "counsellor": ("Kurator", "Counsellor"),
                    "physician": ("Läkare", "Physician"),
                    "psychiatric_nurse": ("Psykiatrisjuksköterska", "Psychiatric nurse")},
     "visit_type": {"new_visit": ("Nybesök", "New visit"), "treatment_start": ("Behandlingsstart", "Treatment start"),
                    "group_session": ("Grupptillfälle", "Group session"),
                    "investigation_start": ("Utredningsstart", "Investigation start")},
-    "destination": {"social_services": ("Socialtjänsten", "Social services"), "school": ("Skolan/elevhälsan", "School"),
-                    "parish": ("Församling", "Church parish"), "association": ("Förening", "Association"),
-                    "group": ("Stödgrupp", "Support group"), "adult_psychiatry": ("Vuxenpsykiatrin", "Adult psychiatry"),
-                    "adult_primary_care": ("Vuxen primärvård", "Adult primary care"),
-                    "other_region": ("Annan region", "Another region")},
-    "band": {"normal": ("normal", "normal"), "elevated": ("förhöjd", "elevated"), "signal": ("signal", "signal")},
-    "recipient": {"clinician_on_duty": ("jourhavande kliniker", "clinician on duty"), "unit_head": ("enhetschef", "head of unit"),
-                  "kc_head": ("avdelningschef KC", "head of contact centre"), "coordinator": ("samordnare", "coordinator"),
-                  "family": ("familjen", "the family")},
     "delivery": {"pending": ("väntar", "pending"), "sending": ("skickas", "sending"), "sent": ("skickat", "sent"),
                  "failed": ("misslyckades", "failed"), "cancelled": ("avbrutet", "cancelled")},
-    "template": {"appointment_confirmation": ("Bokningsbekräftelse", "Booking confirmation"),
-                 "appointment_changed": ("Ändrad tid", "Changed time"), "appointment_cancelled": ("Avbokning", "Cancellation"),
-                 "appointment_reminder": ("Påminnelse", "Reminder"), "group_welcome": ("Välkommen till gruppen", "Group welcome")},
-    "line": {"public_1177": ("1177 val 2", "1177 option 2"), "partner_external": ("Samverkan extern", "Partner external"),
-             "partner_internal": ("Samverkan intern", "Partner internal")},
 }
+# The codes other services send (levels, channels, reasons, …) have their words in contracts/labels.yaml.
+for _kind, _pairs in labels().items():
+    LABELS.setdefault(_kind, {}).update(_pairs)
 
 # The school referral form keeps its words in its own module; they join the same tables here.
+if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a school label never lands on staff screens
+    raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
+TEXTS.update(SIGNIN_TEXTS)
+# The keep-in-touch screens' words (language, return, check-ins) keep to their own module, the same way.
+if _clash := TEXTS.keys() & CONTACT_TEXTS.keys():
+    raise ValueError(f"contact texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(CONTACT_TEXTS)
 for _kind, _pairs in [*SCHOOL_LABELS.items(), *CONTACT_LABELS.items()]:
     LABELS.setdefault(_kind, {}).update(_pairs)
@@ -236,10 +230,19 @@ def translator(lang: str) -> Callable[..., str]:
     i = 1 if lang == "en" else 0
 
     def t(key: str, **kw: object) -> str:
+        # counts read as Swedish and English do: "1 ärende", "2 ärenden" (a key_1 / key_0 form where one exists)
+        n = kw.get("n")
+        if isinstance(n, int) and f"{key}_{n}" in TEXTS:
+            key = f"{key}_{n}"
         text = TEXTS[key][i]
         return text.format(**kw) if kw else text
 
     return t
+
+
+def days_left_text(t: Callable[..., str], days_left: int) -> str:
+    """The promise's days as words: '2 dagar kvar', 'sista dagen', '2 dagar över' (never 'Dagar kvar -2')."""
+    return t("days_to_go", n=days_left) if days_left >= 0 else t("days_over", n=-days_left)
 
 
 def labeller(lang: str) -> Callable[[str, str | None], str]:

@@ -51,19 +51,19 @@ def build_queue(web: Web) -> APIRouter:
         session = web.session(request)
         return web.render(request, "paper.html", session, languages=await language_choices(web, session),
                           **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
-                                        "source": "school_student_health"}, {}))
+                                        "source": "school_student_health", "reasons": []}, {}))
 
     @router.post("/referrals/paper")
     async def paper_submit(request: Request, scan: UploadFile | None = File(None), identity_number: str = Form(""),
                            municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
-                           date_arrived: str = Form(""), phone: str = Form(""), reasons: str = Form(""),
-                           language: str = Form(""), interpreter_needed: str = Form(""), reply_name: str = Form(""),
-                           reply_address: str = Form("")) -> Response:
+                           date_arrived: str = Form(""), phone: str = Form(""),
+                           reasons: list[str] = Form([]), language: str = Form(""), interpreter_needed: str = Form(""),
+                           reply_name: str = Form(""), reply_address: str = Form("")) -> Response:
         session = web.session(request)
-        values = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons,
-                  "language": language, "interpreter_needed": interpreter_needed, "reply_name": reply_name,
-                  "reply_address": reply_address}
+        values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
+                                  "date_written": date_written, "date_arrived": date_arrived, "phone": phone,
+                                  "reasons": reasons, "language": language, "interpreter_needed": interpreter_needed,
+                                  "reply_name": reply_name, "reply_address": reply_address}
         languages = await language_choices(web, session)
         data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
         errors: dict[str, str] = {}
@@ -77,7 +77,7 @@ def build_queue(web: Web) -> APIRouter:
                               **_paper_ctx(values, errors))
         referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
                     "date_written": date_written, "date_arrived": date_arrived,
-                    "reason_codes": [r.strip() for r in reasons.split(",") if r.strip()],
+                    "reason_codes": reasons,
                     "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None,
                     "reply_to": {"name": reply_name.strip(), "address": reply_address.strip()}
                     if reply_name.strip() or reply_address.strip() else None,
@@ -117,5 +117,5 @@ def _paper_field(field: str) -> str:
         "date_arrived" if field in ("referral", "body") else "form")
 
 
-def _paper_ctx(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+def _paper_ctx(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {"values": values, "errors": errors, "municipalities": MUNICIPALITIES, "sources": PAPER_SOURCES}

@@ -96,7 +96,8 @@ def build_school(web: Web) -> APIRouter:
     @router.get("/signin")
     async def signin_page(request: Request) -> Response:
         schools = await local.schools() if local else []
-        return web.render(request, "school_signin.html", None, schools=schools, local=local is not None)
+        return web.render(request, "school_signin.html", None, schools=schools, local=local is not None,
+                          oidc=web.oidc is not None)
 
     @router.post("/signin")
     async def signin(request: Request) -> Response:
@@ -109,11 +110,8 @@ def build_school(web: Web) -> APIRouter:
         token = local.issuer.token("school_sender", school=school,
                                    subject=f"S-LOCAL-{school.upper()}-{str(form.get('person', '1'))[:8]}")
         staff = local.verifier.verify(token)
-        session = web.sessions.open(token, staff, lang if lang in ("sv", "en") else "sv")
-        response = redirect(request, "/skola")
-        response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", secure=web.settings.cookie_secure,
-                            path="/", max_age=web.settings.session_idle_s)
-        return response
+        session = web.sessions.open(token, staff, lang, replaces=request.cookies.get(COOKIE))
+        return web.set_cookie(redirect(request, "/skola"), session)
 
     @router.get("")
     async def school_home(request: Request) -> Response:

@@ -28,7 +28,7 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
     "question_h": ("Frågeställning", "The question"),
     "problem_areas_h": ("Problemområden", "Problem areas"),
     "problem_areas": ("Problemområden (välj minst ett) *", "Problem areas (choose at least one) *"),
-    "question": ("Skolans frågeställning och vad ni ser *", "The school's question and what you see *"),
+    "school_question": ("Skolans frågeställning och vad ni ser *", "The school's question and what you see *"),
     "chars_max": ("högst {n} tecken", "at most {n} characters"),
     "tried_h": ("Det skolan redan har gjort", "What the school has already done"),
     "tried_steps": ("Insatser i skolan hittills (välj minst ett) *", "Measures at school so far (choose at least one) *"),
@@ -41,7 +41,8 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
     "consent_by": ("Vem gav samtycket *", "Who gave the consent *"),
     "consent_how": ("Hur gavs samtycket *", "How was the consent given *"),
     "consent_on": ("Datum för samtycket *", "Date of the consent *"),
-    "no_consent_h": ("Remissen skickas inte", "The referral is not sent"),
+    "no_consent_h": ("Remissen skickas inte utan vårdnadshavarnas samtycke.",
+                     "The referral is not sent without the guardians' consent."),
     "sender_h": ("Avsändare (för kontaktcentrets frågor)", "Sender (for the contact centre's questions)"),
     "sender_name": ("Ditt namn *", "Your name *"), "sender_title": ("Din yrkesroll *", "Your profession *"),
     "sender_phone": ("Telefon *", "Phone *"), "sender_email": ("E-post", "E-mail"),
@@ -58,8 +59,6 @@ SCHOOL_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 SCHOOL_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "channel": {"school_form": ("Digital skolremiss", "Digital school referral")},
-    "role": {"school_sender": ("Elevhälsan (avsändare)", "Student health (sender)")},
     "school_status": {"received": ("Mottagen", "Received"), "assessed": ("Bedömd", "Assessed"),
                       "passed_on": ("Vidare till vårdnivå", "Passed on to a care level"),
                       "closed": ("Avslutad", "Closed")},

@@ -38,10 +38,10 @@ def build_test_call(web: Web) -> APIRouter:
             await ring_async(call, s.intake_url, token, web.backend.http)
         except (PlatformRefused, httpx.HTTPError):
             return web.render(request, "queue.html", session, status=502, test_call=True, test_call_error=True)
-        session.test_calls[call.call_id] = {"phone": call.caller_number,
-                                            "identity_number": call.identity_number or ""}
-        while len(session.test_calls) > MAX_KEPT:
+        while len(session.test_calls) >= MAX_KEPT:
             session.test_calls.pop(next(iter(session.test_calls)))  # the oldest
+        web.sessions.keep_test_call(session, call.call_id, {"phone": call.caller_number,
+                                                            "identity_number": call.identity_number or ""})
         return redirect(request, "/queue")
 
     return router

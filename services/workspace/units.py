@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
 from services.chassis.clock import STOCKHOLM
+from services.workspace import runway
 from services.workspace.backend import Refused
-from services.workspace.web import Web
+from services.workspace.web import Web, redirect
 
 MAX_CALENDAR_BYTES = 2 * 1024 * 1024
 
@@ -31,18 +33,27 @@ def build_units(web: Web) -> APIRouter:
                 for i in range(7)]
         waiting = await web.backend.get(session, "booking", "/api/waiting-list", params={"unit_id": unit_id})
         unit = next((u for u in units if u["unit_id"] == unit_id), {"unit_id": unit_id, "name": unit_id})
-        return {"session": session, "units": units, "unit": unit, "days": days, "week": start,
+        try:
+            runways: list[dict[str, Any]] | None = [
+                await web.backend.get(session, "booking", f"/api/units/{unit_id}/runway")]
+        except Refused:
+            runways = None
+        return {**runway.context(runways, session.lang), "session": session, "units": units, "unit": unit, "days": days, "week": start,
                 "prev": start - timedelta(days=7), "next": start + timedelta(days=7), "waiting": waiting,
                 "can_choose": session.staff.role not in ("scheduler", "unit_head")}
 
     @router.get("/unit")
-    async def unit_page(request: Request, unit_id: str | None = None, week: str | None = None) -> Response:
+    async def unit_page(request: Request, unit_id: str | None = None, week: str | None = None,
+                        imported: int | None = None, refused: str | None = None) -> Response:
         try:
             ctx = await unit_ctx(request, unit_id, week)
         except Refused as exc:
             session = web.session(request)
             return web.render(request, "refused.html", session, status=exc.status)
-        return web.render(request, "unit.html", ctx.pop("session"), errors=[], imported=None, **ctx)
+        session = ctx.pop("session")
+        # an import's outcome, after its redirect: the refusal's lines wait once in the session's flash
+        errors = web.flash.pop(session.sid, []) if refused else []
+        return web.render(request, "unit.html", session, errors=errors, imported=imported, **ctx)
 
     @router.get("/unit/waiting")
     async def waiting_panel(request: Request, unit_id: str) -> Response:
@@ -52,23 +63,20 @@ def build_units(web: Web) -> APIRouter:
 
     @router.post("/unit/{unit_id}/import")
     async def import_calendar(request: Request, unit_id: str, calendar: UploadFile | None = File(None)) -> Response:
+        """Post, redirect, get: a reload after an import shows the outcome again and never sends the file twice."""
         session = web.session(request)
-        errors: list[str] = []
-        imported = None
+        back = f"/unit?{urlencode({'unit_id': unit_id})}"
         data = await calendar.read(MAX_CALENDAR_BYTES + 1) if calendar is not None else b""
         if calendar is None or not data:
-            errors = ["Välj en kalenderfil." if session.lang == "sv" else "Choose a calendar file."]
-        else:
-            try:
-                answer = await web.backend.post(session, "booking", f"/api/units/{unit_id}/slots/import",
-                                                files={"calendar": (calendar.filename or "calendar", data)})
-                imported = answer["created"]
-            except Refused as exc:
-                errors = [(e.get("en") if session.lang == "en" else e.get("sv")) or "" for e in exc.errors]
-        ctx = await unit_ctx(request, unit_id, None)
-        ctx.pop("session")
-        return web.render(request, "unit.html", session, status=422 if errors else 200, errors=errors,
-                          imported=imported, **ctx)
+            web.flash[session.sid] = ["Välj en kalenderfil." if session.lang == "sv" else "Choose a calendar file."]
+            return redirect(request, back + "&refused=1")
+        try:
+            answer = await web.backend.post(session, "booking", f"/api/units/{unit_id}/slots/import",
+                                            files={"calendar": (calendar.filename or "calendar", data)})
+        except Refused as exc:
+            web.flash[session.sid] = [(e.get("en") if session.lang == "en" else e.get("sv")) or "" for e in exc.errors]
+            return redirect(request, back + "&refused=1")
+        return redirect(request, back + f"&imported={int(answer['created'])}")
 
     @router.get("/meeting")
     async def meeting(request: Request, weeks: int = 4) -> Response:

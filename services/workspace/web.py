@@ -1,7 +1,8 @@
 """What every page needs: the signed-in session, rendering in the person's language, refusals shown kindly."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
+from contracts.labels import choices
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Backend, Refused
-from services.workspace.i18n import labeller, translator
+from services.workspace.i18n import days_left_text, labeller, translator
+from services.workspace.oidc import Oidc
 from services.workspace.sessions import COOKIE, HOME, Session, Sessions
 from services.workspace.settings import WorkspaceSettings
 
@@ -47,27 +51,72 @@ NAV = {
 }
 
 
+class UnitNames:
+    """Units by name, as booking lists them: read once with the first signed-in person's token, then kept."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.names: dict[str, str] = {}
+        self.units: list[dict[str, Any]] = []
+
+    async def load(self, session: Session) -> None:
+        if self.names:
+            return
+        try:
+            self.units = await self.backend.get(session, "booking", "/api/units")
+        except Refused:
+            return  # a role booking shows no units to (school, KPI): its pages name none
+        self.names = {u["unit_id"]: u["name"] for u in self.units}
+
+    def __call__(self, unit_id: str | None) -> str:
+        return self.names.get(unit_id, unit_id) if unit_id else "–"
+
+
 @dataclass
 class Web:
     settings: WorkspaceSettings
     sessions: Sessions
     backend: Backend
     templates: Jinja2Templates
+    oidc: Oidc | None = None
+    units: UnitNames = field(init=False)
+    # messages that outlive one redirect (post/redirect/get), by session id; taken once
+    flash: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.units = UnitNames(self.backend)
+
+    def current(self, request: Request) -> Session | None:
+        """The request's session: as the refresh step before the route left it, else from the store."""
+        if hasattr(request.state, "session"):
+            found: Session | None = request.state.session
+            return found
+        return self.sessions.get(request.cookies.get(COOKIE))
 
     def session(self, request: Request, personal: bool = True) -> Session:
-        s = self.sessions.get(request.cookies.get(COOKIE))
+        s = self.current(request)
         if s is None:
             raise SignInNeeded()
-        if personal and not s.sees_personal_data:
+        if s.is_family or (personal and not s.sees_personal_data):
             raise NotForRole()
         return s
 
+    def set_cookie(self, response: Response, session: Session) -> Response:
+        """The session's cookie: HttpOnly, SameSite=Strict, no Max-Age (it goes when the browser closes), Secure
+        unless the workspace listens on loopback only."""
+        response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", secure=self.settings.secure_cookie(),
+                            path="/")
+        return response
+
     def render(self, request: Request, name: str, session: Session | None, status: int = 200,
                **ctx: Any) -> HTMLResponse:
-        lang = session.lang if session else request.query_params.get("lang", "sv")
+        lang = session.lang if session else ctx.pop("lang", None) or request.query_params.get("lang", "sv")
         lang = lang if lang in ("sv", "en") else "sv"
-        base = {"t": translator(lang), "label": labeller(lang), "lang": lang, "session": session,
-                "staff": session.staff if session else None, "local_time": local_time,
+        t = translator(lang)
+        base = {"t": t, "label": labeller(lang), "lang": lang, "days_left": lambda d: days_left_text(t, d),
+                "choices": lambda kind: choices(kind, lang), "session": session,
+                "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
+                "quoted_as_code": quoted_as_code,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
                 "home": HOME.get(session.staff.role, "/") if session else "/"}
         return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
@@ -75,6 +124,11 @@ class Web:
     def errors_text(self, session: Session, refused: Refused) -> dict[str, str]:
         """Field -> message in the person's language (Swedish by default)."""
         return {f: (e.get("en") if session.lang == "en" else e.get("sv")) or "" for f, e in refused.by_field().items()}
+
+
+def quoted_as_code(text: str) -> Markup:
+    """A service's message with its quoted values ('psychologist') shown as what to type in the file: <code>."""
+    return Markup(re.sub(r"'([^'<>&\"]{1,60})'", r"<code>\1</code>", str(escape(text)).replace("&#39;", "'")))
 
 
 def redirect(request: Request, url: str) -> Response:

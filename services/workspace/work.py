@@ -2,17 +2,16 @@
 (triage). Each panel is a fragment the case screen swaps in place; ids travel in the page, never by hand."""
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from contracts.common import SignpostDestination
 from services.workspace.backend import Refused
+from services.workspace.reasons import Titles, sentence
 from services.workspace.sessions import Session
 from services.workspace.web import Web, redirect
 
-DESTINATIONS: tuple[str, ...] = get_args(SignpostDestination)
 LEVELS = ("primary_care", "bup", "parenting_group", "signposting", "urgent")
 
 
@@ -27,6 +26,24 @@ class Instruments:
         if instrument_id not in self._by_id:
             self._by_id[instrument_id] = await self.web.backend.get(session, "triage", f"/api/instruments/{instrument_id}")
         return self._by_id[instrument_id]
+
+    async def scale_titles(self, session: Session) -> dict[str, dict[str, str]]:
+        """Every instrument's scales by id -> {sv, en}: the guide's reasons may name any of them."""
+        listed = await self.web.backend.get(session, "triage", "/api/instruments")
+        forms = [await self.get(session, i["id"]) for i in listed]
+        return {sc["id"]: sc["title"] for f in forms for sc in f.get("scales", [])}
+
+
+async def explained(instruments: Instruments, session: Session, proposal: dict[str, Any]) -> dict[str, Any]:
+    """The proposal with each fired rule's reason as a sentence in both languages (`why`)."""
+    titles = await instruments.scale_titles(session)
+    for fired in proposal["fired"]:
+        fired["why"] = {lang: sentence(fired["because"], lang, _titles_in(titles, lang)) for lang in ("sv", "en")}
+    return proposal
+
+
+def _titles_in(titles: dict[str, dict[str, str]], lang: str) -> Titles:
+    return lambda scale: titles.get(scale, {}).get(lang, scale)
 
 
 def progress(forms: list[dict[str, Any]], answers: dict[str, dict[str, int]]) -> tuple[int, int]:
@@ -58,17 +75,15 @@ def build_work(web: Web) -> APIRouter:
 
     # -- advice and signposting -------------------------------------------------------------------
     @router.post("/cases/{case_id}/advice")
-    async def advice(request: Request, case_id: str, topics: str = Form("")) -> Response:
+    async def advice(request: Request, case_id: str, topics: list[str] = Form([])) -> Response:
         session = web.session(request)
         try:
-            await web.backend.post(session, "intake", f"/api/cases/{case_id}/advice",
-                                   json={"topic_codes": [t.strip() for t in topics.split(",") if t.strip()]})
+            await web.backend.post(session, "intake", f"/api/cases/{case_id}/advice", json={"topic_codes": topics})
         except Refused as exc:
-            return web.render(request, "_advice.html", session, case_id=case_id, destinations=DESTINATIONS,
-                              errors={("topics" if f == "topic_codes" else "advice"): m
+            return web.render(request, "_advice.html", session, case_id=case_id, topics=topics,
+                              errors={("topics" if f.startswith("topic_codes") else "advice"): m
                                       for f, m in web.errors_text(session, exc).items()}, done=False)
-        return web.render(request, "_advice.html", session, case_id=case_id, destinations=DESTINATIONS, errors={},
-                          done=True)
+        return web.render(request, "_advice.html", session, case_id=case_id, topics=topics, errors={}, done=True)
 
     @router.post("/cases/{case_id}/signposting")
     async def signpost(request: Request, case_id: str, destination: str = Form(""),
@@ -78,7 +93,7 @@ def build_work(web: Web) -> APIRouter:
             await web.backend.post(session, "intake", f"/api/cases/{case_id}/signposting",
                                    json={"destination": destination, "reason": reason})
         except Refused as exc:
-            return web.render(request, "_advice.html", session, case_id=case_id, destinations=DESTINATIONS,
+            return web.render(request, "_advice.html", session, case_id=case_id,
                               errors={("destination" if f in ("destination", "form") else f): m
                                       for f, m in web.errors_text(session, exc).items()}, done=False)
         return redirect(request, f"/cases/{case_id}")
@@ -121,8 +136,10 @@ def build_work(web: Web) -> APIRouter:
         iv = await web.backend.get(session, "triage", f"/api/interviews/{interview_id}")
         forms = [await instruments.get(session, f["id"] if isinstance(f, dict) else f) for f in iv["forms"]]
         done, total = progress(forms, iv["answers"])
+        asked = next((i for f in forms if f["id"] == form for sec in f["sections"] for i in sec["items"]
+                      if i["id"] == item), None)
         return web.render(request, "_saved.html", session, error=None, done=done, total=total, case_id=case_id,
-                          escalated=saved.get("risk_escalated") or [])
+                          escalated=saved.get("risk_escalated") or [], item=asked, value=value)
 
     @router.get("/cases/{case_id}/alerted")
     async def alerted(request: Request, case_id: str) -> Response:
@@ -161,6 +178,7 @@ def build_work(web: Web) -> APIRouter:
             return web.render(request, "_decided.html", session, case_id=case_id, decision=tc["decision"])
         try:
             proposal = await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal")
+            proposal = await explained(instruments, session, proposal)
         except Refused as exc:
             return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
         return web.render(request, "_proposal.html", session, case_id=case_id, p=proposal, levels=LEVELS, errors={},
@@ -181,12 +199,13 @@ def build_work(web: Web) -> APIRouter:
             else:
                 decision = await web.backend.post(session, "triage", f"/api/cases/{case_id}/decision")
         except Refused as exc:
-            proposal = await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal")
+            proposal = await explained(instruments, session,
+                                       await web.backend.get(session, "triage", f"/api/cases/{case_id}/proposal"))
             return web.render(request, "_proposal.html", session, status=422, case_id=case_id, p=proposal,
                               levels=LEVELS, errors=web.errors_text(session, exc),
                               values={"level": level, "reason": reason, "override": override})
-        response = web.render(request, "_decided.html", session, case_id=case_id, decision=decision)
-        response.headers["HX-Trigger"] = "decided"  # the booking panel asks for offers now
-        return response
+        # the booking panel (on the screens of those who book) waits for booking to hear of the decision, then offers
+        follows = session.staff.role in ("call_handler", "clinician")
+        return web.render(request, "_decided.html", session, case_id=case_id, decision=decision, booking_follows=follows)
 
     return router

@@ -24,6 +24,7 @@ from services.kpi.app import build
 from services.kpi.rules import load_rules
 from services.kpi.settings import KpiSettings
 from services.kpi.use_cases import project_batch
+from tests.browser.story import Story, tell
 from tests.conftest import TEST_BROKER
 from tests.e2e.conftest import quiet_hours_away_from_now
 from tests.unit.kpi.builders import CaseBuilder, at, call
@@ -139,6 +140,13 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
         yield Workspace(system, data_dir, LocalIssuer(data_dir / "keys"))
     finally:
         system.stop()
+
+
+@pytest.fixture(scope="session")
+def story(workspace: Workspace) -> Story:
+    """A morning's cases through the services (tests/browser/story.py), told once for the screens to show."""
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in workspace.system.ports.items()}
+    return tell(urls, workspace.issuer)
 
 
 @pytest.fixture(scope="module")

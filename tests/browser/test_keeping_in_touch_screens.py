@@ -31,7 +31,7 @@ def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromi
                                                                           workspace: Workspace) -> None:
     ws = workspace
     (ws.data_dir / "interpreting.json").write_text(json.dumps({"ti": 0}))
-    open_new_time(chromium, ws, "hc-sorsele", stockholm_time(2, 9))
+    open_new_time(chromium, ws, "hc-mala", stockholm_time(2, 14))  # a unit and hour no other screen test uses
     page = sign_in(chromium, ws, "clinician")
     now = datetime.now(UTC)
     call_id = f"call-tolk-{now:%H%M%S%f}"
@@ -41,7 +41,7 @@ def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromi
     page.goto(f"{ws.url}/calls/{call_id}")
     pnr = personnummer(date(now.year - 11, 3, 3), random.Random(27), female=False)
     page.get_by_label("Barnets personnummer").fill(pnr)
-    page.get_by_label("Kommun").select_option("Sorsele")
+    page.get_by_label("Kommun").select_option("Malå")
     page.get_by_label("Vårdnadshavarens mobilnummer").fill("+46705552704")
     page.get_by_label("Familjens språk").select_option("ti")
     page.get_by_label("Familjen behöver tolk").check()
@@ -59,7 +59,7 @@ def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromi
     journey.decide(case_id)
     page.reload()
     offers = page.locator("ol.offers li")
-    expect(offers.first).to_contain_text("Sorsele", timeout=20_000)
+    expect(offers.first).to_contain_text("Malå", timeout=20_000)
     expect(page.locator("#interpreter-note")).to_contain_text("tigrinja")
     offers.first.get_by_role("button", name=re.compile("Håll tiden")).click()
     page.get_by_role("button", name="Boka tiden").click()

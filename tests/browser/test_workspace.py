@@ -140,7 +140,7 @@ def open_new_time(browser: Browser, ws: Workspace, unit: str, starts_at: str) ->
     """A unit's scheduler opens one time through the workspace (the call below books it)."""
     page = sign_in(browser, ws, "scheduler", unit=unit)
     import_calendar(page, "tider.csv", f"starts_at,duration_min,profession,visit_type,digital\n{starts_at},45,psychologist,new_visit,false\n")
-    expect(page.get_by_text("1 tider importerades.")).to_be_visible()
+    expect(page.get_by_text("1 tid importerades.")).to_be_visible()
     page.context.close()
 
 
@@ -153,11 +153,12 @@ def answer(page: Page, item: str, choice: str) -> None:
 def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Browser, ws: Workspace) -> None:
     open_new_time(chromium, ws, "hc-stenbergska", stockholm_time(3, 10))
     page = sign_in(chromium, ws, "clinician")
-    expect(page.get_by_text("Inga besvarade samtal väntar.")).to_be_visible()
-
-    # the call platform reports the call; it appears for the person on the phone
     now = datetime.now(UTC)
     call_id = f"call-ws-{now:%H%M%S%f}"
+    expect(page.get_by_role("heading", name="Inkommande samtal")).to_be_visible()
+    expect(page.locator(f'li[data-call="{call_id}"]')).to_have_count(0)
+
+    # the call platform reports the call; it appears for the person on the phone
     platform = ws.api("intake", "ops")
     for step, at in (("CallOffered", now - timedelta(minutes=4)), ("CallQueued", now - timedelta(minutes=4)),
                      ("CallAnswered", now)):
@@ -174,7 +175,7 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
     page.get_by_label("Barnets personnummer").fill(pnr)
     page.get_by_label("Kommun").select_option("Lycksele")
     page.get_by_label("Vårdnadshavarens mobilnummer").fill(phone)
-    page.get_by_label("Orsakskoder").fill("anxiety")
+    page.get_by_role("group", name="Orsak till kontakten").get_by_label("Oro, ångest").check()
     check_screen(page, "call-find-child")
     page.get_by_role("button", name="Hitta eller öppna ärende").click()
     expect(page.get_by_text("Ärendet är öppnat.")).to_be_visible()
@@ -195,7 +196,7 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
     again.close()
 
     # advice is the medical assessment; then the interview, rendered from the instrument's data
-    page.get_by_label("Ämnen för rådet").fill("anxiety")
+    page.get_by_role("group", name="Vad rådet gällde").get_by_label("Oro, ångest").check()
     page.get_by_role("button", name="Registrera råd").click()
     expect(page.get_by_text("Råd givet")).to_be_visible()
     page.get_by_role("button", name="Starta intervjun").click(timeout=20_000)
@@ -245,6 +246,8 @@ def test_the_whole_call_from_incoming_call_to_booked_confirmation(chromium: Brow
     family = page.locator("#family")
     expect(family).to_contain_text("Bokningsbekräftelse", timeout=30_000)
     expect(family).to_contain_text("skickat", timeout=30_000)
+    expect(family).to_contain_text("Påminnelse · SMS")  # still due, and already by the channel the family chose
+    expect(family).not_to_contain_text("–:")
     check_screen(page, "booked")
     sms = [m for m in ws.sent("sms") if m.get("to") == phone]
     assert len(sms) == 1 and "Stenbergska" in sms[0]["text"]
@@ -268,9 +271,13 @@ def test_a_risk_answer_shows_the_escalation_and_who_was_alerted(chromium: Browse
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # to "Ja, med plan eller avsikt", saved at every step
     expect(page.locator('form[data-item="risk_suicidal"] input[type=radio]').last).to_be_checked()
+    # beside the answer (where the clinician's eyes are) as well as on top of the interview
+    beside = page.locator('form[data-item="risk_suicidal"] .risk-note')
+    expect(beside).to_contain_text("suicidtankar med plan eller avsikt. Ärendet är eskalerat till jourhavande kliniker")
+    expect(beside).to_be_in_viewport()
     banner = page.locator(".risk-banner")
     expect(banner).to_contain_text("eskalerat till jourhavande kliniker")
-    expect(banner).to_contain_text(re.compile(r"Larmad: S-DUTY-[A-Z]+ \(jourhavande kliniker\) via SMS: skickat"),
+    expect(banner).to_contain_text(re.compile(r"Larmad: jourhavande kliniker via SMS: skickat"),
                                    timeout=30_000)
     check_screen(page, "risk-escalated")
     alerts = ws.sent("sms")[before:]
@@ -311,14 +318,19 @@ def test_a_scheduler_imports_a_calendar_and_the_waiting_child_gets_the_new_time(
     errors = page.locator("#err-calendar")
     expect(errors).to_contain_text("Rad 2")
     expect(errors).to_contain_text("Rad 3")
+    expect(errors).to_contain_text("surgeon finns inte; giltiga värden är psychologist, counsellor")  # listed
+    expect(page.locator("details.import-help")).to_contain_text("starts_at,duration_min,profession,visit_type,digital")
     assert page.get_by_label("Kalenderfil").get_attribute("aria-invalid") == "true"
     check_screen(page, "calendar-import-errors")
 
     # the right file: the new time goes to the waiting child at once
     import_calendar(page, "tider.csv", "starts_at,duration_min,profession,visit_type,digital\n"
                                        f"{stockholm_time(2, 9)},45,counsellor,new_visit,false\n")
-    expect(page.get_by_text("1 tider importerades.")).to_be_visible()
+    expect(page.get_by_text("1 tid importerades.")).to_be_visible()
     expect(page.locator(".slot").filter(has_text="09:00")).to_contain_text("bokad")
+    assert "imported=1" in page.url  # post/redirect/get: a reload shows the page again, it does not re-send
+    page.reload()
+    expect(page.locator(".slot").filter(has_text="09:00")).to_have_count(1)
     expect(page.locator(f'#waiting tr[data-case="{case_id}"]')).to_have_count(0, timeout=20_000)
     check_screen(page, "unit-week-booked")
     page.get_by_role("link", name="Veckomöte KC–BUP").click()
@@ -350,8 +362,8 @@ def test_a_coordinator_starts_two_level_care_and_sees_it_on_the_board_in_either_
 
     page.get_by_role("link", name="Samordnartavla").click()
     row = page.locator(f'tr[data-case="{case_id}"]')
-    expect(row).to_contain_text("hc-teg")
-    expect(row).to_contain_text("bup-umea")
+    expect(row).to_contain_text("Teg hälsocentral")
+    expect(row).to_contain_text("BUP Umeå")
     check_screen(page, "coordinators-board")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Coordinators' board: two-level care")).to_be_visible()

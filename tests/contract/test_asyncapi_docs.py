@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kontakt.system import SERVICES
+from services.chassis.runtime import asyncapi
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 
@@ -26,7 +27,7 @@ def test_committed_asyncapi_document_matches_the_service(service: str, tmp_path:
     monkeypatch.setenv("KONTAKT_DATA_DIR", str(tmp_path))  # building a service touches its database file
     path = DOCS / f"{service}.json"
     assert path.exists(), "run `kontakt contracts asyncapi` and commit docs/asyncapi/"
-    fresh = importlib.import_module(f"services.{service}.app").asyncapi().to_specification().to_jsonable()
+    fresh = asyncapi(importlib.import_module(f"services.{service}.app").spec()).to_specification().to_jsonable()
     committed = json.loads(path.read_text())
     assert _channels(committed) == _channels(fresh), "regenerate with `kontakt contracts asyncapi`"
     assert committed["asyncapi"] == "3.0.0"

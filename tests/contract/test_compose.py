@@ -149,7 +149,23 @@ def test_postgres_takes_every_connection_the_services_pools_may_open() -> None:
         databases = [v for k, v in env.items()
                      if k in (f"{service.upper()}_DATABASE_URL", "KONTAKT_KEYVAULT_URL") and v.startswith("postgresql")]
         needed += workers * len(databases) * (POOL_SIZE + POOL_OVERFLOW)
+    needed += POOL_SIZE + POOL_OVERFLOW  # the workspace's sessions
     assert needed + 20 <= max_connections, (needed, max_connections)  # 20 for migrations, topic-init, operators
+
+
+def test_the_workspace_signs_in_at_the_provider_with_secure_cookies_and_its_own_database(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _env("workspace")
+    assert set(env) <= _accepted_names("workspace"), sorted(set(env) - _accepted_names("workspace"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = settings_class("workspace")()
+    assert settings.http_host == "0.0.0.0" and settings.secure_cookie() and not settings.local_signin
+    assert settings.oidc_issuer == settings.auth_issuer and settings.oidc_client_secret.get_secret_value()
+    assert settings.database_url.rsplit("/", 1)[1] == "workspace"
+    assert "workspace" in COMPOSE["services"]["postgres"]["environment"]["KONTAKT_DATABASES"].split()
+    assert all(env[f"WORKSPACE_{s.upper()}_URL"] == f"http://{s}:{port}" for s, port in SERVICES.items())
+    assert COMPOSE["services"]["workspace"]["ports"] == [f"{settings.http_port}:{settings.http_port}"]
 
 
 def test_topics_created_agree_with_the_contracts_and_every_consumer_has_its_dead_letter_topic() -> None:

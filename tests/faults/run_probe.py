@@ -16,4 +16,4 @@ if __name__ == "__main__":
             if event.case_id == crash_case:
                 os.kill(os.getpid(), signal.SIGKILL)  # after the database commit, before the offset commit
         rt.consumers.after_commit = _crash
-    serve(rt, rt.app)  # type: ignore[attr-defined]
+    serve(rt)

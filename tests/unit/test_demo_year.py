@@ -29,8 +29,9 @@ class Recorder:
     def schools(self) -> list[dict[str, Any]]:
         return SCHOOLS
 
-    def import_slots(self, unit_id: str, rows: list[dict[str, Any]]) -> None:
+    def import_slots(self, unit_id: str, rows: list[dict[str, Any]]) -> dict[str, int]:
         self.slots += [(unit_id, r["starts_at"]) for r in rows]
+        return {"created": len(rows)}
 
     def add_group(self, unit_id: str, kind: str, starts_on: date, seats: int, digital: bool) -> None:
         self.groups.append(starts_on)

@@ -6,10 +6,12 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from icalendar import Calendar
 
+from contracts.booking import VisitType
+from services.booking.domain.reference import Profession
 from services.chassis.refusal import Refusal, Refused
 
 CSV_COLUMNS = ("starts_at", "duration_min", "profession", "visit_type", "digital")
@@ -65,27 +67,48 @@ def _csv(text: str) -> tuple[list[Row], list[BadLine]]:
             errors.append(BadLine(reader.line_num, f"kan inte läsas ({exc}).", f"cannot be read ({exc})."))
             break  # the reader cannot find its place after a broken quote
         parsed = _csv_row(reader.line_num, row)
-        if isinstance(parsed, BadLine):
-            errors.append(parsed)
+        if isinstance(parsed, list):
+            errors += parsed
         else:
             rows.append(parsed)
     return rows, errors
 
 
-def _csv_row(line: int, row: Mapping[str, str | None]) -> Row | BadLine:
+def _csv_row(line: int, row: Mapping[str, str | None]) -> Row | list[BadLine]:
+    """The line's fields, or every problem of the line (not only the first), naming the values that are valid."""
+    bad: list[BadLine] = []
     try:
         starts_at = datetime.fromisoformat((row.get("starts_at") or "").strip())
     except (ValueError, TypeError):
-        return BadLine(line, "starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
-                       "the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00.")
+        bad.append(BadLine(line, "starttiden ska vara datum och tid med tidszon, t.ex. 2026-12-01T09:00:00+01:00.",
+                           "the start must be a date and time with time zone, e.g. 2026-12-01T09:00:00+01:00."))
     try:
         duration = int(row.get("duration_min") or 45)
     except (ValueError, TypeError):
-        return BadLine(line, "längden ska vara ett antal minuter.", "the duration must be a number of minutes.")
-    return line, {"starts_at": starts_at, "duration_min": duration,
-                  "profession": (row.get("profession") or "psychologist").strip(),
-                  "visit_type": (row.get("visit_type") or "new_visit").strip(),
+        bad.append(BadLine(line, "längden ska vara ett antal minuter.", "the duration must be a number of minutes."))
+    fields = {"profession": (row.get("profession") or "psychologist").strip(),
+              "visit_type": (row.get("visit_type") or "new_visit").strip()}
+    bad += [b for name, value in fields.items() if (b := unknown_value(line, name, value))]
+    if bad:
+        return bad
+    return line, {"starts_at": starts_at, "duration_min": duration, **fields,
                   "digital": (row.get("digital") or "false").strip().lower() in ("1", "true", "ja", "yes")}
+
+
+VALID: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "profession": ("yrket", "the profession", get_args(Profession)),
+    "visit_type": ("besökstypen", "the visit type", get_args(VisitType)),
+}
+
+
+def unknown_value(line: int, column: str, value: str) -> BadLine | None:
+    """A value outside the column's list, with the list: the scheduler fixes the file without asking anyone."""
+    sv, en, valid = VALID[column]
+    if value in valid:
+        return None
+    listed = ", ".join(f"'{v}'" for v in valid)
+    return BadLine(line, f"{column}: {sv} '{value}' finns inte; giltiga värden är {listed}.",
+                   f"{column}: {en} '{value}' is unknown; valid values are {listed}.", "bad_value")
 
 
 def _ics(text: str) -> tuple[list[Row], list[BadLine]]:
@@ -107,9 +130,13 @@ def _ics(text: str) -> tuple[list[Row], list[BadLine]]:
         if start is None or not isinstance(start, datetime) or start.tzinfo is None:
             errors.append(BadLine(line, "DTSTART saknas eller saknar tidszon.", "DTSTART missing or without time zone."))
             continue
-        rows.append((line, {"starts_at": start, "duration_min": int(duration.total_seconds() // 60),
-                            "profession": str(comp.get("X-PROFESSION", "psychologist")),
-                            "visit_type": str(comp.get("X-VISIT-TYPE", "new_visit")),
+        fields = {"profession": str(comp.get("X-PROFESSION", "psychologist")),
+                  "visit_type": str(comp.get("X-VISIT-TYPE", "new_visit"))}
+        unknown = [b for name, value in fields.items() if (b := unknown_value(line, name, value))]
+        if unknown:
+            errors += unknown
+            continue
+        rows.append((line, {"starts_at": start, "duration_min": int(duration.total_seconds() // 60), **fields,
                             "digital": str(comp.get("X-DIGITAL", "FALSE")).upper() == "TRUE"}))
     return rows, errors
 

@@ -9,6 +9,28 @@ const CHANNELS = {edi: "EDI", paper: "Papper / Paper", phone: "Telefon / Phone",
                   school_form: "Skolformulär / School form"};
 const WAITS = {first_line_visit_7d: "Första linjen 7 d", bup_first_visit_30d: "BUP 30 d", care_guarantee_90d: "Vårdgaranti 90 d"};
 
+// the words for codes and the units' names (contracts/labels.yaml, booking's units file), read before anything else
+let WORDS = {unit: {}};
+function words(kind, code) { const w = (WORDS[kind] || {})[code]; return w ? (Array.isArray(w) ? `${w[0]} / ${w[1]}` : w) : code; }
+function unitId(text) {
+  const byName = Object.entries(WORDS.unit).find(([, name]) => name.toLowerCase() === (text || "").trim().toLowerCase());
+  return byName ? byName[0] : text;
+}
+
+// Signed out, or signed in with a token that no longer works: say which, and how to get in; no empty charts.
+const SIGNIN_WHY = {
+  none: "Du är inte inloggad: sidan öppnades utan token. / You are not signed in: the page was opened without a token.",
+  401: "Din token är ogiltig eller har gått ut (de gäller 8 timmar). / Your token is invalid or has expired (they last 8 hours).",
+  403: "Din roll får inte se nyckeltalen; de visas för KPI-analytiker och chefer. / Your role may not see the figures; they are for KPI analysts and heads.",
+};
+function needSignIn(why) {
+  document.getElementById("signin-why").textContent = SIGNIN_WHY[why];
+  document.getElementById("login").hidden = false;
+  form.hidden = true;
+  document.querySelector("main").hidden = true;
+  statusLine.textContent = "";
+}
+
 function token() {
   const m = location.hash.match(/token=([^&]+)/);
   if (m) { sessionStorage.setItem("kpi-token", decodeURIComponent(m[1])); history.replaceState(null, "", location.pathname); }
@@ -23,7 +45,7 @@ async function api(path, params = {}, signal = current.signal) {
   const qs = new URLSearchParams(Object.entries(params).filter(([, v]) => v));
   const r = await fetch(`/api/kpi/${path}${qs.toString() ? "?" + qs : ""}`, {headers: {Authorization: `Bearer ${token()}`}, signal});
   if (signal.aborted) throw new DOMException("superseded", "AbortError");
-  if (r.status === 401) { document.getElementById("login").hidden = false; throw new Error("Logga in / Sign in"); }
+  if (r.status === 401 || r.status === 403) { needSignIn(r.status); throw new DOMException("signed out", "AbortError"); }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     throw new Error((body.errors || []).map(e => `${e.field}: ${e.sv} / ${e.en}`).join("; ") || `HTTP ${r.status}`);
@@ -33,7 +55,7 @@ async function api(path, params = {}, signal = current.signal) {
 
 function filters() {
   const f = Object.fromEntries(new FormData(form).entries());
-  return {from: f.from, to: f.to, grain: f.grain, municipality: f.municipality, unit: f.unit, sex: f.sex, basis: f.basis};
+  return {from: f.from, to: f.to, grain: f.grain, municipality: f.municipality, unit: unitId(f.unit), sex: f.sex, basis: f.basis};
 }
 
 function column(rows, name) { return rows.map(r => r[name]); }
@@ -178,11 +200,13 @@ async function drawClocks(p) {
                     "<th>Dagar kvar / Days left</th><th>Enhet / Unit</th></tr>";
   for (const c of f.clocks) {
     const tr = table.insertRow();
-    for (const v of [c.case_id, c.clock, c.started, c.deadline, c.days_left, c.unit_id || "—"]) tr.insertCell().textContent = v;
+    for (const v of [c.case_id, words("clock", c.clock), c.started, c.deadline, c.days_left, c.unit_id ? words("unit", c.unit_id) : "KC"]) {
+      tr.insertCell().textContent = v;
+    }
     if (c.days_left === 0) tr.className = "late";
   }
   if (!f.clocks.length) table.insertRow().insertCell().textContent = "Inga / None";
-  const over = Object.entries(f.breached).map(([k, n]) => `${k} ${n}`).join(", ") || "0";
+  const over = Object.entries(f.breached).map(([k, n]) => `${words("clock", k)}: ${n}`).join(", ") || "0";
   section("clocks").querySelector(".note").textContent = `Redan överskridna / already breached: ${over}`;
 }
 
@@ -253,17 +277,19 @@ async function refresh() {
 }
 
 async function start() {
-  document.getElementById("login").onsubmit = (ev) => {
+  document.getElementById("login-form").onsubmit = (ev) => {
     ev.preventDefault(); sessionStorage.setItem("kpi-token", document.getElementById("token").value);
-    document.getElementById("login").hidden = true; init();
+    document.getElementById("login").hidden = true; form.hidden = false; document.querySelector("main").hidden = false;
+    init();
   };
   document.getElementById("print").onclick = () => window.print();
-  if (!token()) { document.getElementById("login").hidden = false; return; }
+  WORDS = await fetch("/dashboard/labels.json").then(r => r.json()).catch(() => WORDS);
+  if (!token()) { needSignIn("none"); return; }
   await init();
 }
 
 async function init() {
-  const meta = await api("figures").catch(e => { statusLine.textContent = e.message; });
+  const meta = await api("figures").catch(e => { if (e.name !== "AbortError") statusLine.textContent = e.message; });
   if (!meta) return;
   const sel = form.elements.municipality;
   if (sel.options.length === 1) for (const m of meta.municipalities) sel.add(new Option(m, m));
@@ -276,7 +302,7 @@ async function init() {
     form.elements.from.value = first > yearAgo && first <= today.slice(0, 7) ? first : yearAgo;
   }
   const units = document.getElementById("units");
-  for (const u of meta.units) units.appendChild(new Option(u, u));
+  if (!units.options.length) for (const u of meta.units) units.appendChild(new Option(words("unit", u)));
   form.onchange = refresh;
   await refresh();
 }

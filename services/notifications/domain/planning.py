@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from contracts.booking import AppointmentBookedPayload, GroupSeatBookedPayload, NoBookableSlotsPayload
+from contracts.booking import (
+    AppointmentBookedPayload,
+    GroupSeatBookedPayload,
+    NoBookableSlotsPayload,
+    SlotRunwayShortPayload,
+)
 from contracts.envelope import Event
 from contracts.kpi import DeviationTaggedPayload, GuaranteeAtRiskPayload
 from contracts.notifications import RecipientKind
@@ -38,6 +43,8 @@ def fact_key(ev: Event[Any]) -> str:
             return f"risk|{case}|{p.interview_id}|{p.raised_at.isoformat()}"
         case "NoBookableSlots":
             return f"noslots|{case}|{p.level}|{p.searched_from.isoformat()}"
+        case "SlotRunwayShort":
+            return f"runway|{p.unit_id}|{p.computed_on.isoformat()}"
         case "DeviationTagged":
             evidence = json.dumps(dict(p.evidence), sort_keys=True)
             return f"deviation|{p.rule_id}|{case}|{p.unit_id or '-'}|{evidence}"
@@ -144,6 +151,17 @@ def plan_no_slots(case_id: str, p: NoBookableSlotsPayload, now: datetime, direct
     heads += [h for u in p.units if (h := directory.unit_head(u.unit_id)) and h not in heads]
     plans = [Planned("no_bookable_slots", "unit_head", ref, now, False, ctx) for ref in heads]
     return plans + [Planned("no_bookable_slots", "kc_head", directory.kc_head, now, False, ctx)]
+
+
+def plan_runway_short(p: SlotRunwayShortPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:
+    """The unit's head and the KC head, as for no bookable slots, but before a family is turned away."""
+    ctx = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+           for k, v in p.model_dump(exclude={"head_of_unit_refs", "policy_version"}).items()}
+    heads = [r for r in p.head_of_unit_refs if r in directory.staff]
+    if (h := directory.unit_head(p.unit_id)) and h not in heads:
+        heads.append(h)
+    plans = [Planned("slot_runway_short", "unit_head", ref, now, False, ctx) for ref in heads]
+    return plans + [Planned("slot_runway_short", "kc_head", directory.kc_head, now, False, ctx)]
 
 
 def plan_deviation(case_id: str | None, p: DeviationTaggedPayload, now: datetime, directory: StaffDirectory) -> list[Planned]:

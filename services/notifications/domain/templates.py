@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import jinja2
 from pydantic import BaseModel, ConfigDict
 
+from contracts.labels import label
 from services.chassis.clock import STOCKHOLM
 
 _MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
@@ -30,7 +31,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
                           "promise_days": 7, "searched_from": "2023-03-01T00:00:00+01:00",
                           "searched_to": "2023-03-08T00:00:00+01:00", "waiting_list_position": 1,
                           "units": [{"unit_id": "hc-sorsele", "first_free": None}]},
-    "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "r1", "rules_version": "1", "unit_id": None,
+    "slot_runway_short": {"unit_id": "hc-sorsele", "unit_name": "Sorsele hälsocentral", "level": "primary_care",
+                          "promise_days": 7, "computed_on": "2023-03-01", "last_day": "2023-03-13",
+                          "last_day_low": "2023-03-09", "last_day_high": "2023-03-16", "working_days": 8,
+                          "reason": "runway", "gap_from": None, "gap_to": None, "demand_per_day": 1.4},
+    "deviation_tagged": {"case_id": "C-7K3M9Q2XH4TB", "rule_id": "no_bookable_slots", "rules_version": "1", "unit_id": None,
                          "level": "primary_care", "evidence": {"a": "b"}},
     "guarantee_at_risk": {"case_id": "C-7K3M9Q2XH4TB", "clock": "assessment_3d", "unit_id": None,
                           "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
@@ -58,6 +63,14 @@ def when(value: str | datetime | None, lang: str) -> str:
         return f"{at.day}.{at.month}.{at.year} {joiner} {at.hour}.{at.minute:02d}".replace("  ", " ")
     joiner = "kl." if lang == "sv" else "at"
     return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year} {joiner} {at:%H:%M}"
+
+
+def day(value: str | date | None, lang: str) -> str:
+    """A calendar day as the reader says it: '13 mar 2023' / '13 Mar 2023'."""
+    if value is None:
+        return "-"
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
 
 
 class Wording(BaseModel):
@@ -89,6 +102,9 @@ class Templates:
         self.data = data
         self.env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
         self.env.filters["when"] = when
+        # codes as words, the same words the staff screens use (contracts/labels.yaml): `level | label('level', 'sv')`
+        self.env.filters["label"] = lambda code, kind, lang: label(kind, code, lang)
+        self.env.filters["day"] = day
         self._check()
 
     def _wording(self, name: str, lang: str, young: bool) -> Wording:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from contracts.booking import AppointmentBooked, AppointmentCancelled, GroupSeatBooked, NoBookableSlots
+from contracts.booking import AppointmentBooked, AppointmentCancelled, GroupSeatBooked, NoBookableSlots, SlotRunwayShort
 from contracts.envelope import Event
 from contracts.intake import CaseLinked, ReferralReceived
 from contracts.kpi import DeviationTagged, GuaranteeAtRisk
@@ -138,6 +138,15 @@ def no_bookable_slots(ev: NoBookableSlots, uow: UnitOfWork, deps: Deps) -> None:
         "level": p.level, "municipality": p.municipality, "promise_days": p.promise_days,
         "units": [{"unit_id": u.unit_id, "first_free": u.first_free.isoformat() if u.first_free else None}
                   for u in p.units]})
+
+
+def slot_runway_short(ev: SlotRunwayShort, uow: UnitOfWork, deps: Deps) -> None:
+    """The unit's head and the KC head are told the unit's first-visit times run out soon (no child in it)."""
+    p, s, now = ev.payload, uow.session, deps.clock.now()
+    unknown = [r for r in p.head_of_unit_refs if r not in deps.directory.staff]
+    if unknown:  # the KC head is still told; the directory needs the missing heads
+        log.warning("SlotRunwayShort names staff refs not in the directory: %s", unknown)
+    _plan(s, ev, plan.plan_runway_short(p, now, deps.directory), now)
 
 
 def deviation_tagged(ev: DeviationTagged, uow: UnitOfWork, deps: Deps) -> None:

@@ -5,8 +5,8 @@ from typing import Any
 
 from contracts.envelope import Event
 from contracts.intake import CaseClosed, InterviewScheduled, ReferralReceived, Signposted
-from services.chassis.consumer import PermanentError
 from services.chassis.db import UnitOfWork
+from services.chassis.decode import PermanentError
 from services.triage.store import TriageCase, case_or_new
 
 # Cases intake already knows will be signposted out (18+, outside the county) do not wait for an interview.

@@ -33,6 +33,7 @@ from services.triage.store import (
     interview_of,
     interview_of_case,
     journey_of,
+    stored_answers,
 )
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -88,9 +89,16 @@ def save_answers(uow: UnitOfWork, policy: Policy, interview_id: str, answers: li
     row = _open_or_refuse(s, interview_id)
     forms = policy.forms(row.forms)
     rules.check_answers(forms, answers)
-    for a in answers:
-        s.merge(InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item, value=a.value,
-                                saved_at=now, saved_by=staff.subject))
+    # the stored answers read once, not one look-up per answer (a whole form is saved in one request)
+    stored = stored_answers(s, interview_id)
+    for a in {(a.form, a.item): a for a in answers}.values():  # the last of an item sent twice counts
+        old = stored.get((a.form, a.item))
+        if old is None:
+            s.add(InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item, value=a.value,
+                                  saved_at=now, saved_by=staff.subject))
+        else:
+            old.value, old.saved_at, old.saved_by = a.value, now, staff.subject
+            s.add(old)
     s.flush()
     row.last_saved_at, row.last_saved_by = now, staff.subject
     signals = rules.new_risk_signals(forms, answers_of(s, interview_id), set(row.escalated_flags))

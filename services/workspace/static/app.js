@@ -1,4 +1,5 @@
-// The workspace's few lines of its own script: live alert lines and hold countdowns. No storage is used.
+// The workspace's few lines of its own script: live alert lines, hold countdowns, offers brought into view.
+// No storage is used.
 (function () {
   "use strict";
 
@@ -31,6 +32,21 @@
       }
     });
   }
+  // After a decision the offers arrive in the side column, often below the fold: once they (or the word that there
+  // are none) are in, the booking panel is brought into view, so the time can be held while the family is on the line.
+  var followBooking = false;
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var path = (e.detail.requestConfig && e.detail.requestConfig.path) || "";
+    if (e.detail.successful && /\/decision$/.test(path)) { followBooking = true; }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var panel = document.getElementById("booking-panel");
+    if (!followBooking || !panel || panel.querySelector("[hx-get*='waited=']")) { return; }
+    followBooking = false;
+    var section = panel.closest("section") || panel;
+    section.scrollIntoView({block: "nearest"});
+  });
+
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSettle", tick);
   document.addEventListener("DOMContentLoaded", tick);

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from contracts.intake import CASES_TOPIC
 from kontakt.broker import create_topics
-from services.chassis.outbox import OutboxRelay
+from services.chassis.relay import OutboxRelay
 from services.chassis.tables import InboxRow, OutboxRow
 from tests.integration.chassis.conftest import applied, closed, produce, records_of
 from tests.probe_service import Tally, build

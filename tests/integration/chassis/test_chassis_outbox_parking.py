@@ -26,7 +26,7 @@ def _outbox(rt) -> list[OutboxRow]:  # type: ignore[no-untyped-def]
 def _padded_row(ev, size: int) -> OutboxRow:  # type: ignore[no-untyped-def]
     """A valid event grown past the producer's limit by a field consumers ignore, stored as a row written
     before the limit was lowered would be (the write-time guard is bypassed on purpose)."""
-    from services.chassis.outbox import outbox_row
+    from services.chassis.outbox_rows import outbox_row
 
     row = outbox_row(ev)
     doc = json.loads(row.payload)

@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from kontakt.broker import read_all
 from services.chassis.db import Database
-from services.chassis.outbox import OutboxRelay, outbox_row
+from services.chassis.outbox_rows import outbox_row
+from services.chassis.relay import OutboxRelay
 from services.chassis.tables import OutboxRow, chassis_metadata
 from tests.faults.harness import report
 from tests.integration.chassis.conftest import closed

@@ -14,9 +14,10 @@ from kontakt.system import SERVICES
 from services.chassis import migrations
 from services.chassis.audit import AuditTrail
 from services.chassis.auth import Staff
-from services.chassis.consumer import Consumers, DeadLetters
+from services.chassis.consumers import Consumers
 from services.chassis.db import Database
-from services.chassis.outbox import OutboxRelay
+from services.chassis.dead_letters import DeadLetters
+from services.chassis.relay import OutboxRelay
 from services.chassis.settings import ServiceSettings
 from services.chassis.tables import AuditRecord, InboxRow, OutboxRow, chassis_metadata
 from tests.integration.chassis.conftest import closed

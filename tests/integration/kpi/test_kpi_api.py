@@ -112,14 +112,14 @@ async def test_clock_watch_raises_guarantee_at_risk_once_before_the_breach_and_b
     later.referral(at("2023-03-29", 15))  # ends 1 April: not yet
     feed(rt, c.events + later.events)
     defs, rules = load_definitions(), load_rules()
-    assert scan_once(rt, defs, rules) == 1
+    assert scan_once(rt.infra, defs, rules) == 1
     with Session(rt.db.engine) as s:
         alerts = [parse_event(json.loads(r.payload)) for r in s.exec(select(OutboxRow))
                   if r.event_type == "GuaranteeAtRisk"]
     assert [(a.case_id, a.payload.clock, a.payload.days_left) for a in alerts] == [(c.case_id, "assessment_3d", 1)]
     assert alerts[0].payload.deadline == datetime(2023, 3, 31, 21, 59, 59, tzinfo=UTC)
     clock.advance(days=1)
-    assert scan_once(rt, defs, rules) == 1  # c is not alerted again; `later` now has one day left
+    assert scan_once(rt.infra, defs, rules) == 1  # c is not alerted again; `later` now has one day left
     async with client(app) as http:
         head = {"Authorization": f"Bearer {issuer.token('kc_head')}"}
         body = (await http.get("/api/kpi/clocks", headers=head)).json()
@@ -134,8 +134,8 @@ async def test_clock_watch_raises_guarantee_at_risk_once_before_the_breach_and_b
 
     assert tags() == []
     clock.advance(days=1)  # 1 April: day 4 for c, still unassessed
-    scan_once(rt, defs, rules)
-    scan_once(rt, defs, rules)
+    scan_once(rt.infra, defs, rules)
+    scan_once(rt.infra, defs, rules)
     assert tags() == [c.case_id]  # tagged by the clock watch, once
 
 

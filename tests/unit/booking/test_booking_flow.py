@@ -190,3 +190,15 @@ def test_holding_a_time_at_a_unit_that_does_not_take_the_age_or_level_is_refused
     with booking.rt.db.uow() as uow, pytest.raises(Refused) as refused:
         holds.hold(uow, teen_only, uow.session.get(BookingCase, "C-AAAAAAAAAAA6"), slot["slot_id"], booking.clock.now())
     assert refused.value.errors[0]["code"] == "age_not_taken"
+
+
+def test_an_expected_refusal_is_counted_as_409_not_as_a_client_error(booking) -> None:  # type: ignore[no-untyped-def]
+    booking.case("C-AAAAAAAAAAM1")
+    slot = booking.slot("hc-mariehem", 2)
+    for _ in range(2):  # the second hold of the same time is refused: the time is taken
+        booking.call("POST", "/api/holds", json={"case_id": "C-AAAAAAAAAAM1", "slot_id": slot["slot_id"]})
+    metrics = booking.call("GET", "/metrics").text
+    refused = [line for line in metrics.splitlines() if line.startswith("http_requests_total{")
+               and 'handler="/api/holds"' in line]
+    assert any('status="409"' in line for line in refused), refused
+    assert not any('status="4xx"' in line for line in metrics.splitlines()), "409s folded into client errors"

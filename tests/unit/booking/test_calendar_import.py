@@ -41,10 +41,20 @@ def test_every_bad_line_is_named_and_nothing_is_stored(booking) -> None:  # type
     r = _import(booking, body)
     assert r.status_code == 422, r.text
     named = [(e["en"].split(":")[0], e["code"]) for e in r.json()["errors"]]
-    assert named == [("Line 3", "bad_row"), ("Line 4", "bad_row"), ("Line 5", "overlap"), ("Line 6", "in_past")]
-    assert "profession" in r.json()["errors"][1]["en"]
+    assert named == [("Line 3", "bad_row"), ("Line 4", "bad_value"), ("Line 5", "overlap"), ("Line 6", "in_past")]
+    unknown = r.json()["errors"][1]
+    assert "'astrologer'" in unknown["en"] and all(f"'{p}'" in unknown["sv"] for p in (
+        "psychologist", "counsellor", "psychiatric_nurse", "physician"))  # the valid values, named
     assert all(e["sv"].startswith("Rad ") for e in r.json()["errors"])
     assert _slots(booking) == 1
+
+
+def test_a_line_with_several_faults_names_each_of_them(booking) -> None:  # type: ignore[no-untyped-def]
+    r = _import(booking, b"starts_at,duration_min,profession,visit_type\nsoon,long,surgeon,chat\n")
+    assert r.status_code == 422, r.text
+    said = [e["en"] for e in r.json()["errors"]]
+    assert len(said) == 4 and all(s.startswith("Line 2:") for s in said), said
+    assert "'new_visit'" in said[3] and "'chat'" in said[3]
 
 
 def test_a_good_file_is_stored_whole(booking) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ from faststream.kafka.parser import AioKafkaParser
 
 from contracts.intake import CaseClosed
 from contracts.schema_tools import sample_event
-from services.chassis.consumer import ConsumerStats, PermanentError, check_headers, decode, tolerant_parser
+from services.chassis.consumers import ConsumerStats
+from services.chassis.decode import PermanentError, check_headers, decode, tolerant_parser
 from services.chassis.telemetry import redact
 
 GOOD = json.dumps(sample_event(CaseClosed)).encode()

@@ -6,7 +6,7 @@ import pytest
 from contracts.intake import ReferralReceived
 from contracts.schema_tools import sample_event
 from services.chassis.db import Database
-from services.chassis.outbox import EventTooLarge, largest_field, outbox_row
+from services.chassis.outbox_rows import EventTooLarge, largest_field, outbox_row
 from services.chassis.tables import OutboxRow, chassis_metadata
 
 

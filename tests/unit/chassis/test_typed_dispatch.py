@@ -9,8 +9,11 @@ from faststream.kafka import KafkaRouter
 from contracts.envelope import new_case_id
 from contracts.intake import CaseClosed, CaseClosedPayload, Signposted
 from contracts.registry import parse_event
-from services.chassis.consumer import ConsumerGroup, Consumers, DeadLetters, PermanentError
+from services.chassis.consumers import Consumers
 from services.chassis.db import Database, UnitOfWork
+from services.chassis.dead_letters import DeadLetters
+from services.chassis.decode import PermanentError
+from services.chassis.dispatch import ConsumerGroup
 
 
 def _closed() -> CaseClosed:

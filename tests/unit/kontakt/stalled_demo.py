@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kontakt.demo import Demo
+from kontakt.demo_report import Tally, progress_for
 
 
 class StalledSystem:
@@ -28,7 +29,7 @@ def main(clock_file: Path) -> None:
     demo = Demo(StalledSystem(), clock_file, seed=1, days=5, scale=0.1)  # type: ignore[arg-type]
     try:
         with demo.clock.held():
-            demo.run(lambda done, total, label: None)
+            demo.run(progress_for(Tally()))
     except KeyboardInterrupt as stop:
         print(f"stopped {stop}", flush=True)
         sys.exit(130)

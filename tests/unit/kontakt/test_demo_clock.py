@@ -2,6 +2,7 @@
 the clock back; a demo killed outright stops counting when its lease runs out; `kontakt clock` shows and resets."""
 from __future__ import annotations
 
+import io
 import json
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from kontakt.cli import app
 from kontakt.demo import Demo
+from kontakt.demo_report import Tally, progress_for
 from kontakt.democlock import DemoClock
 from services.chassis.clock import SystemClock
 from tests.unit.kontakt.stalled_demo import StalledSystem
@@ -59,7 +61,7 @@ def test_ctrl_c_inside_an_act_is_not_taken_for_a_refused_act_and_the_clock_is_pu
 
     demo = Demo(Interrupted(), tmp_path / "clock.json", seed=1, days=5, scale=0.1)  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt), demo.clock.held():
-        demo.run(lambda done, total, label: None)
+        demo.run(progress_for(Tally(), io.StringIO()))
     assert not (tmp_path / "clock.json").exists() and not demo.fig.failed
 
 

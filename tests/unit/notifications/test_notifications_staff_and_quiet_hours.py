@@ -48,7 +48,7 @@ async def test_risk_escalation_reaches_the_clinician_on_duty_at_once_even_at_nig
     await svc.send_due()
     [sms] = svc.gateway.sms()
     assert sms["to"] == "+46701000002"
-    assert sms["text"].startswith(f"AKUT risk (acute) i ärende {case_id}")
+    assert sms["text"].startswith(f"AKUT risk (akut) i ärende {case_id}")
     assert "suicidal" not in sms["text"]  # the risk items stay in the app, not on a phone screen
     [sent] = svc.published("NotificationSent")
     assert sent.payload.recipient_kind == "clinician_on_duty"
@@ -69,7 +69,7 @@ async def test_no_bookable_slots_reaches_unit_heads_and_kc_head_with_the_evidenc
     assert to == ["chef.mariehem@rvn.example.se", "chef.sorsele@rvn.example.se", "kc-chef@rvn.example.se"]
     [mail] = svc.smtp.to("kc-chef@rvn.example.se")
     body = mail.get_content()
-    assert mail["Subject"] == "Inga bokningsbara tider för barn (primary_care, Sorsele)"
+    assert mail["Subject"] == "Avvikelse: inga bokningsbara tider (Primärvård (hälsocentral), Sorsele)"
     assert "- hc-sorsele: ingen ledig tid" in body
     assert "- hc-mariehem: första lediga 26 mar 2023 kl. 10:00" in body
     assert "Plats i väntelistan: 3" in body
@@ -83,7 +83,7 @@ async def test_deviation_reaches_both_coordinators(svc: Notifications):
     to = sorted(r for rcpts, _ in svc.smtp.messages for r in rcpts)
     assert to == ["samordnare.bup@rvn.example.se", "samordnare.kc@rvn.example.se"]
     body = svc.smtp.to("samordnare.kc@rvn.example.se")[0].get_content()
-    assert "paper_arrival_over_3_days" in body and "date_arrived: 2023-03-13" in body
+    assert "Pappersremiss kom fram mer än 3 dagar efter att den skrevs" in body and "date_arrived: 2023-03-13" in body
 
 
 async def test_guarantee_at_risk_alerts_the_kc_head_even_in_quiet_hours(svc: Notifications):
@@ -92,7 +92,7 @@ async def test_guarantee_at_risk_alerts_the_kc_head_even_in_quiet_hours(svc: Not
     svc.apply(ev.at_risk("C-7K3M9Q2XH4TB", night))
     await svc.send_due()
     [mail] = svc.smtp.to("kc-chef@rvn.example.se")
-    assert mail["Subject"] == "Vårdgarantin riskeras: assessment_3d i ärende C-7K3M9Q2XH4TB"
+    assert mail["Subject"] == "Vårdgarantin riskeras: Medicinsk bedömning inom 3 dagar i ärende C-7K3M9Q2XH4TB"
 
 
 async def test_no_slots_naming_an_unknown_head_still_reaches_the_searched_units_heads_and_kc_head(svc: Notifications):

@@ -63,6 +63,21 @@ def test_partial_saves_are_kept_and_another_clinician_resumes_and_completes(svc)
     assert (marker.assessed_at, marker.kind, marker.licensed) == (T0, "interview", True)
 
 
+def test_an_item_sent_twice_in_one_save_keeps_the_last_value_and_a_later_save_corrects_it(svc):  # type: ignore[no-untyped-def]
+    rt, policy = svc
+    case_id = seed_case(rt, age=9, sex="female")
+    anna, bo = clinician("S-ANNA"), clinician("S-BO")
+    iv = run(rt, interviews.start, policy, case_id, anna, T0)
+    item = next(iter(main_answers()))
+    run(rt, interviews.save_answers, policy, iv.interview_id, [AnswerIn(MAIN, item, 0), AnswerIn(MAIN, item, 2)], anna, T0)
+    with Session(rt.db.engine) as s:
+        assert s.get(InterviewAnswer, (iv.interview_id, MAIN, item)).value == 2  # type: ignore[union-attr]
+    run(rt, interviews.save_answers, policy, iv.interview_id, [AnswerIn(MAIN, item, 1)], bo, T0 + timedelta(minutes=3))
+    with Session(rt.db.engine) as s:
+        row = s.get(InterviewAnswer, (iv.interview_id, MAIN, item))
+        assert row is not None and (row.value, row.saved_by) == (1, "S-BO")
+
+
 def test_a_risk_answer_escalates_at_once_and_only_once(svc):  # type: ignore[no-untyped-def]
     rt, policy = svc
     case_id = seed_case(rt, age=15, sex="male")

@@ -13,7 +13,6 @@ import pytest
 from services.workspace.app import build
 from services.workspace.backend import errors_of
 from services.workspace.events import _wanted
-from services.workspace.sessions import Sessions
 from services.workspace.settings import WorkspaceSettings
 
 
@@ -144,15 +143,3 @@ def test_the_event_relay_keeps_only_the_pages_case() -> None:
     assert not _wanted('{"case_id": "C-B"}', "C-A")
     assert not _wanted("not json", "C-A")
     assert _wanted('{"case_id": "C-B"}', None)
-
-
-def test_a_session_ends_after_the_idle_time() -> None:
-    from services.chassis.auth import Staff
-
-    now = [5.0]  # a small clock, as on a machine booted seconds ago: the session's start must come from it too
-    sessions = Sessions(idle_s=60, clock=lambda: now[0])
-    s = sessions.open("token", Staff("S-1", "clinician", None, True))
-    now[0] += 59
-    assert sessions.get(s.sid) is s
-    now[0] += 61
-    assert sessions.get(s.sid) is None and sessions.get(s.sid) is None

@@ -1,0 +1,46 @@
+"""The demo's rounds: an hour's acts together, nothing from the future, follow-ups named after their act so the
+random draws of an act are the same for a seed whichever thread runs it and in whatever order."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from kontakt.demo import TZ
+from kontakt.demo_rounds import WINDOW, Act, ActContext, next_round
+
+T0 = datetime(2026, 11, 3, 9, 0, tzinfo=TZ)
+
+
+def act(minutes: float, seq: int) -> Act:
+    return Act(T0 + timedelta(minutes=minutes), seq, "advice", lambda: None, str(seq))
+
+
+def test_a_round_is_the_earliest_act_and_those_within_the_hour_after_it_in_time_order() -> None:
+    acts = [act(70, 1), act(5, 2), act(0, 3), act(59, 4), act(60, 5)]
+    taken = next_round(acts, now=T0 + timedelta(days=1))
+    assert [a.seq for a in taken] == [3, 2, 4]
+    assert [a.seq for a in acts] == [5, 1]
+    assert [a.seq for a in next_round(acts, now=T0 + timedelta(days=1))] == [5, 1]
+
+
+def test_one_act_at_a_time_with_no_window_and_acts_after_now_are_dropped() -> None:
+    acts = [act(0, 1), act(0, 2), act(30, 3), act(120, 4)]
+    assert [a.seq for a in next_round(acts, now=T0 + timedelta(minutes=60), window=timedelta(0))] == [1]
+    assert [a.seq for a in acts] == [2, 3]  # the one after `now` would lie in the future
+    assert next_round([act(120, 5)], now=T0) == []
+    assert timedelta(hours=1) == WINDOW
+
+
+def test_an_acts_follow_ups_and_random_draws_follow_from_the_act_not_from_the_thread() -> None:
+    ctx = ActContext()
+    assert ctx.child_key() is None  # planning, outside any act
+    first = act(0, 7)
+    ctx.enter(first, seed=42)
+    assert ctx.rng is not None
+    draws = [ctx.rng.random() for _ in range(3)]
+    assert [ctx.child_key(), ctx.child_key()] == ["7.1", "7.2"]
+    ctx.leave()
+    ctx.enter(act(50, 9), seed=42)  # another act in between changes nothing for act 7
+    ctx.leave()
+    ctx.enter(first, seed=42)
+    assert ctx.rng is not None and [ctx.rng.random() for _ in range(3)] == draws
+    assert ctx.child_key() == "7.1"
