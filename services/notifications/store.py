@@ -236,7 +236,8 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    ids = session.exec(select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.due_at)).limit(limit)).all()
+    ids = session.exec(select(Delivery.id).where(_claimable(now))
+                      .order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)).all()
     return [i for i in ids if i is not None]
 
 

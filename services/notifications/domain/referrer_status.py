@@ -18,6 +18,9 @@ from services.notifications.domain.planning import Planned
 Step = Literal["received", "assessed", "decided", "booked", "signposted", "closed", "returned"]
 CLOSED_BY_AN_EARLIER_STEP = ("signposted", "returned")  # CaseClosed after these says nothing new
 FINAL: tuple[Step, ...] = ("signposted", "closed", "returned")  # after one of these a referral's state stays put
+# A step told only once its cause is known: a first visit is booked for a decided level, but the booking and the
+# decision come on different topics, and a Task must not go back from booked to decided.
+CAUSE: dict[Step, Step] = {"booked": "decided"}
 
 
 class ReferrerUpdates(BaseModel):
@@ -72,6 +75,17 @@ def status_of(ev: Event[Any]) -> Status | None:
                                                       "reason_en": p.reason_en,
                                                       "advice_sealed": p.advice.model_dump_json()})
     return None
+
+
+def waits(step: Step, known: set[Step]) -> bool:
+    """True while the step's cause is not yet known (it is kept, and told right after its cause)."""
+    cause = CAUSE.get(step)
+    return cause is not None and cause not in known
+
+
+def waited_for(step: Step, kept: list[Status]) -> list[Status]:
+    """The kept steps that waited for this one, in their order."""
+    return [k for k in kept if CAUSE.get(k.step) == step]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from services.notifications.domain.referrer_status import (
     plan_status,
     referrer_id,
     status_of,
+    waited_for,
+    waits,
 )
 from services.notifications.store import ReferrerRow, StatusRow
 from services.notifications.use_cases.deliveries import plan as plan_deliveries
@@ -81,9 +83,11 @@ def referral_arrived(ev: ReferralReceived | CaseLinked, uow: UnitOfWork, deps: D
     row = _remember(s, case_id, referrer, status.at)
     if row is None:
         return
-    for known in store.statuses_of(s, case_id):
-        if known.step == "received" and known.at != status.at:
-            continue  # another referral's receipt is not this referrer's news
+    statuses = store.statuses_of(s, case_id)
+    steps = {k.step for k in statuses}
+    for known in statuses:
+        if (known.step == "received" and known.at != status.at) or waits(known.step, steps):
+            continue  # another referral's receipt is not this referrer's news; a step waits for its cause
         _send(s, ev, case_id, [row], Status(known.step, known.at, dict(known.detail)), deps, now)
         if known.step in FINAL:
             break  # nothing after the end: a Task never goes back from done to in progress
@@ -95,9 +99,15 @@ def step_happened(ev: Event[Any], uow: UnitOfWork, deps: Deps) -> None:
     if status is None:
         return
     s, now, case_id = uow.session, deps.clock.now(), _case(ev)
-    ended = status.step not in FINAL and any(k.step in FINAL for k in store.statuses_of(s, case_id))
-    if _keep(s, case_id, status) and not ended:  # a step after the end (a return's assessment) is kept, not told
-        _send(s, ev, case_id, store.referrers_of(s, case_id), status, deps, now)
+    kept = [Status(k.step, k.at, dict(k.detail)) for k in store.statuses_of(s, case_id)]
+    ended = status.step not in FINAL and any(k.step in FINAL for k in kept)
+    if not _keep(s, case_id, status) or ended:  # a step after the end (a return's assessment) is kept, not told
+        return
+    if waits(status.step, {k.step for k in kept}):
+        return  # kept: told right after its cause, whichever topic is read first
+    referrers = store.referrers_of(s, case_id)
+    for told in (status, *waited_for(status.step, kept)):  # a step told twice is planned once (keyed by step)
+        _send(s, ev, case_id, referrers, told, deps, now)
 
 
 def referral_returned(ev: ReferralReturned, uow: UnitOfWork, deps: Deps) -> None:

@@ -158,3 +158,16 @@ async def test_a_call_has_no_referrer_and_nothing_goes_out_for_it(svc: Notificat
     svc.apply(_decided(ref.case_id or "", NOW))
     await svc.send_due()
     assert _tasks(svc) == [] and [d for d in svc.deliveries(ref.case_id) if d.recipient_kind == "referrer"] == []
+
+
+async def test_a_booking_read_before_its_decision_waits_for_it_so_the_task_never_goes_back(svc: Notifications):
+    case_id = new_case_id()
+    svc.apply(_edi(svc, case_id))
+    await svc.send_due()
+    svc.apply(ev.booked(case_id, NOW + timedelta(hours=3)))  # the appointments topic overtook the assessments topic
+    await svc.send_due()
+    assert [t["businessStatus"]["coding"][0]["code"] for t in _tasks(svc)] == ["received"]
+    svc.apply(_decided(case_id, NOW + timedelta(hours=2)))
+    svc.apply(_decided(case_id, NOW + timedelta(hours=2)))  # the same decision read again: nothing twice
+    await svc.send_due()
+    assert [t["businessStatus"]["coding"][0]["code"] for t in _tasks(svc)] == ["received", "decided", "booked"]
