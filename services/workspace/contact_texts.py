@@ -56,7 +56,7 @@ CONTACT_TEXTS: dict[str, tuple[str, str]] = {
     "call_reason_no_longer_needed": ("Behöver inte tiden längre", "No longer needs the time"),
     "call_done": ("Ringt, klar", "Called, done"), "answered": ("Svarade", "Answered"),
     "checkins_h": ("Avstämningar medan familjen väntar", "Check-ins while the family waits"),
-    "checkin_sent": ("Skickad", "Sent"), "checkin_words": ("Familjens ord", "The family's words"),
+    "checkin_sent": ("Skickas/skickad", "Due/sent"), "checkin_words": ("Familjens ord", "The family's words"),
     "close_no_longer_intro": ("Familjen säger att de inte behöver tiden längre. Ring dem först; avsluta sedan "
                               "ärendet med deras ord ovan.", "The family says they no longer need the time. Call "
                               "them first; then close the case with their words above."),

@@ -1,6 +1,8 @@
 """Issue 27's screens in Chromium over the whole running system, axe-checked and photographed: the family's
 language on the call's form, the case and the queue; booking with an interpreter (refused while the agency has
-none, with why; then booked); returning a referral with advice beside the decision, and the returned case.
+none, with why; then booked); returning a referral with advice beside the decision, and the returned case; the
+family's check-in page and the staff's list to call today. Each screen in Swedish and in English, in words (no
+codes: tests/browser/codes.py), at 1366x768.
 
 The interview and the decision are the outside world here (done through the API as in tests/e2e); the steps this
 issue added are done by clicking and typing."""
@@ -13,11 +15,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from kontakt.client import Journey, Staff, personnummer
 from services.chassis.clock import STOCKHOLM
+from tests.browser.codes import codes_on
 from tests.browser.conftest import Workspace
+from tests.browser.screens import settle, sign_in_as
 from tests.browser.test_workspace import check_screen, open_new_time, sign_in, stockholm_time
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
@@ -25,6 +29,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.broker]
 
 def _journey(ws: Workspace) -> Journey:
     return Journey(Staff({name: f"http://127.0.0.1:{port}" for name, port in ws.system.ports.items()}, ws.issuer))
+
+
+def check_words(page: Page, name: str, raw_ids: tuple[str, ...] = ()) -> None:
+    """axe-checked and photographed (check_screen), and in words: no code, unit id or id a test made shown."""
+    check_screen(page, name)
+    found = codes_on(page, raw_ids)
+    assert not found, (name, sorted(set(found)))
+
+
+def in_english(chromium: Browser, ws: Workspace, role: str, path: str) -> Page:
+    """The same screen as the English-speaking member of staff sees it."""
+    page = sign_in_as(chromium, ws.url, role, lang="en")
+    page.goto(ws.url + path)
+    settle(page)
+    return page
 
 
 def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromium: Browser,
@@ -45,7 +64,12 @@ def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromi
     page.get_by_label("Vårdnadshavarens mobilnummer").fill("+46705552704")
     page.get_by_label("Familjens språk").select_option("ti")
     page.get_by_label("Familjen behöver tolk").check()
-    check_screen(page, "call-language")
+    check_words(page, "call-language", (call_id,))
+    en = in_english(chromium, ws, "clinician", f"/calls/{call_id}")
+    en.locator("#language").select_option("ti")
+    en.locator("#interpreter_needed").check()
+    check_words(en, "call-language-en", (call_id,))
+    en.context.close()
     page.get_by_role("button", name="Hitta eller öppna ärende").click()
     expect(page.get_by_text("Ärendet är öppnat.")).to_be_visible()
     case_id = page.locator("h1").inner_text().split()[-1]
@@ -64,13 +88,22 @@ def test_a_family_needing_an_interpreter_from_the_call_to_the_booked_time(chromi
     offers.first.get_by_role("button", name=re.compile("Håll tiden")).click()
     page.get_by_role("button", name="Boka tiden").click()
     expect(page.locator("#not-booked-why")).to_contain_text("ingen ledig tolk")
-    check_screen(page, "offers-no-interpreter")
+    check_words(page, "offers-no-interpreter")
+    en = in_english(chromium, ws, "clinician", f"/cases/{case_id}")  # the same refusal, in English
+    en.locator("ol.offers li").first.get_by_role("button", name=re.compile("Hold the time")).click()
+    en.get_by_role("button", name="Book the time").click()
+    expect(en.locator("#not-booked-why")).to_be_visible()
+    check_words(en, "offers-no-interpreter-en")
+    en.context.close()
 
     (ws.data_dir / "interpreting.json").write_text(json.dumps({"ti": 1}))
     page.locator("ol.offers li").first.get_by_role("button", name=re.compile("Håll tiden")).click()
     page.get_by_role("button", name="Boka tiden").click()
     expect(page.locator("#interpreter-booked")).to_contain_text("Tolk bokad")
-    check_screen(page, "booked-interpreter")
+    check_words(page, "booked-interpreter")
+    en = in_english(chromium, ws, "clinician", f"/cases/{case_id}")
+    check_words(en, "case-interpreter-en")
+    en.context.close()
 
     page.goto(f"{ws.url}/queue")
     row = page.locator(f'tr[data-case="{case_id}"]')
@@ -91,18 +124,31 @@ def test_a_clinician_returns_a_referral_with_advice_beside_the_decision(chromium
     case_id = edi.json()["case_id"]
     page = sign_in(chromium, ws, "clinician")
     expect(page.locator(f'tr[data-case="{case_id}"]')).to_contain_text("arabiska", timeout=10_000)
-    check_screen(page, "work-queue-language")
+    check_words(page, "work-queue-language")
+    en = in_english(chromium, ws, "clinician", "/queue")
+    expect(en.locator(f'tr[data-case="{case_id}"]')).to_contain_text("Arabic")
+    check_words(en, "work-queue-language-en")
+    en.goto(f"{ws.url}/cases/{case_id}")
+    settle(en)
+    en.locator("#return-reason").select_option("incomplete")
+    en.locator("#return-advice").fill("The referral does not say what was tried in primary care.")
+    check_words(en, "return-with-advice-en")
     page.goto(f"{ws.url}/cases/{case_id}")
     panel = page.locator("#return-panel")
     expect(panel.get_by_label("Skäl")).to_be_visible()
     panel.get_by_label("Skäl").select_option("incomplete")
     panel.get_by_label("Råd till remittenten").fill(
         "Remissen saknar vad som prövats i primärvården. Komplettera med det och skicka igen.")
-    check_screen(page, "return-with-advice")
+    check_words(page, "return-with-advice")
     panel.get_by_role("button", name="Återsänd till remittenten").click()
     expect(page.locator("#case-returned")).to_be_visible()
     expect(page.locator("#returned")).to_contain_text("Remissen saknar uppgifter")
-    check_screen(page, "case-returned")
+    check_words(page, "case-returned")
+    en.reload()
+    settle(en)
+    expect(en.locator("#returned")).to_be_visible()
+    check_words(en, "case-returned-en")
+    en.context.close()
 
     def task_sent() -> bool:
         return any(m["resource"]["status"] == "rejected" for m in ws.sent("exchange")
@@ -150,12 +196,32 @@ def test_a_waiting_family_answers_a_check_in_and_is_on_todays_list(chromium: Bro
         page.get_by_label("Finns det något nytt som oroar er").fill("Hon äter dåligt och sover oroligt.")
         page.get_by_label("Ja").first.check()
         page.get_by_role("group", name=re.compile("tankar på att skada sig")).get_by_label("Nej").check()
-        check_screen(page, "checkin-family")
+        check_words(page, "checkin-family", (token,))
+        en = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB", bypass_csp=True).new_page()
+        en.goto(f"{ws.url}/svar/{token}?lang=en")
+        en.locator('input[name=how][value=worse]').check()
+        en.get_by_label("Is there anything new that worries you").fill("She eats badly and sleeps restlessly.")
+        check_words(en, "checkin-family-en", (token,))
         page.get_by_role("button", name="Skicka svaren").click()
         expect(page.locator("#checkin-thanks")).to_be_visible()
-        check_screen(page, "checkin-thanks")
+        check_words(page, "checkin-thanks", (token,))
+        en.reload()  # answered already: said in English, where to call still there
+        check_words(en, "checkin-answered-en", (token,))
+        en.context.close()
         staff = sign_in(chromium, ws, "clinician")
         expect(staff.locator(f'#call-today li[data-case="{case_id}"]')).to_contain_text("Sämre", timeout=20_000)
-        check_screen(staff, "call-today")
+        check_words(staff, "call-today")
         staff.goto(f"{ws.url}/cases/{case_id}")
         expect(staff.locator("#checkins")).to_contain_text("Hon äter dåligt")
+        settle(staff)
+        staff.locator("#checkins").scroll_into_view_if_needed()  # the booking panel takes the view on load
+        check_words(staff, "case-checkins")
+        en = in_english(chromium, ws, "clinician", "/queue")
+        expect(en.locator(f'#call-today li[data-case="{case_id}"]')).to_contain_text("Worse", timeout=20_000)
+        check_words(en, "call-today-en")
+        en.goto(f"{ws.url}/cases/{case_id}")
+        settle(en)
+        expect(en.locator("#checkins")).to_contain_text("Hon äter dåligt")
+        en.locator("#checkins").scroll_into_view_if_needed()
+        check_words(en, "case-checkins-en")
+        en.context.close()
