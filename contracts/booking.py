@@ -29,6 +29,16 @@ class ReplacedAppointment(Payload):
     reason: Literal["rebooked", "care_level_changed"] = F("Why it moved.", "rebooked")
 
 
+InterpreterMode = Literal["on_site", "phone", "video"]
+
+
+class InterpreterBooked(Payload):
+    """The interpreter the interpreting agency booked for the visit (no name: the agency's reference only)."""
+    language: str = F("The language interpreted (ISO 639).", "ar", pattern=r"^[a-z]{2,3}$")
+    mode: InterpreterMode = F("On site, by phone, or in the video visit.", "on_site")
+    agency_ref: str = F("The interpreting agency's booking reference.", "TB-4K2P9Q")
+
+
 class AppointmentBookedPayload(Payload):
     appointment_id: str = F("Appointment id.", "A-5R2T7Y")
     unit_id: str = F("Unit id.", "bup-umea")
@@ -50,6 +60,10 @@ class AppointmentBookedPayload(Payload):
         "is published for the old one), so the family gets one message naming the new time and the old one.",
         None, default=None)
     booked_by: Literal["contact_centre", "health_centre", "unit"] = F("Who booked.", "contact_centre")
+    interpreter: InterpreterBooked | None = F(
+        "The interpreter booked with the visit, when the family needs one; null when none is needed (or, for a "
+        "time booked automatically from the waiting list, none was asked for).",
+        {"language": "ar", "mode": "on_site", "agency_ref": "TB-4K2P9Q"}, default=None)
 
 
 class AppointmentBooked(_Booking[AppointmentBookedPayload]):
@@ -159,6 +173,21 @@ class NoBookableSlots(_Booking[NoBookableSlotsPayload]):
     payload: NoBookableSlotsPayload = F("The evidence.")
 
 
+class InterpreterUnavailablePayload(Payload):
+    language: str = F("The language the family needs an interpreter in (ISO 639).", "ti", pattern=r"^[a-z]{2,3}$")
+    unit_id: str = F("The unit of the time.", "hc-mariehem")
+    level: CareLevel = F("Decided level.", "primary_care")
+    visit_type: VisitType = F("Kind of visit the time was for (a first visit is `new_visit`).", "new_visit")
+    starts_at: AwareDatetime = F("The time that could not be booked with an interpreter.", "2023-03-20T09:00:00+01:00")
+    at: AwareDatetime = F("When the interpreting agency said no.", "2023-03-14T10:12:00+01:00")
+
+
+class InterpreterUnavailable(_Booking[InterpreterUnavailablePayload]):
+    """The interpreting agency had no interpreter for the time: it was not booked, and staff were told why."""
+    event_type: Literal["InterpreterUnavailable"] = F("Event name.", "InterpreterUnavailable")
+    payload: InterpreterUnavailablePayload = F("The time not offered for want of an interpreter.")
+
+
 class SlotRunwayShortPayload(Payload):
     unit_id: str = F("The unit whose first-visit times are running out.", "hc-sorsele")
     unit_name: str = F("The unit's display name.", "Sorsele hälsocentral")
@@ -240,4 +269,4 @@ class BupStageStarted(_Booking[BupStageStartedPayload]):
 
 EVENTS: list[type[Event]] = [AppointmentBooked, AppointmentCancelled, AppointmentAttended, AppointmentNoShow, GroupSeatBooked,
           GroupDroppedOut, GroupEvaluated, NoBookableSlots, BupStageDecided, BupStageWaitExcluded, BupStageStarted,
-          SlotRunwayShort]
+          InterpreterUnavailable, SlotRunwayShort]

@@ -22,6 +22,8 @@ Source = Literal[
 CareLevel = Literal["primary_care", "bup", "parenting_group", "signposting", "urgent"]
 Role = Literal["call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "kpi_analyst", "ops",
                "school_sender"]
+# ISO 639-1 (two letters) or, for a language without one (Ume Sami `sju`, Meänkieli `fit`), ISO 639-3
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 SignpostDestination = Literal[
     "social_services", "school", "parish", "association", "group", "adult_psychiatry",
     "adult_primary_care", "other_region",
@@ -49,6 +51,15 @@ class ChildProfile(Payload):
     age_years: int = F("Age in whole years on the day of contact.", 11, ge=0, le=130)
     sex: Sex = F("Legal sex as given by the identity number or the contact, for split statistics.", "female")
     municipality: str = F("Municipality of residence (one of the county's 15, or 'outside' the county).", "Lycksele")
+
+
+class LanguageNeed(Payload):
+    """The language the family speaks and whether they need an interpreter: captured at the first contact."""
+
+    language: str = F("The language the family speaks (ISO 639-1, or ISO 639-3 where there is no two-letter code: "
+                      "`sju` Ume Sami), as told at the contact.", "ar", pattern=LANGUAGE_PATTERN)
+    interpreter_needed: bool = F("The family needs an interpreter (in `language`) to talk with care.", False,
+                                 default=False)
 
 
 class ContactDetails(Payload):

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
 
-from contracts.common import Channel, ChildProfile, Role, SealedContact, SignpostDestination, Source
+from contracts.common import Channel, ChildProfile, LanguageNeed, Role, SealedContact, SignpostDestination, Source
 from contracts.envelope import Event, F, Payload
 
 TELEPHONY_TOPIC = "intake.telephony.v1"
@@ -67,6 +67,23 @@ class CallbackMade(_Telephony):
 class CallEnded(_Telephony):
     """The conversation of an answered (or called-back) call ended: with the answer, its handling time."""
     event_type: Literal["CallEnded"] = F("Event name.", "CallEnded")
+ReferrerKind = Literal["edi", "school", "paper", "partner"]
+
+
+class Referrer(Payload):
+    """Who sent the referral and where they hear what became of it: no personal data in the open."""
+    kind: ReferrerKind = F("How the referrer sent it and so how they are answered: an EDI referrer through the "
+                           "region's message exchange (FHIR Task), a school through /skola and e-mail, a paper "
+                           "referrer by letter, a collaboration partner not at all.", "edi")
+    organisation_ref: str | None = F(
+        "The referrer's address in their channel: an EDI requester's identifier (HSA-id) or FHIR reference, a "
+        "school's id; null for paper.", "SE2321000222-HC0042", default=None, max_length=120)
+    service_request_ref: str | None = F(
+        "The referral's id in the referrer's system (EDI: the ServiceRequest id): what a status update is about.",
+        "sr-88412", default=None, max_length=120)
+    reply_to: SealedContact | None = F(
+        "The referrer's reply details, sealed like a family's contact (a school sender's name and work e-mail, a "
+        "paper referrer's postal address); only notifications opens them.", None, default=None)
 
 
 class ReferralReceivedPayload(Payload):
@@ -91,6 +108,12 @@ class ReferralReceivedPayload(Payload):
     risk_signals: list[str] = F(
         "Acute-risk answers the sender gave (self_referral only), as codes: triage escalates them at once, as it "
         "does a risk answer in an interview.", [], default_factory=list)
+    language: LanguageNeed | None = F(
+        "The family's language and whether they need an interpreter, as told at this contact; null when not told "
+        "(Swedish assumed, no interpreter).", {"language": "ar", "interpreter_needed": True}, default=None)
+    referrer: Referrer | None = F(
+        "Who referred and how they are told what became of it; null for a call (the caller is the family).",
+        {"kind": "edi", "organisation_ref": "SE2321000222-HC0042", "service_request_ref": "sr-88412"}, default=None)
 
 
 class ReferralReceived(Event[ReferralReceivedPayload]):
@@ -132,6 +155,11 @@ class CaseLinkedPayload(Payload):
         default=None)
     risk_signals: list[str] = F("Acute-risk answers the later contact gave (self_referral only), as codes.", [],
                                 default_factory=list)
+    language: LanguageNeed | None = F(
+        "The family's language as told at the later contact, when it told one; newer than the case's.", None,
+        default=None)
+    referrer: Referrer | None = F("The later contact's referrer, who hears what becomes of the case too.", None,
+                                  default=None)
 
 
 class CaseLinked(Event[CaseLinkedPayload]):
@@ -205,8 +233,32 @@ class MedicalAssessmentRecorded(Event[MedicalAssessmentPayload]):
     payload: MedicalAssessmentPayload = F("The assessment.")
 
 
+class ReferralReturnedPayload(StaffAct):
+    reason: str = F("Why, as a code from intake's versioned list of return reasons (data/return_reasons.yaml).",
+                    "advice_enough", pattern=r"^[a-z_]{2,40}$")
+    reasons_version: str = F("Version of the list the reason is from.", "2026.1")
+    reason_sv: str = F("The reason in Swedish words, as the list says it (for the referrer's message).",
+                       "Råd till remittenten räcker; barnet behöver inte kontaktcentret nu", default="")
+    reason_en: str = F("The reason in English words.", "Advice to the referrer is enough; the child does not need "
+                       "the contact centre now", default="")
+    returned_at: AwareDatetime = F("When the licensed professional returned it.", "2022-11-16T10:40:00+01:00")
+    advice: SealedContact = F("The advice to the referrer, free text, sealed under the child's key (free text about "
+                              "a child never travels open); only notifications opens it, to send it.",
+                              {"key_id": "P-4Q7T2M9KZ3XW8RB6N1HC", "algorithm": "fernet", "ciphertext": "gAAAAABl..."})
+
+
+class ReferralReturned(Event[ReferralReturnedPayload]):
+    """A licensed professional returned the referral to its referrer with advice; the case closes as returned."""
+    TOPIC: ClassVar[str] = CASES_TOPIC
+    PRODUCER: ClassVar[str] = "intake"
+    event_type: Literal["ReferralReturned"] = F("Event name.", "ReferralReturned")
+    producer: Literal["intake"] = F("Publisher.", "intake")
+    payload: ReferralReturnedPayload = F("The return.")
+
+
 class CaseClosedPayload(Payload):
-    reason: Literal["signposted", "completed", "withdrawn", "merged"] = F("Why the case closed.", "completed")
+    reason: Literal["signposted", "completed", "withdrawn", "merged", "returned"] = F(
+        "Why the case closed (returned: to its referrer, with advice).", "completed")
 
 
 class CaseClosed(Event[CaseClosedPayload]):
@@ -220,5 +272,5 @@ class CaseClosed(Event[CaseClosedPayload]):
 
 EVENTS: list[type[Event]] = [CallOffered, CallQueued, CallAnswered, CallAbandoned, QueueFull, CallbackScheduled, CallbackMade,
           CallEnded, ReferralReceived, PaperReferralDigitised, CaseLinked, AdviceGiven, Signposted, InterviewScheduled,
-          MedicalAssessmentRecorded, CaseClosed]
+          MedicalAssessmentRecorded, CaseClosed, ReferralReturned]
 

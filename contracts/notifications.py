@@ -5,11 +5,13 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
 
+from contracts.common import SealedContact
 from contracts.envelope import Event, F, P, Payload
 
 DELIVERIES_TOPIC = "notifications.deliveries.v1"
-DeliveryChannel = Literal["sms", "email", "digital_letter", "staff_app"]
-RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator"]
+# edi: the region's message exchange, to a referring unit (a FHIR Task)
+DeliveryChannel = Literal["sms", "email", "digital_letter", "staff_app", "edi"]
+RecipientKind = Literal["family", "clinician_on_duty", "unit_head", "kc_head", "coordinator", "referrer"]
 
 
 class _Notifications(Event[P]):
@@ -46,4 +48,27 @@ class NotificationFailed(_Notifications[NotificationPayload]):
     payload: NotificationPayload = F("The failure.")
 
 
-EVENTS: list[type[Event]] = [NotificationSent, NotificationFailed]
+WaitKind = Literal["waiting_list", "bup"]
+HowItGoes = Literal["better", "same", "worse"]
+
+
+class CheckInAnsweredPayload(Payload):
+    checkin_id: str = F("The check-in (the notification that carried its link).", "N-3K8D2P7Q4RZ9TB1M")
+    wait: WaitKind = F("What the family waits for: a time from the waiting list, or BUP.", "waiting_list")
+    how: HowItGoes = F("Since the contact: better, the same, or worse.", "worse")
+    still_wanted: bool = F("The family still wants the appointment (false: staff close the case with the family's "
+                           "words, never automatically).", True)
+    risk: bool = F("The instrument's risk question answered yes: the usual escalation (the clinician on duty).",
+                   False)
+    worry: SealedContact | None = F("Anything new that worries the family, free text, sealed under the child's key; "
+                                    "only notifications opens it, for staff.", None, default=None)
+    answered_at: AwareDatetime = F("When the family answered.", "2023-03-28T18:40:00+02:00")
+
+
+class CheckInAnswered(_Notifications[CheckInAnsweredPayload]):
+    """A waiting family answered a check-in: worse or a risk puts the case on the staff's list to call today."""
+    event_type: Literal["CheckInAnswered"] = F("Event name.", "CheckInAnswered")
+    payload: CheckInAnsweredPayload = F("The answers.")
+
+
+EVENTS: list[type[Event]] = [NotificationSent, NotificationFailed, CheckInAnswered]

@@ -126,7 +126,10 @@ class System:
             http_port, smtp_port = self.sink_ports
             env.update({"NOTIFICATIONS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_port}/sms",
                         "NOTIFICATIONS_DIGITAL_LETTER_URL": f"http://127.0.0.1:{http_port}/letters",
+                        "NOTIFICATIONS_EXCHANGE_URL": f"http://127.0.0.1:{http_port}/exchange/messages",
                         "NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(smtp_port)})
+        if name == "booking" and self.sinks is not None:  # the interpreting agency's stand-in
+            env["BOOKING_INTERPRETING_URL"] = f"http://127.0.0.1:{self.sink_ports[0]}/interpreting"
         if not env.get("OTEL_EXPORTER_OTLP_ENDPOINT") and not env.get("KONTAKT_SPAN_LOG"):
             # no collector on the embedded default: keep the spans in a file per service for `kontakt trace`
             env["KONTAKT_SPAN_LOG"] = str((self.data_dir / "traces" / f"{name}.jsonl").resolve())

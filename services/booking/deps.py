@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.booking.domain.interpreting import InterpretingAgency
 from services.booking.domain.reference import Reference
 from services.booking.domain.runway import RunwayPolicy
 from services.booking.settings import BookingSettings
@@ -20,6 +21,7 @@ class Deps:
     settings: BookingSettings
     clock: Clock
     runway: RunwayPolicy
+    agency: InterpretingAgency
 
 
 def deps_of(request: Request) -> Deps:

@@ -43,6 +43,8 @@ class BookingCase(BookingBase, table=True):
     clock_start: datetime
     level: CareLevel | None = _literal(20, default=None)
     decided_at: datetime | None = None
+    language: str | None = Field(default=None, max_length=3)  # the family's, when told (ISO 639)
+    interpreter_needed: bool = False
 
 
 class Slot(BookingBase, table=True):
@@ -84,6 +86,7 @@ class Appointment(BookingBase, table=True):
     patient_chosen_wait: bool = False
     rebooking_of: str | None = Field(default=None, max_length=20)
     replaced_by: str | None = Field(default=None, max_length=20)  # the re-booking that moved this one
+    interpreter: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # InterpreterBooked
 
 
 class WaitingEntry(BookingBase, table=True):
@@ -198,6 +201,12 @@ def book_held_slot(s: Session, token: str, now: datetime, slot_id: str | None) -
 
 def slot_by_hold(s: Session, token: str) -> Slot | None:
     return s.exec(select(Slot).where(col(Slot.hold_token) == token)).first()
+
+
+def give_up_hold(s: Session, token: str) -> None:
+    """The held time goes back to the pool (a time that could not be booked with an interpreter)."""
+    s.exec(update(Slot).where(col(Slot.hold_token) == token, col(Slot.state) == "held")
+           .values(state="free", hold_token=None, hold_case_id=None, hold_expires_at=None))
 
 
 def book_free_slot(s: Session, slot_id: str) -> bool:

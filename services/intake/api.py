@@ -23,10 +23,11 @@ from services.intake.forms import (
     InterviewIn,
     PaperForm,
     ReferralForm,
+    ReturnIn,
     SchoolReferralForm,
     SignpostIn,
 )
-from services.intake.use_cases import calls, cases, referrals
+from services.intake.use_cases import call_today, calls, cases, referrals, returns
 from services.intake.use_cases import schools as school_form
 from services.intake.use_cases.idempotency import Answer
 
@@ -46,7 +47,11 @@ What intake reads from it:
   `reasonCode.coding.code` (codes only, e.g. ICD-10 `F41.1`; display texts are ignored);
 - exactly one `Patient`: `identifier` with `system` **{PERSONNUMMER_OID}** (personnummer) or
   **{SAMORDNINGSNUMMER_OID}** (samordningsnummer), `address.district` (or `address.city`): the municipality of
-  residence, `contact[].telecom` (`phone`/`sms`: a phone number, stored as E.164; `email`) and `contact[].name.text`.
+  residence, `contact[].telecom` (`phone`/`sms`: a phone number, stored as E.164; `email`) and `contact[].name.text`;
+  `communication[].language.coding.code` (BCP 47: the preferred communication, else the first; its primary subtag
+  must be on GET /api/languages, e.g. `ar` or `ar-SY`) and the extension
+  `http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired` (`valueBoolean`): the family's language and
+  whether an interpreter is needed.
 
 Any other identifier system is ignored; a Patient without one of the two is refused (`Patient.identifier`)."""
 
@@ -173,6 +178,12 @@ def schools(deps: Of, staff: Staff = require(*CASE_READERS, "school_sender", "op
     return deps.schools.model_dump()
 
 
+@schools_api.get("/languages", summary="The languages a family can be registered with, named in Swedish and "
+                 "English (versioned reference data, no personal data).")
+def languages(deps: Of, staff: Staff = require(*CASE_READERS, "school_sender", "ops")) -> dict[str, Any]:
+    return deps.languages.model_dump()
+
+
 @schools_api.get("/school-referrals", summary="The sender's school's referrals with their status only (received, "
                  "assessed, passed_on, closed): never clinical content (audited read).")
 def school_referrals(deps: Of, staff: Staff = require("school_sender")) -> dict[str, Any]:
@@ -222,6 +233,31 @@ def signpost(case_id: Ident, body: SignpostIn, deps: Of, key: str | None = IdemK
 def interview(case_id: Ident, body: InterviewIn, deps: Of, key: str | None = IdemKey,
               staff: Staff = require(*CASE_WORKERS)) -> JSONResponse:
     return answer(cases.schedule_interview(deps, case_id, body, staff, key))
+
+
+@cases_api.post("/cases/{case_id}/return", status_code=201,
+                summary="A licensed professional returns the referral to its referrer with advice and a coded reason; "
+                        "the referrer and the family are told, the case closes as returned.")
+def return_referral(case_id: Ident, body: ReturnIn, deps: Of, key: str | None = IdemKey,
+                    staff: Staff = require("clinician")) -> JSONResponse:
+    return answer(returns.return_referral(deps, case_id, body, staff, key))
+
+
+@cases_api.get("/return-reasons", summary="The coded reasons a referral may be returned for, in Swedish and English "
+               "(versioned reference data, no personal data).")
+def return_reasons(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+    return deps.return_reasons.model_dump()
+
+
+@cases_api.get("/call-today", summary="Families to call today from their check-in answers (risk first, then the "
+               "oldest): worse, the risk question, no longer needed (audited read).")
+def call_today_list(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
+    return call_today.today_list(deps, staff)
+
+
+@cases_api.post("/call-today/{checkin_id}/done", summary="A person called the family: off today's list (audited).")
+def call_today_done(checkin_id: str, deps: Of, staff: Staff = require(*CASE_WORKERS)) -> dict[str, Any]:
+    return call_today.done(deps, checkin_id, staff, deps.clock.now())
 
 
 @cases_api.post("/cases/{case_id}/close", status_code=201, summary="Close the case (completed or withdrawn).")

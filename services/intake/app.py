@@ -18,9 +18,13 @@ from services.intake.forms import PaperForm, SchoolReferralForm
 from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.reference import (
     CALLBACK_POLICY_FILE,
+    LANGUAGES_FILE,
+    RETURN_REASONS_FILE,
     RULES_FILE,
     SCHOOLS_FILE,
     load_callback_policy,
+    load_languages,
+    load_return_reasons,
     load_rules,
     load_schools,
 )
@@ -36,6 +40,8 @@ def spec(settings: IntakeSettings | None = None, clock: Clock | None = None) -> 
     rules = load_rules(settings.rules_file or RULES_FILE)  # a broken rules file stops start-up here
     schools = load_schools(settings.schools_file or SCHOOLS_FILE)
     callbacks = load_callback_policy(settings.callback_policy_file or CALLBACK_POLICY_FILE)
+    languages = load_languages(settings.languages_file or LANGUAGES_FILE)
+    return_reasons = load_return_reasons(settings.return_reasons_file or RETURN_REASONS_FILE)
     infra = Infra.of(settings, [metadata], clock)
     limits = Limits(max_attachments=settings.school_max_attachments,
                     max_attachment_bytes=settings.school_max_attachment_bytes,
@@ -49,7 +55,8 @@ def spec(settings: IntakeSettings | None = None, clock: Clock | None = None) -> 
                 self_referral=SelfReferralLimits(
                     AttemptWindow(settings.self_referral_attempts_per_10min, 600.0),
                     AttemptWindow(settings.self_referral_address_attempts_per_10min, 600.0),
-                    settings.self_referral_per_day, settings.self_referral_address_per_day))
+                    settings.self_referral_per_day, settings.self_referral_address_per_day),
+                languages=languages, return_reasons=return_reasons)
     return ServiceSpec(
         title="Intake", description=(__doc__ or "").strip(), infra=infra, migrations=MIGRATIONS, deps=deps,
         subscriptions=SUBSCRIPTIONS,

@@ -11,6 +11,8 @@ from services.chassis.clock import Clock
 from services.chassis.db import Database
 from services.chassis.privacy import KeyVault
 from services.intake.domain.callback_policy import CallbackPolicy
+from services.intake.domain.language import LanguageList
+from services.intake.domain.returns import ReturnReasons
 from services.intake.domain.rules import IntakeRules
 from services.intake.domain.school import SchoolList
 from services.intake.store.documents import DocumentStore
@@ -75,3 +77,5 @@ class Deps:
     max_scan_bytes: int
     callbacks: CallbackPolicy
     self_referral: SelfReferralLimits
+    languages: LanguageList
+    return_reasons: ReturnReasons

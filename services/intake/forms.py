@@ -14,6 +14,11 @@ from services.intake.domain.cases import PARTNER_SOURCES, CloseReason, SignpostR
 from services.intake.domain.self_referral import PreferredTime, SenderRole, Urgency
 from services.intake.domain.telephony import Step
 
+# The family's language: a code from data/languages.yaml (checked against the list in the use case)
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LANGUAGE_DOC = "The language the family speaks (a code from GET /api/languages, e.g. `ar`); empty when not told."
+INTERPRETER_DOC = "The family needs an interpreter in that language (booking then asks for one with the visit)."
+
 # Coded reasons only (e.g. "anxiety", "F41.1"): free text about a child must not reach the bus.
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$")]
 
@@ -22,6 +27,7 @@ ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,40}$"
 if TYPE_CHECKING:
     Text120: TypeAlias = str
     Text200: TypeAlias = str
+    Advice: TypeAlias = str
     SenderName: TypeAlias = str
     Question: TypeAlias = str
     TriedText: TypeAlias = str
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 else:
     Text120, Text200, SenderName = FreeText(120), FreeText(200), FreeText(100, min_length=2)
     Question, TriedText, Worry = FreeText(4000, min_length=10), FreeText(2000), FreeText(2000, min_length=10)
+    Advice = FreeText(2000, min_length=10)
 
 
 class _Form(BaseModel):
@@ -59,7 +66,14 @@ class ChildIn(_Form):
                               examples=["Lycksele"], min_length=2, max_length=40)
 
 
-class _Referral(_Form):
+class _Language(_Form):
+    """What every way in asks of the family's language, from the first contact."""
+
+    language: LanguageCode | None = Field(None, description=LANGUAGE_DOC, examples=["ar"])
+    interpreter_needed: bool = Field(False, description=INTERPRETER_DOC)
+
+
+class _Referral(_Language):
     child: ChildIn
     contact: ContactIn | None = Field(None, description="Guardian's or young person's contact; sealed at once.")
     reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=20, examples=[["anxiety"]])
@@ -71,6 +85,10 @@ class ReferralForm(_Referral):
     """An EDI referral in the product's own JSON form, or a collaboration partner's referral."""
 
     channel: Literal["edi", "partner"] = Field("edi", description="EDI from healthcare, or a partner's referral.")
+    requester_ref: str | None = Field(None, max_length=120, pattern=r"^[A-Za-z0-9_.:/\-]{2,120}$",
+                                      description="The referring unit's identifier (HSA-id) in the region's message "
+                                                  "exchange: where status updates go.",
+                                      examples=["SE2321000222-HC0042"])
     source: Source = Field("healthcare", description="Who sent it.")
     authored_on: date = Field(description="The sender's date; the 3-day clock starts here.", examples=["2022-11-14"])
 
@@ -88,8 +106,20 @@ class ReferralForm(_Referral):
         return self
 
 
+class ReplyIn(_Form):
+    """A paper referrer's name and postal address from the letterhead: where the letter about the referral goes."""
+
+    name: Text120 = Field(description="The referring unit or person, as on the letterhead.",
+                          examples=["Tannbergsskolans elevhälsa"])
+    address: Text200 = Field(description="Postal address: street, postcode and town.",
+                             examples=["Skolgatan 3, 921 31 Lycksele"])
+
+
 class PaperForm(_Referral):
     """The typed fields of a scanned paper referral."""
+
+    reply_to: ReplyIn | None = Field(None, description="The referrer's name and postal address, for the letter "
+                                                       "telling them what became of the referral.")
 
     source: Source = Field("school_student_health", description="Who wrote it (school student health, ...).")
     date_written: date = Field(description="The date written on the paper; the 3-day clock starts here.",
@@ -130,7 +160,7 @@ class SenderIn(_Form):
     email: Email | None = Field(None, description="The sender's work e-mail.", examples=["sara@skola.example.se"])
 
 
-class SchoolReferralForm(_Form):
+class SchoolReferralForm(_Language):
     """A referral from a school's student health through the digital form (the school comes from the token)."""
 
     child: ChildIn
@@ -187,7 +217,7 @@ class SelfReferralForm(_Form):
                                        "gateway saw it (for the per-address limit; only a keyed hash is kept).")
 
 
-class FromCallForm(_Form):
+class FromCallForm(_Language):
     """A staff member opens a case from an answered call or a callback."""
 
     call_id: str = Field(min_length=1, max_length=120, examples=["call-20230314-000123"])
@@ -255,6 +285,15 @@ class SignpostIn(_Form):
 class InterviewIn(_Form):
     scheduled_for: PlausibleDatetime = Field(description="When the telephone interview is booked, with time zone.",
                                          examples=["2023-03-16T09:00:00+01:00"])
+
+
+class ReturnIn(_Form):
+    """A licensed professional returns the referral to its referrer with advice."""
+
+    reason: str = Field(pattern=r"^[a-z_]{2,40}$", description="A code from GET /api/return-reasons.",
+                        examples=["advice_enough"])
+    advice: Advice = Field(description="The advice to the referrer (kept in intake; sent sealed to notifications, "
+                                       "never open on the bus).", examples=["Pröva först samtal med skolkuratorn."])
 
 
 class CloseIn(_Form):

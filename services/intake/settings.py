@@ -14,6 +14,10 @@ class IntakeSettings(ServiceSettings):
     max_scan_bytes: int = Field(10 * 1024 * 1024, ge=1, description="Largest scanned referral accepted (bytes).")
     documents_dir: Path | None = Field(None, description="Where scans are stored; default data_dir/intake-documents.")
     rules_file: Path | None = Field(None, description="Policy data file; default services/intake/data/intake_rules.yaml.")
+    languages_file: Path | None = Field(None, description="The languages a family can be registered with; default "
+                                                          "services/intake/data/languages.yaml.")
+    return_reasons_file: Path | None = Field(None, description="The coded reasons a referral is returned for; "
+                                                               "default services/intake/data/return_reasons.yaml.")
 
     schools_file: Path | None = Field(None, description="Schools that may use the referral form; default "
                                                         "services/intake/data/schools.yaml.")

@@ -7,6 +7,7 @@ from typing import Any
 from contracts.booking import APPOINTMENTS_TOPIC
 from contracts.envelope import Event
 from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC
+from contracts.notifications import DELIVERIES_TOPIC
 from contracts.triage import ASSESSMENTS_TOPIC
 from services.chassis.db import UnitOfWork
 from services.chassis.subscriptions import Subscription
@@ -15,7 +16,7 @@ from services.kpi.domain.facts import USED_EVENT_TYPES
 from services.kpi.domain.runway_alerts import RUNWAY_EVENT_TYPES
 from services.kpi.use_cases import project_batch
 
-INPUT_TOPICS = (TELEPHONY_TOPIC, CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC)
+INPUT_TOPICS = (TELEPHONY_TOPIC, CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC, DELIVERIES_TOPIC)
 INPUT_EVENT_TYPES = USED_EVENT_TYPES | RUNWAY_EVENT_TYPES  # case and call facts, and units' runway alerts
 
 

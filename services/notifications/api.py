@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -19,10 +19,10 @@ from services.notifications.deps import Deps
 from services.notifications.domain.planning import FAMILY
 from services.notifications.domain.policy import StreamPolicy
 from services.notifications.domain.visibility import message_visible
-from services.notifications.forms import ResendRequest
+from services.notifications.forms import CheckinAnswers, ResendRequest
 from services.notifications.store import Delivery
 from services.notifications.stream import events_for
-from services.notifications.use_cases import deliveries
+from services.notifications.use_cases import checkins, deliveries
 
 STAFF_ROLES = ("call_handler", "clinician", "scheduler", "unit_head", "kc_head", "coordinator", "ops")
 HISTORY_ROLES = ("call_handler", "clinician", "scheduler", "kc_head", "ops")
@@ -118,6 +118,29 @@ def resend(nid: Annotated[str, Path(max_length=40)], body: ResendRequest, rt: Ru
             raise _not_found()
         uow.commit()
     return DeliveryView.of(copy)
+
+
+@router.get("/cases/{case_id}/checkins", summary="A case's check-ins with the family's answers and own words "
+            "(audited read).")
+def case_checkins(case_id: CaseId, rt: Runtime, deps: ServiceDeps,
+                  staff: Staff = require("call_handler", "clinician", "kc_head")) -> list[dict[str, Any]]:
+    return checkins.for_case(rt.db, deps, rt.audit, case_id, staff)
+
+
+# The family's page is the workspace's (/svar/{token}); it asks here with its service account. The token is the
+# family's key to one check-in: nothing about the child is answered, and it works once, until it expires.
+@router.get("/checkins/{token}", summary="Whether a check-in's personal link works, and until when (no personal "
+            "data).")
+def checkin_link(token: str, rt: Runtime, staff: Staff = require("ops")) -> dict[str, Any]:
+    return checkins.open_link(rt.db, token, rt.clock.now())
+
+
+@router.post("/checkins/{token}/answers", status_code=201, summary="A waiting family's answers to a check-in "
+             "(once): worse or a risk put the case on the staff's list to call today; a risk alerts the clinician "
+             "on duty. Nothing is decided automatically.")
+def checkin_answers(token: str, body: CheckinAnswers, rt: Runtime, deps: ServiceDeps,
+                    staff: Staff = require("ops")) -> dict[str, Any]:
+    return checkins.answer(rt.db, deps, token, body)
 
 
 @router.get("/stream/head", summary="The stream's latest sequence number: a staff app that has just read the "

@@ -14,17 +14,21 @@ from services.chassis.runtime import ServiceRuntime, assemble
 from services.chassis.spec import Infra, ServiceSpec
 from services.chassis.unit_names import load_unit_names
 from services.notifications.api import router as api_router
-from services.notifications.channels import Channel, DigitalLetter, SmsGateway, SmtpMailer
+from services.notifications.channels import Channel, DigitalLetter, MessageExchange, SmsGateway, SmtpMailer
 from services.notifications.deps import Deps
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.domain.retry import Retry
 from services.notifications.handlers import SUBSCRIPTIONS
 from services.notifications.rules import (
+    CHECKIN_POLICY_FILE,
     DIRECTORY_FILE,
     POLICY_FILE,
+    REFERRER_UPDATES_FILE,
     TEMPLATES_FILE,
+    load_checkin_policy,
     load_directory,
     load_policy,
+    load_referrer_updates,
     load_templates,
 )
 from services.notifications.settings import NotificationsSettings
@@ -40,17 +44,22 @@ def spec(settings: NotificationsSettings | None = None,
     policy = load_policy(s.policy_file or POLICY_FILE)
     directory = load_directory(s.directory_file or DIRECTORY_FILE)
     templates = load_templates(s.templates_file or TEMPLATES_FILE, load_unit_names(s.units_file))
+    referrer_updates = load_referrer_updates(s.referrer_updates_file or REFERRER_UPDATES_FILE)
+    checkin_policy = load_checkin_policy(s.checkin_policy_file or CHECKIN_POLICY_FILE)
     infra = Infra.of(s, [metadata], clock)
-    deps = Deps(infra.clock, policy, directory, templates, s.stream_poll_s, s.stream_ping_s)
+    vault = KeyVault(s.resolved_keyvault_url(), "notifications")
+    deps = Deps(infra.clock, policy, directory, templates, referrer_updates, s.contact_centre_hsa_id, checkin_policy,
+                vault, s.checkin_secret, s.checkin_link_url, s.stream_poll_s, s.stream_ping_s)
     http = httpx.AsyncClient(timeout=s.channel_timeout_s)
     channels: dict[str, Channel] = {
         "sms": SmsGateway(s.sms_gateway_url, s.sms_sender, http, s.sms_gateway_token),
         "email": SmtpMailer(s.smtp_host, s.smtp_port, s.mail_from, s.channel_timeout_s, s.smtp_starttls,
                             s.smtp_username, s.smtp_password),
         "digital_letter": DigitalLetter(s.digital_letter_url, http, s.digital_letter_token),
+        "edi": MessageExchange(s.exchange_url, http, s.exchange_token),
     }
     retry = Retry(s.send_max_attempts, s.send_backoff_base_s, s.send_backoff_max_s, s.send_lease_s)
-    dispatcher = Dispatcher(infra.db, deps, vault=KeyVault(s.resolved_keyvault_url(), "notifications"),
+    dispatcher = Dispatcher(infra.db, deps, vault=vault,
                             channels=channels, retry=retry, poll_s=s.dispatch_poll_s)
     sends = s.dispatch_enabled  # off: deliveries wait until something drives the dispatcher (tests, ops tools)
     return ServiceSpec(

@@ -1,4 +1,5 @@
-"""Channel adapters: SMS through an HTTP gateway, e-mail over SMTP, digital letters through an HTTP mailbox service.
+"""Channel adapters: SMS through an HTTP gateway, e-mail over SMTP, digital letters through an HTTP mailbox service,
+FHIR resources to referring units through the region's message exchange.
 
 Errors carry codes only (`sms_gateway_unreachable`), never the address or the text: they are logged,
 stored and published.
@@ -6,10 +7,11 @@ stored and published.
 from __future__ import annotations
 
 import asyncio
+import json
 import smtplib
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -36,7 +38,7 @@ class HttpChannel(ABC):
         self.name, self.url, self.client, self.token = name, url, client, token
 
     @abstractmethod
-    def body(self, address: str, message: Message) -> dict[str, str]:
+    def body(self, address: str, message: Message) -> dict[str, Any]:
         """The gateway's JSON for one message."""
 
     async def send(self, address: str, message: Message, idempotency_key: str) -> None:
@@ -70,6 +72,16 @@ class DigitalLetter(HttpChannel):
 
     def body(self, address: str, message: Message) -> dict[str, str]:
         return {"address": address, "subject": message.subject, "body": message.body}
+
+
+class MessageExchange(HttpChannel):
+    """The region's message exchange (EDI): a FHIR resource (the message's body, JSON) to a unit by its HSA-id."""
+
+    def __init__(self, url: str, client: httpx.AsyncClient, token: str | None = None) -> None:
+        super().__init__("exchange", url, client, token)
+
+    def body(self, address: str, message: Message) -> dict[str, Any]:
+        return {"to": address, "resource": json.loads(message.body)}
 
 
 class SmtpMailer:

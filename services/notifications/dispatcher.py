@@ -23,11 +23,14 @@ from services.chassis.privacy import ContactShredded, KeyVault
 from services.notifications import store
 from services.notifications.channels import Channel, ChannelError
 from services.notifications.deps import Deps
+from services.notifications.domain.checkins import TEMPLATE as CHECK_IN
 from services.notifications.domain.recipients import Recipient, Undeliverable, family_recipient, staff_recipient
 from services.notifications.domain.retry import Retry, after_error
 from services.notifications.domain.timing import early_morning, in_quiet_hours, next_allowed
+from services.notifications.referrer_messages import referrer_message, referrer_recipient
 from services.notifications.store import Delivery, FamilyContact
 from services.notifications.use_cases import deliveries
+from services.notifications.use_cases.checkins import link
 
 log = logging.getLogger("kontakt.notifications.dispatcher")
 
@@ -112,11 +115,14 @@ class Dispatcher:
         return self.deps.templates.is_family(row.template) and not row.urgent and not row.silent and self._quiet(now)
 
     def _recipient(self, row: Delivery) -> Recipient:
+        if row.recipient_kind == "referrer":
+            return referrer_recipient(self.db, self.vault, row.recipient_ref)
         if row.recipient_kind != "family":
             return staff_recipient(row.recipient_ref, self.deps.directory)
         with Session(self.db.engine) as s:
             contact = s.get(FamilyContact, row.case_id) if row.case_id else None
-        return family_recipient(self._open(contact), self.deps.policy.channel_order)
+        return family_recipient(self._open(contact), self.deps.policy.channel_order,
+                                contact.language if contact else None)
 
     def _open(self, contact: FamilyContact | None) -> ContactDetails:
         """Open the sealed contact in memory only; the plaintext lives as long as this send."""
@@ -136,7 +142,14 @@ class Dispatcher:
             raise Undeliverable(row.last_error or "channels_exhausted")
         route = recipient.routes[row.channel_step]
         row.channel = route.channel
-        message = self.deps.templates.render(row.template, recipient.language, row.context, recipient.young)
+        if row.recipient_kind == "referrer":
+            message = referrer_message(self.deps.templates, self.vault, row.context, route,
+                                       self.deps.contact_centre_ref)
+        else:
+            lang = self.deps.templates.language_for(row.template, recipient.languages)
+            context = {**row.context, "link": link(self.deps, row.notification_id)} if row.template == CHECK_IN \
+                else row.context
+            message = self.deps.templates.render(row.template, lang, context, recipient.young)
         await self.channels[route.channel].send(route.address, message, f"{row.notification_id}.{route.channel}")
         if self.after_send is not None:
             self.after_send(row)

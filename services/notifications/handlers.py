@@ -1,6 +1,8 @@
 """Kafka consumers of the notifications service: each event class handed to its use case; the groups as data."""
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.booking import (
     APPOINTMENTS_TOPIC,
     AppointmentBooked,
@@ -10,13 +12,23 @@ from contracts.booking import (
     SlotRunwayShort,
 )
 from contracts.callbacks import CallbackFailed, CallbackPromised
-from contracts.intake import CASES_TOPIC, TELEPHONY_TOPIC, ReferralReceived
+from contracts.envelope import Event
+from contracts.intake import (
+    CASES_TOPIC,
+    TELEPHONY_TOPIC,
+    CaseClosed,
+    CaseLinked,
+    MedicalAssessmentRecorded,
+    ReferralReceived,
+    ReferralReturned,
+    Signposted,
+)
 from contracts.kpi import DEVIATIONS_TOPIC, DeviationTagged, GuaranteeAtRisk
-from contracts.triage import ASSESSMENTS_TOPIC, RiskEscalated
+from contracts.triage import ASSESSMENTS_TOPIC, CareLevelDecided, InterviewAssessmentRecorded, RiskEscalated
 from services.chassis.db import UnitOfWork
 from services.chassis.subscriptions import On, Subscription, on
 from services.notifications.deps import Deps
-from services.notifications.use_cases import events
+from services.notifications.use_cases import checkins, events, referrers
 
 # Each handler runs in the consumer's transaction; the chassis commits what it plans with the inbox row.
 
@@ -31,6 +43,10 @@ def on_callback_promised(event: CallbackPromised, uow: UnitOfWork, deps: Deps) -
 
 def on_callback_failed(event: CallbackFailed, uow: UnitOfWork, deps: Deps) -> None:
     events.callback_failed(event, uow, deps)
+
+
+def on_case_linked(event: CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    events.remember_language(event, uow, deps)
 
 
 def on_appointment_booked(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
@@ -65,6 +81,34 @@ def on_guarantee_at_risk(event: GuaranteeAtRisk, uow: UnitOfWork, deps: Deps) ->
     events.guarantee_at_risk(event, uow, deps)
 
 
+def on_referral_for_referrer(event: ReferralReceived | CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    referrers.referral_arrived(event, uow, deps)
+
+
+def on_step(event: Event[Any], uow: UnitOfWork, deps: Deps) -> None:
+    referrers.step_happened(event, uow, deps)
+
+
+def on_returned(event: ReferralReturned, uow: UnitOfWork, deps: Deps) -> None:
+    referrers.referral_returned(event, uow, deps)
+
+
+def on_waiting_list(event: NoBookableSlots, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.waiting_list(event, uow, deps)
+
+
+def on_bup_decided(event: CareLevelDecided, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.bup_decided(event, uow, deps)
+
+
+def on_booked_for_checkins(event: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.booked(event, uow, deps)
+
+
+def on_closed_for_checkins(event: CaseClosed, uow: UnitOfWork, deps: Deps) -> None:
+    checkins.closed(event, uow, deps)
+
+
 def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
     types = ", ".join(sorted(h.event.__name__ for h in handlers))
     return Subscription(name, (topic,), handlers, description=f"Plans messages and stream events for {types}.")
@@ -72,7 +116,8 @@ def _group(name: str, topic: str, *handlers: On[Deps]) -> Subscription[Deps]:
 
 # the group names key the inbox rows and the committed offsets: never rename one
 SUBSCRIPTIONS = [
-    _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received)),
+    _group("notifications.contacts", CASES_TOPIC, on(ReferralReceived, on_referral_received),
+           on(CaseLinked, on_case_linked)),
     _group("notifications.callbacks", TELEPHONY_TOPIC, on(CallbackPromised, on_callback_promised),
            on(CallbackFailed, on_callback_failed)),
     _group("notifications.bookings", APPOINTMENTS_TOPIC,
@@ -82,4 +127,17 @@ SUBSCRIPTIONS = [
     _group("notifications.risks", ASSESSMENTS_TOPIC, on(RiskEscalated, on_risk_escalated)),
     _group("notifications.deviations", DEVIATIONS_TOPIC,
            on(DeviationTagged, on_deviation_tagged), on(GuaranteeAtRisk, on_guarantee_at_risk)),
+    # what became of a referral, for its referrer: a group of its own over the three topics the steps come on
+    Subscription("notifications.referrers", (CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC), (
+        on(ReferralReceived, on_referral_for_referrer), on(CaseLinked, on_referral_for_referrer),
+        on(MedicalAssessmentRecorded, on_step), on(Signposted, on_step), on(CaseClosed, on_step),
+        on(ReferralReturned, on_returned), on(InterviewAssessmentRecorded, on_step), on(CareLevelDecided, on_step),
+        on(AppointmentBooked, on_step)),
+        description="Status updates to referrers (a FHIR Task to EDI referrers, e-mail to a school, a letter to a "
+                    "paper referrer) and the family's message when their referral is returned."),
+    # check-ins with waiting families: planned when a wait starts, called off when it ends
+    Subscription("notifications.checkins", (CASES_TOPIC, ASSESSMENTS_TOPIC, APPOINTMENTS_TOPIC), (
+        on(NoBookableSlots, on_waiting_list), on(CareLevelDecided, on_bup_decided),
+        on(AppointmentBooked, on_booked_for_checkins), on(CaseClosed, on_closed_for_checkins)),
+        description="Check-ins with families who wait (the waiting list, BUP), on the check-in policy's days."),
 ]

@@ -17,6 +17,19 @@ class NotificationsSettings(ServiceSettings):
     directory_file: Path | None = Field(None, description="Staff directory and rota; default data/staff_directory.yaml.")
     templates_file: Path | None = Field(None, description="Message templates; default data/templates.yaml.")
     units_file: Path = Field(BOOKING_UNITS, description="Booking's units, for units by name in staff messages.")
+    referrer_updates_file: Path | None = Field(None, description="What each kind of referrer hears; default "
+                                                                 "data/referrer_updates.yaml.")
+    exchange_url: str = Field("http://127.0.0.1:8190/exchange/messages",
+                              description="The region's message exchange (EDI): FHIR Tasks to referring units.")
+    exchange_token: str | None = Field(None, description="Bearer token for the message exchange.")
+    checkin_policy_file: Path | None = Field(None, description="When waiting families are checked in with; "
+                                                               "default data/checkin_policy.yaml.")
+    checkin_link_url: str = Field("http://127.0.0.1:8106/svar", description="The family's check-in page (the "
+                                  "workspace's /svar); the personal token is appended.")
+    checkin_secret: str = Field("dev-only-checkin-secret", description="Keys the check-in links' tokens (a secret "
+                                "in production, like the pseudonym key).")
+    contact_centre_hsa_id: str = Field("SE2321000222-KC0001", description="The contact centre's HSA-id: the owner "
+                                       "of the Tasks referrers get.")
 
     sms_gateway_url: str = Field("http://127.0.0.1:8190/sms", description="SMS gateway endpoint (POST JSON).")
     sms_gateway_token: str | None = Field(None, description="Bearer token for the SMS gateway.")

@@ -1,5 +1,5 @@
-"""Tables of the notifications service (sealed contacts, appointments, the delivery ledger, the stream) and
-the named queries over them."""
+"""Tables of the notifications service (sealed contacts, referrers and the steps they hear of, appointments, the
+delivery ledger, the stream) and the named queries over them."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +9,8 @@ from sqlalchemy import JSON, Column, ColumnElement, MetaData, String, Text, and_
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from contracts.notifications import DeliveryChannel, RecipientKind
+from contracts.notifications import DeliveryChannel, RecipientKind, WaitKind
+from services.notifications.domain.referrer_status import Step
 
 
 class NotificationsBase(SQLModel, registry=registry(metadata=MetaData())):
@@ -27,6 +28,48 @@ class FamilyContact(NotificationsBase, table=True):
     patient_ref: str = Field(max_length=40, index=True)
     sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON or None
     updated_at: datetime
+    language: str | None = Field(default=None, max_length=3)  # the family's (ISO 639): messages in it where written
+
+
+class ReferrerRow(NotificationsBase, table=True):
+    """A referrer of a case (the first referral's and any linked one's): where status updates go. The reply
+    details (a school sender's e-mail, a paper referrer's address) stay sealed, opened only to send."""
+
+    __tablename__ = "referrers"
+    referrer_id: str = Field(primary_key=True, max_length=20)
+    case_id: str = Field(max_length=40, index=True)
+    kind: str = Field(max_length=12)
+    organisation_ref: str | None = Field(default=None, max_length=120)
+    service_request_ref: str | None = Field(default=None, max_length=120)
+    reply_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON
+    received_at: datetime
+
+
+class StatusRow(NotificationsBase, table=True):
+    """A step of a case as the referrers hear it, kept so a referrer known later still hears what happened."""
+
+    __tablename__ = "referral_statuses"
+    case_id: str = Field(primary_key=True, max_length=40)
+    status_key: str = Field(primary_key=True, max_length=60)
+    step: Step = Field(sa_column=Column(String(12), nullable=False))
+    at: datetime
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CheckinRow(NotificationsBase, table=True):
+    """A check-in with a waiting family: its link (by the token's hash only), when it expires, and the answers
+    (the family's own words sealed under the child's key)."""
+
+    __tablename__ = "checkins"
+    notification_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40, index=True)
+    wait: WaitKind = Field(sa_column=Column(String(12), nullable=False))
+    token_hash: str = Field(max_length=64, unique=True)
+    due_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    worry: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # SealedContact JSON
 
 
 class Appointment(NotificationsBase, table=True):
@@ -147,6 +190,29 @@ def patient_ref(session: Session, case_id: str | None) -> str | None:
     return contact.patient_ref if contact else None
 
 
+def checkin_by_token(session: Session, token_hash: str) -> CheckinRow | None:
+    return session.exec(select(CheckinRow).where(col(CheckinRow.token_hash) == token_hash)).first()
+
+
+def checkins_of(session: Session, case_id: str) -> list[CheckinRow]:
+    return list(session.exec(select(CheckinRow).where(col(CheckinRow.case_id) == case_id)
+                             .order_by(col(CheckinRow.due_at))).all())
+
+
+def pending_of_case(session: Session, case_id: str, template: str) -> list[Delivery]:
+    return list(session.exec(select(Delivery).where(col(Delivery.case_id) == case_id, col(Delivery.template) == template,
+                                                    col(Delivery.status) == "pending")).all())
+
+
+def referrers_of(session: Session, case_id: str) -> list[ReferrerRow]:
+    return list(session.exec(select(ReferrerRow).where(col(ReferrerRow.case_id) == case_id)).all())
+
+
+def statuses_of(session: Session, case_id: str) -> list[StatusRow]:
+    return list(session.exec(select(StatusRow).where(col(StatusRow.case_id) == case_id)
+                             .order_by(col(StatusRow.at))).all())
+
+
 # -- the ledger ----------------------------------------------------------------------------------------------
 
 def deliveries_of_case(session: Session, case_id: str) -> list[Delivery]:
@@ -178,7 +244,8 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    ids = session.exec(select(Delivery.id).where(_claimable(now)).order_by(col(Delivery.due_at)).limit(limit)).all()
+    ids = session.exec(select(Delivery.id).where(_claimable(now))
+                      .order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)).all()
     return [i for i in ids if i is not None]
 
 

@@ -16,11 +16,13 @@ from services.workspace import (
     booking,
     call,
     callbacks,
+    checkins,
     events,
     family,
     kontakt,
     ops,
     queue,
+    returns,
     school,
     signin,
     testcall,
@@ -154,7 +156,8 @@ async def vendor_file(name: str, web: WebDep) -> Response:
 
 
 ROUTERS = (root, signin.router, events.router, queue.router, call.router, callbacks.router, work.router,
-           kontakt.router, booking.router, units.router, board.router, school.router, family.router, ops.router)
+           kontakt.router, booking.router, units.router, board.router, school.router, family.router, ops.router,
+           returns.router, checkins.router)
 
 
 def refusals(app: FastAPI, web: Web, csp: str) -> None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from services.workspace.backend import Refused, errors_of
+from services.workspace.family_language import language_choices
 from services.workspace.sessions import Session
 from services.workspace.web import Web, WebDep
 
@@ -50,7 +51,18 @@ async def booking_panel(request: Request, web: WebDep, case_id: str, waited: int
     if r.status_code >= 400:
         return web.render(request, "_refused.html", session,
                           errors=web.errors_text(session, Refused(r.status_code, errors_of(r))))
-    return web.render(request, "_offers.html", session, case_id=case_id, offers=r.json())
+    return await offers_view(request, web, session, case_id, r.json())
+
+
+async def offers_view(request: Request, web: Web, session: Session, case_id: str, offers: dict[str, Any],
+                      why: str | None = None) -> Response:
+    """The offers, with the family's interpreter need named and, after a refused booking, why."""
+    name = None
+    if offers.get("interpreter"):
+        code = offers["interpreter"]["language"]
+        name = next((x["name"] for x in await language_choices(web, session) if x["code"] == code), code)
+    return web.render(request, "_offers.html", session, case_id=case_id, offers=offers, why=why,
+                      language_name=name)
 
 
 @router.post("/cases/{case_id}/hold")
@@ -76,6 +88,11 @@ async def confirm(request: Request, web: WebDep, case_id: str, hold_token: str =
                                json={"slot_id": slot_id, "patient_chosen_wait": bool(patient_chosen_wait)})
         appointments = await booked(web, session, case_id)
     except Refused as exc:
+        if exc.codes() & {"interpreter_unavailable", "interpreting_unreachable"}:
+            # the time was not booked for want of an interpreter: the offers again, with why
+            offers = await web.backend.get(session, "booking", f"/api/cases/{case_id}/offers", params={"limit": 5})
+            why = next(iter(web.errors_text(session, exc).values()), None)
+            return await offers_view(request, web, session, case_id, offers, why)
         return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
     return web.render(request, "_booked.html", session, case_id=case_id, appt=appointments[-1], just=True)
 

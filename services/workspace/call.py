@@ -9,6 +9,8 @@ from fastapi.responses import Response
 
 from contracts.common import MUNICIPALITIES
 from services.workspace.backend import Refused, errors_of
+from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
+from services.workspace.returns import returnable
 from services.workspace.web import WebDep, redirect
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -30,22 +32,25 @@ async def call_page(request: Request, web: WebDep, call_id: str) -> Response:
     # what the phone showed for a test call on the embedded default, or a taken call-back's number
     rung = session.test_calls.get(call_id) or session.callback_numbers.get(call_id, {})
     return web.render(request, "call.html", session, call=call, values={"source": "guardian", "reasons": [], **rung},
-                      errors={}, municipalities=MUNICIPALITIES, callers=CALLERS)
+                      errors={}, municipalities=MUNICIPALITIES, callers=CALLERS,
+                      languages=await language_choices(web, session))
 
 
 @router.post("/calls/{call_id}/case")
 async def open_case(request: Request, web: WebDep, call_id: str, identity_number: str = Form(""),
                     municipality: str = Form(""),
                     source: str = Form("guardian"), phone: str = Form(""), email: str = Form(""),
-                    preferred_channel: str = Form("sms"), reasons: list[str] = Form([])) -> Response:
+                    preferred_channel: str = Form("sms"), reasons: list[str] = Form([]), language: str = Form(""),
+                    interpreter_needed: str = Form("")) -> Response:
     session = web.session(request)
     values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                              "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons}
+                              "phone": phone, "email": email, "preferred_channel": preferred_channel, "reasons": reasons,
+                              "language": language, "interpreter_needed": interpreter_needed}
     contact = {k: v.strip() for k, v in (("phone", phone), ("email", email)) if v.strip()}
     body = {"call_id": call_id, "source": source,
             "child": {"identity_number": identity_number, "municipality": municipality},
             "contact": {**contact, "preferred_channel": preferred_channel} if contact else None,
-            "reason_codes": reasons}
+            "reason_codes": reasons, **language_answer(language, interpreter_needed)}
     try:
         # the call id is the natural key: a double click or a retry lands on the same case
         answer = await web.backend.post(session, "intake", "/api/cases/from-call", json=body,
@@ -58,19 +63,22 @@ async def open_case(request: Request, web: WebDep, call_id: str, identity_number
         except Refused:
             pass
         return web.render(request, "call.html", session, status=422, call=call, values=values, errors=errors,
-                          municipalities=MUNICIPALITIES, callers=CALLERS)
+                          municipalities=MUNICIPALITIES, callers=CALLERS,
+                          languages=await language_choices(web, session))
     return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
 
 @router.get("/cases/{case_id}")
-async def case_page(request: Request, web: WebDep, case_id: str, opened: str | None = None) -> Response:
+async def case_page(request: Request, web: WebDep, case_id: str, opened: str | None = None,
+                    returned: str | None = None) -> Response:
     session = web.session(request)
     try:
         case = await web.backend.get(session, "intake", f"/api/cases/{case_id}")
     except Refused as exc:
         return web.render(request, "refused.html", session, status=exc.status, errors=web.errors_text(session, exc))
     case["days_left"] = case.get("promise_days", 3) - case["days_since_clock_start"]
-    return web.render(request, "case.html", session, case=case, opened=opened)
+    return web.render(request, "case.html", session, case=case, opened=opened, returned=returned,
+                      returnable=returnable(case))
 
 
 @router.get("/documents/{sha256}")
@@ -92,4 +100,4 @@ async def document(request: Request, web: WebDep, sha256: str) -> Response:
 def _call_field(field: str) -> str:
     return {"child.identity_number": "identity_number", "child.municipality": "municipality",
             "contact.phone": "phone", "contact.email": "email", "contact": "phone", "reason_codes": "reasons",
-            "call_id": "form", "source": "source"}.get(field, "form")
+            "call_id": "form", "source": "source", **LANGUAGE_FIELDS}.get(field, "form")

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from contracts.labels import labels
 from services.workspace.callback_texts import CALLBACK_TEXTS
+from services.workspace.contact_texts import CONTACT_LABELS, CONTACT_TEXTS
 from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
@@ -228,7 +229,11 @@ TEXTS.update(KONTAKT_TEXTS)
 TEXTS.update(SUMMER_TEXTS)
 for _kind, _pairs in KONTAKT_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
-for _kind, _pairs in (SCHOOL_LABELS | SUMMER_LABELS).items():
+# The keep-in-touch screens' words (language, return, check-ins) keep to their own module, the same way.
+if _clash := TEXTS.keys() & CONTACT_TEXTS.keys():
+    raise ValueError(f"contact texts reuse workspace keys: {sorted(_clash)}")
+TEXTS.update(CONTACT_TEXTS)
+for _kind, _pairs in [*SCHOOL_LABELS.items(), *SUMMER_LABELS.items(), *CONTACT_LABELS.items()]:
     LABELS.setdefault(_kind, {}).update(_pairs)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from contracts.common import MUNICIPALITIES
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Refused
+from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
 from services.workspace.web import WebDep, redirect
 
 PAPER_SOURCES = ("school_student_health", "healthcare", "social_services", "partner_external", "other")
@@ -51,8 +52,9 @@ async def queue_calls(request: Request, web: WebDep) -> Response:
 @router.get("/referrals/paper")
 async def paper_form(request: Request, web: WebDep) -> Response:
     session = web.session(request)
-    return web.render(request, "paper.html", session, **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
-                                                                      "source": "school_student_health", "reasons": []}, {}))
+    return web.render(request, "paper.html", session, languages=await language_choices(web, session),
+                      **_paper_ctx({"date_arrived": datetime.now(STOCKHOLM).date().isoformat(),
+                                    "source": "school_student_health", "reasons": []}, {}))
 
 
 @router.post("/referrals/paper")
@@ -60,10 +62,14 @@ async def paper_submit(request: Request, web: WebDep, scan: UploadFile | None = 
                        identity_number: str = Form(""),
                        municipality: str = Form(""), source: str = Form(""), date_written: str = Form(""),
                        date_arrived: str = Form(""), phone: str = Form(""),
-                       reasons: list[str] = Form([])) -> Response:
+                       reasons: list[str] = Form([]), language: str = Form(""), interpreter_needed: str = Form(""),
+                       reply_name: str = Form(""), reply_address: str = Form("")) -> Response:
     session = web.session(request)
     values: dict[str, Any] = {"identity_number": identity_number, "municipality": municipality, "source": source,
-                              "date_written": date_written, "date_arrived": date_arrived, "phone": phone, "reasons": reasons}
+                              "date_written": date_written, "date_arrived": date_arrived, "phone": phone,
+                              "reasons": reasons, "language": language, "interpreter_needed": interpreter_needed,
+                              "reply_name": reply_name, "reply_address": reply_address}
+    languages = await language_choices(web, session)
     data = await scan.read(MAX_SCAN_BYTES + 1) if scan is not None else b""
     errors: dict[str, str] = {}
     if scan is None or not data:
@@ -72,11 +78,15 @@ async def paper_submit(request: Request, web: WebDep, scan: UploadFile | None = 
         if not values[f]:
             errors[f] = _say(session.lang, "Ange datumet.", "Enter the date.")
     if errors or scan is None:
-        return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+        return web.render(request, "paper.html", session, status=422, languages=languages,
+                          **_paper_ctx(values, errors))
     referral = {"source": source, "child": {"identity_number": identity_number, "municipality": municipality},
                 "date_written": date_written, "date_arrived": date_arrived,
                 "reason_codes": reasons,
-                "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None}
+                "contact": {"phone": phone, "preferred_channel": "sms"} if phone.strip() else None,
+                "reply_to": {"name": reply_name.strip(), "address": reply_address.strip()}
+                if reply_name.strip() or reply_address.strip() else None,
+                **language_answer(language, interpreter_needed)}
     try:
         answer = await web.backend.post(session, "intake", "/api/referrals/paper",
                                         files={"scan": (scan.filename or "scan", data, scan.content_type
@@ -84,7 +94,8 @@ async def paper_submit(request: Request, web: WebDep, scan: UploadFile | None = 
                                         data={"referral": json.dumps(referral)})
     except Refused as exc:
         errors = {_paper_field(f): m for f, m in web.errors_text(session, exc).items()}
-        return web.render(request, "paper.html", session, status=422, **_paper_ctx(values, errors))
+        return web.render(request, "paper.html", session, status=422, languages=languages,
+                          **_paper_ctx(values, errors))
     return redirect(request, f"/cases/{answer['case_id']}?opened={answer['status']}")
 
 
@@ -103,7 +114,9 @@ def _paper_field(field: str) -> str:
     """The intake service names fields by their place in its JSON form; the page by its inputs."""
     field = field.removeprefix("referral.")
     return {"child.identity_number": "identity_number", "child.municipality": "municipality",
-            "contact.phone": "phone", "contact": "phone", "reason_codes": "reasons", "scan": "scan"}.get(
+            "contact.phone": "phone", "contact": "phone", "reason_codes": "reasons", "scan": "scan",
+            "reply_to.name": "reply_name", "reply_to.address": "reply_address", "reply_to": "reply_name",
+            **LANGUAGE_FIELDS}.get(
         field, field if field in ("source", "date_written", "date_arrived") else
         "date_arrived" if field in ("referral", "body") else "form")
 

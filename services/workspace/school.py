@@ -16,6 +16,7 @@ from services.chassis.auth import TokenVerifier
 from services.chassis.clock import STOCKHOLM
 from services.chassis.issuer import LocalIssuer
 from services.workspace.backend import Refused
+from services.workspace.family_language import language_answer, language_choices
 from services.workspace.sessions import COOKIE, Session
 from services.workspace.web import NotForRole, Web, WebDep, redirect
 
@@ -32,7 +33,8 @@ CHOICES = {  # the codes the page offers; intake checks them again
     "sender_title": ("school_nurse", "counsellor", "psychologist", "principal", "other"),
 }
 TEXT_FIELDS = ("identity_number", "municipality", "question", "tried_text", "consent_given", "consent_by",
-               "consent_how", "consent_on", "sender_name", "sender_title", "sender_phone", "sender_email", "form_key")
+               "consent_how", "consent_on", "sender_name", "sender_title", "sender_phone", "sender_email", "form_key",
+               "language", "interpreter_needed")
 
 
 def page_field(field: str) -> str:
@@ -55,7 +57,8 @@ def referral_json(v: dict[str, Any]) -> dict[str, Any]:
             "consent": {"given": given, "by": v.get("consent_by") or None, "how": v.get("consent_how") or None,
                         "on": v.get("consent_on") or None},
             "sender": {"name": v.get("sender_name", ""), "title": v.get("sender_title") or "other",
-                       "phone": v.get("sender_phone", ""), "email": v.get("sender_email") or None}}
+                       "phone": v.get("sender_phone", ""), "email": v.get("sender_email") or None},
+            **language_answer(v.get("language", ""), v.get("interpreter_needed", ""))}
 
 
 class SchoolSignIn:
@@ -145,7 +148,7 @@ async def consent_help(request: Request, web: WebDep, given: str = "") -> Respon
 @router.get("/ny")
 async def new_form(request: Request, web: WebDep) -> Response:
     session = sender(web, request)
-    return web.render(request, "school_form.html", session, **_ctx(
+    return web.render(request, "school_form.html", session, languages=await language_choices(web, session), **_ctx(
         {"form_key": secrets.token_urlsafe(16), "consent_on": datetime.now(STOCKHOLM).date().isoformat()}, {}))
 
 
@@ -154,11 +157,12 @@ async def submit(request: Request, web: WebDep) -> Response:
     session = sender(web, request)
     # the edge has capped the body at MAX_FORM_BYTES as it streamed in (services/workspace/edge.py)
     form = await request.form(max_files=MAX_FILES + 1, max_fields=80)
+    languages = await language_choices(web, session)
     values: dict[str, Any] = {f: str(form.get(f, ""))[:4000] for f in TEXT_FIELDS}
     for many in ("problem_areas", "tried_steps"):
         values[many] = [str(x) for x in form.getlist(many)][:20]
     if values["consent_given"] == "no":  # nothing leaves the page without consent: intake is not even asked
-        return web.render(request, "school_form.html", session, status=422,
+        return web.render(request, "school_form.html", session, status=422, languages=languages,
                           **_ctx(values, {"consent_given": "no_consent"}))
     uploads = [u for u in form.getlist("attachments") if isinstance(u, UploadFile) and u.filename]
     files = []
@@ -175,7 +179,7 @@ async def submit(request: Request, web: WebDep) -> Response:
         if "no_consent" in exc.codes():
             errors["consent_given"] = "no_consent"
         return web.render(request, "school_form.html", session, status=exc.status if exc.status in (403, 429)
-                          else 422, **_ctx(values, errors))
+                          else 422, languages=languages, **_ctx(values, errors))
     return redirect(request, f"/skola/kvitto/{receipt['referral_id']}")
 
 

@@ -67,6 +67,8 @@ class WorkspaceSettings(ServiceSettings):
                                                     "client-credentials token (role ops) for 'Kontakta oss' "
                                                     "submissions to intake, renewed by the deployment.")
     upstream_timeout_s: float = Field(15.0, gt=0, description="One call to a service.")
+    service_token: str | None = Field(None, description="The workspace's own bearer token (role ops) for the "
+                                      "families' check-in page; on the embedded default the local issuer signs one.")
 
     @model_validator(mode="after")
     def _local_signin_only_on_loopback(self) -> WorkspaceSettings:

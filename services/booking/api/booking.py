@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 from services.booking import store
 from services.booking.api.access import BOOKERS, SCHEDULERS
 from services.booking.deps import BookingDeps, Runtime
+from services.booking.domain.interpreting import InterpretingAgency
 from services.booking.domain.offers import wait_days
 from services.booking.domain.reference import Reference
 from services.booking.forms import CancelIn, ConfirmIn, HoldIn, RebookIn
 from services.booking.store import Appointment
 from services.booking.use_cases import appointments as booked
-from services.booking.use_cases import changes, holds, placement
+from services.booking.use_cases import changes, holds, interpreters, placement
 from services.chassis.auth import OWN_UNIT, Staff, acts_for, require, require_unit
 from services.chassis.db import UnitOfWork
 from services.chassis.runtime import ServiceRuntime
@@ -35,15 +36,22 @@ def hold_time(rt: ServiceRuntime, ref: Reference, staff: Staff, case_id: str, sl
 
 
 def book_held(rt: ServiceRuntime, ref: Reference, staff: Staff, hold_token: str, chosen: bool,
-              slot_id: str | None) -> dict[str, Any]:
-    """A staff member books the held time (audited with the booking, published through the outbox)."""
+              slot_id: str | None, agency: InterpretingAgency | None = None) -> dict[str, Any]:
+    """A staff member books the held time (audited with the booking, published through the outbox), with an
+    interpreter booked at the agency first when the family needs one."""
     now = rt.clock.now()
-    with rt.db.uow() as uow:
-        appt, case = holds.confirm(uow, ref, hold_token, now, chosen, slot_id=slot_id)
-        rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=case.patient_ref)
-        uow.commit()
+    interpreter = interpreters.book_for_hold(rt.db, agency, hold_token, now) if agency else None
+    try:
+        with rt.db.uow() as uow:
+            appt, case = holds.confirm(uow, ref, hold_token, now, chosen, slot_id=slot_id, interpreter=interpreter)
+            rt.audit.within(uow.session, staff, "book", case_id=appt.case_id, patient_ref=case.patient_ref)
+            uow.commit()
+    except Exception:
+        if agency is not None:
+            interpreters.call_off(agency, interpreter)  # no visit: the interpreter is not needed after all
+        raise
     return {"appointment_id": appt.appointment_id, "unit_id": appt.unit_id, "starts_at": appt.starts_at,
-            "wait_days": appt.wait_days}
+            "wait_days": appt.wait_days, "interpreter": interpreter.model_dump() if interpreter else None}
 
 
 @router.get("/cases/{case_id}/offers", summary="The earliest suitable times at the decided level, nearest first.")
@@ -55,6 +63,7 @@ def offers(case_id: Ident, rt: Runtime, deps: BookingDeps,
     rt.audit.record(staff, "read-offers", case_id=case_id, patient_ref=found.patient_ref)
     return {"case_id": case_id, "level": found.level, "promise_days": deps.ref.promise_days[found.level],
             "no_bookable_slots": not found.promised,
+            "interpreter": {"language": found.interpreter_language} if found.interpreter_language else None,
             "offers": [{"slot_id": c.slot_id, "unit_id": c.unit.unit_id, "unit_name": c.unit.name,
                         "municipality": c.unit.municipality, "starts_at": c.starts_at,
                         "wait_days": wait_days(found.decided_at, c.starts_at),
@@ -71,7 +80,7 @@ def hold(body: HoldIn, rt: Runtime, deps: BookingDeps, staff: Staff = require(*B
 def confirm(hold_token: Ident, rt: Runtime, deps: BookingDeps, body: ConfirmIn | None = None,
             staff: Staff = require(*BOOKERS)) -> dict[str, Any]:
     return book_held(rt, deps.ref, staff, hold_token, bool(body and body.patient_chosen_wait),
-                     body.slot_id if body else None)
+                     body.slot_id if body else None, deps.agency)
 
 
 @router.post("/appointments/{appointment_id}/rebook", status_code=201,
@@ -105,8 +114,12 @@ def _change(rt: ServiceRuntime, staff: Staff, appointment_id: str, action: str,
 def cancel(appointment_id: Ident, body: CancelIn, rt: Runtime, deps: BookingDeps,
            staff: Staff = require(*BOOKERS, *SCHEDULERS)) -> dict[str, str]:
     now = rt.clock.now()
-    return _change(rt, staff, appointment_id, "cancel",
+    done = _change(rt, staff, appointment_id, "cancel",
                    lambda uow, appt: changes.cancel_visit(uow, deps.ref, appt, body, now))
+    with rt.db.uow() as uow:  # after the commit: the agency is told only of a cancellation that stands
+        appt = changes.known_appointment(uow, appointment_id)
+        interpreters.call_off(deps.agency, appt.interpreter)
+    return done
 
 
 @router.post("/appointments/{appointment_id}/attended", summary="The child came.", openapi_extra=OWN_UNIT)

@@ -11,6 +11,7 @@ from contracts.booking import (
     AppointmentCancelled,
     AppointmentChangePayload,
     AppointmentNoShow,
+    InterpreterBooked,
     ReplacedAppointment,
 )
 from contracts.envelope import Event
@@ -51,7 +52,8 @@ def decided(case: BookingCase | None) -> BookingCase:
 
 def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, now: datetime,
               caused_by: Event | None, *, booked_by: BookedBy = "contact_centre", chosen: bool = False,
-              replaces: Appointment | None = None, reason: ReplaceReason = "rebooked") -> Appointment:
+              replaces: Appointment | None = None, reason: ReplaceReason = "rebooked",
+              interpreter: InterpreterBooked | None = None) -> Appointment:
     """Insert the appointment (the one-live-per-case index refuses a second) and publish it as one fact.
 
     With `replaces`, the old appointment is released in the same transaction and named in the same event,
@@ -62,7 +64,8 @@ def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, no
     appt = Appointment(appointment_id=new_id("A-"), case_id=case.case_id, slot_id=slot.slot_id, unit_id=unit.unit_id,
                        level=d.level, starts_at=slot.starts_at, wait_days=wait_days(d.decided_at, slot.starts_at),
                        booked_at=now, patient_chosen_wait=chosen,
-                       rebooking_of=replaces.appointment_id if replaces else None)
+                       rebooking_of=replaces.appointment_id if replaces else None,
+                       interpreter=interpreter.model_dump() if interpreter else None)
     replaced = None
     if replaces is not None:
         old_unit = ref.unit(replaces.unit_id)
@@ -79,7 +82,7 @@ def book_slot(uow: UnitOfWork, ref: Reference, case: BookingCase, slot: Slot, no
             video_link=video_link(appt.appointment_id, slot.digital), unit_municipality=unit.municipality,
             level=d.level, visit_type=slot.visit_type, profession=slot.profession, starts_at=slot.starts_at,
             digital=slot.digital, decided_at=d.decided_at, wait_days=appt.wait_days, patient_chosen_wait=chosen,
-            rebooking_of=appt.rebooking_of, replaces=replaced, booked_by=booked_by)))
+            rebooking_of=appt.rebooking_of, replaces=replaced, booked_by=booked_by, interpreter=interpreter)))
     return appt
 
 

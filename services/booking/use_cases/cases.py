@@ -24,17 +24,24 @@ def remember_case(event: ReferralReceived, uow: UnitOfWork) -> None:
     case_id = _case_id(event)
     if uow.session.get(BookingCase, case_id) is None:
         child = event.payload.child
+        told = event.payload.language
         uow.session.add(BookingCase(case_id=case_id, patient_ref=child.patient_ref, age_years=child.age_years,
                                     sex=child.sex, municipality=child.municipality,
-                                    clock_start=event.payload.clock_start))
+                                    clock_start=event.payload.clock_start, language=told.language if told else None,
+                                    interpreter_needed=told.interpreter_needed if told else False))
 
 
 def link_case(event: CaseLinked, uow: UnitOfWork) -> None:
-    """A contact linked to the case: the earliest clock start wins."""
+    """A contact linked to the case: the earliest clock start wins; a language it told is the newest word."""
     case = uow.session.get(BookingCase, event.case_id)
-    if case is not None and event.payload.effective_clock_start < case.clock_start:
+    if case is None:
+        return
+    if event.payload.effective_clock_start < case.clock_start:
         case.clock_start = event.payload.effective_clock_start
-        uow.session.add(case)
+    told = event.payload.language
+    if told is not None:
+        case.language, case.interpreter_needed = told.language, told.interpreter_needed
+    uow.session.add(case)
 
 
 def decide_level(event: CareLevelDecided, uow: UnitOfWork, ref: Reference, now: datetime) -> None:

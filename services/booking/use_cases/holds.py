@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from contracts.booking import InterpreterBooked
 from services.booking import store
 from services.booking.domain import enforce
 from services.booking.domain.appointments import (
@@ -50,7 +51,8 @@ def lock_case(uow: UnitOfWork, case_id: str) -> tuple[BookingCase, Appointment |
 
 
 def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: bool,
-            slot_id: str | None = None, rebooking_of: str | None = None) -> tuple[Appointment, BookingCase]:
+            slot_id: str | None = None, rebooking_of: str | None = None,
+            interpreter: InterpreterBooked | None = None) -> tuple[Appointment, BookingCase]:
     """Book the held time. A child with a live appointment is refused (with that time) unless this is the
     deliberate re-booking of exactly that appointment, which moves it in this one transaction.
 
@@ -65,4 +67,4 @@ def confirm(uow: UnitOfWork, ref: Reference, token: str, now: datetime, chosen: 
                                              slot_id, now))
     case, live = lock_case(uow, slot.hold_case_id or "")
     enforce(why_not_book(live, rebooking_of))
-    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, replaces=live), case
+    return book_slot(uow, ref, case, slot, now, None, chosen=chosen, replaces=live, interpreter=interpreter), case

@@ -8,6 +8,7 @@ from contracts.booking import NoBookableSlots, NoBookableSlotsPayload, SearchedU
 from contracts.envelope import Event
 from services.booking import store
 from services.booking.domain.appointments import decision
+from services.booking.domain.interpreting import needs_interpreter
 from services.booking.domain.offers import (
     NOT_BOOKABLE,
     BookableLevel,
@@ -47,6 +48,7 @@ class OfferList:
     level: BookableLevel
     decided_at: datetime
     patient_ref: str
+    interpreter_language: str | None
     offers: list[Candidate]
     promised: list[Candidate]
 
@@ -58,8 +60,8 @@ def offers_for(uow: UnitOfWork, ref: Reference, case_id: str, now: datetime, lim
     if not is_bookable(level):
         raise Refused(NOT_BOOKABLE)
     cands = offers(uow, ref, case, now, limit=limit)
-    return OfferList(level, decision(level, case.decided_at).decided_at, case.patient_ref, cands,
-                     promised(ref, case, level, cands))
+    return OfferList(level, decision(level, case.decided_at).decided_at, case.patient_ref,
+                     needs_interpreter(case.language, case.interpreter_needed), cands, promised(ref, case, level, cands))
 
 
 def no_bookable_slots(uow: UnitOfWork, ref: Reference, case: BookingCase, level: PromiseLevel, now: datetime,
@@ -136,6 +138,8 @@ def offer_to_waiting(uow: UnitOfWork, ref: Reference, slot: Slot, now: datetime)
             continue
         if store.live_appointment(uow.session, case.case_id) is not None:  # booked by phone meanwhile
             uow.session.delete(entry)
+            continue
+        if case.interpreter_needed:  # a person books it, with the interpreter, on the phone with the family
             continue
         if not reaches(unit.unit_id, slot.digital, entry.unit_ids):
             continue

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, TypedDict, get_args
 
-from contracts.common import Channel, ChildProfile, Role, SealedContact, SignpostDestination, Source
+from contracts.common import Channel, ChildProfile, LanguageNeed, Role, SealedContact, SignpostDestination, Source
 from contracts.envelope import Event
 from contracts.intake import (
     CaseClosed,
@@ -17,6 +17,7 @@ from contracts.intake import (
     PaperReferralDigitisedPayload,
     ReferralReceived,
     ReferralReceivedPayload,
+    Referrer,
     Signposted,
     SignpostedPayload,
 )
@@ -26,7 +27,7 @@ from services.intake.domain.rules import IntakeRules
 
 SignpostReason = Literal["outside_healthcare", "adult_care", "out_of_county", "other"]
 CloseReason = Literal["completed", "withdrawn"]  # what staff may give
-ClosedReason = Literal["signposted", "completed", "withdrawn", "merged"]  # why a case closed, as CaseClosed says
+ClosedReason = Literal["signposted", "completed", "withdrawn", "merged", "returned"]  # as CaseClosed says
 PARTNER_SOURCES: tuple[Source, ...] = ("school_student_health", "social_services", "partner_external",
                                        "partner_internal", "other")
 _ROLES: dict[str, Role] = {r: r for r in get_args(Role)}
@@ -85,6 +86,8 @@ class Contact:
     reason_codes: tuple[str, ...] = ()
     paper: PaperDates | None = None
     risk_signals: tuple[str, ...] = ()  # a self-referral's acute-risk answers (codes)
+    language: LanguageNeed | None = None
+    referrer: Referrer | None = None
 
     @property
     def school_referral(self) -> bool:
@@ -116,7 +119,8 @@ def take_in(contact: Contact, open_case: OpenCase | None, actor: Actor, new_case
                                     linked_channel=contact.channel, linked_source=contact.source,
                                     linked_clock_start=contact.clock_start, effective_clock_start=effective,
                                     external_ref=contact.external_ref, contact=contact.contact,
-                                    risk_signals=list(contact.risk_signals)))
+                                    risk_signals=list(contact.risk_signals),
+                                    language=contact.language, referrer=contact.referrer))
         return Outcome(open_case.case_id, "linked", effective,
                        [linked, *_paper_events(contact, open_case.case_id, now, corr)])
     received = ReferralReceived.new(case_id=new_case_id, occurred_at=contact.clock_start, recorded_at=now,
@@ -147,7 +151,8 @@ def _referral_payload(c: Contact) -> ReferralReceivedPayload:
         child=ChildProfile(patient_ref=c.patient_ref, age_years=c.child.age_years, sex=c.child.sex,
                            municipality=c.child.municipality),
         contact=c.contact, call_id=c.call_id, external_ref=c.external_ref, reason_codes=list(c.reason_codes),
-        triage_hint=c.child.triage_hint, risk_signals=list(c.risk_signals))
+        triage_hint=c.child.triage_hint, risk_signals=list(c.risk_signals), language=c.language,
+        referrer=c.referrer)
 
 
 def _paper_events(c: Contact, case_id: str, now: datetime, corr: uuid.UUID) -> list[Event]:

@@ -19,6 +19,7 @@ PERSONNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.1"
 SAMORDNINGSNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.3"
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _REQUESTER_TYPES = {"Practitioner", "PractitionerRole", "Organization"}
+INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class FhirReferral:
     municipality: str
     contact: ContactDetails | None
     reason_codes: tuple[str, ...]
+    language: str | None = None
+    interpreter_needed: bool = False
+    requester_ref: str | None = None  # the requester's identifier (HSA-id) or reference: where status updates go
 
     def __repr__(self) -> str:
         return f"FhirReferral(external_ref={self.external_ref!r})"
@@ -125,6 +129,22 @@ def _split(e: Any) -> tuple[str, str, str]:
     return (sv, en, str(e.get("type"))) if en else ("Ogiltigt värde.", sv, str(e.get("type")))
 
 
+def _language(patient: Any) -> tuple[str | None, bool]:
+    """Patient.communication (the preferred one, else the first): its BCP 47 code's primary subtag (`ar-SY` ->
+    `ar`); the interpreter from the standard `patient-interpreterRequired` extension."""
+    comms = list(patient.communication or [])
+    comm = next((c for c in comms if c.preferred), comms[0] if comms else None)
+    code = None
+    if comm is not None:
+        codes = [str(c.code) for c in comm.language.coding or [] if c.code]
+        if not codes:
+            raise _bad("Patient.communication.language", "Språket saknar kod (language.coding.code, BCP 47).",
+                       "The language has no code (language.coding.code, BCP 47).", "missing")
+        code = codes[0].split("-")[0].lower()
+    interpreter = any(e.url == INTERPRETER_REQUIRED and e.valueBoolean for e in patient.extension or [])
+    return code, interpreter
+
+
 def _reasons(sr: Any) -> tuple[str, ...]:
     # Only codes fit for the bus; a coding's display text stays out.
     codes = [str(c.code) for cc in sr.reasonCode or [] for c in cc.coding or [] if c.code]
@@ -152,8 +172,12 @@ def referral_from_bundle(doc: Any) -> FhirReferral:
     if not ext:
         raise _bad("ServiceRequest.identifier", "Remissen saknar identifierare (identifier eller id).",
                    "The referral has no identifier (identifier or id).", "missing")
+    language, interpreter = _language(patient)
+    requester_ref = next((str(i.value) for i in getattr(requester, "identifier", None) or [] if i.value),
+                         str(sr.requester.reference))
     return FhirReferral(authored=sr.authoredOn, external_ref=str(ext)[:120], identity_number=_identity(patient),
-                        municipality=_municipality(patient), contact=_contact(patient), reason_codes=_reasons(sr))
+                        municipality=_municipality(patient), contact=_contact(patient), reason_codes=_reasons(sr),
+                        language=language, interpreter_needed=interpreter, requester_ref=requester_ref[:120])
 
 
 def clock_of(authored: datetime | date) -> tuple[date, datetime]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.common import Municipality
 from services.chassis.refusal import Refusal, Refused
 
-SchoolStatus = Literal["received", "assessed", "passed_on", "closed"]
+SchoolStatus = Literal["received", "assessed", "passed_on", "returned", "closed"]
 
 NO_CONSENT_SV = ("Remissen skickas inte utan vårdnadshavarnas samtycke. Det här kan ni göra i stället: be "
                  "vårdnadshavarna ringa Kontaktcenter barn och unga psykisk hälsa (1177, välj 2) själva; en ungdom kan "
@@ -65,12 +65,13 @@ def check_consent(given: bool, by: str | None, how: str | None, on: date | None,
 
 
 def status_of(submitted_at: datetime, case_status: str, assessed_at: datetime | None,
-              passed_on_at: datetime | None) -> SchoolStatus:
+              passed_on_at: datetime | None, closed_reason: str | None = None) -> SchoolStatus:
     """What the school may know of ITS referral: where it is, never what was found or decided. A referral linked
     to a case already open counts only what happened on or after its own arrival: an assessment the case had from
-    a guardian's call before it is no news of this referral."""
-    if case_status == "closed":
-        return "closed"  # a referral is linked only to an open case, so the closing came after it
+    a guardian's call before it is no news of this referral. A returned referral is the school's to act on (the
+    advice went to the sender by e-mail)."""
+    if case_status == "closed":  # a referral is linked only to an open case, so the closing came after it
+        return "returned" if closed_reason == "returned" else "closed"
     if passed_on_at is not None and passed_on_at >= submitted_at:
         return "passed_on"
     if assessed_at is not None and assessed_at >= submitted_at:

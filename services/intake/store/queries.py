@@ -9,11 +9,13 @@ from sqlmodel import Session, col, select
 
 from services.intake.store.tables import (
     CallStepRow,
+    CallTodayRow,
     CaseRow,
     ContactRow,
     IdempotencyRow,
     IntakeBase,
     OpenCaseRow,
+    ReturnRow,
     SchoolReferralRow,
     table,
 )
@@ -90,6 +92,18 @@ def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
 
 def contacts_of(s: Session, case_id: str) -> list[ContactRow]:
     return list(s.exec(select(ContactRow).where(col(ContactRow.case_id) == case_id).order_by(col(ContactRow.id))))
+
+
+def calls_today(s: Session, limit: int = 200) -> list[tuple[CallTodayRow, CaseRow]]:
+    """Check-in answers not yet acted on, risk first, then the oldest answer, each with its case."""
+    q = (select(CallTodayRow, CaseRow).where(col(CallTodayRow.done_at).is_(None),
+                                             col(CallTodayRow.case_id) == col(CaseRow.case_id))
+         .order_by(col(CallTodayRow.reason) != "risk", col(CallTodayRow.answered_at)).limit(limit))
+    return [(c, k) for c, k in s.exec(q)]
+
+
+def return_of(s: Session, case_id: str) -> ReturnRow | None:
+    return s.get(ReturnRow, case_id)
 
 
 def school_referral(s: Session, referral_id: str) -> SchoolReferralRow | None:

@@ -1,4 +1,5 @@
-"""Tables of the intake service: cases, their contacts, calls, scanned documents, school referrals, idempotency keys."""
+"""Tables of the intake service: cases, their contacts, calls, scanned documents, school referrals, returned
+referrals, idempotency keys."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -54,6 +55,8 @@ class CaseRow(IntakeBase, table=True):
     closed_reason: ClosedReason | None = _text(20, default=None)
     sealed_contact: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     acute_risk_at: datetime | None = None  # a sender's acute-risk answers: the case goes to the top of the queue
+    language: str | None = Field(default=None, max_length=3)  # ISO 639 code from data/languages.yaml
+    interpreter_needed: bool = False
 
 
 class OpenCaseRow(IntakeBase, table=True):
@@ -198,6 +201,33 @@ class SelfReferralRow(IntakeBase, table=True):
     interpreter: bool
     guardians_may_know: bool | None = None
     callback_id: str | None = Field(default=None, max_length=20)
+class ReturnRow(IntakeBase, table=True):
+    """A referral returned to its referrer: the coded reason and the advice as written (the advice stays here and
+    travels to notifications only sealed)."""
+
+    __tablename__ = "referral_returns"
+    case_id: str = Field(primary_key=True, max_length=20)
+    reason: str = Field(max_length=40)
+    reasons_version: str = Field(max_length=20)
+    advice: str = Field(max_length=2000)
+    returned_at: datetime
+    by_staff_ref: str = Field(max_length=80)
+
+
+CallReason = Literal["worse", "risk", "no_longer_needed"]
+
+
+class CallTodayRow(IntakeBase, table=True):
+    """A waiting family's check-in answer that staff must act on today: worse, the risk question, or no longer
+    needing the appointment. Nothing is decided from it; a person calls and marks it done (audited)."""
+
+    __tablename__ = "call_today"
+    checkin_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(index=True, max_length=20)
+    reason: CallReason = _text(20)
+    answered_at: datetime = Field(index=True)
+    done_at: datetime | None = None
+    done_by: str | None = Field(default=None, max_length=80)
 
 
 class IdempotencyRow(IntakeBase, table=True):

@@ -16,10 +16,11 @@ from services.intake.domain.advice import advice_events, interview_events, signp
 from services.intake.domain.calendar import promise_timing
 from services.intake.domain.cases import Actor, case_not_found, check_open, close_events
 from services.intake.domain.idempotency import request_hash
+from services.intake.domain.language import LanguageList
 from services.intake.domain.rules import IntakeRules
 from services.intake.forms import AdviceIn, CloseIn, InterviewIn, SignpostIn
-from services.intake.store.queries import case_of, contacts_of, drop_open_link, work_queue
-from services.intake.store.tables import CaseRow
+from services.intake.store.queries import case_of, contacts_of, drop_open_link, return_of, work_queue
+from services.intake.store.tables import CaseRow, ReturnRow
 from services.intake.use_cases.contacts import actor_of
 from services.intake.use_cases.idempotency import Answer, remember, replay
 
@@ -61,7 +62,7 @@ def _act(deps: Deps, case_id: str, staff: Staff, action: str, build: BuildEvents
             raise case_not_found(case_id)
         check_open(case.status)
         events = build(actor_of(staff), now)
-        _update(s, case, events, now)
+        apply_events(s, case, events, now)
         uow.publish(*events)
         answer = {"case_id": case_id, "status": case.status, "events": [e.event_type for e in events]}
         remember(s, scoped, request_hash(body), case_id, answer, now)
@@ -70,7 +71,8 @@ def _act(deps: Deps, case_id: str, staff: Staff, action: str, build: BuildEvents
         return answer, False
 
 
-def _update(s: Session, case: CaseRow, events: list[Event], now: datetime) -> None:
+def apply_events(s: Session, case: CaseRow, events: list[Event], now: datetime) -> None:
+    """What a staff act's events change on the case row: assessed, closed (and no longer the child's open case)."""
     for ev in events:
         if isinstance(ev, MedicalAssessmentRecorded) and case.assessed_at is None:
             case.assessed_at = now
@@ -97,12 +99,15 @@ def record_passed_on(uow: UnitOfWork, case_id: str | None, decided_at: datetime)
 
 
 # -- reads, audited ---------------------------------------------------------------------------------
-def summary(case: CaseRow, now: datetime, rules: IntakeRules) -> dict[str, Any]:
+def summary(case: CaseRow, now: datetime, rules: IntakeRules, languages: LanguageList) -> dict[str, Any]:
+    known = languages.by_code(case.language) if case.language else None
     return {"case_id": case.case_id, "patient_ref": case.patient_ref, "status": case.status,
             "promise_days": rules.promise_days,
             "channel": case.channel, "source": case.source, "clock_start": case.clock_start.isoformat(),
             "age_years": case.age_years, "sex": case.sex, "municipality": case.municipality,
-            "triage_hint": case.triage_hint, "acute_risk": case.acute_risk_at is not None,
+            "triage_hint": case.triage_hint, "acute_risk": case.acute_risk_at is not None, "language": case.language,
+            "interpreter_needed": case.interpreter_needed,
+            "language_name": {"sv": known.sv, "en": known.en} if known else None,
             "assessed_at": case.assessed_at.isoformat() if case.assessed_at else None,
             **promise_timing(case.clock_start, case.status == "open" and case.assessed_at is None, now, rules)}
 
@@ -114,9 +119,10 @@ def read_case(deps: Deps, case_id: str, staff: Staff) -> dict[str, Any]:
             deps.audit.record(staff, "read-case", case_id=case_id, outcome="not_found")
             raise case_not_found(case_id)
         contacts = contacts_of(s, case_id)
+        returned = return_of(s, case_id)
     deps.audit.record(staff, "read-case", case_id=case_id, patient_ref=case.patient_ref)
-    return {**summary(case, deps.clock.now(), deps.rules), "has_contact_details": case.sealed_contact is not None,
-            "closed_reason": case.closed_reason,
+    return {**summary(case, deps.clock.now(), deps.rules, deps.languages), "has_contact_details": case.sealed_contact is not None,
+            "closed_reason": case.closed_reason, "returned": returned_view(deps, returned),
             "contacts": [{"channel": c.channel, "source": c.source, "clock_start": c.clock_start.isoformat(),
                           "received_at": c.received_at.isoformat(), "linked": c.linked,
                           "external_ref": c.external_ref, "call_id": c.call_id,
@@ -124,6 +130,15 @@ def read_case(deps: Deps, case_id: str, staff: Staff) -> dict[str, Any]:
                           "date_written": c.date_written.isoformat() if c.date_written else None,
                           "date_arrived": c.date_arrived.isoformat() if c.date_arrived else None}
                          for c in contacts]}
+
+
+def returned_view(deps: Deps, row: ReturnRow | None) -> dict[str, Any] | None:
+    """A returned referral as the case screen shows it: the reason in words, the advice as written."""
+    if row is None:
+        return None
+    reason = deps.return_reasons.by_code(row.reason)
+    return {"reason": row.reason, "reason_text": {"sv": reason.sv, "en": reason.en} if reason else None,
+            "advice": row.advice, "returned_at": row.returned_at.isoformat()}
 
 
 def queue(deps: Deps, staff: Staff) -> dict[str, Any]:
@@ -134,6 +149,6 @@ def queue(deps: Deps, staff: Staff) -> dict[str, Any]:
     # a row per child on the list: the region's log review asks "who looked at this child"
     deps.audit.children(staff, "read-work-queue", [(c.case_id, c.patient_ref) for c in cases],
                         detail=f"{len(cases)} cases")
-    items = [summary(c, now, deps.rules) for c in cases]
+    items = [summary(c, now, deps.rules, deps.languages) for c in cases]
     return {"as_of": now.isoformat(), "promise_days": deps.rules.promise_days,
             "at_risk": sum(1 for i in items if i["at_risk"]), "cases": items}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from contracts.common import ContactDetails, SealedContact
+from contracts.common import ContactDetails, LanguageNeed, SealedContact
 from contracts.envelope import Event, new_case_id
 from services.chassis.auth import Staff
 from services.chassis.privacy import patient_ref
@@ -18,7 +18,8 @@ from services.intake.domain.calendar import local_day
 from services.intake.domain.cases import Actor, Contact, OpenCase, Outcome, as_role, take_in
 from services.intake.domain.child import Child, assess_child, resolve_municipality
 from services.intake.domain.identity import Identity, parse_identity
-from services.intake.forms import ChildIn, ContactIn
+from services.intake.domain.language import language_need
+from services.intake.forms import ChildIn, ContactIn, ReplyIn
 from services.intake.store.queries import add_unless_stored, insert_plain, move_clock_earlier, open_case_of
 from services.intake.store.tables import CaseRow, ContactRow, IntakeBase, OpenCaseRow
 from services.intake.use_cases.idempotency import Answer, remember, replay
@@ -58,6 +59,21 @@ def child(deps: Deps, child_in: ChildIn, contact_day: date, field: str = "child"
     assert identity is not None and municipality is not None
     assessed = assess_child(identity, municipality, contact_day, deps.rules, field)
     return patient_ref(identity.number, deps.pseudonym_key), assessed
+
+
+def language_of(deps: Deps, code: str | None, interpreter: bool, field: str = "") -> LanguageNeed | None:
+    """The family's language as a contact told it, checked against the language list."""
+    return language_need(code, interpreter, deps.languages, field)
+
+
+def reply_details(reply: ReplyIn | None = None, name: str | None = None, email: str | None = None) -> ContactDetails | None:
+    """A referrer's reply details in the shape of a contact (so notifications opens them like a family's): a paper
+    referrer's postal address (by letter), a school sender's work e-mail."""
+    if reply is not None:
+        return ContactDetails(name=reply.name, address=reply.address, preferred_channel="digital_letter")
+    if email:
+        return ContactDetails(name=name, email=email, preferred_channel="email")
+    return None
 
 
 def seal(deps: Deps, ref: str, contact: ContactDetails | ContactIn | None) -> SealedContact | None:
@@ -125,6 +141,8 @@ def _apply(s: Session, c: Contact, outcome: Outcome, row: CaseRow | None, now: d
         row.clock_start = outcome.clock_start
         if c.contact is not None:
             row.sealed_contact = c.contact.model_dump()
+        if c.language is not None:  # the latest contact that told the family's language is the newest word
+            row.language, row.interpreter_needed = c.language.language, c.language.interpreter_needed
         s.add(row)
     else:
         closed = outcome.status == "signposted"
@@ -133,7 +151,9 @@ def _apply(s: Session, c: Contact, outcome: Outcome, row: CaseRow | None, now: d
                      clock_start=c.clock_start, received_at=c.received_at, opened_at=now, age_years=c.child.age_years,
                      sex=c.child.sex, municipality=c.child.municipality, triage_hint=c.child.triage_hint,
                      closed_at=now if closed else None, closed_reason="signposted" if closed else None,
-                     sealed_contact=c.contact.model_dump() if c.contact else None)
+                     sealed_contact=c.contact.model_dump() if c.contact else None,
+                     language=c.language.language if c.language else None,
+                     interpreter_needed=c.language.interpreter_needed if c.language else False)
         if not closed:
             insert_plain(s, OpenCaseRow, patient_ref=c.patient_ref, case_id=outcome.case_id)
     paper = c.paper

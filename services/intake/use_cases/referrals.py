@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from contracts.intake import Referrer
 from services.chassis.auth import Staff
 from services.chassis.refusal import Refusal, Refused
 from services.intake.deps import Deps
@@ -17,18 +18,21 @@ from services.intake.domain.telephony import call_reached, call_source, call_sta
 from services.intake.forms import ChildIn, FromCallForm, PaperForm, ReferralForm
 from services.intake.store.queries import call_steps, children_of_document
 from services.intake.store.tables import DocumentRow
-from services.intake.use_cases.contacts import child, not_future, seal, submit
+from services.intake.use_cases.contacts import child, language_of, not_future, reply_details, seal, submit
 from services.intake.use_cases.idempotency import Answer
 
 
 def from_form(deps: Deps, form: ReferralForm, staff: Staff, key: str | None) -> Answer:
     """EDI (own JSON form) or partner referral: the sender's date starts the clock."""
     not_future(deps, form.authored_on, "authored_on")
+    language = language_of(deps, form.language, form.interpreter_needed)
     ref, kid = child(deps, form.child, form.authored_on)
     contact = Contact(channel=form.channel, source=form.source, clock_start=start_of_day(form.authored_on),
                       received_at=deps.clock.now(), patient_ref=ref, child=kid, sender_date=form.authored_on,
                       contact=seal(deps, ref, form.contact), external_ref=form.external_ref,
-                      reason_codes=tuple(form.reason_codes))
+                      reason_codes=tuple(form.reason_codes), language=language,
+                      referrer=Referrer(kind=form.channel, organisation_ref=form.requester_ref,
+                                        service_request_ref=form.external_ref))
     nk = natural_key(key, form.channel, form.source, form.external_ref)
     return submit(deps, contact, staff, nk, request_hash(form.model_dump(mode="json")))
 
@@ -38,10 +42,13 @@ def from_fhir(deps: Deps, doc: Any, staff: Staff, key: str | None) -> Answer:
     fr = referral_from_bundle(doc)
     day, clock_start = clock_of(fr.authored)
     not_future(deps, day, "ServiceRequest.authoredOn")
+    language = language_of(deps, fr.language, fr.interpreter_needed, "Patient.communication")
     ref, kid = child(deps, ChildIn(identity_number=fr.identity_number, municipality=fr.municipality), day, "Patient")
     contact = Contact(channel="edi", source="healthcare", clock_start=clock_start, received_at=deps.clock.now(),
                       patient_ref=ref, child=kid, sender_date=day, contact=seal(deps, ref, fr.contact),
-                      external_ref=fr.external_ref, reason_codes=fr.reason_codes)
+                      external_ref=fr.external_ref, reason_codes=fr.reason_codes, language=language,
+                      referrer=Referrer(kind="edi", organisation_ref=fr.requester_ref,
+                                        service_request_ref=fr.external_ref))
     nk = natural_key(key, "edi", "healthcare", fr.external_ref)
     return submit(deps, contact, staff, nk, request_hash(doc))
 
@@ -51,6 +58,7 @@ def from_paper(deps: Deps, form: PaperForm, data: bytes, staff: Staff, key: str 
     not_future(deps, form.date_written, "date_written")
     not_future(deps, form.date_arrived, "date_arrived")
     scan = check_scan(data, deps.max_scan_bytes)
+    language = language_of(deps, form.language, form.interpreter_needed)
     ref, kid = child(deps, form.child, form.date_written)
     deps.docs.put(scan)  # content-addressed: a retry or a failed commit leaves at most one harmless copy
     doc_row = DocumentRow(sha256=scan.sha256, content_type=scan.content_type, size_bytes=scan.size_bytes,
@@ -59,7 +67,9 @@ def from_paper(deps: Deps, form: PaperForm, data: bytes, staff: Staff, key: str 
                       received_at=start_of_day(form.date_arrived), patient_ref=ref, child=kid,
                       sender_date=form.date_written, contact=seal(deps, ref, form.contact),
                       external_ref=form.external_ref, reason_codes=tuple(form.reason_codes),
-                      paper=PaperDates(scan.sha256, form.date_written, form.date_arrived))
+                      paper=PaperDates(scan.sha256, form.date_written, form.date_arrived), language=language,
+                      referrer=Referrer(kind="paper", service_request_ref=form.external_ref,
+                                        reply_to=seal(deps, ref, reply_details(form.reply_to))))
     nk = natural_key(key, "paper", scan.sha256)
     body = {**form.model_dump(mode="json"), "document_sha256": scan.sha256}
     return submit(deps, contact, staff, nk, request_hash(body), {"document_sha256": scan.sha256}, (doc_row,))
@@ -80,11 +90,12 @@ def from_call(deps: Deps, form: FromCallForm, staff: Staff, key: str | None) -> 
     assert started is not None
     channel, line_source = channel_of_line(rows[0].line)
     source = call_source(channel, form.source)
+    language = language_of(deps, form.language, form.interpreter_needed)
     ref, kid = child(deps, form.child, local_day(started))
     contact = Contact(channel=channel, source=source or line_source or "guardian", clock_start=started,
                       received_at=started, patient_ref=ref, child=kid, sender_date=None,
                       contact=seal(deps, ref, form.contact), call_id=form.call_id,
-                      reason_codes=tuple(form.reason_codes))
+                      reason_codes=tuple(form.reason_codes), language=language)
     nk = natural_key(key, "call", form.call_id)
     return submit(deps, contact, staff, nk, request_hash(form.model_dump(mode="json")))
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from contracts.intake import Referrer
 from services.chassis.auth import Staff
 from services.chassis.refusal import Refusal, Refused
 from services.intake.deps import Deps
@@ -23,7 +24,7 @@ from services.intake.store.queries import (
     submissions_since,
 )
 from services.intake.store.tables import DocumentRow, SchoolReferralRow
-from services.intake.use_cases.contacts import After, child, submit
+from services.intake.use_cases.contacts import After, child, language_of, reply_details, seal, submit
 from services.intake.use_cases.idempotency import Answer
 
 Files = list[tuple[str, bytes]]  # (file name, content) of each attachment
@@ -77,11 +78,15 @@ def submit_referral(deps: Deps, form: SchoolReferralForm, files: Files, staff: S
     today = local_day(now)
     _check_sender(deps, form, staff, school, now)
     scans = _check_files(deps, files)
+    language = language_of(deps, form.language, form.interpreter_needed)
     ref, kid = child(deps, form.child, today)
     referral_id = "SR-" + secrets.token_hex(5).upper()
     contact = Contact(channel="school_form", source="school_student_health", clock_start=now, received_at=now,
                       patient_ref=ref, child=kid, sender_date=today, external_ref=referral_id,
-                      reason_codes=tuple(form.problem_areas))
+                      reason_codes=tuple(form.problem_areas), language=language,
+                      referrer=Referrer(kind="school", organisation_ref=school.id, service_request_ref=referral_id,
+                                        reply_to=seal(deps, ref, reply_details(name=form.sender.name,
+                                                                               email=form.sender.email))))
     for scan in scans:
         deps.docs.put(scan)  # content-addressed: a retry leaves at most one harmless copy
     doc_rows = tuple(DocumentRow(sha256=x.sha256, content_type=x.content_type, size_bytes=x.size_bytes,
@@ -121,7 +126,8 @@ def for_school(deps: Deps, staff: Staff) -> dict[str, Any]:
                         detail=f"{school.id}: {len(rows)}")  # a row per child whose status the school saw
     return {"school": school.model_dump(), "referrals": [
         {"referral_id": r.referral_id, "submitted_at": r.submitted_at.isoformat(), "sent_by_me":
-         r.sender_ref == staff.subject, "status": status_of(r.submitted_at, c.status, c.assessed_at, c.passed_on_at)}
+         r.sender_ref == staff.subject, "status": status_of(r.submitted_at, c.status, c.assessed_at, c.passed_on_at,
+                                                            c.closed_reason)}
         for r, c in rows]}
 
 

@@ -16,6 +16,9 @@ from services.kpi.domain.days import norm_ts
 Facts = dict[str, Any]
 Extracted = tuple[str, str, Facts]  # ("case" | "call", key, partial facts)
 
+# the referrer's kind for a referral published before referrals named their referrer
+REFERRER_OF_CHANNEL = {"edi": "edi", "paper": "paper", "school_form": "school", "partner": "partner"}
+CHECK_IN = "check_in"  # the notifications template of a check-in with a waiting family
 CALL_STEPS = {"CallOffered": "offered", "CallAnswered": "answered", "CallAbandoned": "abandoned",
               "QueueFull": "full", "CallbackScheduled": "cb_sched", "CallbackMade": "cb_made"}
 
@@ -56,7 +59,19 @@ def _referral(d: dict[str, Any]) -> Facts:
            "age": child["age_years"], "sex": child["sex"], "municipality": child["municipality"]}
     contact = {"at": clock, "channel": p["channel"], "school": bool(p["school_referral"])}
     # a case is opened by exactly one referral: its contact is the case's first
-    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact}}
+    return {"ref": [received, d["event_id"], ref], "clock": clock, "contacts": {"received": contact},
+            **_interpreter(p.get("language"), clock), **_referrer(p.get("referrer"), p["channel"])}
+
+
+def _referrer(referrer: dict[str, Any] | None, channel: str) -> Facts:
+    """The kind of referrer that opened the case (EDI, paper, school, partner), for the returned referrals."""
+    kind = referrer["kind"] if referrer else REFERRER_OF_CHANNEL.get(channel)
+    return {"rkind": kind} if kind else {}
+
+
+def _interpreter(language: dict[str, Any] | None, told: str) -> Facts:
+    """When a contact first said the family needs an interpreter (once said, the child counts as needing one)."""
+    return {"interp": told} if language and language["interpreter_needed"] else {}
 
 
 def _linked(d: dict[str, Any]) -> Facts:
@@ -65,7 +80,8 @@ def _linked(d: dict[str, Any]) -> Facts:
     contact = {"at": linked, "channel": p["linked_channel"],
                "school": p["linked_source"] == "school_student_health"}
     key = fact_key("linked", linked, p["linked_channel"], p["linked_source"], p.get("external_ref"))
-    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {key: contact}}
+    return {"clock": min(linked, norm_ts(p["effective_clock_start"])), "contacts": {key: contact},
+            **_interpreter(p.get("language"), linked)}
 
 
 def _paper(d: dict[str, Any]) -> Facts:
@@ -85,6 +101,11 @@ def _assessment(at_field: str, kind: str | None = None) -> Callable[[dict[str, A
 def _signposted(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"signpost": [norm_ts(p["signposted_at"]), d["event_id"], p["destination"]]}
+
+
+def _returned(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"returned": [norm_ts(p["returned_at"]), d["event_id"], {"reason": p["reason"]}]}
 
 
 def _closed(d: dict[str, Any]) -> Facts:
@@ -111,7 +132,7 @@ def _booked(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     appt = {"unit": p["unit_id"], "level": p["level"], "visit": p["visit_type"],
             "starts": norm_ts(p["starts_at"]), "decided": norm_ts(p["decided_at"]),
-            "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"]}
+            "chosen": bool(p["patient_chosen_wait"]), "by": p["booked_by"], "interp": bool(p.get("interpreter"))}
     booked_at = norm_ts(d["occurred_at"])
     appts: Facts = {p["appointment_id"]: {"booked": [booked_at, d["event_id"], appt]}}
     old = p.get("replaces")
@@ -162,6 +183,27 @@ def _noslots(d: dict[str, Any]) -> Facts:
                               "units": sorted(u["unit_id"] for u in p["units"])}}}
 
 
+def _interpreter_unavailable(d: dict[str, Any]) -> Facts:
+    """A time not booked for want of an interpreter (keyed by the time and unit: told twice, counted once)."""
+    p = d["payload"]
+    starts = norm_ts(p["starts_at"])
+    return {"unavail": {fact_key("unavail", starts, p["unit_id"]): {"at": norm_ts(p["at"]), "visit": p["visit_type"]}}}
+
+
+def _check_in_sent(d: dict[str, Any]) -> Facts:
+    """Of the messages sent, the figures count the check-ins only (any other contributes nothing)."""
+    p = d["payload"]
+    if p["template"] != CHECK_IN:
+        return {}
+    return {"checkins": {p["notification_id"]: {"sent": norm_ts(p["at"])}}}
+
+
+def _check_in_answered(d: dict[str, Any]) -> Facts:
+    p = d["payload"]
+    return {"checkins": {p["checkin_id"]: {"answered": norm_ts(p["answered_at"]), "how": p["how"],
+                                           "risk": bool(p["risk"]), "nln": not p["still_wanted"]}}}
+
+
 def _stage_decided(d: dict[str, Any]) -> Facts:
     p = d["payload"]
     return {"stages": {p["stage"]: {"decided": norm_ts(p["decided_at"]), "unit": p["unit_id"]}}}
@@ -184,11 +226,13 @@ CASE_EXTRACTORS: dict[str, Callable[[dict[str, Any]], Facts]] = {
     "ReferralReceived": _referral, "CaseLinked": _linked, "PaperReferralDigitised": _paper,
     "AdviceGiven": _assessment("given_at", "advice"), "MedicalAssessmentRecorded": _assessment("assessed_at"),
     "InterviewAssessmentRecorded": _assessment("assessed_at"), "Signposted": _signposted, "CaseClosed": _closed,
+    "ReferralReturned": _returned,
     "CareLevelDecided": _decided, "CollaborationInitiated": _collab, "AppointmentBooked": _booked,
     "AppointmentCancelled": _appt_status("cancelled"), "AppointmentAttended": _appt_status("attended"),
     "AppointmentNoShow": _appt_status("no_show"), "GroupSeatBooked": _seat, "GroupDroppedOut": _dropped,
     "GroupEvaluated": _evaluated,
-    "NoBookableSlots": _noslots,
+    "NoBookableSlots": _noslots, "InterpreterUnavailable": _interpreter_unavailable,
+    "NotificationSent": _check_in_sent, "CheckInAnswered": _check_in_answered,
     "BupStageDecided": _stage_decided, "BupStageWaitExcluded": _stage_excluded, "BupStageStarted": _stage_started,
 }
 USED_EVENT_TYPES = frozenset(CASE_EXTRACTORS) | frozenset(CALL_STEPS) | CALLBACK_EVENTS

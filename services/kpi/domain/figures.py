@@ -6,6 +6,7 @@ from typing import Any
 
 from services.kpi.domain.callback_figures import callbacks_figure
 from services.kpi.domain.care_figures import collaborations_figure, no_slots_figure, parent_groups_figure
+from services.kpi.domain.contact_figures import checkins_figure, interpreters_figure, returned_figure
 from services.kpi.domain.days import days_between, local_date
 from services.kpi.domain.facts import Facts
 from services.kpi.domain.merge import CALL_STEP_KEYS
@@ -139,6 +140,7 @@ FIGURES: dict[str, Callable[[Dataset, Query], Table]] = {
     "no_bookable_slots": no_slots_figure, "school_referrals": school_referrals_figure,
     "callbacks": callbacks_figure,
     "runway_alerts": runway_alerts_figure,
+    "interpreters": interpreters_figure, "returned_referrals": returned_figure, "checkins": checkins_figure,
 }
 
 

@@ -81,6 +81,11 @@ CASE_OPS: Ops = {
     "groups": {"seat": MIN_BY, "dropped": MIN, "evaluation": MIN_BY},
     # BUP's later stages per stage name: earliest decision and start, latest exclusion [at, code]
     "stages": {"decided": MIN, "started": MIN, "excl": MAX, "unit": MIN},
+    # the family's interpreter need (when first told) and the times not booked for want of an interpreter
+    "interp": MIN, "unavail": UNION,
+    "returned": MIN_BY, "rkind": MIN,
+    # check-ins with a waiting family, per check-in: sent, answered, and the answers that go to staff
+    "checkins": {"sent": MIN, "answered": MIN, "how": MIN, "risk": MAX, "nln": MAX},  # the referral returned to its referrer with advice: [at, event id, {reason}]
     "seen": MAX,
 }
 CALL_OPS: Ops = {

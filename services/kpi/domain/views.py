@@ -23,6 +23,7 @@ class Appointment:
     status: str | None
     status_at: str | None
     status_reason: str | None
+    interpreter: bool = False  # booked with an interpreter
 
     @property
     def happens(self) -> bool:
@@ -51,6 +52,10 @@ class CaseView:
         self.clock: str | None = facts.get("clock") if self.known else None
         self.channel: str | None = child.get("channel")
         self.source: str | None = child.get("source")
+        self.referrer: str | None = facts.get("rkind")
+        returned = facts.get("returned")
+        self.returned: str | None = returned[0] if returned else None
+        self.reason: str | None = returned[2]["reason"] if returned else None
         self.school: bool = bool(child.get("school"))
         self.age: int | None = child.get("age")
         self.sex: str | None = child.get("sex")
@@ -60,6 +65,8 @@ class CaseView:
         sign = facts.get("signpost")
         self.signposted: str | None = sign[0] if sign else None
         self.closed: str | None = facts.get("closed")
+        self.interpreter_told: str | None = facts.get("interp")  # when a contact said an interpreter is needed
+        self.unavailable: list[dict[str, Any]] = list(facts.get("unavail", {}).values())
         self.decisions = sorted((Decision(d["at"], d["level"], d["guide"], d["overridden"], d["supersedes"], eid)
                                  for eid, d in facts.get("decisions", {}).items()), key=lambda d: (d.at, d.event_id))
         self.appointments = sorted((a for a in (_appointment(k, v) for k, v in facts.get("appts", {}).items())
@@ -108,4 +115,4 @@ def _appointment(appointment_id: str, entry: dict[str, Any]) -> Appointment | No
     status = entry.get("status")
     return Appointment(appointment_id, booked[0], b["unit"], b["level"], b["visit"], b["starts"], b["decided"],
                        b["chosen"], b["by"], status[2] if status else None, status[0] if status else None,
-                       status[3] if status else None)
+                       status[3] if status else None, bool(b.get("interp")))

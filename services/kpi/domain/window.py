@@ -22,15 +22,17 @@ CLOCK_LEVELS = ("primary_care", "bup")  # the levels whose first visit ends a wa
 
 
 def _days(facts: Facts) -> Iterator[date]:
-    for key in ("clock", "closed"):
+    for key in ("clock", "closed", "interp"):
         if facts.get(key):
             yield local_date(facts[key])
-    for key in ("assess", "signpost"):
+    for key in ("assess", "signpost", "returned"):
         if facts.get(key):
             yield local_date(facts[key][0])
-    for key in ("contacts", "decisions", "collabs", "noslots"):
+    for key in ("contacts", "decisions", "collabs", "noslots", "unavail"):
         for entry in facts.get(key, {}).values():
             yield local_date(entry["at"])
+    for c in facts.get("checkins", {}).values():  # a check-in with a waiting family: sent, answered
+        yield from (local_date(c[k]) for k in ("sent", "answered") if c.get(k))
     for p in facts.get("paper", {}).values():
         yield date.fromisoformat(p["written"])
         yield date.fromisoformat(p["arrived"])

@@ -82,7 +82,7 @@ class Planned:
 
 def appointment_context(p: AppointmentBookedPayload) -> dict[str, Any]:
     return {"unit_name": p.unit_name, "unit_address": p.unit_address, "video_link": p.video_link,
-            "starts_at": p.starts_at.isoformat(), "digital": p.digital}
+            "starts_at": p.starts_at.isoformat(), "digital": p.digital, "interpreter": p.interpreter is not None}
 
 
 def family_due(now: datetime, policy: NotificationPolicy) -> datetime:

@@ -22,14 +22,20 @@ class Recipient:
     routes: list[Route]
     language: str
     young: bool
+    family_language: str | None = None  # the language the family speaks, used where a template is written in it
+
+    @property
+    def languages(self) -> list[str | None]:
+        """The languages to write in, best first: the family's own, then the contact's choice of sv/en."""
+        return [self.family_language, self.language]
 
 
-def family_recipient(details: ContactDetails, order: tuple[str, ...]) -> Recipient:
+def family_recipient(details: ContactDetails, order: tuple[str, ...], family_language: str | None = None) -> Recipient:
     """The family's usable routes, preferred first; the reasons for the others name no detail."""
     usable, problems = routes(details, order)
     if not usable:
         raise Undeliverable("no_usable_channel:" + ",".join(problems))
-    return Recipient(usable, details.language, details.is_young_person)
+    return Recipient(usable, details.language, details.is_young_person, family_language)
 
 
 def staff_recipient(recipient_ref: str, directory: StaffDirectory) -> Recipient:

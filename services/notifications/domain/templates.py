@@ -1,6 +1,8 @@
-"""Message templates (Jinja2, Swedish and English, young-person wording), validated at start-up."""
+"""Message templates (Jinja2, Swedish and English and any further language a template is written in, young-person
+wording), validated at start-up; the family's language is used where a template has it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,9 +15,10 @@ from services.chassis.clock import STOCKHOLM
 
 _MONTHS = {"sv": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
            "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
+REQUIRED = ("sv", "en")  # every template has these; any other language is added template by template
 
 _APPOINTMENT = {"unit_name": "BUP Umeå", "unit_address": "Norrlands universitetssjukhus", "video_link": None,
-                "starts_at": "2022-12-01T09:00:00+01:00", "digital": False}
+                "starts_at": "2022-12-01T09:00:00+01:00", "digital": False, "interpreter": True}
 # contexts that every template must render with: the same keys the handlers put in a delivery's context
 SAMPLES: dict[str, dict[str, Any]] = {
     "appointment_confirmation": _APPOINTMENT,
@@ -41,14 +44,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
                           "deadline": "2022-11-17T23:59:59+01:00", "days_left": 0},
     "delivery_failed": {"case_id": "C-7K3M9Q2XH4TB", "failed_template": "appointment_reminder",
                         "recipient_kind": "family", "error": "gateway unreachable"},
+    "referral_returned": {"reason": "advice_enough"},
+    "check_in": {"wait": "waiting_list", "n": 1, "link": "https://1177.example/svar/k3m9q2xh4tb7p5rw"},
+    "referrer_status": {"step": "returned", "at": "2022-11-16T10:40:00+01:00", "kind": "school",
+                        "received_at": "2022-11-15T07:41:00+01:00", "case_reference": "C-7K3M9Q2XH4TB",
+                        "service_request_ref": "SR-4F2A9C01B3", "organisation_ref": "sk-umea-ersbodaskolan",
+                        "level": None, "reason_sv": "Elevhälsan bör pröva stöd i skolan först",
+                        "reason_en": "Student health should try support at school first",
+                        "advice": "Pröva samtal med skolkuratorn först."},
 }
 
 
 def when(value: str | datetime | None, lang: str) -> str:
-    """A time as the reader says it, in Stockholm time: '1 dec 2022 kl. 09:00' / '1 Dec 2022 at 09:00'."""
+    """A time as the reader says it, in Stockholm time: '1 dec 2022 kl. 09:00' / '1 Dec 2022 at 09:00'; a
+    language without month names here gets the numeric form its readers use ('1.12.2022 klo 9.00' in Finnish)."""
     if value is None:
         return "-"
     at = (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(STOCKHOLM)
+    if lang not in _MONTHS:
+        joiner = {"fi": "klo"}.get(lang, "")
+        return f"{at.day}.{at.month}.{at.year} {joiner} {at.hour}.{at.minute:02d}".replace("  ", " ")
     joiner = "kl." if lang == "sv" else "at"
     return f"{at.day} {_MONTHS[lang][at.month - 1]} {at.year} {joiner} {at:%H:%M}"
 
@@ -95,6 +110,10 @@ class TemplateFile(BaseModel):
     version: str
     family: dict[str, dict[str, Wording]]
     staff: dict[str, dict[str, Wording]]
+    referrer: dict[str, dict[str, Wording]] = {}  # to referring units and schools (e-mail, letter)
+
+    def group(self, name: str) -> dict[str, Wording]:
+        return self.family.get(name) or self.referrer.get(name) or self.staff[name]
 
 
 @dataclass(frozen=True)
@@ -124,9 +143,13 @@ class Templates:
         return self.unit_names.get(unit_id, unit_id)
 
     def _wording(self, name: str, lang: str, young: bool) -> Wording:
-        group = self.data.family if name in self.data.family else self.data.staff
-        w = group[name][lang]
+        w = self.data.group(name)[lang]
         return w.young if young and w.young is not None else w
+
+    def language_for(self, name: str, wanted: Sequence[str | None]) -> str:
+        """The first of `wanted` (the family's language, then the contact's sv/en) this template is written in;
+        Swedish when none is."""
+        return next((lang for lang in wanted if lang and lang in self.data.group(name)), "sv")
 
     def render(self, name: str, lang: str, context: dict[str, Any], young: bool = False) -> Message:
         w = self._wording(name, lang, young)
@@ -135,15 +158,15 @@ class Templates:
         return Message(subject=subject, body="\n".join(line.rstrip() for line in body.splitlines()))
 
     def _check(self) -> None:
-        names = set(self.data.family) | set(self.data.staff)
+        names = set(self.data.family) | set(self.data.staff) | set(self.data.referrer)
         if names != set(SAMPLES):
             raise ValueError(f"templates differ from the known set: {sorted(names ^ set(SAMPLES))}")
         for name in names:
-            for lang in ("sv", "en"):
-                group = self.data.family if name in self.data.family else self.data.staff
-                if lang not in group[name]:
+            group = self.data.group(name)
+            for lang in sorted({*REQUIRED, *group}):
+                if lang not in group:
                     raise ValueError(f"template {name} lacks language {lang}")
-                if name in self.data.family and group[name][lang].young is None:
+                if name in self.data.family and group[lang].young is None:
                     raise ValueError(f"family template {name}/{lang} lacks young-person wording")
                 for young in (False, True):
                     try:

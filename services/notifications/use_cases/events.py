@@ -11,7 +11,7 @@ from contracts.booking import AppointmentBooked, AppointmentCancelled, GroupSeat
 from contracts.callbacks import CallbackFailed, CallbackPromised
 from contracts.common import SealedContact
 from contracts.envelope import Event
-from contracts.intake import ReferralReceived
+from contracts.intake import CaseLinked, ReferralReceived
 from contracts.kpi import DeviationTagged, GuaranteeAtRisk
 from contracts.triage import RiskEscalated
 from services.chassis.db import UnitOfWork
@@ -52,9 +52,18 @@ def remember_contact(ev: ReferralReceived, uow: UnitOfWork, deps: Deps) -> None:
     row = s.get(FamilyContact, case_id) or FamilyContact(case_id=case_id, patient_ref=p.child.patient_ref,
                                                          updated_at=now)
     row.sealed = p.contact.model_dump_json() if p.contact is not None else None
+    row.language = p.language.language if p.language is not None else None
     row.updated_at = now
     s.add(row)
     _stream(s, ev, "CaseOpened", [], {"channel": p.channel, "source": p.source})
+
+
+def remember_language(ev: CaseLinked, uow: UnitOfWork, deps: Deps) -> None:
+    """A later contact told the family's language: messages from now on use it."""
+    row = uow.session.get(FamilyContact, _case_of(ev))
+    if row is not None and ev.payload.language is not None:
+        row.language, row.updated_at = ev.payload.language.language, deps.clock.now()
+        uow.session.add(row)
 
 
 def appointment_booked(ev: AppointmentBooked, uow: UnitOfWork, deps: Deps) -> None:

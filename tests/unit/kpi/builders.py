@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contracts import booking, intake, triage
+from contracts import booking, intake, notifications, triage
 from contracts.callbacks import (
     CallbackAttempted,
     CallbackAttemptedPayload,
@@ -17,7 +17,7 @@ from contracts.callbacks import (
     CallbackPromised,
     CallbackPromisedPayload,
 )
-from contracts.common import ChildProfile, SealedContact
+from contracts.common import ChildProfile, LanguageNeed, SealedContact
 from contracts.envelope import Event, new_case_id
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -49,12 +49,14 @@ class CaseBuilder:
         return d
 
     def referral(self, clock: datetime, channel: str = "edi", sex: str = "female", age: int = 11,
-                 municipality: str = "Umeå", school: bool = False, received: datetime | None = None) -> dict[str, Any]:
+                 municipality: str = "Umeå", school: bool = False, received: datetime | None = None,
+                 language: str | None = None, interpreter: bool = False) -> dict[str, Any]:
         p = intake.ReferralReceivedPayload(
             channel=channel, source="school_student_health" if school else "healthcare", school_referral=school,
             clock_start=clock, sender_date=clock.date(), received_at=received or clock,
             child=ChildProfile(patient_ref="P-4Q7T2M9KZ3XW8RB6N1HC", age_years=age, sex=sex, municipality=municipality),
-            contact=None, call_id=None, external_ref=None, reason_codes=["anxiety"], triage_hint="none")
+            contact=None, call_id=None, external_ref=None, reason_codes=["anxiety"], triage_hint="none",
+            language=LanguageNeed(language=language, interpreter_needed=interpreter) if language else None)
         return self._add(intake.ReferralReceived.new(case_id=self.case_id, occurred_at=clock, payload=p))
 
     def linked(self, clock: datetime, effective: datetime, channel: str = "paper") -> dict[str, Any]:
@@ -94,12 +96,14 @@ class CaseBuilder:
 
     def booked(self, appointment_id: str, decided: datetime, starts: datetime, level: str = "primary_care",
                unit: str = "hc-ersboda", chosen: bool = False, booked: datetime | None = None,
-               visit_type: str = "new_visit") -> dict[str, Any]:
+               visit_type: str = "new_visit", interpreter: str | None = None) -> dict[str, Any]:
         p = booking.AppointmentBookedPayload(
             appointment_id=appointment_id, unit_id=unit, unit_name=unit, unit_municipality="Umeå", level=level,
             visit_type=visit_type, profession="psychologist", starts_at=starts, decided_at=decided,
             wait_days=max(0, (starts.date() - decided.date()).days), patient_chosen_wait=chosen,
-            unit_address=None, video_link=None, rebooking_of=None, booked_by="contact_centre", digital=False)
+            unit_address=None, video_link=None, rebooking_of=None, booked_by="contact_centre", digital=False,
+            interpreter=booking.InterpreterBooked(language=interpreter, mode="on_site", agency_ref="TB-1")
+            if interpreter else None)
         return self._add(booking.AppointmentBooked.new(case_id=self.case_id, occurred_at=booked or decided, payload=p))
 
     def appointment(self, kind: str, appointment_id: str, when: datetime, unit: str = "hc-ersboda",
@@ -142,9 +146,34 @@ class CaseBuilder:
                                            head_of_unit_refs=["S-HEAD"], waiting_list_position=1)
         return self._add(booking.NoBookableSlots.new(case_id=self.case_id, occurred_at=when, payload=p))
 
-    def closed(self, when: datetime) -> dict[str, Any]:
+    def interpreter_unavailable(self, when: datetime, starts: datetime, language: str = "ti",
+                                unit: str = "hc-ersboda", visit_type: str = "new_visit") -> dict[str, Any]:
+        p = booking.InterpreterUnavailablePayload(language=language, unit_id=unit, level="primary_care",
+                                                  visit_type=visit_type, starts_at=starts, at=when)
+        return self._add(booking.InterpreterUnavailable.new(case_id=self.case_id, occurred_at=when, payload=p))
+
+    def check_in(self, sent: datetime, answered: datetime | None = None, how: str = "same", risk: bool = False,
+                 still_wanted: bool = True) -> None:
+        nid = f"N-{len(self.events):016d}"
+        self._add(notifications.NotificationSent.new(case_id=self.case_id, occurred_at=sent, payload=(
+            notifications.NotificationPayload(notification_id=nid, template="check_in", channel="sms",
+                                              recipient_kind="family", trigger_event_id="t", at=sent, attempts=1,
+                                              error=None))))
+        if answered:
+            self._add(notifications.CheckInAnswered.new(case_id=self.case_id, occurred_at=answered, payload=(
+                notifications.CheckInAnsweredPayload(checkin_id=nid, wait="waiting_list", how=how,
+                                                     still_wanted=still_wanted, risk=risk, answered_at=answered))))
+
+    def closed(self, when: datetime, reason: str = "completed") -> dict[str, Any]:
         return self._add(intake.CaseClosed.new(case_id=self.case_id, occurred_at=when,
-                                               payload=intake.CaseClosedPayload(reason="completed")))
+                                               payload=intake.CaseClosedPayload(reason=reason)))
+
+    def returned(self, when: datetime, reason: str = "advice_enough") -> dict[str, Any]:
+        sealed = SealedContact(key_id="P-4Q7T2M9KZ3XW8RB6N1HC", algorithm="fernet", ciphertext="gAAAA")
+        p = intake.ReferralReturnedPayload(**_staff(), reason=reason, reasons_version="2026.1", returned_at=when,
+                                           advice=sealed)
+        self._add(intake.ReferralReturned.new(case_id=self.case_id, occurred_at=when, payload=p))
+        return self.closed(when, "returned")
 
 
 def call(call_id: str, steps: list[tuple[str, datetime]]) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ class Notifications:
         self.tmp, self.issuer, self.db_url, self.gateway, self.smtp, self.clock = tmp, issuer, db_url, gateway, smtp, clock
         settings = dict(data_dir=tmp, database_url=db_url, auth_jwks_file=issuer.jwks_file, dispatch_enabled=False,
                         sms_gateway_url=gateway.url("/sms"), digital_letter_url=gateway.url("/letters"),
+                        exchange_url=gateway.url("/exchange"),
                         smtp_port=smtp.port, send_max_attempts=3, send_backoff_base_s=60, send_backoff_max_s=600,
                         send_lease_s=120)
         settings.update(overrides)
@@ -48,10 +49,15 @@ class Notifications:
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://notifications")
 
     def apply(self, event: Event) -> bool:
-        """Deliver an event as the consumer would (inbox included). False if it was a duplicate."""
-        group = next(sub for sub in SUBSCRIPTIONS if event.event_type in handled_types([sub]))
-        record = SimpleNamespace(topic=group.topics[0], partition=0, offset=next(_offsets))
-        return self.rt.consumers.deliver(group.name, event, record)
+        """Deliver an event as the consumers would: to every group that handles it (inbox included). False if it
+        was a duplicate for the first of them."""
+        groups = [sub for sub in SUBSCRIPTIONS if event.event_type in handled_types([sub])]
+        fresh = []
+        for group in groups:
+            topic = next(t for t in group.topics if t == event.TOPIC)
+            record = SimpleNamespace(topic=topic, partition=0, offset=next(_offsets))
+            fresh.append(self.rt.consumers.deliver(group.name, event, record))
+        return fresh[0]
 
     async def send_due(self) -> int:
         return await self.dispatcher.run_once()

@@ -11,12 +11,13 @@ from contracts.booking import (
     AppointmentChangePayload,
     GroupSeatBooked,
     GroupSeatBookedPayload,
+    InterpreterBooked,
     NoBookableSlots,
     NoBookableSlotsPayload,
     ReplacedAppointment,
     SearchedUnit,
 )
-from contracts.common import ChildProfile
+from contracts.common import ChildProfile, LanguageNeed
 from contracts.envelope import Event, new_case_id
 from contracts.intake import ReferralReceived, ReferralReceivedPayload
 from contracts.kpi import DeviationTagged, DeviationTaggedPayload, GuaranteeAtRisk, GuaranteeAtRiskPayload
@@ -34,25 +35,25 @@ def contact(**over: Any) -> dict[str, Any]:
 
 
 def referral(vault_url: str, now: datetime, case_id: str | None = None, details: dict[str, Any] | None = None,
-             sealed: bool = True) -> Event:
+             sealed: bool = True, language: LanguageNeed | None = None) -> Event:
     case_id = case_id or new_case_id()
     sealed_contact = KeyVault(vault_url, "intake").seal(REF, details or contact()) if sealed else None
     return ReferralReceived.new(case_id=case_id, occurred_at=now, recorded_at=now, payload=ReferralReceivedPayload(
         channel="edi", source="healthcare", clock_start=now, received_at=now,
         child=ChildProfile(patient_ref=REF, age_years=11, sex="female", municipality="Lycksele"),
         contact=sealed_contact, reason_codes=["anxiety"], school_referral=False, sender_date=None, call_id=None,
-        external_ref=None, triage_hint="none"))
+        external_ref=None, triage_hint="none", language=language))
 
 
 def booked(case_id: str, now: datetime, starts_in: timedelta = timedelta(days=5), appointment_id: str = "A-1",
            digital: bool = False, rebooking_of: str | None = None, unit_id: str = "bup-umea",
-           replaces: ReplacedAppointment | None = None) -> Event:
+           replaces: ReplacedAppointment | None = None, interpreter: InterpreterBooked | None = None) -> Event:
     return AppointmentBooked.new(case_id=case_id, occurred_at=now, recorded_at=now, payload=AppointmentBookedPayload(
         appointment_id=appointment_id, unit_id=unit_id, unit_name="BUP Umeå", unit_address="Norrlands universitetssjukhus",
         video_link="https://video.example/v/1" if digital else None, unit_municipality="Umeå", level="bup",
         visit_type="new_visit", profession="psychologist", starts_at=now + starts_in, digital=digital, decided_at=now,
         wait_days=starts_in.days, rebooking_of=rebooking_of, patient_chosen_wait=False, booked_by="contact_centre",
-        replaces=replaces))
+        replaces=replaces, interpreter=interpreter))
 
 
 def cancelled(case_id: str, now: datetime, appointment_id: str = "A-1") -> Event:
