@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
+from contracts.common import LanguageNeed
 from contracts.envelope import Event
 from services.chassis.auth import Staff
 from services.chassis.privacy import patient_ref
@@ -36,6 +37,13 @@ def _address_ref(deps: Deps, address: str | None) -> str | None:
     if not address:
         return None
     return "A-" + hmac.new(deps.pseudonym_key.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def spoken(form: SelfReferralForm) -> LanguageNeed | None:
+    """The language on the case, as on every other way in: English told as English (with or without an
+    interpreter); Swedish is assumed when none is told; another language is in the sender's own words on the
+    submission, for staff to confirm on the call."""
+    return LanguageNeed(language="en", interpreter_needed=form.interpreter) if form.language == "en" else None
 
 
 def messages_language(form: SelfReferralForm) -> Literal["sv", "en"]:
@@ -87,7 +95,7 @@ def submit_self_referral(deps: Deps, form: SelfReferralForm, staff: Staff, key: 
                       patient_ref=ref, child=kid, sender_date=today, external_ref=referral_id,
                       contact=seal(deps, ref, ContactIn(phone=form.reach.phone, language=language,
                                                         is_young_person=young)),
-                      reason_codes=tuple(form.problem_areas), risk_signals=signals)
+                      reason_codes=tuple(form.problem_areas), risk_signals=signals, language=spoken(form))
     extra: dict[str, Any] = {"referral_id": referral_id, "submitted_at": local(now), "acute": bool(signals)}
     body = form.model_dump(mode="json", exclude={"client_address"})
     answer, replayed = submit(deps, contact, staff, f"key:self:{sender_ref}:{key}" if key else None,

@@ -44,6 +44,7 @@ async def test_a_guardians_message_becomes_a_case_clocked_now_with_a_call_back_p
     received, promised = outbox(intake.rt.db.engine)
     p = received.payload
     assert (p.channel, p.source, p.clock_start, p.risk_signals) == ("self_referral", "guardian", NOW, [])
+    assert p.language is None  # Swedish, no interpreter: nothing to arrange
     assert p.reason_codes == ["sleep", "school_absence"] and p.external_ref == receipt["referral_id"]
     assert promised.event_type == "CallbackPromised" and promised.payload.reason == "self_referral"
     raw = outbox_bytes(intake.rt.db.engine)
@@ -149,3 +150,11 @@ async def test_the_senders_call_back_reached_leads_to_the_case_not_to_a_call(int
     assert done["case_id"] == case_id and done["status"] == "reached"
     assert "CallbackMade" not in [e.event_type for e in outbox(intake.rt.db.engine)]
     assert isinstance(datetime.fromisoformat(cb["window_start"]), datetime)
+
+
+async def test_the_language_told_on_the_form_reaches_the_case_as_on_every_other_way_in(intake):  # type: ignore[no-untyped-def]
+    r = await send(intake, form(language="en", interpreter=True))
+    assert r.status_code == 201, r.text
+    received, _ = outbox(intake.rt.db.engine)
+    assert received.payload.language is not None
+    assert (received.payload.language.language, received.payload.language.interpreter_needed) == ("en", True)
