@@ -118,7 +118,8 @@ def test_the_access_token_is_refreshed_before_it_expires_and_a_refused_refresh_e
         page.reload()
         after = ws.session_of(ctx)
         assert before is not None and after is not None and after.sid == before.sid
-        assert after.token != before.token and after.expires_at >= before.expires_at
+        # expires_in comes in whole seconds: a refresh a moment after the sign-in may say 299 where it said 300
+        assert after.token != before.token and after.expires_at >= before.expires_at - 1
         assert TokenVerifier(keycloak.issuer, "en-vag-in", jwks_url=keycloak.jwks_url).verify(after.token).role \
             == "clinician"
         keycloak.admin("POST", f"/users/{after.staff.subject}/logout")  # the provider ends the person's sessions

@@ -22,13 +22,16 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
     "booking.cases": ("booking", ["intake.cases.v1"]),
     "booking.decisions": ("booking", ["triage.assessments.v1"]),
     "intake.assessments": ("intake", ["triage.assessments.v1"]),
+    "intake.checkins": ("intake", ["notifications.deliveries.v1"]),
     "kpi.projections": ("kpi", ["intake.telephony.v1", "intake.cases.v1", "triage.assessments.v1",
-                                "booking.appointments.v1"]),
+                                "booking.appointments.v1", "notifications.deliveries.v1"]),
     "notifications.contacts": ("notifications", ["intake.cases.v1"]),
     "notifications.callbacks": ("notifications", ["intake.telephony.v1"]),
     "notifications.bookings": ("notifications", ["booking.appointments.v1"]),
     "notifications.risks": ("notifications", ["triage.assessments.v1"]),
     "notifications.deviations": ("notifications", ["kpi.deviations.v1"]),
+    "notifications.referrers": ("notifications", ["intake.cases.v1", "triage.assessments.v1", "booking.appointments.v1"]),
+    "notifications.checkins": ("notifications", ["intake.cases.v1", "triage.assessments.v1", "booking.appointments.v1"]),
 }
 
 

@@ -70,13 +70,17 @@ async def test_a_big_record_on_every_consumed_topic_is_dead_lettered_by_every_gr
     risk = event("RiskEscalated", case)
     booked = event("AppointmentBooked", case, appointment_id=f"A-{uuid.uuid4().hex[:6].upper()}")
     deviation = event("DeviationTagged", case)
+    sent = event("NotificationSent", case)
     second = [("triage.assessments.v1", decided), ("triage.assessments.v1", assessed),
-              ("triage.assessments.v1", risk), ("booking.appointments.v1", booked), ("kpi.deviations.v1", deviation)]
+              ("triage.assessments.v1", risk), ("booking.appointments.v1", booked), ("kpi.deviations.v1", deviation),
+              ("notifications.deliveries.v1", sent)]
     valid_for = {  # group -> the valid events it applies
         "triage.cases": [referral], "booking.cases": [referral], "notifications.contacts": [referral],
-        "kpi.projections": [referral, call, decided, assessed, booked], "booking.decisions": [decided],
+        "kpi.projections": [referral, call, decided, assessed, booked, sent], "booking.decisions": [decided],
         "intake.assessments": [assessed], "notifications.risks": [risk], "notifications.bookings": [booked],
         "notifications.deviations": [deviation], "notifications.callbacks": [promised],
+        "notifications.referrers": [referral, decided, booked], "notifications.checkins": [decided, booked],
+        "intake.checkins": [],  # it applies check-in answers only: its poison is dead-lettered, nothing else here
     }
     started = time.monotonic()
     await send(bootstrap, [big(t, d) for t, d in first] + first + [("intake.telephony.v1", promised)])

@@ -18,6 +18,7 @@ from tests.unit.intake.conftest import Intake, make_intake
 from tests.unit.intake.helpers import edi_form, outbox, pnr
 from tests.unit.notifications.conftest import Notifications
 from tests.unit.notifications.fakes import Gateway, SmtpServer
+from tests.unit.workspace.browserlike import browser_like
 from tests.unit.workspace.test_workspace_test_call import workspace
 
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # a Monday noon: the check-in goes outside the quiet hours
@@ -72,7 +73,7 @@ async def test_a_worse_answer_reaches_todays_list_and_the_case(tmp_path: Path, s
     intake, notifications = services
     case_id, token = await _checked_in(intake, notifications)
     app = _ws(tmp_path, intake, notifications)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as family:
+    async with browser_like(app) as family:
         page = await family.get(f"/svar/{token}")
         assert page.status_code == 200 and "Har barnet haft tankar på att skada sig själv" in page.text
         missing = await family.post(f"/svar/{token}", data={"how": "worse"})
@@ -84,7 +85,7 @@ async def test_a_worse_answer_reaches_todays_list_and_the_case(tmp_path: Path, s
         assert again.status_code == 409 and "redan svarat" in again.text
     [answered] = notifications.published("CheckInAnswered")
     intake.rt.consumers.deliver("intake.checkins", answered)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as staff:
+    async with browser_like(app) as staff:
         await staff.post("/signin", data={"role": "clinician", "unit": "", "lang": "sv"})
         listed = (await staff.get("/queue/call-today")).text
         assert f'data-case="{case_id}" data-reason="worse"' in listed
@@ -99,7 +100,7 @@ async def test_no_longer_needed_is_closed_by_a_person_with_the_familys_words(tmp
     intake, notifications = services
     case_id, token = await _checked_in(intake, notifications)
     app = _ws(tmp_path, intake, notifications)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post(f"/svar/{token}", data={"how": "better", "still_wanted": "no", "risk": "no",
                                              "worry": "Det har löst sig med skolan."})
         [answered] = notifications.published("CheckInAnswered")
@@ -117,6 +118,6 @@ async def test_no_longer_needed_is_closed_by_a_person_with_the_familys_words(tmp
 async def test_an_unknown_link_says_where_to_call(tmp_path: Path, services: Any) -> None:
     intake, notifications = services
     app = _ws(tmp_path, intake, notifications)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as family:
+    async with browser_like(app) as family:
         r = await family.get("/svar/abcdefghijklmnop")
     assert r.status_code == 404 and "1177" in r.text

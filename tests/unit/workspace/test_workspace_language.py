@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services.chassis.issuer import LocalIssuer
 from tests.unit.intake.conftest import Intake, make_intake
 from tests.unit.intake.helpers import pnr
+from tests.unit.workspace.browserlike import browser_like
 from tests.unit.workspace.test_workspace_test_call import workspace
 
 
@@ -37,7 +37,7 @@ async def test_the_call_form_asks_the_language_and_the_case_and_queue_show_it(tm
                                                                               intake: Intake) -> None:
     await _answered_call(intake, "c-ws-lang")
     app = workspace(tmp_path, intake, local_signin=True)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post("/signin", data={"role": "call_handler", "unit": "", "lang": "sv"})
         form = (await c.get("/calls/c-ws-lang")).text
         assert 'name="language"' in form and re.search(r'<option value="ti"\s*>tigrinja</option>', form)
@@ -61,7 +61,7 @@ async def test_the_call_form_asks_the_language_and_the_case_and_queue_show_it(tm
 async def test_an_interpreter_without_a_language_is_refused_at_its_field(tmp_path: Path, intake: Intake) -> None:
     await _answered_call(intake, "c-ws-lang-2")
     app = workspace(tmp_path, intake, local_signin=True)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post("/signin", data={"role": "call_handler", "unit": "", "lang": "sv"})
         born = datetime.now(UTC).date().replace(day=1) - timedelta(days=365 * 9)
         r = await c.post("/calls/c-ws-lang-2/case", data={
@@ -76,7 +76,7 @@ async def test_the_paper_form_takes_the_language_and_the_letterhead_for_the_refe
 
     app = workspace(tmp_path, intake, local_signin=True)
     today = intake.clock.at.date()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post("/signin", data={"role": "call_handler", "unit": "", "lang": "sv"})
         form = (await c.get("/referrals/paper")).text
         assert 'name="reply_address"' in form and 'name="language"' in form

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services.chassis.issuer import LocalIssuer
 from tests.unit.intake.conftest import Intake, make_intake
 from tests.unit.intake.helpers import edi_form, pnr
+from tests.unit.workspace.browserlike import browser_like
 from tests.unit.workspace.test_workspace_test_call import workspace
 
 
@@ -31,7 +31,7 @@ async def test_a_clinician_returns_a_referral_from_the_case_screen(tmp_path: Pat
     r = await intake.post("/api/referrals", edi_form(pnr(born), authored=today.isoformat()), role="ops")
     case_id = r.json()["case_id"]
     app = workspace(tmp_path, intake, local_signin=True)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post("/signin", data={"role": "clinician", "unit": "", "lang": "sv"})
         page = (await c.get(f"/cases/{case_id}")).text
         assert 'id="return-panel"' in page
@@ -56,6 +56,6 @@ async def test_a_case_from_a_call_has_no_return_panel(tmp_path: Path, intake: In
     case_id = (await intake.post("/api/cases/from-call", {"call_id": "c-noret", "source": "guardian", "child": {
         "identity_number": pnr(born), "municipality": "Umeå"}})).json()["case_id"]
     app = workspace(tmp_path, intake, local_signin=True)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ws") as c:
+    async with browser_like(app) as c:
         await c.post("/signin", data={"role": "clinician", "unit": "", "lang": "sv"})
         assert 'id="return-panel"' not in (await c.get(f"/cases/{case_id}")).text
