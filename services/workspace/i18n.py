@@ -1,6 +1,7 @@
 """Every word the workspace shows, Swedish first and English alongside; labels for the services' codes."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from contracts.labels import labels
@@ -12,6 +13,8 @@ from services.workspace.signin_texts import SIGNIN_TEXTS
 from services.workspace.summer import SUMMER_LABELS, SUMMER_TEXTS
 
 LANGS = ("sv", "en")
+
+log = logging.getLogger("kontakt.workspace")
 
 TEXTS: dict[str, tuple[str, str]] = {
     "app": ("En väg in – arbetsyta", "En väg in – workspace"),
@@ -245,6 +248,9 @@ def translator(lang: str) -> Callable[..., str]:
         n = kw.get("n")
         if isinstance(n, int) and f"{key}_{n}" in TEXTS:
             key = f"{key}_{n}"
+        if key not in TEXTS:  # a text named from a code the screens do not know yet: shown, never a failed page
+            log.warning("no words for %s", key)  # (the no-codes browser test fails on it, as on any code shown)
+            return key
         text = TEXTS[key][i]
         return text.format(**kw) if kw else text
 

@@ -7,6 +7,7 @@ from typing import Any, get_args
 import pytest
 import yaml
 
+from contracts.callbacks import CallbackReason
 from contracts.common import CareLevel, Channel, Role, Sex, SignpostDestination, Source
 from contracts.intake import Line
 from contracts.kpi import GuaranteeAtRiskPayload
@@ -39,7 +40,7 @@ CODES: dict[str, set[str]] = {
     "course_kind": set(data("services/booking/data/units.yaml")["course_kinds"]),
     "unit_level": {u["level"] for u in data("services/booking/data/units.yaml")["units"]},
     "deviation": {r["id"] for r in data("services/kpi/data/deviation_rules.yaml")["rules"]},
-    "risk_flag": instrument_flags(),
+    "risk_flag": instrument_flags(), "callback_reason": set(get_args(CallbackReason)),
     "template": set(data("services/notifications/data/templates.yaml")["family"])
     | set(data("services/notifications/data/templates.yaml")["staff"]),
 }

@@ -26,3 +26,11 @@ def test_every_plain_post_form_has_the_csrf_field() -> None:
 def test_htmx_writes_send_the_token_from_the_page() -> None:
     base = (TEMPLATES / "base.html").read_text(encoding="utf-8")
     assert "hx-headers='{\"X-CSRF-Token\": \"{{ csrf }}\"}'" in base
+
+
+def test_a_text_named_from_an_unknown_code_shows_the_code_instead_of_failing_the_page() -> None:
+    from services.workspace.i18n import translator
+
+    t = translator("sv")
+    assert t("cb_take") != "cb_take"  # a known key has words
+    assert t("cb_reason_something_new") == "cb_reason_something_new"  # once a KeyError: the whole panel a 500
