@@ -18,6 +18,8 @@ log = logging.getLogger("kontakt.workspace")
 
 TEXTS: dict[str, tuple[str, str]] = {
     "app": ("En väg in – arbetsyta", "En väg in – workspace"),
+    "school_brand": ("Kontaktcenter barn och unga psykisk hälsa – för skolan",
+                     "Child and Youth Mental Health Contact Centre – for schools"),
     "skip": ("Hoppa till innehållet", "Skip to content"),
     "signin": ("Logga in", "Sign in"),
     "signout": ("Logga ut", "Sign out"),

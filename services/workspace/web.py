@@ -22,6 +22,8 @@ from services.workspace.sessions import COOKIE, HOME, Session, Sessions
 from services.workspace.settings import WorkspaceSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
+# who a page is for, by its template's name: families and schools meet the contact centre, not a staff workspace
+AUDIENCES = (("family_", "ko_brand"), ("checkin", "ko_brand"), ("kontakt_", "ko_brand"), ("school_", "school_brand"))
 
 
 class SignInNeeded(Exception):
@@ -119,7 +121,8 @@ class Web:
                 "staff": session.staff if session else None, "local_time": local_time, "unit_name": self.units,
                 "quoted_as_code": quoted_as_code,
                 "nav": NAV.get(session.staff.role, []) if session else [], "path": request.url.path,
-                "home": HOME.get(session.staff.role, "/") if session else "/", "csrf": self.csrf_token(request)}
+                "home": HOME.get(session.staff.role, "/") if session else "/", "csrf": self.csrf_token(request),
+                "brand": next((b for prefix, b in AUDIENCES if name.startswith(prefix)), None)}
         return self.templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
 
     def csrf_token(self, request: Request) -> str:
