@@ -33,6 +33,12 @@ class LanguageList(BaseModel):
     def by_code(self, code: str) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
 
+    def by_name(self, words: str) -> Language | None:
+        """The language a family named in their own words ("Arabiska", "arabic", "ar"), if it is on the list."""
+        said = " ".join(words.split()).casefold()
+        return next((lang for lang in self.languages if said in (lang.code, lang.sv.casefold(), lang.en.casefold())),
+                    None)
+
 
 def _at(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name

@@ -20,6 +20,7 @@ from services.intake.domain.calendar import local, local_day
 from services.intake.domain.cases import Contact, Outcome
 from services.intake.domain.idempotency import request_hash
 from services.intake.domain.identity import Identity, parse_identity
+from services.intake.domain.language import LanguageList
 from services.intake.domain.self_referral import acute_signals, check_sender, preferred_window
 from services.intake.forms import ChildIn, ContactIn, SelfReferralForm
 from services.intake.store.queries import case_of
@@ -39,11 +40,18 @@ def _address_ref(deps: Deps, address: str | None) -> str | None:
     return "A-" + hmac.new(deps.pseudonym_key.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def spoken(form: SelfReferralForm) -> LanguageNeed | None:
+def spoken(form: SelfReferralForm, languages: LanguageList) -> LanguageNeed | None:
     """The language on the case, as on every other way in: English told as English (with or without an
-    interpreter); Swedish is assumed when none is told; another language is in the sender's own words on the
-    submission, for staff to confirm on the call."""
-    return LanguageNeed(language="en", interpreter_needed=form.interpreter) if form.language == "en" else None
+    interpreter); Swedish is assumed when none is told; another language named as one on the list (in Swedish
+    or English, any case) is that language, so the call and the first visit book an interpreter as for any
+    other way in; a language not on the list stays in the sender's own words on the submission, for staff to
+    confirm on the call."""
+    if form.language == "en":
+        return LanguageNeed(language="en", interpreter_needed=form.interpreter)
+    known = languages.by_name(form.other_language or "") if form.language == "other" else None
+    if known is None or known.code == "sv":
+        return None
+    return LanguageNeed(language=known.code, interpreter_needed=form.interpreter)
 
 
 def messages_language(form: SelfReferralForm) -> Literal["sv", "en"]:
@@ -95,7 +103,7 @@ def submit_self_referral(deps: Deps, form: SelfReferralForm, staff: Staff, key: 
                       patient_ref=ref, child=kid, sender_date=today, external_ref=referral_id,
                       contact=seal(deps, ref, ContactIn(phone=form.reach.phone, language=language,
                                                         is_young_person=young)),
-                      reason_codes=tuple(form.problem_areas), risk_signals=signals, language=spoken(form))
+                      reason_codes=tuple(form.problem_areas), risk_signals=signals, language=spoken(form, deps.languages))
     extra: dict[str, Any] = {"referral_id": referral_id, "submitted_at": local(now), "acute": bool(signals)}
     body = form.model_dump(mode="json", exclude={"client_address"})
     answer, replayed = submit(deps, contact, staff, f"key:self:{sender_ref}:{key}" if key else None,

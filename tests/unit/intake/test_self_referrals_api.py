@@ -158,3 +158,16 @@ async def test_the_language_told_on_the_form_reaches_the_case_as_on_every_other_
     received, _ = outbox(intake.rt.db.engine)
     assert received.payload.language is not None
     assert (received.payload.language.language, received.payload.language.interpreter_needed) == ("en", True)
+
+
+async def test_another_language_named_in_the_familys_words_is_that_language_on_the_case(intake):  # type: ignore[no-untyped-def]
+    said = {"  Tigrinja ": ("ti", True), "ARABIC": ("ar", False), "dari": ("prs", True), "Klingonska": None,
+            "svenska": None}
+    for i, (words, expected) in enumerate(said.items()):
+        r = await send(intake, form(sender=pnr(date(1970 + i, 2, 3), serial=452), child=pnr(date(2010 + i, 5, 5)),
+                                    language="other", other_language=words, interpreter=bool(expected and expected[1]),
+                                    client_address=f"198.51.100.{i + 1}"))
+        assert r.status_code == 201, r.text
+        p = [e for e in outbox(intake.rt.db.engine) if e.event_type == "ReferralReceived"][-1].payload
+        got = (p.language.language, p.language.interpreter_needed) if p.language else None
+        assert got == expected, words
