@@ -12,10 +12,10 @@ from services.chassis.unit_names import load_unit_names
 from services.kpi.api import router as api_router
 from services.kpi.api_forecast import router as forecast_router
 from services.kpi.clockwatch import watch_clocks
-from services.kpi.demand_publish import every_night
 from services.kpi.dashboard import TOKEN_COOKIE
 from services.kpi.dashboard import router as dashboard_router
 from services.kpi.dead_letters import CountingDeadLetters
+from services.kpi.demand_publish import every_night
 from services.kpi.deps import Deps
 from services.kpi.domain.tally import Tallies
 from services.kpi.handlers import SUBSCRIPTIONS
