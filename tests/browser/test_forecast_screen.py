@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from contracts.registry import parse_event
 from kontakt.demo import publisher
 from services.chassis.clock import STOCKHOLM
-from tests.browser.conftest import Workspace, a_workspace_system
+from tests.browser.conftest import Workspace, a_workspace_system, axe_violations
 from tests.browser.screens import VIEWPORT, settle, sign_in_as
 from tests.unit.kpi.builders import CaseBuilder
 
@@ -85,6 +85,7 @@ def test_the_head_enters_a_plan_and_sees_the_days_that_miss_the_promise(workspac
     expect(marked.first).to_contain_text("Missar löftet:")
     expect(marked.first).to_contain_text("timmar fattas")
     expect(page.locator("#forecast-summary")).to_contain_text("av dagarna missar löftet med den här bemanningen.")
+    assert axe_violations(page) == []  # WCAG 2.1 A/AA, as every screen
     page.context.close()
 
     english = sign_in_as(chromium, workspace.url, "kc_head", lang="en")

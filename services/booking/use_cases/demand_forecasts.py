@@ -2,6 +2,7 @@
 late older ones change nothing)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from contracts.kpi import DemandForecastPublished
@@ -10,10 +11,15 @@ from services.booking.domain.forecast_demand import newer
 from services.booking.runway_store import DemandForecastRow
 from services.chassis.db import UnitOfWork
 
+log = logging.getLogger("kontakt.booking.runway")
+
 
 def keep_forecast(event: DemandForecastPublished, uow: UnitOfWork, now: datetime) -> bool:
     """Store the forecast if it was computed after the stored one; whether it was stored."""
     p = event.payload
+    if any(len(c.expected) != p.days or len(c.high) != p.days for c in p.cells):
+        log.warning("demand forecast %s ignored: a cell's days differ from its %d", event.event_id, p.days)
+        return False  # the runway would misread it: the recent weeks serve until a whole one arrives
     row = runway_store.latest_forecast(uow.session, p.scope)
     if not newer(row.computed_at if row else None, p.computed_at):
         return False

@@ -105,6 +105,8 @@ def test_duplicates_and_replays_of_a_forecast_change_nothing_and_an_older_one_ar
     replayed = newer.model_copy(update={"event_id": uuid.uuid4()})
     assert consumers.deliver("booking.forecasts", replayed) is True  # a new id, the same computation ...
     assert consumers.deliver("booking.forecasts", older) is True  # ... and an older one: both applied, neither kept
+    ragged = _event(booking.clock.now(), [busy.model_copy(update={"high": [5.8] * 55})])
+    assert consumers.deliver("booking.forecasts", ragged) is True  # applied, but a day short: not kept
     with booking.rt.db.uow() as uow:
         row = runway_store.latest_forecast(uow.session)
         assert row is not None and row.event_id == str(newer.event_id)
