@@ -208,6 +208,10 @@ class SlotRunwayShortPayload(Payload):
     demand_per_day: float = F("Expected first-visit cases per working day at the unit.", 1.4, ge=0)
     policy_version: str = F("Version of the runway policy file that judged it.", "2026.1")
     head_of_unit_refs: list[str] = F("Staff refs of the unit's head to alert.", ["S-HEAD-SORSELE"])
+    demand_source: Literal["kpi_forecast", "recent_weeks"] = F(
+        "Where the expected demand came from: kpi_forecast = the KPI service's DemandForecastPublished (weekday "
+        "and season); recent_weeks = booking's own cases decided over the policy's past weeks.", "kpi_forecast",
+        default="recent_weeks")
 
 
 class SlotRunwayShort(_Booking[SlotRunwayShortPayload]):

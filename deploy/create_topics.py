@@ -1,7 +1,7 @@
 """One-shot topic creation on a real Kafka cluster: the event topics of contracts/ and each consumer's dead-letter topic.
 
 Real Kafka runs with `auto.create.topics.enable=false`, so every topic a service writes must exist before
-it starts: the six event topics (`contracts.topics.ALL_TOPICS`) and one `<group>.dlq` per consumer group.
+it starts: the seven event topics (`contracts.topics.ALL_TOPICS`) and one `<group>.dlq` per consumer group.
 The groups are read from the services themselves (built, not started), so a new consumer needs no edit here.
 
     python -m deploy.create_topics          # KAFKA_BOOTSTRAP_SERVERS, KAFKA_REPLICATION_FACTOR, ...

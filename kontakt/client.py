@@ -173,6 +173,11 @@ class Journey:
         told: list[str] = ok_object(self.staff.client("booking", "ops").post("/api/runway/forecast"))["told"]
         return told
 
+    def demand_forecast(self) -> bool:
+        """The KPI service's nightly demand forecast for booking's runway, published now (ops): whether it was."""
+        published: bool = ok_object(self.staff.client("kpi", "ops").post("/api/kpi/forecast/demand"))["published"]
+        return published
+
     def bup_stage(self, case_id: str, stage: str, what: str, unit_id: str, at: datetime, **extra: Any) -> Any:
         """A BUP unit reports an investigation or treatment: `what` is decided, excluded or started."""
         field = {"decided": "decided_at", "excluded": "at", "started": "started_at"}[what]

@@ -46,6 +46,8 @@ class Demo(Arrivals):
             ahead = until + timedelta(days=1)
         for offset in range(self.days):  # booking's nightly runway forecast at two, each night before today's
             self.plan(self.at(start + timedelta(days=offset), 2), "runway forecast", self.runway_night)
+            if (start + timedelta(days=offset)).weekday() == 0:  # the KPI's demand forecast it reads, on Mondays
+                self.plan(self.at(start + timedelta(days=offset), 1.5), "demand forecast", self.demand_night)
         self.plan(self.at(start + timedelta(days=self.days // 2), 12), "a slot opens at Sorsele",
                   lambda: self.j.add_slot(SCARCE_UNIT, self.at(start + timedelta(days=self.days // 2 + 3), 10),
                                           profession=self.profession_of(SCARCE_UNIT)))

@@ -47,6 +47,7 @@ class Figures:
     booked: int = 0
     slots_imported: int = 0
     runway_told: int = 0  # units whose runway of first-visit times was told short (SlotRunwayShort)
+    demand_forecasts: int = 0  # the KPI's demand forecasts published for the runway (DemandForecastPublished)
     open_today: int = 0  # cases of the last days left for today's work queue
     callbacks: dict[str, int] = field(default_factory=dict)  # promised, reached, failed (kontakt/demo_callbacks.py)
     failed: list[str] = field(default_factory=list)

@@ -181,7 +181,8 @@ def summary(fig: Any, tally: Tally, seconds: float, first: date, last: date) -> 
              f"  advice {fig.advice}, interviews {fig.interviews}, decisions: "
              + (", ".join(f"{LEVEL_NAMES.get(k, k)} {n}" for k, n in sorted(fig.levels.items())) or "none"),
              f"  booked {fig.booked}, times imported {fig.slots_imported}, left open for today {fig.open_today}",
-             f"  units told their times run short {fig.runway_told}",
+             f"  units told their times run short {fig.runway_told}; demand forecasts from the KPI history "
+             f"{fig.demand_forecasts}",
              "Acts: " + ", ".join(f"{label} {n}" for label, n in sorted(tally.acts.items()))]
     for reason, n in sorted(tally.explained.items()):
         times = f"{n} time" + ("s" if n != 1 else "")

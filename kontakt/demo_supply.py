@@ -39,6 +39,11 @@ class Supply(DemoCore):
         """The night's runway forecast (booking runs it at two; the demo's clock jumps, so the demo asks for it)."""
         self.fig.count("runway_told", len(self.j.runway_night()))
 
+    def demand_night(self) -> None:
+        """The KPI's demand forecast for the runway (kpi publishes it each night at 01:30; the demo asks weekly: it
+        stays fresh for booking a week, and four weeks of history are needed before there is one)."""
+        self.fig.count("demand_forecasts", int(self.j.demand_forecast()))
+
     def slot_rows(self, unit: dict[str, Any], start: date, until: date) -> list[dict[str, Any]]:
         """A unit's new-visit times on weekdays: per week 6 at BUP, 2 at a health centre, times the month's supply."""
         per_week = 6 if unit.get("level") == "specialist" else 2

@@ -1,11 +1,15 @@
-"""The runway's own table (one row per unit while its shortage episode is open) and the queries the forecast reads."""
+"""The runway's own tables (one row per unit while its shortage episode is open; the latest KPI demand forecast) and
+the queries the forecast reads."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlmodel import Field, Session, col, delete, func, select
+from sqlalchemy import JSON
+from sqlmodel import Column, Field, Session, col, delete, func, select
 
+from services.booking.domain.forecast_demand import DemandForecast, ForecastCell
 from services.booking.store import BookingBase, BookingCase, Slot, free_new_visits
 
 
@@ -18,6 +22,29 @@ class RunwayShortage(BookingBase, table=True):
     since: date
     last_day: date | None = None
     alerted_at: datetime
+
+
+class DemandForecastRow(BookingBase, table=True):
+    """The latest DemandForecastPublished from the KPI service (one row per scope: the region): counts only."""
+
+    __tablename__ = "demand_forecasts"
+    scope: str = Field(primary_key=True, max_length=20)
+    computed_at: datetime
+    first_day: date
+    days: int
+    z: float
+    method: str = Field(max_length=20)
+    cells: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    event_id: str = Field(max_length=36)
+    received_at: datetime
+
+    def forecast(self) -> DemandForecast:
+        return DemandForecast(self.computed_at, self.first_day, self.days, self.z, [
+            ForecastCell(c["municipality"], c["level"], c["expected"], c["high"]) for c in self.cells])
+
+
+def latest_forecast(s: Session, scope: str = "region") -> DemandForecastRow | None:
+    return s.get(DemandForecastRow, scope)
 
 
 def free_new_visits_by_unit(s: Session, now: datetime, unit_ids: Sequence[str]) -> dict[str, list[Slot]]:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from services.chassis.auth import Staff, county_wide, require
 from services.chassis.runtime import ServiceRuntime, runtime_of
+from services.kpi import demand_publish
 from services.kpi.api import COUNTS, FIGURE_ROLES, deps_of
 from services.kpi.deps import Deps
 from services.kpi.domain.days import local_date
@@ -73,3 +74,24 @@ def referral_forecast(rt: Runtime, deps: ServiceDeps, weeks: int = Q(8, ge=1, le
             "history_to": str(last), "promise_days": promise, "share_interviewed": round(history.share_interviewed, 3),
             "paper_delay": history.delay.get("paper", {}), "plan": shown, "columns": COLUMNS, "rows": rows,
             "days_missing_promise": sum(r["misses_promise"] for r in rows)}
+
+
+@router.get("/forecast/demand", openapi_extra=COUNTS,
+            summary="The expected care-level decisions to bookable levels per municipality and day for the next eight "
+                    "weeks, with the band (what DemandForecastPublished carries to booking's runway).")
+def demand_forecast(rt: Runtime, deps: ServiceDeps, staff: Staff = require(*FIGURE_ROLES)) -> dict[str, Any]:
+    with Session(rt.db.engine) as s:
+        payload = demand_publish.forecast_payload(s, deps.clock.now())
+    return {"figure": "demand_forecast", "published": False,
+            "forecast": payload.model_dump(mode="json") if payload else None}
+
+
+@router.post("/forecast/demand", openapi_extra=county_wide("counts per municipality and level; no child in it"),
+             summary="Compute and publish the demand forecast now (DemandForecastPublished), as each night at 01:30.")
+def publish_demand_forecast(rt: Runtime, deps: ServiceDeps,
+                            staff: Staff = require("ops", "kc_head")) -> dict[str, Any]:
+    with rt.db.uow() as uow:
+        payload = demand_publish.publish(uow, deps.clock.now())
+        uow.commit()
+    return {"figure": "demand_forecast", "published": payload is not None,
+            "forecast": payload.model_dump(mode="json") if payload else None}

@@ -15,6 +15,7 @@ from services.kpi.clockwatch import watch_clocks
 from services.kpi.dashboard import TOKEN_COOKIE
 from services.kpi.dashboard import router as dashboard_router
 from services.kpi.dead_letters import CountingDeadLetters
+from services.kpi.demand_publish import every_night
 from services.kpi.deps import Deps
 from services.kpi.domain.tally import Tallies
 from services.kpi.handlers import SUBSCRIPTIONS
@@ -41,7 +42,8 @@ def spec(settings: KpiSettings | None = None, clock: Clock | None = None) -> Ser
         routers=[api_router, forecast_router, dashboard_router], dead_letters=dead_letters,
         app_state={"token_cookie": TOKEN_COOKIE},
         metrics=[lambda: kpi_metrics_text(infra.db, infra.clock, defs, dead_letters.reasons)],
-        background=[lambda: watch_clocks(infra, defs, rules, settings.clock_scan_interval_s)],
+        background=[lambda: watch_clocks(infra, defs, rules, settings.clock_scan_interval_s),
+                    lambda: every_night(infra, settings.demand_every_s)],
         after_migrate=[lambda db: keep_tally(db, tallies)])
 
 

@@ -14,6 +14,8 @@ class KpiSettings(ServiceSettings):
     http_port: int = 8105
     # how often the guarantee clocks are checked for cases about to breach (and time-based deviations)
     clock_scan_interval_s: float = 60.0
+    # the longest wait between demand forecasts for booking's runway (published each night at 01:30)
+    demand_every_s: float = 86400.0
     definitions_file: Path = DATA / "kpi_definitions.yaml"
     deviation_rules_file: Path = DATA / "deviation_rules.yaml"
     # the dashboard names units by name: booking's reference file (one image holds every service's data)

@@ -19,6 +19,7 @@ from services.workspace import (
     checkins,
     events,
     family,
+    forecast,
     kontakt,
     ops,
     queue,
@@ -157,7 +158,7 @@ async def vendor_file(name: str, web: WebDep) -> Response:
 
 ROUTERS = (root, signin.router, events.router, queue.router, call.router, callbacks.router, work.router,
            kontakt.router, booking.router, units.router, board.router, school.router, family.router, ops.router,
-           returns.router, checkins.router)
+           returns.router, checkins.router, forecast.router)
 
 
 def refusals(app: FastAPI, web: Web, csp: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contracts.labels import labels
 from services.workspace.callback_texts import CALLBACK_TEXTS
 from services.workspace.contact_texts import CONTACT_LABELS, CONTACT_TEXTS
+from services.workspace.forecast_texts import FORECAST_TEXTS
 from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
@@ -232,6 +233,9 @@ TEXTS.update(SIGNIN_TEXTS)
 TEXTS.update(CALLBACK_TEXTS)
 TEXTS.update(KONTAKT_TEXTS)
 TEXTS.update(SUMMER_TEXTS)
+if _clash := TEXTS.keys() & FORECAST_TEXTS.keys():
+    raise ValueError(f"forecast texts reuse workspace keys: {sorted(_clash)}")
+TEXTS.update(FORECAST_TEXTS)
 for _kind, _pairs in KONTAKT_LABELS.items():
     LABELS.setdefault(_kind, {}).update(_pairs)
 # The keep-in-touch screens' words (language, return, check-ins) keep to their own module, the same way.

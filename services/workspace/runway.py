@@ -11,6 +11,12 @@ _MONTHS = {"sv": ["januari", "februari", "mars", "april", "maj", "juni", "juli",
                   "November", "December"]}
 HEADING = {"sv": "Tider för nybesök", "en": "First-visit times"}
 UNAVAILABLE = {"sv": "Prognosen kan inte visas just nu.", "en": "The forecast cannot be shown right now."}
+BASIS = {  # where the expected demand came from (booking's `demand_source`)
+    "kpi_forecast": {"sv": "Väntad efterfrågan: prognosen från KPI-historiken, med veckodag och säsong.",
+                     "en": "Expected demand: the forecast from the KPI history, with weekday and season."},
+    "recent_weeks": {"sv": "Väntad efterfrågan: de senaste veckornas beslut.",
+                     "en": "Expected demand: the recent weeks' decisions."},
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,13 @@ def lines(views: list[dict[str, Any]], lang: str) -> list[RunwayLine]:
             for v in views]
 
 
+def basis(views: list[dict[str, Any]] | None, lang: str) -> str:
+    """One sentence on where the demand came from (the same source for every unit of one answer)."""
+    sources = {v.get("demand_source") for v in views or []}
+    return " ".join(BASIS[s][lang] for s in sorted(x for x in sources if x in BASIS))
+
+
 def context(views: list[dict[str, Any]] | None, lang: str) -> dict[str, Any]:
     """What `_runway.html` reads; `views` None when booking could not answer."""
     return {"runway_lines": None if views is None else lines(views, lang), "runway_heading": HEADING[lang],
-            "runway_unavailable": UNAVAILABLE[lang]}
+            "runway_unavailable": UNAVAILABLE[lang], "runway_basis": basis(views, lang)}

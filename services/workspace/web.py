@@ -46,7 +46,8 @@ def local_time(value: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str
 NAV = {
     "call_handler": [("nav_queue", "/queue"), ("nav_paper", "/referrals/paper")],
     "clinician": [("nav_queue", "/queue"), ("nav_paper", "/referrals/paper"), ("nav_meeting", "/meeting")],
-    "kc_head": [("nav_queue", "/queue"), ("nav_meeting", "/meeting"), ("nav_unit", "/unit"), ("nav_board", "/board")],
+    "kc_head": [("nav_queue", "/queue"), ("nav_meeting", "/meeting"), ("nav_unit", "/unit"), ("nav_board", "/board"),
+                ("nav_forecast", "/forecast")],
     "coordinator": [("nav_board", "/board"), ("nav_queue", "/queue"), ("nav_paper", "/referrals/paper")],
     "scheduler": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],
     "unit_head": [("nav_unit", "/unit"), ("nav_meeting", "/meeting")],

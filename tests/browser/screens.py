@@ -39,6 +39,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("coordinators-board", "coordinator", "/board"),
     Screen("case-collaboration", "coordinator", "/cases/{proposal_case}"),
     Screen("kc-head-unit", "kc_head", "/unit?unit_id=bup-umea"),
+    Screen("referral-forecast", "kc_head", "/forecast"),
     Screen("unit-week", "scheduler", "/unit", unit="hc-stenbergska"),
     Screen("unit-waiting-list", "scheduler", "/unit", unit="bup-umea"),
     Screen("unit-head", "unit_head", "/unit", unit="hc-sorsele"),

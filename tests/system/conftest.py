@@ -21,6 +21,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
     "triage.cases": ("triage", ["intake.cases.v1"]),
     "booking.cases": ("booking", ["intake.cases.v1"]),
     "booking.decisions": ("booking", ["triage.assessments.v1"]),
+    "booking.forecasts": ("booking", ["kpi.forecasts.v1"]),
     "intake.assessments": ("intake", ["triage.assessments.v1"]),
     "intake.checkins": ("intake", ["notifications.deliveries.v1"]),
     "kpi.projections": ("kpi", ["intake.telephony.v1", "intake.cases.v1", "triage.assessments.v1",

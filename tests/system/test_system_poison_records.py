@@ -34,7 +34,8 @@ def event(event_type: str, case_id: str | None, **payload: Any) -> dict[str, Any
 
 
 def key_of(doc: dict[str, Any]) -> bytes:
-    return (doc["case_id"] or doc["payload"]["call_id"]).encode()
+    p = doc["payload"]
+    return (doc["case_id"] or p.get("call_id") or p["scope"]).encode()  # the demand forecast: keyed by scope
 
 
 async def send(bootstrap: str, records: list[tuple[str, dict[str, Any]]]) -> None:
@@ -71,15 +72,17 @@ async def test_a_big_record_on_every_consumed_topic_is_dead_lettered_by_every_gr
     booked = event("AppointmentBooked", case, appointment_id=f"A-{uuid.uuid4().hex[:6].upper()}")
     deviation = event("DeviationTagged", case)
     sent = event("NotificationSent", case)
+    forecast = event("DemandForecastPublished", None)
     second = [("triage.assessments.v1", decided), ("triage.assessments.v1", assessed),
               ("triage.assessments.v1", risk), ("booking.appointments.v1", booked), ("kpi.deviations.v1", deviation),
-              ("notifications.deliveries.v1", sent)]
+              ("notifications.deliveries.v1", sent), ("kpi.forecasts.v1", forecast)]
     valid_for = {  # group -> the valid events it applies
         "triage.cases": [referral], "booking.cases": [referral], "notifications.contacts": [referral],
         "kpi.projections": [referral, call, decided, assessed, booked, sent], "booking.decisions": [decided],
         "intake.assessments": [assessed], "notifications.risks": [risk], "notifications.bookings": [booked],
         "notifications.deviations": [deviation], "notifications.callbacks": [promised],
         "notifications.referrers": [referral, decided, booked], "notifications.checkins": [decided, booked],
+        "booking.forecasts": [forecast],
         "intake.checkins": [],  # it applies check-in answers only: its poison is dead-lettered, nothing else here
     }
     started = time.monotonic()

@@ -23,7 +23,7 @@ def runway_view(unit: Unit, r: Runway, need: Demand) -> dict[str, Any]:
             "promise_days": r.promise_days, "computed_on": r.today, "last_day": r.last_day, "low": r.low,
             "high": r.high, "working_days": r.working_days, "short": r.short, "reason": r.reason,
             "gap": {"from": r.gap.first, "to": r.gap.last} if r.gap else None,
-            "demand_per_day": round(need.mean, 2), "demand_sd": round(need.sd, 2)}
+            "demand_per_day": round(need.mean, 2), "demand_sd": round(need.sd, 2), "demand_source": need.source}
 
 
 @router.get("/units/{unit_id}/runway", openapi_extra=OWN_UNIT,

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -27,6 +27,7 @@ class RunwayPolicy(BaseModel):
     alert_on: Literal["expected", "low"] = "expected"  # which end of the band the threshold reads
     horizon_days: int = Field(gt=0, le=730)  # how far ahead the forecast looks
     history_weeks: int = Field(gt=0, le=104)  # how many past weeks the expected demand is taken from
+    forecast_max_age_days: int = Field(7, ge=0, le=56)  # the KPI's demand forecast is read while this fresh
     holidays: tuple[date, ...] = ()  # days that are no working days although Monday to Friday
 
 
@@ -39,12 +40,18 @@ def load_policy(path: Path | None = None) -> RunwayPolicy:
         raise ValueError(f"{path}: {exc}") from exc
 
 
+DemandSource = Literal["kpi_forecast", "recent_weeks"]
+
+
 @dataclass(frozen=True)
 class Demand:
-    """Expected first-visit cases per working day at a unit: a mean per weekday (Mon..Fri) and a spread."""
+    """Expected first-visit cases per working day at a unit: a mean per weekday (Mon..Fri) and a spread; from a
+    forecast also each day's own mean and variance (`by_day`), which win over the weekday's on the days they cover."""
 
     by_weekday: tuple[float, ...]
     sd: float
+    by_day: Mapping[date, tuple[float, float]] = field(default_factory=dict)  # day -> (mean, variance)
+    source: DemandSource = "recent_weeks"
 
     def __post_init__(self) -> None:
         if len(self.by_weekday) != WEEKDAYS:
@@ -57,6 +64,10 @@ class Demand:
     @property
     def mean(self) -> float:
         return sum(self.by_weekday) / WEEKDAYS
+
+    def on(self, day: date) -> tuple[float, float]:
+        """The expected count on a working day and its variance."""
+        return self.by_day.get(day) or (self.by_weekday[day.weekday()], self.sd ** 2)
 
 
 @dataclass(frozen=True)
@@ -102,10 +113,10 @@ def working_days_between(start: date, end: date, holidays: Sequence[date] = ()) 
 def last_day_served(free: Sequence[date], today: date, promise_days: int, demand: Demand, shift: float,
                     horizon_days: int, holidays: Sequence[date] = ()) -> date | None:
     """The last day on which a family decided that day still gets a time within the promise, after the families
-    decided before it took the earliest times. Demand up to working day n is the weekday means summed, plus
-    `shift`·sd·√n (shift is ±z for the band: the spread of a sum grows with the root of its days)."""
+    decided before it took the earliest times. Demand up to working day n is the days' means summed, plus
+    `shift`·√(their variances summed) (shift is ±z for the band; with one sd a day that is sd·√n)."""
     times = sorted(d for d in free if d >= today)
-    taken, mean_sum, n, last = 0, 0.0, 0, None
+    taken, mean_sum, var_sum, last = 0, 0.0, 0.0, None
     for offset in range(horizon_days + 1):
         day = today + timedelta(days=offset)
         while taken < len(times) and times[taken] < day:
@@ -113,9 +124,9 @@ def last_day_served(free: Sequence[date], today: date, promise_days: int, demand
         if taken >= len(times) or (times[taken] - day).days > promise_days:
             return last
         if is_working_day(day, holidays):
-            n += 1
-            mean_sum += demand.by_weekday[day.weekday()]
-            wanted = max(0, math.floor(mean_sum + shift * demand.sd * math.sqrt(n)))
+            mean, var = demand.on(day)
+            mean_sum, var_sum = mean_sum + mean, var_sum + var
+            wanted = max(0, math.floor(mean_sum + shift * math.sqrt(var_sum)))
             if wanted > taken and _exhausted(times, taken, wanted, day, promise_days):
                 return last
             taken = max(taken, min(wanted, len(times)))

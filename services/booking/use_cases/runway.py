@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from contracts.booking import SlotRunwayShort, SlotRunwayShortPayload
 from services.booking import runway_store
 from services.booking.domain.demand import expected_demand, promise_level
+from services.booking.domain.forecast_demand import forecast_demand, usable
 from services.booking.domain.reference import Reference, Unit
 from services.booking.domain.runway import Demand, Runway, RunwayPolicy, next_episode, runway
 from services.booking.domain.summer import YEAR, SummerRow, last_year_demand, summer_plan
@@ -19,12 +20,10 @@ Forecast = list[tuple[Unit, Runway, Demand]]
 
 def forecast(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime,
              units: Sequence[Unit] | None = None) -> Forecast:
-    """The runway of `units` (default: all) from their free times now and the demand of the past weeks."""
+    """The runway of `units` (default: all) from their free times now and the expected demand."""
     units = list(units if units is not None else ref.units)
     today = now.astimezone(STOCKHOLM).date()
-    since = now - timedelta(weeks=policy.history_weeks, days=1)
-    demand = expected_demand(ref, runway_store.decided_since(uow.session, since), today, policy.history_weeks,
-                             policy.holidays)
+    demand = expected(uow, ref, policy, now)
     free = runway_store.free_new_visits_by_unit(uow.session, now, [u.unit_id for u in units])
     out: Forecast = []
     for u in units:
@@ -32,6 +31,19 @@ def forecast(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetim
         need = demand[u.unit_id]
         out.append((u, runway(days, today, ref.promise_days[promise_level(u)], need, policy), need))
     return out
+
+
+def expected(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime) -> dict[str, Demand]:
+    """Each unit's demand: from the KPI service's latest demand forecast while it is fresh and covers today (weekday
+    and season), else from booking's own cases decided over the policy's past weeks."""
+    today = now.astimezone(STOCKHOLM).date()
+    row = runway_store.latest_forecast(uow.session)
+    stored = row.forecast() if row else None
+    if stored is not None and usable(stored, today, policy.forecast_max_age_days):
+        return forecast_demand(ref, stored, today, policy.holidays)
+    since = now - timedelta(weeks=policy.history_weeks, days=1)
+    return expected_demand(ref, runway_store.decided_since(uow.session, since), today, policy.history_weeks,
+                           policy.holidays)
 
 
 def nightly(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime) -> list[str]:
@@ -57,7 +69,7 @@ def short_event(unit: Unit, r: Runway, need: Demand, policy: RunwayPolicy, now: 
         computed_on=r.today, last_day=r.last_day, last_day_low=r.low, last_day_high=r.high,
         working_days=r.working_days, reason=r.reason, gap_from=r.gap.first if r.gap else None,
         gap_to=r.gap.last if r.gap else None, demand_per_day=round(need.mean, 2), policy_version=policy.version,
-        head_of_unit_refs=[unit.head_of_unit]))
+        head_of_unit_refs=[unit.head_of_unit], demand_source=need.source))
 
 
 def summer(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime, first: date,

@@ -51,3 +51,12 @@ def test_the_units_week_shows_its_one_line_and_an_unavailable_forecast_is_said_p
 def test_both_screens_include_the_runway() -> None:
     for page in ("board.html", "unit.html"):
         assert '{% include "_runway.html" %}' in (TEMPLATES / page).read_text()
+
+
+def test_the_demands_source_is_said_in_words() -> None:
+    from services.workspace.runway import basis
+
+    assert basis([{**VIEW, "demand_source": "kpi_forecast"}], "sv") == (
+        "Väntad efterfrågan: prognosen från KPI-historiken, med veckodag och säsong.")
+    assert basis([{**VIEW, "demand_source": "recent_weeks"}], "en") == "Expected demand: the recent weeks' decisions."
+    assert basis([VIEW], "sv") == "" and basis(None, "en") == ""
