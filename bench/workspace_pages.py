@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -93,8 +94,12 @@ async def measure(ws: Any, rounds: int) -> dict[str, list[float]]:
     pages = {"work queue (/queue/cases)": "/queue/cases", "unit's week (/unit)": f"/unit?unit_id={UNIT}&week=2026-11-23",
              "baseline: /queue (no service)": "/queue"}
     times: dict[str, list[float]] = {k: [] for k in pages}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ws), base_url="http://ws") as c:
-        r = await c.post("/signin", data={"role": "kc_head", "unit": "", "lang": "sv"})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ws), base_url="http://localhost") as c:
+        page = await c.get("/signin")  # the sign-in form's CSRF token, bound to its pre-session cookie
+        token = re.search(r'<meta name="csrf-token" content="([^"]*)">', page.text)
+        assert token, page.text[:300]
+        r = await c.post("/signin", data={"csrf_token": token.group(1), "role": "kc_head", "unit": "", "lang": "sv"},
+                         headers={"Origin": "http://localhost"})
         assert r.status_code == 303, r.text
         for i in range(rounds + 2):
             for name, path in pages.items():
