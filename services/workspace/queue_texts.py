@@ -14,4 +14,8 @@ QUEUE_TEXTS: dict[str, tuple[str, str]] = {
                     "Showing {first}–{last} of {n}, the most urgent first."),
     "queue_next": ("Nästa {n}", "Next {n}"),
     "queue_to_start": ("Till början av kön", "Back to the start of the queue"),
+    "week_choose_day": ("Tiderna visas för en dag i taget; välj en dag för att se dess tider.",
+                        "The times are shown one day at a time; choose a day to see its times."),
+    "week_day_counts": ("Lediga {free} · hålls {held} · bokade {booked}", "Free {free} · held {held} · booked {booked}"),
+    "week_no_times": ("Inga tider", "No times"),
 }
