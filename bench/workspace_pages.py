@@ -94,7 +94,6 @@ def load() -> str:
 async def measure(ws: Any, rounds: int) -> dict[str, list[float]]:
     pages = {"work queue (/queue/cases)": "/queue/cases", "unit's week (/unit)": f"/unit?unit_id={UNIT}&week=2026-11-23",
              "baseline: /queue (no service)": "/queue"}
-    times: dict[str, list[float]] = {k: [] for k in pages}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=ws), base_url="http://localhost") as c:
         page = await c.get("/signin")  # the sign-in form's CSRF token, bound to its pre-session cookie
         token = re.search(r'<meta name="csrf-token" content="([^"]*)">', page.text)
@@ -102,10 +101,16 @@ async def measure(ws: Any, rounds: int) -> dict[str, list[float]]:
         r = await c.post("/signin", data={"csrf_token": token.group(1), "role": "kc_head", "unit": "", "lang": "sv"},
                          headers={"Origin": "http://localhost"})
         assert r.status_code == 303, r.text
+        first = (await c.get("/queue/cases", headers={"HX-Request": "true"})).text
+        following = re.search(r'hx-get="(/queue/cases\?after=[^"]+)"', first)
+        if following:  # a person's next clicks: the queue's next page, another day of the week
+            pages["  its next page"] = following.group(1).replace("&amp;", "&")
+            pages["  another day of the week"] = f"/unit/week?unit_id={UNIT}&week=2026-11-23&day=2026-11-25"
+        times: dict[str, list[float]] = {k: [] for k in pages}
         for i in range(rounds + 2):
             for name, path in pages.items():
                 t = time.perf_counter()
-                r = await c.get(path, headers={"HX-Request": "true"} if "cases" in path else {})
+                r = await c.get(path, headers={"HX-Request": "true"} if "/queue/" in path or "/unit/" in path else {})
                 dt = time.perf_counter() - t
                 assert r.status_code == 200, (path, r.status_code, r.text[:300])
                 if i >= 2:  # two warm-up rounds
