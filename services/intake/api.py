@@ -214,16 +214,12 @@ def read_case(case_id: Ident, deps: Of, staff: Staff = require(*CASE_READERS)) -
 
 
 @cases_api.get("/work-queue", summary="The cases waiting for their assessment, acute risk first, then the oldest clock: "
-               "a page of them with days since the clock started and whether the 3-day promise is at risk, and the "
-               "counts of the whole queue (waiting, at risk, past the promise, per channel). Audited: a row per "
-               "child on the page.")
-def work_queue(deps: Of, staff: Staff = require(*CASE_READERS),
-               limit: int = Query(500, ge=1, le=500, description="Cases on the page."),
-               after: str | None = Query(None, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$",
-                                         description="The `next` of the page before."),
-               channel: Channel | None = Query(None, description="Only cases that came in this way."),
-               which: Which = Query("all", description="`at_risk`: only cases at risk; `broken`: past the promise."),
-               ) -> dict[str, Any]:
+               "a page (`limit`, `after` = the page before's `next`; of one `channel`, or `which` at_risk/broken) "
+               "with days since the clock started and whether the 3-day promise is at risk, and the whole queue's "
+               "counts (waiting, at risk, past the promise, per channel). Audited: a row per child on the page.")
+def work_queue(deps: Of, staff: Staff = require(*CASE_READERS), limit: int = Query(500, ge=1, le=500),
+               after: str | None = Query(None, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$"),
+               channel: Channel | None = None, which: Which = "all") -> dict[str, Any]:
     return work_queue_uc.queue(deps, staff, limit, after, channel, which)
 
 
