@@ -66,6 +66,12 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def token_of(page: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]*)">', page)
+    assert found, page[:300]
+    return found.group(1)
+
+
 class Bench:
     """The running system, its tokens, and every timed step's durations and answers."""
 
@@ -104,9 +110,13 @@ class Bench:
                 "municipality": self.rng.choice(MUNICIPALITIES)}
 
     async def signed_in(self, role: str) -> httpx.AsyncClient:
-        c = httpx.AsyncClient(base_url=self.url("workspace"), timeout=60, limits=LIMITS)
-        r = await c.post("/signin", data={"role": role, "unit": "", "lang": "sv"})
+        """Signed in as the workspace's pages do it: each write from its own origin with the page's CSRF token."""
+        c = httpx.AsyncClient(base_url=self.url("workspace"), timeout=60, limits=LIMITS,
+                              headers={"Origin": self.url("workspace")})
+        r = await c.post("/signin", data={"csrf_token": token_of((await c.get("/signin")).text), "role": role,
+                                          "unit": "", "lang": "sv"})
         assert r.status_code == 303, (role, r.status_code, r.text[:300])
+        c.headers["X-CSRF-Token"] = token_of((await c.get("/queue")).text)  # the session's, as htmx sends it
         return c
 
     async def call_handler(self, c: httpx.AsyncClient, intake: httpx.AsyncClient) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import JSON
 from sqlmodel import Column, Field, Session, col, delete, func, select
 
 from services.booking.domain.forecast_demand import DemandForecast, ForecastCell
-from services.booking.store import BookingBase, BookingCase, Slot, free_new_visits
+from services.booking.store import BookingBase, BookingCase, Slot, free_now
+from services.chassis.clock import STOCKHOLM
 
 
 class RunwayShortage(BookingBase, table=True):
@@ -47,11 +48,14 @@ def latest_forecast(s: Session, scope: str = "region") -> DemandForecastRow | No
     return s.get(DemandForecastRow, scope)
 
 
-def free_new_visits_by_unit(s: Session, now: datetime, unit_ids: Sequence[str]) -> dict[str, list[Slot]]:
-    """Free new-visit times (not held, not booked, not begun) per unit, earliest first."""
-    by_unit: dict[str, list[Slot]] = {u: [] for u in unit_ids}
-    for slot in free_new_visits(s, now, unit_ids):
-        by_unit[slot.unit_id].append(slot)
+def free_new_visit_days(s: Session, now: datetime, unit_ids: Sequence[str]) -> dict[str, list[date]]:
+    """The Stockholm day of each free new-visit time (not held, not booked, not begun) per unit, earliest first.
+    Two columns, not the times' rows: the runway of a unit with 500 free times read them whole on every view."""
+    by_unit: dict[str, list[date]] = {u: [] for u in unit_ids}
+    q = (select(Slot.unit_id, Slot.starts_at).where(col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit",
+                                                    free_now(now)).order_by(col(Slot.starts_at)))
+    for unit_id, starts_at in s.exec(q):
+        by_unit[unit_id].append(starts_at.astimezone(STOCKHOLM).date())
     return by_unit
 
 

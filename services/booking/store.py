@@ -159,7 +159,7 @@ def patient_refs(s: Session, case_ids: Sequence[str]) -> dict[str, str]:
 
 # -- slots ---------------------------------------------------------------------------------------------------
 
-def _free(now: datetime) -> ColumnElement[bool]:
+def free_now(now: datetime) -> ColumnElement[bool]:
     """A time that can be held now: free, or held with an expired hold, and not yet begun."""
     return and_(col(Slot.starts_at) > now, or_(col(Slot.state) == "free",
                                                and_(col(Slot.state) == "held", col(Slot.hold_expires_at) <= now)))
@@ -167,16 +167,16 @@ def _free(now: datetime) -> ColumnElement[bool]:
 
 def free_new_visits(s: Session, now: datetime, unit_ids: Sequence[str]) -> list[Slot]:
     """Free new-visit times at these units, earliest first."""
-    q = select(Slot).where(col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit", _free(now))
+    q = select(Slot).where(col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit", free_now(now))
     return list(s.exec(q.order_by(col(Slot.starts_at))).all())
 
 
 def hold_slot(s: Session, slot: Slot, case_id: str, token: str, expires: datetime, now: datetime) -> bool:
     """Hold the time if it is still free; a time another transaction is taking is skipped (`FOR UPDATE SKIP
     LOCKED` on PostgreSQL), not waited for. The row object takes the written values without a second read."""
-    unlocked = select(Slot.slot_id).where(col(Slot.slot_id) == slot.slot_id, _free(now)).with_for_update(
+    unlocked = select(Slot.slot_id).where(col(Slot.slot_id) == slot.slot_id, free_now(now)).with_for_update(
         skip_locked=True)
-    res = s.exec(update(Slot).where(col(Slot.slot_id) == unlocked.scalar_subquery(), _free(now))
+    res = s.exec(update(Slot).where(col(Slot.slot_id) == unlocked.scalar_subquery(), free_now(now))
                  .values(state="held", hold_token=token, hold_case_id=case_id, hold_expires_at=expires)
                  .execution_options(synchronize_session=False))
     if res.rowcount != 1:

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from contracts.common import Channel
 from services.chassis.auth import Staff, require
 from services.chassis.limits import LIMIT_KEY
 from services.chassis.refusal import Refusal, Refused
@@ -29,7 +30,9 @@ from services.intake.forms import (
 )
 from services.intake.use_cases import call_today, calls, cases, referrals, returns
 from services.intake.use_cases import schools as school_form
+from services.intake.use_cases import work_queue as work_queue_uc
 from services.intake.use_cases.idempotency import Answer
+from services.intake.use_cases.work_queue import Which
 
 IdemKey = Header(None, alias="Idempotency-Key", max_length=200,
                  description="Makes a retried submission return the same case instead of a second one.")
@@ -210,10 +213,14 @@ def read_case(case_id: Ident, deps: Of, staff: Staff = require(*CASE_READERS)) -
     return cases.read_case(deps, case_id, staff)
 
 
-@cases_api.get("/work-queue", summary="Today's new referrals, oldest clock first, with days since the clock "
-               "started and whether the 3-day promise is at risk (audited read).")
-def work_queue(deps: Of, staff: Staff = require(*CASE_READERS)) -> dict[str, Any]:
-    return cases.queue(deps, staff)
+@cases_api.get("/work-queue", summary="The cases waiting for their assessment, acute risk first, then the oldest clock: "
+               "a page (`limit`, `after` = the page before's `next`; of one `channel`, or `which` at_risk/broken) "
+               "with days since the clock started and whether the 3-day promise is at risk, and the whole queue's "
+               "counts (waiting, at risk, past the promise, per channel). Audited: a row per child on the page.")
+def work_queue(deps: Of, staff: Staff = require(*CASE_READERS), limit: int = Query(500, ge=1, le=500),
+               after: str | None = Query(None, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$"),
+               channel: Channel | None = None, which: Which = "all") -> dict[str, Any]:
+    return work_queue_uc.queue(deps, staff, limit, after, channel, which)
 
 
 @cases_api.post("/cases/{case_id}/advice", status_code=201,

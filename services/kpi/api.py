@@ -21,7 +21,7 @@ from services.kpi.domain.clocks import board
 from services.kpi.domain.contact_figures import RETURN_DIMENSIONS
 from services.kpi.domain.days import local_date
 from services.kpi.domain.definitions import BASES, Definitions
-from services.kpi.domain.equal_care import equal_care_of
+from services.kpi.domain.equal_care import equal_care_from
 from services.kpi.domain.exports import equal_care_csv, to_csv
 from services.kpi.domain.figures import DIMENSIONS, FIGURES, SHARE_OF_BASIS, Dataset, Query, compute
 from services.kpi.domain.national import COLUMNS, month_key, national_csv, national_report
@@ -33,7 +33,7 @@ from services.kpi.domain.views import CaseView
 from services.kpi.domain.window import OPEN_END
 from services.kpi.forms import FORMAT_REFUSAL, build_query, check_basis, check_format
 from services.kpi.store import queries
-from services.kpi.store.figures import figure_table
+from services.kpi.store.figures import figure_table, figure_tables
 
 # the figures' query parameters, each bounded (their values are checked in forms.build_query)
 From = Annotated[str | None, Q(alias="from", max_length=20, description="First month or day, YYYY-MM[-DD].")]
@@ -165,8 +165,8 @@ def equal(rt: Runtime, deps: ServiceDeps, start: From = None, end: To = None, by
     check_basis(basis)
     values = list(MUNICIPALITIES) if by == "municipality" else ["female", "male"]
     with Session(rt.db.engine) as s:
-        rows = equal_care_of(lambda name, mq: figure_table(s, deps.tallies, mq, name), defs, q, by, values, basis,
-                             defs.suppress_below)
+        rows = equal_care_from(lambda names, mq: figure_tables(s, deps.tallies, mq, names), defs, q, by, values, basis,
+                               defs.suppress_below)
     if format == "csv":
         return _csv(equal_care_csv(rows, by, defs.suppress_below), f"equal_care_{by}.csv")
     if format != "json":

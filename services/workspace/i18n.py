@@ -9,6 +9,7 @@ from services.workspace.callback_texts import CALLBACK_TEXTS
 from services.workspace.contact_texts import CONTACT_LABELS, CONTACT_TEXTS
 from services.workspace.forecast_texts import FORECAST_TEXTS
 from services.workspace.kontakt_texts import KONTAKT_LABELS, KONTAKT_TEXTS
+from services.workspace.queue_texts import QUEUE_TEXTS
 from services.workspace.school_texts import SCHOOL_LABELS, SCHOOL_TEXTS
 from services.workspace.signin_texts import SIGNIN_TEXTS
 from services.workspace.summer import SUMMER_LABELS, SUMMER_TEXTS
@@ -230,6 +231,7 @@ if _clash := TEXTS.keys() & SCHOOL_TEXTS.keys():  # one key, one meaning: a scho
     raise ValueError(f"school texts reuse workspace keys: {sorted(_clash)}")
 TEXTS.update(SCHOOL_TEXTS)
 TEXTS.update(SIGNIN_TEXTS)
+TEXTS.update(QUEUE_TEXTS)
 TEXTS.update(CALLBACK_TEXTS)
 TEXTS.update(KONTAKT_TEXTS)
 TEXTS.update(SUMMER_TEXTS)

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from contracts.common import MUNICIPALITIES
+from contracts.common import MUNICIPALITIES, Channel
 from services.chassis.clock import STOCKHOLM
 from services.workspace.backend import Refused
 from services.workspace.family_language import LANGUAGE_FIELDS, language_answer, language_choices
 from services.workspace.web import WebDep, redirect
 
+PAGE = 50  # cases on a page of the work queue
+CHANNELS = get_args(Channel)
+WHICH = ("all", "at_risk", "broken")
 PAPER_SOURCES = ("school_student_health", "healthcare", "social_services", "partner_external", "other")
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
@@ -28,15 +31,27 @@ async def queue_page(request: Request, web: WebDep) -> Response:
 
 
 @router.get("/queue/cases")
-async def queue_cases(request: Request, web: WebDep) -> Response:
+async def queue_cases(request: Request, web: WebDep, channel: str = "", which: str = "all", after: str = "",
+                      start: int = 1) -> Response:
+    """A page of the work queue (a person reads a page, not 2,000 rows) with the whole queue's counts; the next
+    page and the filters are asked for by the panel itself."""
     session = web.session(request)
+    channel = channel if channel in CHANNELS else ""
+    which = which if which in WHICH else "all"
+    params = {"limit": PAGE, "which": which, **({"channel": channel} if channel else {}),
+              **({"after": after} if after else {})}
     try:
-        q = await web.backend.get(session, "intake", "/api/work-queue")
+        q = await web.backend.get(session, "intake", "/api/work-queue", params=params)
     except Refused as exc:
+        if after:  # a page marker gone stale: the queue's first page instead
+            return await queue_cases(request, web, channel, which)
         return web.render(request, "_refused.html", session, errors=web.errors_text(session, exc))
     for c in q["cases"]:
         c["days_left"] = q["promise_days"] - c["days_since_clock_start"]
-    return web.render(request, "_queue_cases.html", session, q=q)
+    counts = q["by_channel"].get(channel, {}) if channel else q
+    start = max(1, start) if after else 1
+    return web.render(request, "_queue_cases.html", session, q=q, channel=channel, which=which, after=after,
+                      start=start, shown=counts.get("waiting" if which == "all" else which, 0), page=PAGE)
 
 
 @router.get("/queue/calls")

@@ -35,7 +35,7 @@ def test_the_queue_counts_in_words_and_a_broken_promise_is_not_at_risk(chromium:
 
 
 @pytest.mark.parametrize("role, unit, path", [("coordinator", "", "/board"), ("scheduler", "bup-umea", "/unit"),
-                                              ("kc_head", "", "/unit?unit_id=bup-umea")])
+                                              ("kc_head", "", "/unit?unit_id=bup-umea"), ("clinician", "", "/queue")])
 def test_tables_fit_1366_pixels_wide(chromium: Browser, workspace: Workspace, story: Story, role: str, unit: str,
                                      path: str) -> None:
     page = sign_in_as(chromium, workspace.url, role, unit)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from services.booking import store
+from services.booking import store, week
 from services.booking.api.access import BOOKERS, SCHEDULERS
 from services.booking.deps import BookingDeps, Deps, Runtime
 from services.booking.domain.calendar import BadLine, Row, parse_calendar
@@ -63,6 +63,20 @@ def list_slots(unit_id: Ident, rt: Runtime, deps: BookingDeps, from_date: date |
     with rt.db.uow() as uow:
         rows = store.unit_slots(uow.session, unit_id, start, start + timedelta(days=days))
     return [slot_view(r) for r in rows]
+
+
+@router.get("/units/{unit_id}/week", summary="A unit's week: per day the count of free, held and booked times, and "
+            "the times of one day (the day asked for; else today or the first day with times).",
+            openapi_extra=OWN_UNIT)
+def unit_week(unit_id: Ident, rt: Runtime, deps: BookingDeps, from_date: date | None = None,
+              day: date | None = None, staff: Staff = require(*SCHEDULERS, "kc_head")) -> dict[str, Any]:
+    known_unit(deps.ref, unit_id)
+    require_unit(staff, unit_id)
+    today = rt.clock.now().astimezone(STOCKHOLM).date()
+    start = from_date or today
+    with rt.db.uow() as uow:
+        answer = week.week(uow.session, unit_id, start - timedelta(days=start.weekday()), day, today)
+    return {**answer, "slots": [slot_view(r) for r in answer["slots"]]}
 
 
 def _import(rt: ServiceRuntime, deps: Deps, unit: Unit, rows: list[Row], bad: list[BadLine],

@@ -24,10 +24,10 @@ def forecast(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetim
     units = list(units if units is not None else ref.units)
     today = now.astimezone(STOCKHOLM).date()
     demand = expected(uow, ref, policy, now)
-    free = runway_store.free_new_visits_by_unit(uow.session, now, [u.unit_id for u in units])
+    free = runway_store.free_new_visit_days(uow.session, now, [u.unit_id for u in units])
     out: Forecast = []
     for u in units:
-        days = [s.starts_at.astimezone(STOCKHOLM).date() for s in free[u.unit_id]]
+        days = free[u.unit_id]
         need = demand[u.unit_id]
         out.append((u, runway(days, today, ref.promise_days[promise_level(u)], need, policy), need))
     return out
@@ -85,6 +85,5 @@ def summer(uow: UnitOfWork, ref: Reference, policy: RunwayPolicy, now: datetime,
     if earliest is not None and earliest.astimezone(STOCKHOLM).date() <= first - YEAR:
         since = datetime.combine(first - YEAR - timedelta(days=1), datetime.min.time(), STOCKHOLM)
         last_year = last_year_demand(ref, runway_store.decided_since(uow.session, since), first, last)
-    free = runway_store.free_new_visits_by_unit(uow.session, now, [u.unit_id for u in ref.units])
-    days = {u: [s.starts_at.astimezone(STOCKHOLM).date() for s in slots] for u, slots in free.items()}
+    days = runway_store.free_new_visit_days(uow.session, now, [u.unit_id for u in ref.units])
     return summer_plan(ref, first, last, days, recent, last_year, policy.holidays)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, insert, inspect, update
+from sqlalchemy import String, and_, case, cast, func, insert, inspect, or_, update
 from sqlmodel import Session, col, select
 
 from services.intake.store.tables import (
@@ -82,12 +82,36 @@ def answered_calls_without_case(s: Session, since: datetime, limit: int = 50) ->
     return list(s.exec(q))
 
 
-def work_queue(s: Session, limit: int = 500) -> list[CaseRow]:
-    """Open cases not yet medically assessed: acute risk on top, then the oldest clock start first."""
-    q = (select(CaseRow).where(col(CaseRow.status) == "open", col(CaseRow.assessed_at).is_(None))
-         .order_by(col(CaseRow.acute_risk_at).is_(None), col(CaseRow.clock_start), col(CaseRow.case_id))
-         .limit(limit))
+QueueKey = tuple[bool, datetime, str]  # a row's place in the queue: (no acute risk, clock start, case id)
+
+
+def work_queue(s: Session, limit: int = 500, after: QueueKey | None = None, channel: str | None = None,
+               started_before: datetime | None = None) -> list[CaseRow]:
+    """Open cases not yet medically assessed: acute risk on top, then the oldest clock start first. A page of them:
+    those after `after` (the last row of the page before), of one channel or started before a time if asked."""
+    calm = col(CaseRow.acute_risk_at).is_(None)
+    cond: list[Any] = [col(CaseRow.status) == "open", col(CaseRow.assessed_at).is_(None)]
+    if channel:
+        cond.append(col(CaseRow.channel) == channel)
+    if started_before is not None:
+        cond.append(col(CaseRow.clock_start) < started_before)
+    if after is not None:
+        was_calm, clock, case_id = after
+        later = or_(col(CaseRow.clock_start) > clock,
+                    and_(col(CaseRow.clock_start) == clock, col(CaseRow.case_id) > case_id))
+        cond.append(and_(calm, later) if was_calm else or_(calm, later))
+    q = (select(CaseRow).where(*cond).order_by(calm, col(CaseRow.clock_start), col(CaseRow.case_id)).limit(limit))
     return list(s.exec(q))
+
+
+def work_queue_counts(s: Session, at_risk_before: datetime, broken_before: datetime) -> list[tuple[str, int, int, int]]:
+    """Per channel, the cases waiting for their assessment: all, at risk (started before `at_risk_before`) and
+    past the promise (before `broken_before`), counted by the database."""
+    clock = col(CaseRow.clock_start)
+    q = (select(CaseRow.channel, func.count(), func.sum(case((clock < at_risk_before, 1), else_=0)),
+                func.sum(case((clock < broken_before, 1), else_=0)))
+         .where(col(CaseRow.status) == "open", col(CaseRow.assessed_at).is_(None)).group_by(CaseRow.channel))
+    return [(str(ch), int(n), int(risk or 0), int(broken or 0)) for ch, n, risk, broken in s.exec(q)]
 
 
 def contacts_of(s: Session, case_id: str) -> list[ContactRow]:

@@ -19,7 +19,7 @@ from services.intake.domain.idempotency import request_hash
 from services.intake.domain.language import LanguageList
 from services.intake.domain.rules import IntakeRules
 from services.intake.forms import AdviceIn, CloseIn, InterviewIn, SignpostIn
-from services.intake.store.queries import case_of, contacts_of, drop_open_link, return_of, work_queue
+from services.intake.store.queries import case_of, contacts_of, drop_open_link, return_of
 from services.intake.store.tables import CaseRow, ReturnRow
 from services.intake.use_cases.contacts import actor_of
 from services.intake.use_cases.idempotency import Answer, remember, replay
@@ -139,16 +139,3 @@ def returned_view(deps: Deps, row: ReturnRow | None) -> dict[str, Any] | None:
     reason = deps.return_reasons.by_code(row.reason)
     return {"reason": row.reason, "reason_text": {"sv": reason.sv, "en": reason.en} if reason else None,
             "advice": row.advice, "returned_at": row.returned_at.isoformat()}
-
-
-def queue(deps: Deps, staff: Staff) -> dict[str, Any]:
-    """Today's work: open, not yet assessed cases, oldest clock start first."""
-    now = deps.clock.now()
-    with Session(deps.db.engine) as s:
-        cases = work_queue(s)
-    # a row per child on the list: the region's log review asks "who looked at this child"
-    deps.audit.children(staff, "read-work-queue", [(c.case_id, c.patient_ref) for c in cases],
-                        detail=f"{len(cases)} cases")
-    items = [summary(c, now, deps.rules, deps.languages) for c in cases]
-    return {"as_of": now.isoformat(), "promise_days": deps.rules.promise_days,
-            "at_risk": sum(1 for i in items if i["at_risk"]), "cases": items}

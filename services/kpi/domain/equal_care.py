@@ -24,6 +24,7 @@ SHARES = {"assessment_3d": ("assessment_3d_met", "assessment_3d_base"),
 COUNTS = ["contacts", "assessment_3d_met", "assessment_3d_base", "first_line_visit_7d_met",
           "first_line_visit_7d_base", "bup_first_visit_30d_met", "bup_first_visit_30d_base",
           "waiting_first_line", "waiting_bup", "decided", "primary_care", "bup"]
+FIGURES = ("assessment_3d", "first_line_visit_7d", "bup_first_visit_30d", "triage_split")
 BASIS_COLUMNS = {"cohort": ("cohort_met", "cohort_base"), "completed": ("met", "guarantee_base")}
 
 
@@ -51,13 +52,18 @@ def equal_care(ds: Dataset, q: Query, by: str, values: Iterable[str], basis: str
 def equal_care_of(figure: Callable[[str, Query], Table], defs: Definitions, q: Query, by: str,
                   values: Iterable[str], basis: str | None = None, suppress_below: int = 0) -> list[dict[str, Any]]:
     """`equal_care` from the figures as `figure(name, query)` gives them (computed, or read from the tallies)."""
+    return equal_care_from(lambda names, mq: {n: figure(n, mq) for n in names}, defs, q, by, values, basis,
+                           suppress_below)
+
+
+def equal_care_from(tables: Callable[[list[str], Query], dict[str, Table]], defs: Definitions, q: Query, by: str,
+                    values: Iterable[str], basis: str | None = None, suppress_below: int = 0) -> list[dict[str, Any]]:
+    """`equal_care` from its four figures as `tables(names, query)` gives them at once (read together)."""
     mq = replace(q, by=by, grain="year")  # summed over the period anyway: the fewest rows to read
     three = defs.measures["assessment_3d"]
     met_col, base_col = BASIS_COLUMNS[basis or three.basis]
-    a3 = _summed(figure("assessment_3d", mq))
-    fl = _summed(figure("first_line_visit_7d", mq))
-    bup = _summed(figure("bup_first_visit_30d", mq))
-    tri = _summed(figure("triage_split", mq))
+    got = {n: _summed(t) for n, t in tables(list(FIGURES), mq).items()}
+    a3, fl, bup, tri = (got[n] for n in FIGURES)
     seen = [*values]
     seen += sorted({str(k) for k in (*a3, *tri) if k is not None and str(k) not in seen})
     rows = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -56,17 +57,27 @@ def add(session: Session, change: Counter[Key]) -> None:
 def read(session: Session, sel: Selection) -> Counter[Row]:
     """The rows a figure request sums: per month (and whether before the first day counted), breakdown, column;
     whole months from the month sums where a level keeps the dimensions asked for, other days from the day rows."""
-    days, months, level = parts(sel)
+    return read_many(session, [sel])[sel.figure]
+
+
+def read_many(session: Session, sels: list[Selection]) -> dict[str, Counter[Row]]:
+    """`read` of several figures: those whose selections differ only in the figure are summed by the same
+    statements, grouped by figure (equal care's four figures: two reads, not four)."""
     conn = session.connection()
     sql = _Sql("?" if conn.dialect.paramstyle == "qmark" else "%s", conn.dialect.name == "sqlite")
-    out: Counter[Row] = Counter()
-    for first, last in days:
-        where = sql.where("day >= {} AND day <= {}", sql.day(first), sql.day(last))
-        _sum(conn, sql, "kpi_tally", sel, out, sql.where("CASE WHEN day < {} THEN 1 ELSE 0 END", sql.day(sel.lo)),
-             where)
-    if months is not None:  # whole months lie within the days counted: never early
-        _sum(conn, sql, "kpi_tally_month", sel, out, None,
-             sql.where("level = {} AND month >= {} AND month <= {}", level, *months))
+    out: dict[str, Counter[Row]] = {sel.figure: Counter() for sel in sels}
+    shapes: dict[Selection, list[str]] = {}
+    for sel in sels:
+        shapes.setdefault(replace(sel, figure=""), []).append(sel.figure)
+    for shape, figures in shapes.items():
+        days, months, level = parts(shape)
+        for first, last in days:
+            where = sql.where("day >= {} AND day <= {}", sql.day(first), sql.day(last))
+            _sum(conn, sql, "kpi_tally", shape, figures, out,
+                 sql.where("CASE WHEN day < {} THEN 1 ELSE 0 END", sql.day(shape.lo)), where)
+        if months is not None:  # whole months lie within the days counted: never early
+            _sum(conn, sql, "kpi_tally_month", shape, figures, out, None,
+                 sql.where("level = {} AND month >= {} AND month <= {}", level, *months))
     return out
 
 
@@ -87,20 +98,20 @@ class _Sql:
         return f"({', '.join(self.mark for _ in values)})"
 
 
-def _sum(conn: Connection, sql: _Sql, table: str, sel: Selection, out: Counter[Row],
-         early: tuple[str, list[Any]] | None, where: tuple[str, list[Any]]) -> None:
-    """`table`'s rows of the selection summed per period (month for waiting rows), early or not, column,
-    breakdown and item, into `out`. The column names come from fixed lists; every value is a parameter."""
-    keys, params = ["month"], []
+def _sum(conn: Connection, sql: _Sql, table: str, sel: Selection, figures: list[str],
+         out: dict[str, Counter[Row]], early: tuple[str, list[Any]] | None, where: tuple[str, list[Any]]) -> None:
+    """`table`'s rows of the selection's shape summed per figure, period (month for waiting rows), early or not,
+    column, breakdown and item, into `out`. The column names come from fixed lists; every value is a parameter."""
+    keys, params = ["figure", "month"], []
     if sel.periods:  # waiting rows stay per month (snapshots); the others are summed per period
         whens = " ".join(f"WHEN {sql.mark} THEN {sql.mark}" for _ in sel.periods)
-        keys = [f"CASE WHEN counted IN {sql.among(WAITING)} THEN month ELSE CASE month {whens} ELSE month END END"]
+        keys[1] = f"CASE WHEN counted IN {sql.among(WAITING)} THEN month ELSE CASE month {whens} ELSE month END END"
         params = [*WAITING, *(v for pair in sel.periods for v in pair)]
     if early is not None:
         keys.append(early[0])
         params += early[1]
     keys += ["counted", *([sel.dim] if sel.dim else []), *(["item"] if sel.by_item else [])]
-    conds, values = [f"figure = {sql.mark}", where[0]], [sel.figure, *where[1]]
+    conds, values = [f"figure IN {sql.among(tuple(figures))}", where[0]], [*figures, *where[1]]
     if sel.snapshots is not None:
         conds.append(f"(counted NOT IN {sql.among(WAITING)} OR month IN {sql.among(sel.snapshots)})")
         values += [*WAITING, *sel.snapshots]
@@ -110,13 +121,13 @@ def _sum(conn: Connection, sql: _Sql, table: str, sel: Selection, out: Counter[R
             values.append(value)
     statement = (f"SELECT {', '.join(keys)}, SUM(n) FROM {table} WHERE {' AND '.join(conds)} "
                  f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
-    for period, *rest in conn.exec_driver_sql(statement, tuple(params + values)):
+    for figure, period, *rest in conn.exec_driver_sql(statement, tuple(params + values)):
         before = bool(rest.pop(0)) if early is not None else False
         name, n = rest.pop(0), rest.pop()
         dim = rest.pop(0) if sel.dim else None
         item = rest.pop(0) if sel.by_item else None
         if n:
-            out[(period, before, dim or None, item or None, name)] += int(n)
+            out[figure][(period, before, dim or None, item or None, name)] += int(n)
 
 
 def keep(db: Database, tallies: Tallies) -> None:
