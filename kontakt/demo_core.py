@@ -1,6 +1,7 @@
 """The demo's ground: its figures, its numbers for the county, and the part of the demo that plans acts in time."""
 from __future__ import annotations
 
+import heapq
 import random
 import threading
 from collections.abc import Callable
@@ -87,7 +88,7 @@ class DemoCore:
         self.days = days
         self.scale = scale
         self.today = today or datetime.now(TZ).date()
-        self.acts: list[Act] = []
+        self.acts: list[Act] = []  # a heap in time order (heapq): the next act on top
         self.fig = Figures()
         self._seq = 0
         self.schools: list[str] = []
@@ -117,7 +118,7 @@ class DemoCore:
         key = self._ctx.child_key()
         with self._lock:
             self._seq += 1
-            self.acts.append(Act(at, self._seq, label, run, key or str(self._seq)))
+            heapq.heappush(self.acts, Act(at, self._seq, label, run, key or str(self._seq)))
 
     def later(self, label: str, run: Callable[[], Any], tries: int) -> bool:
         """Try again a quarter of an hour later in the demo's time when a service has not yet heard of the case

@@ -2,6 +2,7 @@
 random draws of an act are the same for a seed whichever thread runs it and in whatever order."""
 from __future__ import annotations
 
+import heapq
 from datetime import datetime, timedelta
 
 from kontakt.demo import TZ
@@ -14,19 +15,30 @@ def act(minutes: float, seq: int) -> Act:
     return Act(T0 + timedelta(minutes=minutes), seq, "advice", lambda: None, str(seq))
 
 
+def plan(*acts: Act) -> list[Act]:
+    """Acts as the demo keeps its plan: a heap (`DemoCore.plan` pushes each one)."""
+    heap: list[Act] = []
+    for a in acts:
+        heapq.heappush(heap, a)
+    return heap
+
+
 def test_a_round_is_the_earliest_act_and_those_within_the_hour_after_it_in_time_order() -> None:
-    acts = [act(70, 1), act(5, 2), act(0, 3), act(59, 4), act(60, 5)]
+    acts = plan(act(70, 1), act(5, 2), act(0, 3), act(59, 4), act(60, 5))
     taken = next_round(acts, now=T0 + timedelta(days=1))
     assert [a.seq for a in taken] == [3, 2, 4]
-    assert [a.seq for a in acts] == [5, 1]
+    assert sorted(a.seq for a in acts) == [1, 5]
     assert [a.seq for a in next_round(acts, now=T0 + timedelta(days=1))] == [5, 1]
 
 
 def test_one_act_at_a_time_with_no_window_and_acts_after_now_are_dropped() -> None:
-    acts = [act(0, 1), act(0, 2), act(30, 3), act(120, 4)]
-    assert [a.seq for a in next_round(acts, now=T0 + timedelta(minutes=60), window=timedelta(0))] == [1]
-    assert [a.seq for a in acts] == [2, 3]  # the one after `now` would lie in the future
-    assert next_round([act(120, 5)], now=T0) == []
+    acts = plan(act(0, 1), act(0, 2), act(30, 3), act(120, 4))
+    now = T0 + timedelta(minutes=60)
+    assert [[a.seq for a in next_round(acts, now, window=timedelta(0))] for _ in range(3)] == [[1], [2], [3]]
+    assert next_round(acts, now) == [] and acts == []  # the one after `now` would lie in the future: dropped
+    assert next_round(plan(act(120, 5)), now=T0) == []
+    within = plan(act(0, 6), act(30, 7))  # a later act inside the window but after `now` is not taken
+    assert [a.seq for a in next_round(within, now=T0 + timedelta(minutes=10))] == [6]
     assert timedelta(hours=1) == WINDOW
 
 
