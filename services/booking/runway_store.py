@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, Session, col, delete, func, select
 
-from services.booking.store import BookingBase, BookingCase, Slot, free_new_visits
+from services.booking.store import BookingBase, BookingCase, FreeTime, free_new_visits
 
 
 class RunwayShortage(BookingBase, table=True):
@@ -20,9 +20,9 @@ class RunwayShortage(BookingBase, table=True):
     alerted_at: datetime
 
 
-def free_new_visits_by_unit(s: Session, now: datetime, unit_ids: Sequence[str]) -> dict[str, list[Slot]]:
+def free_new_visits_by_unit(s: Session, now: datetime, unit_ids: Sequence[str]) -> dict[str, list[FreeTime]]:
     """Free new-visit times (not held, not booked, not begun) per unit, earliest first."""
-    by_unit: dict[str, list[Slot]] = {u: [] for u in unit_ids}
+    by_unit: dict[str, list[FreeTime]] = {u: [] for u in unit_ids}
     for slot in free_new_visits(s, now, unit_ids):
         by_unit[slot.unit_id].append(slot)
     return by_unit
