@@ -94,14 +94,18 @@ def save_answers(uow: UnitOfWork, policy: Policy, interview_id: str, answers: li
     for a in {(a.form, a.item): a for a in answers}.values():  # the last of an item sent twice counts
         old = stored.get((a.form, a.item))
         if old is None:
-            s.add(InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item, value=a.value,
-                                  saved_at=now, saved_by=staff.subject))
+            stored[(a.form, a.item)] = new = InterviewAnswer(interview_id=interview_id, form=a.form, item=a.item,
+                                                             value=a.value, saved_at=now, saved_by=staff.subject)
+            s.add(new)
         else:
             old.value, old.saved_at, old.saved_by = a.value, now, staff.subject
             s.add(old)
     s.flush()
     row.last_saved_at, row.last_saved_by = now, staff.subject
-    signals = rules.new_risk_signals(forms, answers_of(s, interview_id), set(row.escalated_flags))
+    every: dict[str, dict[str, int]] = {}  # all the interview's answers now: the stored ones with this save's
+    for (form, item), answer in stored.items():
+        every.setdefault(form, {})[item] = answer.value
+    signals = rules.new_risk_signals(forms, every, set(row.escalated_flags))
     if signals:
         _escalate(uow, row, signals, staff, now)
     s.add(row)
