@@ -71,6 +71,7 @@ class Demo(Arrivals):
 
     def run(self, progress: Progress) -> Figures:
         self.build()
+        self._began = datetime.now(UTC)
         if self.publish is not None and self.telephony:
             self.publish(self.telephony)
             self.tally.acts["call (as events)"] += self.fig.calls
@@ -92,10 +93,10 @@ class Demo(Arrivals):
         return self.fig
 
     def next_batch(self) -> list[Act]:
-        """The next act alone (one worker), or the next round of acts within an hour (several)."""
-        now = datetime.now(UTC)
+        """The next act alone (one worker), or the next round of acts within an hour (several). Nothing after the
+        moment the run began is played: the period is the one that had passed then, whatever the run's length."""
         with self._lock:
-            return next_round(self.acts, now, WINDOW if self.workers > 1 else timedelta(0))
+            return next_round(self.acts, self._began, WINDOW if self.workers > 1 else timedelta(0))
 
     def perform(self, act: Act) -> None:
         self._ctx.enter(act, self.seed)

@@ -84,6 +84,7 @@ class DemoCore:
         self._lock = threading.Lock()
         self._desk = threading.Lock()  # the booking desk: one booking at a time
         self._clock_at = datetime.min.replace(tzinfo=UTC)
+        self._began = datetime.max.replace(tzinfo=UTC)  # when the run began: no act after it is played
         self.units: list[dict[str, Any]] = []
         self.days = days
         self.scale = scale

@@ -3,7 +3,8 @@ random draws of an act are the same for a seed whichever thread runs it and in w
 from __future__ import annotations
 
 import heapq
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kontakt.demo import TZ
 from kontakt.demo_rounds import WINDOW, Act, ActContext, next_round
@@ -56,3 +57,18 @@ def test_an_acts_follow_ups_and_random_draws_follow_from_the_act_not_from_the_th
     ctx.enter(first, seed=42)
     assert ctx.rng is not None and [ctx.rng.random() for _ in range(3)] == draws
     assert ctx.child_key() == "7.1"
+
+
+def test_the_demo_plays_nothing_after_the_moment_its_run_began_however_long_it_runs(tmp_path: Path) -> None:
+    from kontakt.demo import Demo
+    from tests.unit.test_demo_year import Recorder
+
+    demo = Demo(Recorder(), tmp_path / "clock.json", seed=1, days=1, scale=1.0)  # type: ignore[arg-type]  # stands in for the APIs
+    began = datetime.now(UTC)
+    demo._began = began  # as run() sets it once the plan is built
+    for minutes in (-30, 5, -10, 1):
+        demo.plan(began + timedelta(minutes=minutes), "advice", lambda: None)
+    played = []
+    while batch := demo.next_batch():
+        played += [a.at - began for a in batch]
+    assert played == [timedelta(minutes=-30), timedelta(minutes=-10)]  # the later ones would lie after it
