@@ -79,6 +79,8 @@ class Demo(Arrivals):
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="demo-act")
         try:
             while batch := self.next_batch():
+                if not (batch := self.ripe(batch)):
+                    continue
                 self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
                 self.set_clock(self._clock_at)
                 # one worker: the act runs on this thread, so Ctrl-C interrupts it even where it hangs

@@ -25,6 +25,7 @@ class Act:
     label: str = field(compare=False)
     run: Callable[[], Any] = field(compare=False)
     key: str = field(default="", compare=False)  # where it was planned: its random draws follow from it
+    ripe: float = field(default=0.0, compare=False)  # a retry: not asked before this (time.monotonic())
 
 
 class ActContext(threading.local):

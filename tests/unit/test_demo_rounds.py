@@ -3,6 +3,7 @@ random draws of an act are the same for a seed whichever thread runs it and in w
 from __future__ import annotations
 
 import heapq
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,3 +73,24 @@ def test_the_demo_plays_nothing_after_the_moment_its_run_began_however_long_it_r
     while batch := demo.next_batch():
         played += [a.at - began for a in batch]
     assert played == [timedelta(minutes=-30), timedelta(minutes=-10)]  # the later ones would lie after it
+
+
+def test_a_retry_is_not_asked_before_the_broker_has_had_time_and_keeps_its_random_draws(tmp_path: Path) -> None:
+    from kontakt.demo import Demo
+    from kontakt.demo_core import RETRY, SETTLE_S
+    from tests.unit.test_demo_year import Recorder
+
+    demo = Demo(Recorder(), tmp_path / "clock.json", seed=1, days=1, scale=1.0)  # type: ignore[arg-type]  # stands in for the APIs
+    demo._began = datetime.now(UTC)
+    first = act(0, 1)
+    demo._ctx.enter(first, seed=1)  # the booking act: booking had not yet heard of the decision
+    assert demo.later("booking", lambda: None, tries=0)
+    demo._ctx.leave()
+    (retry,) = demo.next_batch()
+    assert retry.at == first.at + RETRY and retry.key == "1.1"
+    assert demo.ripe([retry]) == []  # asked at once it would find booking still unaware: it moves on instead
+    (moved,) = demo.next_batch()
+    assert moved.at == first.at + 2 * RETRY and moved.key == "1.1" and demo.acts == []
+    time.sleep(SETTLE_S)
+    assert demo.ripe([moved]) == [moved]
+    assert not demo.later("booking", lambda: None, tries=20)  # twenty tries, then the act is refused
