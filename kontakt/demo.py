@@ -73,6 +73,7 @@ class Demo(Arrivals):
 
     def run(self, progress: Progress) -> Figures:
         self.build()
+        self._began = datetime.now(UTC)
         if self.publish is not None and self.telephony:
             self.publish(self.telephony)
             self.tally.acts["call (as events)"] += self.fig.calls
@@ -80,6 +81,8 @@ class Demo(Arrivals):
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="demo-act")
         try:
             while batch := self.next_batch():
+                if not (batch := self.ripe(batch)):
+                    continue
                 self._clock_at = max(self._clock_at, batch[-1].at)  # never back, never before an act
                 self.set_clock(self._clock_at)
                 # one worker: the act runs on this thread, so Ctrl-C interrupts it even where it hangs
@@ -94,10 +97,10 @@ class Demo(Arrivals):
         return self.fig
 
     def next_batch(self) -> list[Act]:
-        """The next act alone (one worker), or the next round of acts within an hour (several)."""
-        now = datetime.now(UTC)
+        """The next act alone (one worker), or the next round of acts within an hour (several). Nothing after the
+        moment the run began is played: the period is the one that had passed then, whatever the run's length."""
         with self._lock:
-            return next_round(self.acts, now, WINDOW if self.workers > 1 else timedelta(0))
+            return next_round(self.acts, self._began, WINDOW if self.workers > 1 else timedelta(0))
 
     def perform(self, act: Act) -> None:
         self._ctx.enter(act, self.seed)

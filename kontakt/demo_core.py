@@ -1,10 +1,12 @@
 """The demo's ground: its figures, its numbers for the county, and the part of the demo that plans acts in time."""
 from __future__ import annotations
 
+import heapq
 import random
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ SUPPLY_SEASON = {6: 0.6, 7: 0.3, 8: 0.6}
 GROUP_MONTHS = (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12)  # parent groups start every month but July
 SCARCE_UNIT = "hc-sorsele"  # a cottage hospital left without bookable times: the unit-head routine
 CALL_BACK = timedelta(hours=1)  # from the decision to the call handler's call with times
+RETRY = timedelta(minutes=15)  # a service had not yet heard of the case: asked again this much later
+SETTLE_S = 0.3  # ...and not before the broker has had this long (s) to bring it
 SCHOOLS_MOVING = 0.5  # share of schools that move to the digital form halfway through the period
 LEVELS = {"primary_care": 0.55, "bup": 0.30, "parenting_group": 0.10, "signposting": 0.05}
 FIRST_NAMES = ["Anna", "Erik", "Maria", "Johan", "Sara", "Ali", "Fatima", "Lars", "Elin", "Oskar"]
@@ -84,11 +88,12 @@ class DemoCore:
         self._lock = threading.Lock()
         self._desk = threading.Lock()  # the booking desk: one booking at a time
         self._clock_at = datetime.min.replace(tzinfo=UTC)
+        self._began = datetime.max.replace(tzinfo=UTC)  # when the run began: no act after it is played
         self.units: list[dict[str, Any]] = []
         self.days = days
         self.scale = scale
         self.today = today or datetime.now(TZ).date()
-        self.acts: list[Act] = []
+        self.acts: list[Act] = []  # a heap in time order (heapq): the next act on top
         self.fig = Figures()
         self._seq = 0
         self.schools: list[str] = []
@@ -114,19 +119,33 @@ class DemoCore:
         """The time of the act being performed (its follow-ups are planned from it)."""
         return self._ctx.act.at if self._ctx.act else self._clock_at
 
-    def plan(self, at: datetime, label: str, run: Callable[[], Any]) -> None:
+    def plan(self, at: datetime, label: str, run: Callable[[], Any], ripe: float = 0.0) -> None:
         key = self._ctx.child_key()
         with self._lock:
             self._seq += 1
-            self.acts.append(Act(at, self._seq, label, run, key or str(self._seq)))
+            heapq.heappush(self.acts, Act(at, self._seq, label, run, key or str(self._seq), ripe))
 
     def later(self, label: str, run: Callable[[], Any], tries: int) -> bool:
         """Try again a quarter of an hour later in the demo's time when a service has not yet heard of the case
-        over the broker (nothing sleeps: other acts run meanwhile, and the broker catches up)."""
+        over the broker (nothing sleeps: other acts run meanwhile, and the broker catches up). A quarter of an
+        hour of a year's demo passes in a few hundredths of a second: the retry is not asked before SETTLE_S
+        have passed (until then it moves on by quarters of an hour), so it is asked once the broker has had the
+        time, not three times before it has."""
         if tries >= 20:
             return False
-        self.plan(self.current + timedelta(minutes=15), label, run)
+        self.plan(self.current + RETRY, label, run, ripe=time.monotonic() + SETTLE_S)
         return True
+
+    def ripe(self, acts: list[Act]) -> list[Act]:
+        """`acts` without the retries asked too soon: those go back, a quarter of an hour later in the demo's
+        time, with their own key (their random draws stay the same)."""
+        now = time.monotonic()
+        with self._lock:
+            for act in acts:
+                if act.ripe > now:
+                    self._seq += 1
+                    heapq.heappush(self.acts, replace(act, at=act.at + RETRY, seq=self._seq))
+        return [a for a in acts if a.ripe <= now]
 
     def count(self, what: str) -> None:
         self.fig.count(what)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, ColumnElement, Index, MetaData, UniqueConstraint, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import registry
 from sqlalchemy.orm.attributes import set_committed_value
@@ -165,10 +166,24 @@ def free_now(now: datetime) -> ColumnElement[bool]:
                                                and_(col(Slot.state) == "held", col(Slot.hold_expires_at) <= now)))
 
 
-def free_new_visits(s: Session, now: datetime, unit_ids: Sequence[str]) -> list[Slot]:
-    """Free new-visit times at these units, earliest first."""
-    q = select(Slot).where(col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit", free_now(now))
-    return list(s.exec(q.order_by(col(Slot.starts_at))).all())
+class FreeTime(NamedTuple):
+    """A free time as offers, the waiting-list evidence and the runway read it (not the row: no state to change)."""
+
+    slot_id: str
+    unit_id: str
+    starts_at: datetime
+    digital: bool
+    profession: Profession
+    visit_type: VisitType
+
+
+def free_new_visits(s: Session, now: datetime, unit_ids: Sequence[str]) -> list[FreeTime]:
+    """Free new-visit times at these units, earliest first. Read as plain rows: every decision, offer list and
+    runway forecast reads all of them, and building an ORM object per time cost three times the query."""
+    q = sa_select(col(Slot.slot_id), col(Slot.unit_id), col(Slot.starts_at), col(Slot.digital),
+                  col(Slot.profession), col(Slot.visit_type)).where(
+        col(Slot.unit_id).in_(unit_ids), col(Slot.visit_type) == "new_visit", free_now(now))
+    return [FreeTime(*row) for row in s.execute(q.order_by(col(Slot.starts_at)))]
 
 
 def hold_slot(s: Session, slot: Slot, case_id: str, token: str, expires: datetime, now: datetime) -> bool:

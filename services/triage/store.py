@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, String, UniqueConstraint, update
+from sqlalchemy import JSON, Column, MetaData, String, Table, UniqueConstraint, update
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, func, select
 
@@ -62,6 +62,9 @@ class InterviewAnswer(TriageBase, table=True):
     value: int
     saved_at: datetime
     saved_by: str = Field(max_length=80)
+
+
+ANSWERS: Table = metadata.tables["interview_answer"]  # for a whole save's new answers in one INSERT
 
 
 class CareDecision(TriageBase, table=True):

@@ -2,7 +2,10 @@
 random draws of an act are the same for a seed whichever thread runs it and in whatever order."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import heapq
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kontakt.demo import TZ
 from kontakt.demo_rounds import WINDOW, Act, ActContext, next_round
@@ -14,19 +17,30 @@ def act(minutes: float, seq: int) -> Act:
     return Act(T0 + timedelta(minutes=minutes), seq, "advice", lambda: None, str(seq))
 
 
+def plan(*acts: Act) -> list[Act]:
+    """Acts as the demo keeps its plan: a heap (`DemoCore.plan` pushes each one)."""
+    heap: list[Act] = []
+    for a in acts:
+        heapq.heappush(heap, a)
+    return heap
+
+
 def test_a_round_is_the_earliest_act_and_those_within_the_hour_after_it_in_time_order() -> None:
-    acts = [act(70, 1), act(5, 2), act(0, 3), act(59, 4), act(60, 5)]
+    acts = plan(act(70, 1), act(5, 2), act(0, 3), act(59, 4), act(60, 5))
     taken = next_round(acts, now=T0 + timedelta(days=1))
     assert [a.seq for a in taken] == [3, 2, 4]
-    assert [a.seq for a in acts] == [5, 1]
+    assert sorted(a.seq for a in acts) == [1, 5]
     assert [a.seq for a in next_round(acts, now=T0 + timedelta(days=1))] == [5, 1]
 
 
 def test_one_act_at_a_time_with_no_window_and_acts_after_now_are_dropped() -> None:
-    acts = [act(0, 1), act(0, 2), act(30, 3), act(120, 4)]
-    assert [a.seq for a in next_round(acts, now=T0 + timedelta(minutes=60), window=timedelta(0))] == [1]
-    assert [a.seq for a in acts] == [2, 3]  # the one after `now` would lie in the future
-    assert next_round([act(120, 5)], now=T0) == []
+    acts = plan(act(0, 1), act(0, 2), act(30, 3), act(120, 4))
+    now = T0 + timedelta(minutes=60)
+    assert [[a.seq for a in next_round(acts, now, window=timedelta(0))] for _ in range(3)] == [[1], [2], [3]]
+    assert next_round(acts, now) == [] and acts == []  # the one after `now` would lie in the future: dropped
+    assert next_round(plan(act(120, 5)), now=T0) == []
+    within = plan(act(0, 6), act(30, 7))  # a later act inside the window but after `now` is not taken
+    assert [a.seq for a in next_round(within, now=T0 + timedelta(minutes=10))] == [6]
     assert timedelta(hours=1) == WINDOW
 
 
@@ -44,3 +58,39 @@ def test_an_acts_follow_ups_and_random_draws_follow_from_the_act_not_from_the_th
     ctx.enter(first, seed=42)
     assert ctx.rng is not None and [ctx.rng.random() for _ in range(3)] == draws
     assert ctx.child_key() == "7.1"
+
+
+def test_the_demo_plays_nothing_after_the_moment_its_run_began_however_long_it_runs(tmp_path: Path) -> None:
+    from kontakt.demo import Demo
+    from tests.unit.test_demo_year import Recorder
+
+    demo = Demo(Recorder(), tmp_path / "clock.json", seed=1, days=1, scale=1.0)  # type: ignore[arg-type]  # stands in for the APIs
+    began = datetime.now(UTC)
+    demo._began = began  # as run() sets it once the plan is built
+    for minutes in (-30, 5, -10, 1):
+        demo.plan(began + timedelta(minutes=minutes), "advice", lambda: None)
+    played = []
+    while batch := demo.next_batch():
+        played += [a.at - began for a in batch]
+    assert played == [timedelta(minutes=-30), timedelta(minutes=-10)]  # the later ones would lie after it
+
+
+def test_a_retry_is_not_asked_before_the_broker_has_had_time_and_keeps_its_random_draws(tmp_path: Path) -> None:
+    from kontakt.demo import Demo
+    from kontakt.demo_core import RETRY, SETTLE_S
+    from tests.unit.test_demo_year import Recorder
+
+    demo = Demo(Recorder(), tmp_path / "clock.json", seed=1, days=1, scale=1.0)  # type: ignore[arg-type]  # stands in for the APIs
+    demo._began = datetime.now(UTC)
+    first = act(0, 1)
+    demo._ctx.enter(first, seed=1)  # the booking act: booking had not yet heard of the decision
+    assert demo.later("booking", lambda: None, tries=0)
+    demo._ctx.leave()
+    (retry,) = demo.next_batch()
+    assert retry.at == first.at + RETRY and retry.key == "1.1"
+    assert demo.ripe([retry]) == []  # asked at once it would find booking still unaware: it moves on instead
+    (moved,) = demo.next_batch()
+    assert moved.at == first.at + 2 * RETRY and moved.key == "1.1" and demo.acts == []
+    time.sleep(SETTLE_S)
+    assert demo.ripe([moved]) == [moved]
+    assert not demo.later("booking", lambda: None, tries=20)  # twenty tries, then the act is refused

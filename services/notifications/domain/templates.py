@@ -135,6 +135,7 @@ class Templates:
         # staff read units by name and the evidence as words, never ids or keys (issue 22: words, not codes)
         self.env.filters["unit"] = lambda unit_id, lang="sv": self.unit_name(unit_id, lang)
         self.env.filters["evidence"] = evidence_line
+        self._compiled: dict[str, jinja2.Template] = {}  # by source: compiling cost 50-100 times the render
         self._check()
 
     def unit_name(self, unit_id: str | None, lang: str = "sv") -> str:
@@ -153,9 +154,15 @@ class Templates:
 
     def render(self, name: str, lang: str, context: dict[str, Any], young: bool = False) -> Message:
         w = self._wording(name, lang, young)
-        subject = self.env.from_string(w.subject).render(context).strip()
-        body = self.env.from_string(w.body).render(context).strip()
+        subject = self._template(w.subject).render(context).strip()
+        body = self._template(w.body).render(context).strip()
         return Message(subject=subject, body="\n".join(line.rstrip() for line in body.splitlines()))
+
+    def _template(self, source: str) -> jinja2.Template:
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._compiled[source] = self.env.from_string(source)
+        return template
 
     def _check(self) -> None:
         names = set(self.data.family) | set(self.data.staff) | set(self.data.referrer)
