@@ -285,21 +285,3 @@ def waiting_count_up_to(s: Session, level: str, clock_start: datetime) -> int:
 
 def stop_waiting(s: Session, case_id: str) -> None:
     s.exec(delete(WaitingEntry).where(col(WaitingEntry.case_id) == case_id))
-
-
-# -- parent groups -------------------------------------------------------------------------------------------
-
-def open_groups(s: Session, today: date, last_start: date | None = None) -> list[ParentGroup]:
-    """Groups with free seats that have not started (and start by `last_start`), earliest first."""
-    q = select(ParentGroup).where(col(ParentGroup.starts_on) >= today, col(ParentGroup.booked) < col(ParentGroup.seats))
-    if last_start is not None:
-        q = q.where(col(ParentGroup.starts_on) <= last_start)
-    return list(s.exec(q.order_by(col(ParentGroup.starts_on))).all())
-
-
-def take_seat(s: Session, group_id: str) -> bool:
-    """Count one more booked seat if one is free; False if the group is full."""
-    res = s.exec(update(ParentGroup).where(col(ParentGroup.group_id) == group_id,
-                                           col(ParentGroup.booked) < col(ParentGroup.seats))
-                 .values(booked=col(ParentGroup.booked) + 1))
-    return res.rowcount == 1

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.booking import store
+from services.booking import group_store, store
 from services.booking.api.access import BOOKERS, SCHEDULERS
 from services.booking.deps import BookingDeps, Runtime
 from services.booking.domain.schedule import known_unit
@@ -33,7 +33,7 @@ def create_group(body: GroupIn, rt: Runtime, deps: BookingDeps, staff: Staff = r
 def groups(rt: Runtime, course_kind: Ident | None = None,
                 staff: Staff = require(*BOOKERS, "scheduler")) -> list[dict[str, Any]]:
     with rt.db.uow() as uow:
-        rows = store.open_groups(uow.session, rt.clock.now().date())
+        rows = group_store.open_groups(uow.session, rt.clock.now().date())
     return [{**g.model_dump(), "free_seats": g.seats - g.booked} for g in rows
             if course_kind is None or g.course_kind == course_kind]
 

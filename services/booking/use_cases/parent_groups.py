@@ -11,7 +11,7 @@ from contracts.booking import (
     GroupSeatBooked,
     GroupSeatBookedPayload,
 )
-from services.booking import store
+from services.booking import group_store
 from services.booking.domain import enforce
 from services.booking.domain.groups import (
     GROUP_FULL,
@@ -53,7 +53,7 @@ def book_seat(uow: UnitOfWork, ref: Reference, gid: str, body: SeatIn, now: date
     case = decided(uow.session.get(BookingCase, body.case_id))
     group = known_group(uow, gid)
     enforce(why_not_seat(uow.session.get(GroupSeat, (gid, case.case_id))))
-    if not store.take_seat(uow.session, gid):
+    if not group_store.take_seat(uow.session, gid):
         raise Refused(GROUP_FULL)
     uow.session.add(GroupSeat(group_id=gid, case_id=case.case_id, parents=body.parents, booked_from=body.booked_from,
                               booked_at=now))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from contracts.booking import NoBookableSlots, NoBookableSlotsPayload, SearchedUnit
 from contracts.envelope import Event
-from services.booking import store
+from services.booking import group_store, store
 from services.booking.domain.appointments import decision
 from services.booking.domain.interpreting import needs_interpreter
 from services.booking.domain.offers import (
@@ -95,7 +95,7 @@ def place(uow: UnitOfWork, ref: Reference, case: BookingCase, now: datetime,
     level = case.level
     if level == "parenting_group":
         last_start = now.date() + timedelta(days=ref.promise_days["parenting_group"])
-        if not store.open_groups(uow.session, now.date(), last_start):
+        if not group_store.open_groups(uow.session, now.date(), last_start):
             no_bookable_slots(uow, ref, case, level, now, caused_by)
         return None
     if not is_bookable(level):
