@@ -69,3 +69,33 @@ async def test_a_bad_page_marker_is_refused_in_both_languages(intake):  # type: 
     error = r.json()["errors"][0]
     assert error["field"] == "after" and error["sv"] and error["en"]
     assert (await intake.get("/api/work-queue?limit=0", role="clinician")).status_code == 422
+
+
+async def test_pages_cross_from_the_acute_cases_to_the_rest_in_order_on_either_database(intake_any_db):  # type: ignore[no-untyped-def]
+    """Acute cases are read apart from the rest (which come from the queue's index): paging across the boundary,
+    with ties on the clock, loses and repeats no case, on SQLite and on PostgreSQL."""
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from services.intake.store.tables import CaseRow
+
+    ids = await _queue_of(intake_any_db)
+    acute = [ids[6], ids[2], ids[5]]  # the newest, one of the tied pair, one of today's
+    with Session(intake_any_db.rt.db.engine) as s:
+        s.exec(update(CaseRow).where(col(CaseRow.case_id).in_(acute))
+               .values(acute_risk_at=datetime.fromisoformat("2023-03-14T08:00:00+01:00")))
+        s.commit()
+    whole = [c["case_id"] for c in (await intake_any_db.get("/api/work-queue", role="clinician")).json()["cases"]]
+    assert set(whole[:3]) == set(acute) and sorted(whole) == sorted(ids)
+    for size in (1, 2, 3, 4):
+        seen, after = [], None
+        while True:
+            r = await intake_any_db.get(f"/api/work-queue?limit={size}" + (f"&after={after}" if after else ""),
+                                        role="clinician")
+            assert r.status_code == 200, r.text
+            seen += [c["case_id"] for c in r.json()["cases"]]
+            after = r.json()["next"]
+            if after is None:
+                break
+        assert seen == whole, size
