@@ -16,9 +16,10 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.envelope import Event
+from contracts.registry import EVENT_TYPES
 from services.chassis.db import Database
 from services.chassis.dead_letters import DeadLetters
-from services.chassis.decode import PermanentError, checked, raw_decoder, tolerant_parser
+from services.chassis.decode import PermanentError, checked, declared_type, raw_decoder, tolerant_parser
 from services.chassis.dispatch import ConsumerGroup, Handler
 from services.chassis.inbox import Inbox
 from services.chassis.outbox_rows import EventTooLarge
@@ -172,6 +173,13 @@ class Consumers:
             ready: list[tuple[Event, Record]] = []
             types = group.types
             for record in records:
+                # a known type this group does not handle is skipped by its header, unparsed: most of what a
+                # group reads on a shared topic is for others. Without the header, or with a type no one
+                # knows (poison: dead-lettered), the record is decoded and checked as before.
+                declared = declared_type(record.headers)
+                if declared in EVENT_TYPES and declared not in types:
+                    self.stats.skipped[name] += 1
+                    continue
                 event = await self._decode_or_dead_letter(name, record)
                 if event is None:
                     continue
