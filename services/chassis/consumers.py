@@ -53,10 +53,12 @@ class Consumers:
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
                  backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000,
                  group_prefix: str = "", max_poll_interval_ms: int = 300_000, max_record_bytes: int | None = None,
-                 max_fetch_bytes: int = 16 * 1024 * 1024, max_batch: int = 500) -> None:
+                 max_fetch_bytes: int = 16 * 1024 * 1024, max_batch: int = 500,
+                 fetch_max_wait_ms: int = 500) -> None:
         self.max_record_bytes = max_record_bytes  # larger values are dead-lettered unread
         self.max_fetch_bytes = max_fetch_bytes  # the largest record fetched (and dead-lettered) whole
         self.max_poll_interval_ms = max_poll_interval_ms
+        self.fetch_max_wait_ms = fetch_max_wait_ms  # the broker's hold on an empty fetch (settings)
         self.max_batch = max_batch  # records applied in one transaction at most
         self.session_timeout_ms = session_timeout_ms
         self.group_prefix = group_prefix
@@ -263,7 +265,7 @@ class Consumers:
             *topics, group_id=name, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
             isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
             batch=True, max_records=self.max_batch, batch_timeout_ms=200,
-            decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
+            decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=self.fetch_max_wait_ms,
             max_partition_fetch_bytes=self.max_fetch_bytes,
             fetch_max_bytes=max(self.max_fetch_bytes, 50 * 1024 * 1024),
             max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,
