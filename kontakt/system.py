@@ -116,6 +116,8 @@ class System:
             "KONTAKT_CLOCK_FILE": str((self.data_dir / "clock.json").resolve()),
             "KAFKA_SESSION_TIMEOUT_MS": os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         })
+        if isinstance(self.broker, EmbeddedBroker):  # Tansu holds an empty fetch to the end of its wait
+            env.setdefault("KAFKA_FETCH_MAX_WAIT_MS", "100")
         if self.broker is not None:  # idempotent producers on Apache Kafka; Tansu refuses them
             env["KAFKA_ENABLE_IDEMPOTENCE"] = "true" if isinstance(self.broker, ApacheKafka) else "false"
         if name == "workspace":

@@ -16,9 +16,10 @@ from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from contracts.envelope import Event
+from contracts.registry import EVENT_TYPES
 from services.chassis.db import Database
 from services.chassis.dead_letters import DeadLetters
-from services.chassis.decode import PermanentError, checked, raw_decoder, tolerant_parser
+from services.chassis.decode import PermanentError, checked, declared_type, raw_decoder, tolerant_parser
 from services.chassis.dispatch import ConsumerGroup, Handler
 from services.chassis.inbox import Inbox
 from services.chassis.outbox_rows import EventTooLarge
@@ -52,10 +53,12 @@ class Consumers:
     def __init__(self, db: Database, dead_letters: DeadLetters, *, max_attempts: int = 5,
                  backoff_base_s: float = 0.2, backoff_max_s: float = 5.0, session_timeout_ms: int = 10_000,
                  group_prefix: str = "", max_poll_interval_ms: int = 300_000, max_record_bytes: int | None = None,
-                 max_fetch_bytes: int = 16 * 1024 * 1024, max_batch: int = 500) -> None:
+                 max_fetch_bytes: int = 16 * 1024 * 1024, max_batch: int = 500,
+                 fetch_max_wait_ms: int = 500) -> None:
         self.max_record_bytes = max_record_bytes  # larger values are dead-lettered unread
         self.max_fetch_bytes = max_fetch_bytes  # the largest record fetched (and dead-lettered) whole
         self.max_poll_interval_ms = max_poll_interval_ms
+        self.fetch_max_wait_ms = fetch_max_wait_ms  # the broker's hold on an empty fetch (settings)
         self.max_batch = max_batch  # records applied in one transaction at most
         self.session_timeout_ms = session_timeout_ms
         self.group_prefix = group_prefix
@@ -172,6 +175,13 @@ class Consumers:
             ready: list[tuple[Event, Record]] = []
             types = group.types
             for record in records:
+                # a known type this group does not handle is skipped by its header, unparsed: most of what a
+                # group reads on a shared topic is for others. Without the header, or with a type no one
+                # knows (poison: dead-lettered), the record is decoded and checked as before.
+                declared = declared_type(record.headers)
+                if declared in EVENT_TYPES and declared not in types:
+                    self.stats.skipped[name] += 1
+                    continue
                 event = await self._decode_or_dead_letter(name, record)
                 if event is None:
                     continue
@@ -255,7 +265,7 @@ class Consumers:
             *topics, group_id=name, ack_policy=AckPolicy.NACK_ON_ERROR, auto_offset_reset="earliest",
             isolation_level="read_committed",  # never a record of an aborted transaction (kontakt dlq redrive)
             batch=True, max_records=self.max_batch, batch_timeout_ms=200,
-            decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=100,
+            decoder=raw_decoder, parser=tolerant_parser, fetch_max_wait_ms=self.fetch_max_wait_ms,
             max_partition_fetch_bytes=self.max_fetch_bytes,
             fetch_max_bytes=max(self.max_fetch_bytes, 50 * 1024 * 1024),
             max_poll_interval_ms=self.max_poll_interval_ms, session_timeout_ms=self.session_timeout_ms,

@@ -51,6 +51,18 @@ def check_headers(headers: Iterable[tuple[str, bytes]] | None) -> None:
             raise PermanentError(f"header {name!r} is not UTF-8") from exc
 
 
+def declared_type(headers: Iterable[tuple[str, bytes]] | None) -> str | None:
+    """The `event_type` header our relay puts on every record (None if absent or unreadable): a group can
+    pass over a type it has no handler for without parsing the value."""
+    for name, value in headers or ():
+        if name == "event_type":
+            try:
+                return value.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def check_record(record: Record, max_bytes: int | None) -> None:
     """A value larger than any of our producers may send is foreign or broken: never applied."""
     size = len(record.value or b"")

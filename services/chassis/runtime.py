@@ -38,7 +38,8 @@ def make_consumers(settings: ServiceSettings, spec: ServiceSpec[Any, Any]) -> Co
                      backoff_base_s=settings.consumer_backoff_base_s, backoff_max_s=settings.consumer_backoff_max_s,
                      session_timeout_ms=settings.kafka_session_timeout_ms, group_prefix=settings.consumer_group_prefix,
                      max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
-                     max_record_bytes=settings.kafka_max_message_bytes, max_fetch_bytes=settings.kafka_max_fetch_bytes)
+                     max_record_bytes=settings.kafka_max_message_bytes, max_fetch_bytes=settings.kafka_max_fetch_bytes,
+                     fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms)
 
 
 class ServiceRuntime(Generic[S, D]):

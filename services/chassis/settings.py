@@ -42,6 +42,11 @@ class ServiceSettings(BaseSettings):
                                              "min.insync.replicas of a topic this service creates.")
     kafka_session_timeout_ms: int = _shared("KAFKA_SESSION_TIMEOUT_MS", 10_000,
                                             "Consumer session timeout; a group join waits about half of it.")
+    kafka_fetch_max_wait_ms: int = _shared(
+        "KAFKA_FETCH_MAX_WAIT_MS", 500,
+        "How long the broker may hold a consumer's fetch when there is nothing new. Apache Kafka answers as soon "
+        "as a record arrives, so a longer wait costs no latency and saves the idle polls; the embedded Tansu "
+        "answers only when the wait ends, so `kontakt up` sets 100 for it (docs/benchmarks.md, issue 22).")
     kafka_max_message_bytes: int = _shared(
         "KAFKA_MAX_MESSAGE_BYTES", 1_000_000,
         "Largest event (key, value, headers) a service may publish: a request that would create a larger one is "
