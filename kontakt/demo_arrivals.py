@@ -116,6 +116,9 @@ class Arrivals(Care):
             self.plan(when, "advice", partial(self.advise, case_id))
             iv_day = when + timedelta(days=self.rng.choice([1, 2, 3, 4]))
             level = self.rng.choices(list(LEVELS), weights=list(LEVELS.values()))[0]
+            if case_id in self.interviewing:  # a later contact for the child joined the open case: no second one
+                return
+            self.interviewing.add(case_id)
             self.plan(iv_day, "interview", lambda: self.interview(case_id, level))
 
     def advise(self, case_id: str) -> None:

@@ -80,6 +80,7 @@ class DemoCore:
         self.tally = tally or Tally()
         self.publish = publish  # set: calls that open no case go as intake's telephony events
         self.telephony: list[Any] = []
+        self.interviewing: set[str] = set()  # cases with an interview planned: a later contact linked to one gets none
         self.clock = DemoClock(clock_file)
         self.seed = seed
         self.workers = workers  # 1: one act at a time, each at its own time

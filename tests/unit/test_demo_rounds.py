@@ -94,3 +94,20 @@ def test_a_retry_is_not_asked_before_the_broker_has_had_time_and_keeps_its_rando
     time.sleep(SETTLE_S)
     assert demo.ripe([moved]) == [moved]
     assert not demo.later("booking", lambda: None, tries=20)  # twenty tries, then the act is refused
+
+
+def test_a_later_contact_linked_to_an_open_case_plans_no_second_interview(tmp_path: Path) -> None:
+    """Two referrals for one child join one case (intake links the second): the case is interviewed once, as a
+    second interview would find it completed and its answers refused."""
+    from kontakt.demo import Demo
+    from tests.unit.test_demo_year import Recorder
+
+    demo = Demo(Recorder(), tmp_path / "clock.json", seed=3, days=1, scale=1.0)  # type: ignore[arg-type]  # stands in for the APIs
+    demo._began = datetime.now(UTC) + timedelta(days=30)
+    demo._ctx.enter(act(0, 1), seed=3)  # the referral acts: their follow-ups are planned from T0
+    for _ in range(40):  # many contacts for two cases: each draws advice, signposting or an interview
+        demo.after_contact("C-ONE", T0.date())
+        demo.after_contact("C-TWO", T0.date())
+    demo._ctx.leave()
+    interviews = [a for a in demo.acts if a.label == "interview"]
+    assert len(interviews) == 2, [a.label for a in demo.acts]
