@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.booking.deps import Deps
 from services.booking.use_cases import runway
-from services.chassis.clock import STOCKHOLM
+from services.chassis.clock import seconds_until
 from services.chassis.db import Database
 
 log = logging.getLogger("kontakt.booking.runway")
@@ -17,12 +17,8 @@ NIGHT = time(2, 0)
 
 
 def seconds_to_night(now: datetime, at: time = NIGHT) -> float:
-    """Seconds until the next `at` in Swedish time (a full day when it is that minute now)."""
-    local = now.astimezone(STOCKHOLM)
-    target = datetime.combine(local.date(), at, STOCKHOLM)
-    if target <= local:
-        target = datetime.combine(local.date() + timedelta(days=1), at, STOCKHOLM)
-    return (target - local).total_seconds()
+    """Seconds until the next `at` in Swedish time (services/chassis/clock.py)."""
+    return seconds_until(now, at)
 
 
 def run_once(db: Database, deps: Deps) -> list[str]:

@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def seconds_until(now: datetime, at: time) -> float:
+    """Seconds until the next `at` in Swedish time (a full day when it is that minute now): when a nightly job
+    (booking's runway, the KPI's demand forecast) next runs."""
+    local = now.astimezone(STOCKHOLM)
+    target = datetime.combine(local.date(), at, STOCKHOLM)
+    if target <= local:
+        target = datetime.combine(local.date() + timedelta(days=1), at, STOCKHOLM)
+    return (target - local).total_seconds()
 
 
 class Clock(Protocol):

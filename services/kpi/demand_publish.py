@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from contracts.kpi import DemandCell, DemandForecastPublished, DemandForecastPublishedPayload
-from services.chassis.clock import STOCKHOLM
+from services.chassis.clock import seconds_until
 from services.chassis.db import UnitOfWork
 from services.chassis.spec import Infra
 from services.kpi.domain.days import local_date
@@ -52,12 +52,8 @@ def publish(uow: UnitOfWork, now: datetime, weeks: int = WEEKS) -> DemandForecas
 
 
 def seconds_to_night(now: datetime, at: time = NIGHT) -> float:
-    """Seconds until the next `at` in Swedish time (a full day when it is that minute now)."""
-    local = now.astimezone(STOCKHOLM)
-    target = datetime.combine(local.date(), at, STOCKHOLM)
-    if target <= local:
-        target = datetime.combine(local.date() + timedelta(days=1), at, STOCKHOLM)
-    return (target - local).total_seconds()
+    """Seconds until the next `at` in Swedish time (services/chassis/clock.py)."""
+    return seconds_until(now, at)
 
 
 def run_once(infra: Infra[Any]) -> bool:
