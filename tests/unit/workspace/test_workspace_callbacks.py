@@ -3,35 +3,22 @@ gone), the number kept on the server and shown on the call-back screen, reached 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services.chassis.issuer import LocalIssuer
-from services.workspace.app import build
-from services.workspace.settings import WorkspaceSettings
-from tests.unit.intake.conftest import NOW, Intake, make_intake
+from tests.unit.intake.conftest import NOW, Intake
 from tests.unit.workspace.browserlike import browser_like
+from tests.unit.workspace.live import workspace
 
 NUMBER = "+46701740621"
 
 
 @pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))  # a Tuesday, 09:30
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
-
-
-def workspace(tmp_path: Path, intake: Intake):  # type: ignore[no-untyped-def]
-    settings = WorkspaceSettings(data_dir=tmp_path, local_signin=True, local_issuer_dir=tmp_path / "keys")
-    app = build(settings)[1]
-    app.state.web.backend.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.app))
-    return app
+def intake_clock() -> None:
+    return None  # make_intake's fixed clock: a Tuesday, 09:30
 
 
 async def signed_in(app, role: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]

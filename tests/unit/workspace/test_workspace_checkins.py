@@ -19,7 +19,7 @@ from tests.unit.intake.helpers import edi_form, outbox, pnr
 from tests.unit.notifications.conftest import Notifications
 from tests.unit.notifications.fakes import Gateway, SmtpServer
 from tests.unit.workspace.browserlike import browser_like
-from tests.unit.workspace.test_workspace_test_call import workspace
+from tests.unit.workspace.live import workspace
 
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # a Monday noon: the check-in goes outside the quiet hours
 

@@ -4,9 +4,7 @@ server; staff see what was written on the case."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,9 +12,10 @@ import pytest
 from services.chassis.issuer import LocalIssuer
 from services.workspace.app import build
 from services.workspace.settings import WorkspaceSettings
-from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.intake.conftest import Intake
 from tests.unit.intake.helpers import pnr
 from tests.unit.workspace.browserlike import browser_like
+from tests.unit.workspace.live import workspace
 
 GUARDIAN = pnr(date(1984, 2, 3), serial=452)
 CHILD = pnr(date(2013, 5, 5))
@@ -27,18 +26,8 @@ FORM = {"child_pnr": CHILD, "municipality": "Umeå", "problem_areas": ["sleep", 
 
 
 @pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
-
-
-def workspace(tmp_path: Path, intake: Intake, local_signin: bool = True):  # type: ignore[no-untyped-def]
-    settings = WorkspaceSettings(data_dir=tmp_path, local_signin=local_signin, local_issuer_dir=tmp_path / "keys")
-    app = build(settings)[1]
-    app.state.web.backend.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.app))
-    return app
+def intake_clock() -> None:
+    return None  # make_intake's fixed clock: a Tuesday, 09:30
 
 
 def client(app) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]

@@ -3,26 +3,13 @@ and in the queue with a badge when an interpreter is needed; a refused answer is
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from services.chassis.issuer import LocalIssuer
-from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.intake.conftest import Intake
 from tests.unit.intake.helpers import pnr
 from tests.unit.workspace.browserlike import browser_like
-from tests.unit.workspace.test_workspace_test_call import workspace
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))
-    svc.clock.at = datetime.now(UTC)
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
+from tests.unit.workspace.live import workspace
 
 
 async def _answered_call(intake: Intake, call_id: str) -> None:

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, col, select
 
-from services.chassis.issuer import LocalIssuer
 from services.chassis.tables import AuditRecord
 from services.workspace.queue import PAGE
-from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.intake.conftest import Intake
 from tests.unit.intake.helpers import edi_form, pnr
 from tests.unit.workspace.browserlike import browser_like
-from tests.unit.workspace.test_workspace_test_call import workspace
+from tests.unit.workspace.live import workspace
 
 ROW = re.compile(r'data-case="(C-[0-9A-Z]+)"')
 NEXT = re.compile(r'hx-get="(/queue/cases\?after=[^"]+)"')
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))
-    svc.clock.at = datetime.now(UTC)
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
 
 
 async def _referrals(intake: Intake, n: int) -> None:

@@ -3,26 +3,13 @@ field when the advice is missing, and once returned the case shows the reason an
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
-from services.chassis.issuer import LocalIssuer
-from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.intake.conftest import Intake
 from tests.unit.intake.helpers import edi_form, pnr
 from tests.unit.workspace.browserlike import browser_like
-from tests.unit.workspace.test_workspace_test_call import workspace
-
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))
-    svc.clock.at = datetime.now(UTC)
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
+from tests.unit.workspace.live import workspace
 
 
 async def test_a_clinician_returns_a_referral_from_the_case_screen(tmp_path: Path, intake: Intake) -> None:

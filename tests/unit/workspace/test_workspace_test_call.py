@@ -3,39 +3,17 @@ person through intake's public telephony API, and the call's form holds what the
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
-import pytest
 
 from services.chassis.auth import Staff
 from services.chassis.issuer import LocalIssuer
-from services.workspace.app import build
 from services.workspace.sessions import COOKIE
-from services.workspace.settings import WorkspaceSettings
-from tests.unit.intake.conftest import Intake, make_intake
+from tests.unit.intake.conftest import Intake
 from tests.unit.workspace.browserlike import browser_like
+from tests.unit.workspace.live import workspace
 
 LABEL_SV, LABEL_EN = "Testsamtal (inbyggd standardmiljö)", "Test call (embedded default)"
 
-
-@pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
-    svc = make_intake(tmp_path / "intake", LocalIssuer(tmp_path / "keys"))  # the workspace's local issuer's keys
-    svc.clock.at = datetime.now(UTC)
-    yield svc
-    await svc.http.aclose()
-    svc.rt.db.dispose()
-
-
-def workspace(tmp_path: Path, intake: Intake | None, local_signin: bool):  # type: ignore[no-untyped-def]
-    settings = WorkspaceSettings(data_dir=tmp_path, local_signin=local_signin, local_issuer_dir=tmp_path / "keys")
-    app = build(settings)[1]
-    if intake is not None:  # every service call of the workspace goes to intake's public API, in process
-        app.state.web.backend.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=intake.app))
-    return app
 
 
 async def test_the_button_rings_a_call_for_the_signed_in_person_and_fills_in_the_call(
