@@ -9,7 +9,9 @@ per day and one day's times). One kc_head session (signed in through the workspa
 `--rounds` times: the work queue's cases panel (`/queue/cases`: intake's `/api/work-queue`, audited, rendered),
 the unit's week (`/unit`: booking's units, the week, the waiting list and the runway, rendered), and the queue page
 itself (`/queue`: a page that calls no service, the baseline). It prints each one's p50 and p95 and the ratio of
-p50s, with the load average.
+p50s, with the load average; then, to show where a page's time is, intake's own routes asked directly (same
+transport, a kc_head token): the work queue's page of 50, the same with one row (its counts, audit and commit
+without the rows), and the language list (a route that reads nothing: HTTP layers and the JWT check alone).
 
     .venv/bin/python -m bench.workspace_pages [--cases 2000] [--times 500] [--rounds 30] [--database sqlite]
 Target (issue 24): each p50 <= 3x the baseline's.
@@ -123,6 +125,24 @@ async def measure(ws: Any, rounds: int) -> dict[str, list[float]]:
     return times
 
 
+async def intake_alone(intake: Any, token: str, rounds: int) -> dict[str, list[float]]:
+    routes = {"intake: work queue, 50 rows": "/api/work-queue?limit=50",
+              "intake: work queue, 1 row": "/api/work-queue?limit=1",
+              "intake: language list (no read)": "/api/languages"}
+    times: dict[str, list[float]] = {k: [] for k in routes}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=intake), base_url="http://intake",
+                                 headers={"Authorization": f"Bearer {token}"}) as c:
+        for i in range(rounds + 2):
+            for name, path in routes.items():
+                t = time.perf_counter()
+                r = await c.get(path)
+                dt = time.perf_counter() - t
+                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+                if i >= 2:
+                    times[name].append(dt)
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=2000)
@@ -149,6 +169,7 @@ def main() -> None:
         print(f"{a.cases:,} open cases, {a.times} times in {UNIT}'s week, {a.database}; load average {load()}",
               flush=True)
         times = asyncio.run(measure(ws, a.rounds))
+        times |= asyncio.run(intake_alone(intake, issuer.token("kc_head", subject="bench"), a.rounds))
         base = statistics.median(times["baseline: /queue (no service)"])
         for name, xs in times.items():
             p95 = sorted(xs)[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
