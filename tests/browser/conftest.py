@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from contracts.registry import parse_event
 from kontakt.system import APPS, SERVICES, System
@@ -33,6 +33,9 @@ from tests.unit.kpi.builders import Callback, CaseBuilder, at, call
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TODAY = datetime(2023, 12, 14, 9, tzinfo=UTC)
+# A web-first assertion waits up to 15 s, not Playwright's 5: the suite runs on busy two-core machines, where a
+# page's save through two services can take seconds; an assertion that holds still returns at once.
+expect.set_options(timeout=15_000)
 
 
 def year_of_events() -> list[dict]:
