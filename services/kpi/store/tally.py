@@ -102,10 +102,10 @@ def _read(conn: Connection, s: _Sum, got: Parts) -> None:
         s.run(conn, "kpi_tally_month", ("substr(month, 1, 4)", []), None,
               sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.outside))} AND counted NOT IN {waiting}",
                         level, *got.outside, *WAITING), False, -1)
-    if got.waiting:
+    if got.waiting:  # a filter, not an index condition: PostgreSQL walked each month's rows once per column
         s.run(conn, "kpi_tally_month", ("month", []), None,
-              sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.waiting))} AND counted IN {waiting}",
-                        level, *got.waiting, *WAITING), False)
+              sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.waiting))} AND "
+                        f"CASE WHEN counted IN {waiting} THEN 1 ELSE 0 END = 1", level, *got.waiting, *WAITING), False)
 
 
 class _Sql:
