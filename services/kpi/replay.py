@@ -52,8 +52,10 @@ def open_store(settings: KpiSettings) -> Database:
     """The store migrated, its kept figures under the settings' definitions (rebuilt from the facts if not)."""
     db = _migrated(settings)
     with Session(db.engine) as s:
-        tally.ensure(s, tallies_of(settings))
+        rebuilt = tally.ensure(s, tallies_of(settings))
         s.commit()
+    if rebuilt:
+        tally.analyze(db)
     return db
 
 
@@ -183,4 +185,5 @@ async def replay(settings: KpiSettings, progress: Progress | None = None, chunk_
             queries.count(s, outcome, n)
         stats.outcomes["unknown_case"] = queries.unknown_cases(s)
         s.commit()
+    tally.analyze(db)
     return stats

@@ -176,6 +176,19 @@ def keep(db: Database, tallies: Tallies) -> None:
     with Session(db.engine) as s:
         if ensure(s, tallies):
             s.commit()
+            analyze(db)
+
+
+def analyze(db: Database) -> None:
+    """After a rebuild or a replay, PostgreSQL's planner statistics for the kept sums at once: autovacuum would
+    take them later, and a dashboard asked before then is planned as for the tables it saw (empty, or as before),
+    four times slower for some filters on a rebuilt ten-year store (docs/benchmarks.md)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect() as conn:
+        conn.execute(text(f"ANALYZE {TallyRow.__tablename__}, {TallyMonthRow.__tablename__}, "
+                          f"{OpenRow.__tablename__}"))
+        conn.commit()
 
 
 def reopen(session: Session, cases: dict[str, dict[str, date]]) -> None:
