@@ -20,6 +20,7 @@ from services.kpi.domain.facts import facts_of
 from services.kpi.domain.merge import CALL_OPS, CASE_OPS, merge_into
 from services.kpi.domain.tally import Tallies
 from services.kpi.store.bulk import merge_batch
+from services.kpi.store.tally import analyze
 from tests.unit.kpi.builders import CaseBuilder, at
 
 TODAY = date(2026, 11, 20)
@@ -98,6 +99,7 @@ def fill(db: Database, years: int, cases_per_year: int, calls_per_year: int, tal
             merge_batch(s, "call", calls, datetime.now(UTC), tallies)
             s.commit()
         n_cases, n_calls = n_cases + len(cases), n_calls + len(calls)
+    analyze(db)  # a store in service has its planner statistics (autovacuum); one just built has none yet
     return n_cases, n_calls
 
 
