@@ -48,14 +48,6 @@ class Dataset:
         self.defs = defs
         self.alerts = list(alerts)
 
-    @classmethod
-    def of_views(cls, views: list[CaseView], defs: Definitions) -> Dataset:
-        """Cases whose views are built already (the open cases a request reads: their views kept between
-        requests)."""
-        ds = cls([], [], defs)
-        ds.views = views
-        return ds
-
     def dim_value(self, v: CaseView, dim: str | None, unit: str | None = None) -> str | None:
         if dim is None:
             return None

@@ -39,7 +39,7 @@ from services.kpi.domain.spans import Span, cohort_counts, cohort_settles, compl
 from services.kpi.domain.views import CaseView
 from services.kpi.domain.window import OPEN_END, call_day, window_of
 
-FORMAT = "2"  # what is kept and how: a change rebuilds every store's tally from its facts at start-up
+FORMAT = "1"  # what is kept and how: a change rebuilds every store's tally from its facts at start-up
 # (figure, day, municipality, sex, age band, channel, unit filtered on, unit shown by unit, item, column)
 Key = tuple[str, date, str | None, str | None, str | None, str | None, str | None, str | None, str | None, str]
 BOARD = "clocks"  # the clock board's open-clock set (not a kept figure)
@@ -178,27 +178,23 @@ def month_ends(first: date, until: date) -> Iterator[date]:
 
 
 # Month sums without the dimensions a request does not name: a whole month of a figure in a few rows. A level
-# keeps municipality (m), sex (s) and/or the units (u); age band and channel only the day rows keep. The same sums
-# per calendar year (level "y" + the level, month the year "YYYY") but the waiting columns (moves and month-end
-# snapshots, read per month): a year of a figure in the rows of one month, for requests by year (equal care).
+# keeps municipality (m), sex (s) and/or the units (u); age band and channel only the day rows keep.
 MonthKey = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None, str]
 LEVELS = ("", "m", "s", "u", "mu", "su")
-YEAR = "y"  # the prefix of the year sums' levels
 
 
 def by_month(change: Counter[Key]) -> Counter[MonthKey]:
-    """Day counts summed per month and per year at every level: (figure, level, month or year, municipality, sex,
-    unit, unit shown, item, column)."""
+    """Day counts summed per month at every level: (figure, level, month, municipality, sex, unit, unit shown,
+    item, column)."""
     out: Counter[MonthKey] = Counter()
     months: dict[date, str] = {}
     for (figure, day, municipality, sex, _age, _channel, unit, unit_by, item, name), n in change.items():
         if (month := months.get(day)) is None:
             month = months[day] = ym(day)
-        for at, prefix in ((month, ""), (month[:4], YEAR)) if name not in WAITING else ((month, ""),):
-            out[(figure, prefix, at, None, None, None, None, item, name)] += n
-            out[(figure, prefix + "m", at, municipality, None, None, None, item, name)] += n
-            out[(figure, prefix + "s", at, None, sex, None, None, item, name)] += n
-            out[(figure, prefix + "u", at, None, None, unit, unit_by, item, name)] += n
-            out[(figure, prefix + "mu", at, municipality, None, unit, unit_by, item, name)] += n
-            out[(figure, prefix + "su", at, None, sex, unit, unit_by, item, name)] += n
+        out[(figure, "", month, None, None, None, None, item, name)] += n
+        out[(figure, "m", month, municipality, None, None, None, item, name)] += n
+        out[(figure, "s", month, None, sex, None, None, item, name)] += n
+        out[(figure, "u", month, None, None, unit, unit_by, item, name)] += n
+        out[(figure, "mu", month, municipality, None, unit, unit_by, item, name)] += n
+        out[(figure, "su", month, None, sex, unit, unit_by, item, name)] += n
     return out

@@ -8,7 +8,7 @@ last day. `corrected` swaps the open cases' kept counts for their figure compute
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.kpi.domain.days import ym
@@ -42,7 +42,6 @@ class Selection:
     by_item: bool  # rows kept apart per item: parent groups count their courses
     periods: tuple[tuple[str, str], ...] = ()  # (month, its period) when the periods are not months
     snapshots: tuple[str, ...] | None = None  # the months whose waiting rows are read (None: every month)
-    grain: str = "month"  # the periods' grain: by year, whole years can be read from the year sums
 
 
 def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
@@ -61,8 +60,7 @@ def selection(q: Query, figure: str, tallies: Tallies) -> Selection | None:
         if q.grain != "month" else ()
     return Selection(figure, first, q.start, hi, None if phone else q.municipality, None if phone else q.sex,
                      None if phone else q.unit, DIM_COLUMNS.get(by or ""),
-                     figure == "parent_groups" and q.by is None, periods, _snapshots(q) if periods else None,
-                     q.grain)
+                     figure == "parent_groups" and q.by is None, periods, _snapshots(q) if periods else None)
 
 
 def _month_starts(first: date, last: date) -> list[date]:
@@ -84,57 +82,18 @@ def _snapshots(q: Query) -> tuple[str, ...]:
     return tuple(sorted(set(out)))
 
 
-@dataclass(frozen=True)
-class Parts:
-    """How the store reads a selection: day ranges summed; month ranges from the month sums at a level; day ranges
-    taken off those months; and, by year, whole years from the year sums (no waiting columns), the months of those
-    years outside the request taken off them and the waiting rows of their snapshot months read per month."""
-    days: list[tuple[date, date]]
-    months: list[tuple[str, str]] = field(default_factory=list)
-    level: str | None = None
-    less: list[tuple[date, date]] = field(default_factory=list)
-    years: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)
-
-
-def parts(sel: Selection) -> Parts:
-    """Whole months from the month sums at a level when a level keeps every dimension the request names, the days
-    around them from the day rows. A last month read up to a day past its middle is its month sum less its days
-    after: they are the fewer rows (a month's day rows carry every dimension; the month sum only the level's)."""
+def parts(sel: Selection) -> tuple[list[tuple[date, date]], tuple[str, str] | None, str | None]:
+    """How the store reads a selection: its whole months from the month sums at a level (first month, last month,
+    level) when a level keeps every dimension the request names, and the days around them from the day rows."""
     level = _level(sel)
     first_whole = sel.first if sel.first.day == 1 else _next_month(sel.first)
-    if level is None:
-        return Parts([(sel.first, sel.hi)])
-    start, end = sel.hi.replace(day=1), _next_month(sel.hi) - timedelta(days=1)
-    less = [(sel.hi + timedelta(days=1), end)] if sel.hi < end and first_whole <= start and \
-        (end - sel.hi) < (sel.hi - start) else []
-    last_whole = end if sel.hi == end or less else start - timedelta(days=1)
-    if first_whole > last_whole:
-        return Parts([(sel.first, sel.hi)])
+    last_whole = sel.hi if _next_month(sel.hi) == sel.hi + timedelta(days=1) else sel.hi.replace(day=1) - \
+        timedelta(days=1)
+    if level is None or first_whole > last_whole:
+        return [(sel.first, sel.hi)], None, None
     days = [(sel.first, first_whole - timedelta(days=1))] if sel.first < first_whole else []
     days += [(last_whole + timedelta(days=1), sel.hi)] if last_whole < sel.hi else []
-    if sel.grain != "year" or sel.snapshots is None:
-        return Parts(days, [(ym(first_whole), ym(last_whole))], level, less)
-    return _by_year(Parts(days, [], level, less), first_whole, last_whole, sel.snapshots)
-
-
-def _by_year(got: Parts, first: date, last: date, snapshots: tuple[str, ...]) -> Parts:
-    """The whole months first..last read a year at a time from the year sums where that reads fewer sums (the year
-    and the months taken off it) than its months one by one."""
-    for year in range(first.year, last.year + 1):
-        a, b = max(first, date(year, 1, 1)), min(last, date(year, 12, 1))
-        inside = [ym(date(year, m, 1)) for m in range(a.month, b.month + 1)]
-        outside = [ym(date(year, m, 1)) for m in range(1, 13) if not a.month <= m <= b.month]
-        if 1 + len(outside) < len(inside):
-            got.years.append(str(year))
-            got.outside.extend(outside)
-            got.waiting.extend(m for m in inside if m in snapshots)
-        elif got.months and got.months[-1][1] == ym(a - timedelta(days=1)):
-            got.months[-1] = (got.months[-1][0], inside[-1])
-        else:
-            got.months.append((inside[0], inside[-1]))
-    return got
+    return days, (ym(first_whole), ym(last_whole)), level
 
 
 def _next_month(day: date) -> date:

@@ -9,16 +9,14 @@ figures nobody keeps (collaborations, gaps in supply) are computed from the case
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 
-from pydantic_core import from_json
 from sqlmodel import Session
 
+from services.kpi.domain.facts import Facts
 from services.kpi.domain.figures import Dataset, Query
 from services.kpi.domain.table import Table
 from services.kpi.domain.tally import Key, Tallies
 from services.kpi.domain.tally_read import Selection, build, corrected, empty, select, selection, table
-from services.kpi.domain.views import CaseView
 from services.kpi.store import queries, tally
 
 
@@ -49,26 +47,13 @@ def figure_tables(session: Session, tallies: Tallies, q: Query, figures: list[st
 
 
 def _as_of_today(tallies: Tallies, q: Query, figure: str, sel: Selection, kept: Table,
-                 open_cases: list[tuple[str, str]]) -> Table:
+                 open_cases: list[tuple[str, Facts]]) -> Table:
     """The kept figure with its open cases' kept counts swapped for their figure as of today."""
     if not open_cases:
         return kept
     counts: Counter[Key] = Counter()
-    views = []
-    for key, text in open_cases:
-        view, by_figure = _open_case(tallies, key, text)
-        views.append(view)
-        if (kept_counts := by_figure.get(figure)) is None:
-            kept_counts = by_figure[figure] = tallies.case(key, view.facts, only=figure)[0]
-        counts.update(kept_counts)
+    for key, facts in open_cases:
+        counts.update(tallies.case(key, facts, only=figure)[0])
     kept_open = build(empty(tallies, q, figure), select(counts, sel), q, sel)
-    live_open = table(Dataset.of_views(views, tallies.defs), q, figure, tallies.rules)
+    live_open = table(Dataset(open_cases, [], tallies.defs), q, figure, tallies.rules)
     return corrected(kept, kept_open, live_open)
-
-
-@lru_cache(maxsize=4096)
-def _open_case(tallies: Tallies, key: str, text: str) -> tuple[CaseView, dict[str, Counter[Key]]]:
-    """An open case's view and its kept counts per figure, derived from its stored facts once and kept while they
-    stay the same: the open cases are a few hundred that every figure request reads again (the counts are filled
-    in per figure as first asked for; neither is changed after)."""
-    return CaseView(key, from_json(text)), {}

@@ -50,11 +50,10 @@ def load_open_cases(session: Session, figure: str, today: date, last: date) -> l
 
 
 def load_open_cases_of(session: Session, figures: list[str], today: date,
-                       last: dict[str, date]) -> dict[str, list[tuple[str, str]]]:
-    """`load_open_cases` of several figures in one query, the facts as stored text (store/figures.py decodes each
-    case once and keeps what it derives from them): per figure, the cases whose reading still depends on today and
-    that count in some day up to `last[figure]`."""
-    out: dict[str, list[tuple[str, str]]] = {f: [] for f in figures}
+                       last: dict[str, date]) -> dict[str, list[tuple[str, Facts]]]:
+    """`load_open_cases` of several figures in one query, each case's facts decoded once: per figure, the cases
+    whose reading still depends on today and that count in some day up to `last[figure]`."""
+    out: dict[str, list[tuple[str, Facts]]] = {f: [] for f in figures}
     if not figures:
         return out
     stmt = (sa_select(col(CaseFactsRow.case_id), col(OpenRow.figure), col(CaseFactsRow.first_day),
@@ -62,9 +61,13 @@ def load_open_cases_of(session: Session, figures: list[str], today: date,
             .join(OpenRow, col(OpenRow.case_id) == col(CaseFactsRow.case_id))
             .where(col(OpenRow.figure).in_(figures), col(OpenRow.settles_on) > today,
                    col(CaseFactsRow.first_day) <= max(last.values())))
+    decoded: dict[str, Facts] = {}
     for key, figure, first_day, text in session.execute(stmt):
         if first_day <= last[figure]:
-            out[figure].append((key, text))
+            facts = decoded.get(key)
+            if facts is None:
+                facts = decoded[key] = from_json(text)
+            out[figure].append((key, facts))
     return out
 
 

@@ -101,8 +101,7 @@ class TallyRow(KpiBase, table=True):
 
 class TallyMonthRow(KpiBase, table=True):
     """`TallyRow`s summed per month at a level of dimensions (domain/tally.py: `by_month`): the dimensions the level
-    does not keep are ''. A request for whole months with those dimensions reads these, not the day rows. Level
-    "y" + a level: the same per calendar year (`month` is the year), without the waiting columns."""
+    does not keep are ''. A request for whole months with those dimensions reads these, not the day rows."""
 
     __tablename__ = "kpi_tally_month"
     __table_args__ = {"sqlite_with_rowid": False}

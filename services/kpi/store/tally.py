@@ -15,13 +15,12 @@ from sqlmodel import Session, col
 from services.chassis.db import Database
 from services.kpi.domain.days import ym
 from services.kpi.domain.facts import Facts
-from services.kpi.domain.tally import WAITING, YEAR, Key, Tallies, by_month
-from services.kpi.domain.tally_read import Parts, Row, Selection, parts
+from services.kpi.domain.tally import WAITING, Key, Tallies, by_month
+from services.kpi.domain.tally_read import Row, Selection, parts
 from services.kpi.store.tables import CallFactsRow, CaseFactsRow, OpenRow, TallyMonthRow, TallyRow, TallyStateRow
 
 COLUMNS = ("figure", "day", "municipality", "sex", "age_band", "channel", "unit", "unit_by", "item", "counted")
 MONTH_COLUMNS = ("figure", "level", "month", "municipality", "sex", "unit", "unit_by", "item", "counted")
-CONSTANT = ("0", "''")  # a sum's keys a request does not need: one shape of row, nothing grouped by them
 CHUNK = 2_000  # cases or calls per step of a rebuild
 
 
@@ -70,42 +69,16 @@ def read_many(session: Session, sels: list[Selection]) -> dict[str, Counter[Row]
     shapes: dict[Selection, list[str]] = {}
     for sel in sels:
         shapes.setdefault(replace(sel, figure=""), []).append(sel.figure)
-    taken = False
     for shape, figures in shapes.items():
-        got = parts(shape)
-        taken = taken or bool(got.less or got.outside)
-        _read(conn, _Sum(sql, shape, figures, out), got)
-    if taken:  # what was taken off to nothing is no row, as in a plain sum
-        out = {figure: Counter({k: n for k, n in rows.items() if n}) for figure, rows in out.items()}
+        days, months, level = parts(shape)
+        for first, last in days:
+            where = sql.where("day >= {} AND day <= {}", sql.day(first), sql.day(last))
+            _sum(conn, sql, "kpi_tally", shape, figures, out,
+                 sql.where("CASE WHEN day < {} THEN 1 ELSE 0 END", sql.day(shape.lo)), where)
+        if months is not None:  # whole months lie within the days counted: never early
+            _sum(conn, sql, "kpi_tally_month", shape, figures, out, None,
+                 sql.where("level = {} AND month >= {} AND month <= {}", level, *months))
     return out
-
-
-def _read(conn: Connection, s: _Sum, got: Parts) -> None:
-    """A selection's parts summed: whole months (and years) never count before the first day counted; the
-    waiting rows read are those of the snapshot months (`snap`) unless read per month already."""
-    sql, snap, level = s.sql, s.sel.snapshots is not None, got.level or ""
-    early = ("CASE WHEN day < {} THEN 1 ELSE 0 END", [sql.day(s.sel.lo)])
-    for first, last in got.days:
-        s.run(conn, "kpi_tally", s.period(), early, sql.where("day >= {} AND day <= {}", sql.day(first),
-                                                             sql.day(last)), snap)
-    for month_first, month_last in got.months:
-        s.run(conn, "kpi_tally_month", s.period(), None,
-              sql.where("level = {} AND month >= {} AND month <= {}", level, month_first, month_last), snap)
-    for first, last in got.less:  # the last month's days after the last day counted
-        s.run(conn, "kpi_tally", s.period(), None,
-              sql.where("day >= {} AND day <= {}", sql.day(first), sql.day(last)), snap, -1)
-    waiting = sql.among(WAITING)
-    if got.years:  # by year: the year's key is its period's
-        s.run(conn, "kpi_tally_month", ("month", []), None,
-              sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.years))}", YEAR + level, *got.years), False)
-    if got.outside:
-        s.run(conn, "kpi_tally_month", ("substr(month, 1, 4)", []), None,
-              sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.outside))} AND counted NOT IN {waiting}",
-                        level, *got.outside, *WAITING), False, -1)
-    if got.waiting:  # a filter, not an index condition: PostgreSQL walked each month's rows once per column
-        s.run(conn, "kpi_tally_month", ("month", []), None,
-              sql.where(f"level = {{}} AND month IN {sql.among(tuple(got.waiting))} AND "
-                        f"CASE WHEN counted IN {waiting} THEN 1 ELSE 0 END = 1", level, *got.waiting, *WAITING), False)
 
 
 class _Sql:
@@ -125,50 +98,36 @@ class _Sql:
         return f"({', '.join(self.mark for _ in values)})"
 
 
-class _Sum:
-    """The statements of one selection's shape: its rows summed per figure, period (month for waiting rows),
-    early or not, column, breakdown and item, into `out`. Column names come from fixed lists; values are
-    parameters."""
-
-    def __init__(self, sql: _Sql, sel: Selection, figures: list[str], out: dict[str, Counter[Row]]) -> None:
-        self.sql, self.sel, self.figures, self.out = sql, sel, figures, out
-
-    def period(self) -> tuple[str, list[Any]]:
-        """Waiting rows stay per month (snapshots); the others are summed per period."""
-        if not self.sel.periods:
-            return "month", []
-        whens = " ".join(f"WHEN {self.sql.mark} THEN {self.sql.mark}" for _ in self.sel.periods)
-        return (f"CASE WHEN counted IN {self.sql.among(WAITING)} THEN month ELSE CASE month {whens} ELSE month END END",
-                [*WAITING, *(v for pair in self.sel.periods for v in pair)])
-
-    def run(self, conn: Connection, table: str, period: tuple[str, list[Any]], early: tuple[str, list[Any]] | None,
-            where: tuple[str, list[Any]], snapshots: bool, sign: int = 1) -> None:
-        """`table`'s rows under `where` summed (taken off with `sign` -1); `snapshots`: waiting rows only of the
-        snapshot months."""
-        sel, sql, figures = self.sel, self.sql, self.figures
-        keys, params = ["figure", period[0]], [*period[1]]
-        keys.append(early[0].format(sql.mark) if early is not None else CONSTANT[0])
-        params += early[1] if early is not None else []
-        keys += ["counted", sel.dim or CONSTANT[1], "item" if sel.by_item else CONSTANT[1]]
-        conds, values = [f"figure IN {sql.among(tuple(figures))}", where[0]], [*figures, *where[1]]
-        if snapshots and sel.snapshots is not None:
-            conds.append(f"(counted NOT IN {sql.among(WAITING)} OR month IN {sql.among(sel.snapshots)})")
-            values += [*WAITING, *sel.snapshots]
-        for name, value in (("municipality", sel.municipality), ("sex", sel.sex), ("unit", sel.unit)):
-            if value:
-                conds.append(f"{name} = {sql.mark}")
-                values.append(value)
-        grouped = ", ".join(str(i + 1) for i, k in enumerate(keys) if k not in CONSTANT)
-        statement = f"SELECT {', '.join(keys)}, SUM(n) FROM {table} WHERE {' AND '.join(conds)} GROUP BY {grouped}"
-        cursor = conn.connection.cursor()  # plain tuples: a few thousand rows, no row objects built for them
-        try:
-            cursor.execute(statement, tuple(params + values))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        for figure, key, before, name, dim, item, n in rows:
-            if n:
-                self.out[figure][(key, bool(before), dim or None, item or None, name)] += sign * int(n)
+def _sum(conn: Connection, sql: _Sql, table: str, sel: Selection, figures: list[str],
+         out: dict[str, Counter[Row]], early: tuple[str, list[Any]] | None, where: tuple[str, list[Any]]) -> None:
+    """`table`'s rows of the selection's shape summed per figure, period (month for waiting rows), early or not,
+    column, breakdown and item, into `out`. The column names come from fixed lists; every value is a parameter."""
+    keys, params = ["figure", "month"], []
+    if sel.periods:  # waiting rows stay per month (snapshots); the others are summed per period
+        whens = " ".join(f"WHEN {sql.mark} THEN {sql.mark}" for _ in sel.periods)
+        keys[1] = f"CASE WHEN counted IN {sql.among(WAITING)} THEN month ELSE CASE month {whens} ELSE month END END"
+        params = [*WAITING, *(v for pair in sel.periods for v in pair)]
+    if early is not None:
+        keys.append(early[0])
+        params += early[1]
+    keys += ["counted", *([sel.dim] if sel.dim else []), *(["item"] if sel.by_item else [])]
+    conds, values = [f"figure IN {sql.among(tuple(figures))}", where[0]], [*figures, *where[1]]
+    if sel.snapshots is not None:
+        conds.append(f"(counted NOT IN {sql.among(WAITING)} OR month IN {sql.among(sel.snapshots)})")
+        values += [*WAITING, *sel.snapshots]
+    for name, value in (("municipality", sel.municipality), ("sex", sel.sex), ("unit", sel.unit)):
+        if value:
+            conds.append(f"{name} = {sql.mark}")
+            values.append(value)
+    statement = (f"SELECT {', '.join(keys)}, SUM(n) FROM {table} WHERE {' AND '.join(conds)} "
+                 f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    for figure, period, *rest in conn.exec_driver_sql(statement, tuple(params + values)):
+        before = bool(rest.pop(0)) if early is not None else False
+        name, n = rest.pop(0), rest.pop()
+        dim = rest.pop(0) if sel.dim else None
+        item = rest.pop(0) if sel.by_item else None
+        if n:
+            out[figure][(period, before, dim or None, item or None, name)] += int(n)
 
 
 def keep(db: Database, tallies: Tallies) -> None:
